@@ -1,0 +1,35 @@
+-- One row per investor of a project per monthly snapshot in force.
+with
+
+deliveries as (
+    {{ in_force_deliveries('registry', 'investors') }}
+),
+
+source as (
+    select s.*, d.period as snapshot_period
+    from {{ source('raw_registry', 'investors') }} as s
+    join deliveries as d on d.delivery_id = s._delivery_id
+),
+
+renamed as (
+    select
+        -- ids
+        project_code,
+        investor_seq,
+        {{ pseudonymise('investor_reg_no') }} as investor_reg_no_hash,
+        -- text
+        investor_name,
+        investor_country,
+        investor_kind,
+        ultimate_parent,
+        -- numbers
+        ownership_pct,
+        committed_capital_usd,
+        -- lineage
+        snapshot_period,
+        _delivery_id as delivery_id,
+        _row_number as row_number
+    from source
+)
+
+select * from renamed

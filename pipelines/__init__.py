@@ -1,0 +1,1 @@
+"""When and how data moves: Dagster definitions, assets, checks, sensors, schedules and the `fdi` CLI."""

@@ -1,0 +1,25 @@
+"""Assembles the Dagster definitions; nothing else lives here.
+
+Loaded lazily (`@dg.definitions`): importing this module reads no
+environment, opens no connection and runs no dbt command.
+"""
+from __future__ import annotations
+
+import dagster as dg
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    from pipelines.assets.dbt import build_dbt_assets, dbt_resource
+    from pipelines.assets.raw import build_raw_assets
+    from pipelines.resources import WarehouseResource
+    from pipelines.schedules import monthly_ingest, monthly_transform_schedule
+    from pipelines.sensors import landing_sensor
+
+    dbt_models = build_dbt_assets()
+    return dg.Definitions(
+        assets=[*build_raw_assets(), dbt_models],
+        sensors=[landing_sensor],
+        schedules=[monthly_ingest, monthly_transform_schedule(dbt_models)],
+        resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+    )

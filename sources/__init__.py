@@ -1,0 +1,1 @@
+"""What the agencies send: one module per agency (contract, parser, generator)."""

@@ -1,0 +1,1 @@
+"""Machinery shared by every agency module: contract, formats, checks, writers."""

@@ -1,0 +1,117 @@
+"""Ground truth of a generated economy, written to `<out>/_truth/` beside the landing folders.
+
+Files (CSV, UTF-8, header row), documented in README "The generated economy":
+
+* `records.csv`: every source record's true enterprise:
+  agency, dataset, period, source_key, enterprise_tax_code, has_tax_code.
+* `defects.csv`: every planted defect: agency, dataset, period, delivery_id,
+  row_number (empty for a delivery-level fault), source_key, defect, column,
+  expected (`repaired` | `quarantined` | `rejected` | `warned` | `neutralised`),
+  check (the check expected to catch it).
+* `scenarios.csv`: every planted risk scenario and clean look-alike:
+  rule, enterprise_tax_code, period, kind (`planted` | `lookalike`), note.
+  Annual rules (TP01-TP07) name a fiscal year `YYYY`; monthly rules name the
+  first month `YYYY-MM` in which the rule's condition holds in the data
+  (REG01: the month after expiry; REG02: the twelfth silent month; CAP01: the
+  month after the capital deadline; ABS01: the month the owner left, or the
+  look-alike's arrears month; LAND01: the 24th month of idle land, or the
+  look-alike's new plot).
+* `lookalikes.csv`: pairs of DIFFERENT enterprises planted to confuse entity
+  resolution: tax_code_a, tax_code_b, kind (`similar_name`: same stem and
+  industry, "Hanil Electronics" / "Hanil Electronic Components";
+  `same_stem_other_industry`; `tax_code_prefix`: codes sharing the first 8
+  digits). The population also has other same-stem enterprises by chance.
+* `deliveries.csv`: every delivery written: agency, dataset, period,
+  delivery_id, extracted_at, location (`landing` | `replay`), kind (`regular`,
+  `late` (extracted months after the period), `original` (superseded, kept in
+  `<out>/_replay/<agency>/<dataset>/<period>/`), `correction` (in landing,
+  supersedes the original)), rows.
+* `corrections.csv`: each re-sent period: agency, dataset, period,
+  original_delivery_id, original_extracted_at, correction_delivery_id,
+  correction_extracted_at, reason (`revised`: values changed or rows added;
+  `amendment`: tax returns amended later; `broken_file`: the first delivery
+  was broken as a whole and re-sent).
+* `economy.json`: the parameters (seed, enterprises, years, defect rate).
+
+Agencies write names their own way (registry and tax: official; customs:
+upper case without diacritics; land and labour: abbreviated `Cty TNHH ... VN`;
+credit: English); a name in NFD is a planted defect (`text_nfd`).
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RECORD_FIELDS = ["agency", "dataset", "period", "source_key", "enterprise_tax_code", "has_tax_code"]
+DEFECT_FIELDS = ["agency", "dataset", "period", "delivery_id", "row_number", "source_key", "defect", "column",
+                 "expected", "check"]
+SCENARIO_FIELDS = ["rule", "enterprise_tax_code", "period", "kind", "note"]
+LOOKALIKE_FIELDS = ["tax_code_a", "tax_code_b", "kind"]
+DELIVERY_FIELDS = ["agency", "dataset", "period", "delivery_id", "extracted_at", "location", "kind", "rows"]
+CORRECTION_FIELDS = ["agency", "dataset", "period", "original_delivery_id", "original_extracted_at",
+                     "correction_delivery_id", "correction_extracted_at", "reason"]
+
+
+@dataclass
+class Truth:
+    folder: Path
+    _handles: dict = field(default_factory=dict)
+    _writers: dict = field(default_factory=dict)
+
+    def _writer(self, name: str, fields: list[str]) -> csv.DictWriter:
+        if name not in self._writers:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle = open(self.folder / name, "w", encoding="utf-8", newline="")
+            writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+            writer.writeheader()
+            self._handles[name] = handle
+            self._writers[name] = writer
+        return self._writers[name]
+
+    def record(self, agency: str, dataset: str, period: str, source_key: str, tax_code: str, has_tax_code: bool) -> None:
+        # One line per source record (tens of millions for customs): a plain writer, in RECORD_FIELDS order.
+        self._writer("records.csv", RECORD_FIELDS).writer.writerow(
+            (agency, dataset, period, source_key, tax_code, 1 if has_tax_code else 0))
+
+    def defect(self, **row: object) -> None:
+        self._writer("defects.csv", DEFECT_FIELDS).writerow({k: row.get(k, "") for k in DEFECT_FIELDS})
+
+    def scenario(self, rule: str, tax_code: str, period: str, kind: str, note: str = "") -> None:
+        self._writer("scenarios.csv", SCENARIO_FIELDS).writerow(
+            {"rule": rule, "enterprise_tax_code": tax_code, "period": period, "kind": kind, "note": note})
+
+    def lookalike(self, tax_code_a: str, tax_code_b: str, kind: str) -> None:
+        self._writer("lookalikes.csv", LOOKALIKE_FIELDS).writerow(
+            {"tax_code_a": tax_code_a, "tax_code_b": tax_code_b, "kind": kind})
+
+    def delivery(self, **row: object) -> None:
+        self._writer("deliveries.csv", DELIVERY_FIELDS).writerow({k: row.get(k, "") for k in DELIVERY_FIELDS})
+
+    def correction(self, **row: object) -> None:
+        self._writer("corrections.csv", CORRECTION_FIELDS).writerow({k: row.get(k, "") for k in CORRECTION_FIELDS})
+
+    def open_all(self) -> None:
+        """Create every file with its header, so an empty truth file still says what it would hold."""
+        for name, fields in (("records.csv", RECORD_FIELDS), ("defects.csv", DEFECT_FIELDS),
+                             ("scenarios.csv", SCENARIO_FIELDS), ("lookalikes.csv", LOOKALIKE_FIELDS),
+                             ("deliveries.csv", DELIVERY_FIELDS), ("corrections.csv", CORRECTION_FIELDS)):
+            self._writer(name, fields)
+
+    def parameters(self, **params: object) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "economy.json").write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
+
+    def close(self) -> None:
+        for handle in self._handles.values():
+            handle.close()
+        self._handles.clear()
+        self._writers.clear()
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))

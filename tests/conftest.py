@@ -1,0 +1,68 @@
+"""Shared fixtures: one real PostgreSQL per test session, a fresh database per test.
+
+The server is the embedded one (started once under a temporary FDI_HOME), or
+the server of FDI_TEST_DATABASE_URL when given. Each test that needs the
+warehouse gets its own freshly bootstrapped database and an environment that
+points every layer (CLI, Dagster resources, dbt) at it through
+FDI_DATABASE_URL, so tests also exercise the "real server" code path.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+# Tests never touch a developer's own FDI_HOME or database.
+for var in ("FDI_DATABASE_URL", "FDI_HOME", "FDI_LANDING", "FDI_DAGSTER_STORAGE_URL", "FDI_PSEUDONYM_KEY_FILE"):
+    os.environ.pop(var, None)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """Admin connection to the session's PostgreSQL server."""
+    from warehouse.server import _from_url, check_reachable, start_embedded, stop_embedded
+    from warehouse.settings import Settings
+
+    url = os.environ.get("FDI_TEST_DATABASE_URL")
+    if url:
+        yield check_reachable(_from_url(url))
+        return
+    home = tmp_path_factory.mktemp("fdi")
+    settings = Settings.from_env({"FDI_HOME": str(home)})
+    conn = start_embedded(settings)
+    yield conn.for_database("postgres")
+    stop_embedded(settings)
+
+
+@pytest.fixture
+def warehouse(pg_server, tmp_path, monkeypatch):
+    """A fresh, bootstrapped warehouse database; the environment points at it."""
+    from pipelines.ingest import raw_tables
+    from warehouse.bootstrap import bootstrap
+
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    conn = pg_server.for_database(name)
+    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        bootstrap(pg, raw_tables())
+    key = tmp_path / "pseudonym.key"
+    key.write_text("test-key-not-secret")
+    monkeypatch.setenv("FDI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FDI_DATABASE_URL", conn.url)
+    monkeypatch.setenv("FDI_PSEUDONYM_KEY_FILE", str(key))
+    yield conn
+    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def db(warehouse):
+    """An open autocommit connection to the test's warehouse database (as the pipeline uses)."""
+    with psycopg.connect(warehouse.conninfo, autocommit=True) as pg:
+        yield pg

@@ -1,0 +1,49 @@
+"""Small builders shared by tests: hand-made deliveries with known content."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from sources.lib.contract import dataset
+from sources.lib.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
+
+
+def project_row(code: str = "1234567890", tax_code: str | None = "0200000014", **overrides) -> dict:
+    row = {
+        "project_code": code, "irc_number": "IRC" + code, "tax_code": tax_code,
+        "enterprise_name": "Công ty TNHH Hanil Electronics Việt Nam", "enterprise_name_en": "Hanil Electronics Vietnam Co., Ltd",
+        "address": "Lô 5, KCN Đình Vũ", "admin_area": "Hải An", "industrial_zone_code": "KCN-DINHVU",
+        "vsic_code": "26100", "registered_capital_usd": 12_000_000, "charter_capital_usd": 3_000_000,
+        "foreign_ownership_pct": 100, "issued_on": dt.date(2019, 5, 2), "last_adjusted_on": None,
+        "expires_on": dt.date(2069, 5, 2), "capital_deadline": dt.date(2019, 11, 2), "status": "active",
+        "authority": "HEZA",
+    }
+    row.update(overrides)
+    return row
+
+
+def write_projects(landing: Path, period: str, rows: list[dict], delivery_id: str,
+                   extracted_at: dt.datetime | None = None) -> Path:
+    """A registry/projects delivery folder with a correct manifest."""
+    ds = dataset("registry", "projects")
+    folder = landing / "registry" / "projects" / period
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    name = file_name(ds, period)
+    count = write_rows(folder / name, ds, ds.column_names, rows)
+    when = extracted_at or dt.datetime(int(period[:4]), int(period[5:]), 28, 8, 0, tzinfo=VN_TZ)
+    write_manifest(folder, ds, period, delivery_id, when, [WrittenFile(name, count)])
+    return folder
+
+
+def edit_manifest(folder: Path, **changes) -> None:
+    path = folder / "manifest.json"
+    doc = json.loads(path.read_text())
+    for key, value in changes.items():
+        if key.startswith("file_"):
+            doc["files"][0][key[5:]] = value
+        else:
+            doc[key] = value
+    path.write_text(json.dumps(doc))

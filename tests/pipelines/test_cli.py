@@ -1,0 +1,54 @@
+"""The command line explains itself and fails with one clear sentence."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from pipelines.cli import main
+
+COMMANDS = [[], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"], ["db", "url"], ["generate"], ["run"],
+            ["demo"], ["summary"], ["sync-contracts"], ["ui"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "fdi")
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage: " in result.output and len(result.output.splitlines()) > 3
+
+
+def test_generate_help_documents_every_option():
+    out = CliRunner().invoke(main, ["generate", "--help"]).output
+    for option in ("--out", "--enterprises", "--years", "--seed", "--defects"):
+        assert option in out
+
+
+def test_missing_landing_folder_is_one_sentence(warehouse, tmp_path):
+    result = CliRunner().invoke(main, ["run", "--landing", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert result.output.startswith("fdi: The landing folder") and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_unreachable_database_url_is_one_sentence(monkeypatch):
+    monkeypatch.setenv("FDI_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    result = CliRunner().invoke(main, ["db", "url"])
+    assert result.exit_code == 2
+    assert result.output.startswith("fdi: Cannot connect to PostgreSQL at 127.0.0.1:1/none")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_embedded_start_failure_is_one_sentence(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    (home / "pgdata").mkdir(parents=True)
+    (home / "pgdata" / "PG_VERSION").write_text("18\n")  # a data folder that is not a cluster
+    monkeypatch.delenv("FDI_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FDI_HOME", str(home))
+    result = CliRunner().invoke(main, ["db", "url"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("fdi: The embedded PostgreSQL under") and "Traceback" not in result.output
+
+
+def test_contract_artifacts_are_in_sync():
+    result = CliRunner().invoke(main, ["sync-contracts", "--check"])
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,66 @@
+"""One generated economy per test session, parsed once, shared by the tests of `sources/`."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from sources.generator import GenerateOptions, generate
+from sources.lib.delivery import Delivery, find_deliveries
+from sources.lib.economy import Economy
+from sources.lib.faults import DeliveryFault
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+# Small enough to keep tests/sources under a minute, long enough (three fiscal
+# years) for every planted scenario, with a defect rate that plants every kind.
+OPTIONS = dict(enterprises=150, years=(2022, 2024), seed=7, defects=0.04)
+
+
+@dataclass
+class Parsed:
+    """What the parser made of every delivery of the generated economy."""
+
+    out: Path
+    economy: Economy
+    outcomes: set[tuple] = field(default_factory=set)  # (delivery_id, row, outcome, check)
+    rejections: dict[str, str] = field(default_factory=dict)  # delivery_id -> sentence
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    good: dict[tuple[str, str], list[dict]] = field(default_factory=lambda: defaultdict(list))  # landing only
+    folders: list[Path] = field(default_factory=list)
+
+
+def parse_all(out: Path, economy: Economy) -> Parsed:
+    parsed = Parsed(out, economy)
+    landing = find_deliveries(out)
+    parsed.folders = landing + find_deliveries(out / "_replay")
+    for folder in parsed.folders:
+        delivery = Delivery.open(folder)
+        seen = set()
+        rows = []
+        try:
+            delivery.verify_files()
+            for batch in delivery.batches():
+                for q in batch.quarantined:
+                    seen.update((delivery.delivery_id, str(q.row_number), "quarantined", r) for r in q.reasons)
+                seen.update((delivery.delivery_id, str(r.row_number), "repaired", r.rule) for r in batch.repairs)
+                if folder in landing:
+                    rows.extend(batch.rows())
+        except DeliveryFault as fault:
+            parsed.rejections[delivery.delivery_id] = str(fault)
+            parsed.outcomes.add((delivery.delivery_id, "", "rejected", "*"))
+            continue
+        parsed.outcomes |= seen
+        if delivery.warnings:
+            parsed.warnings[delivery.delivery_id] = delivery.warnings
+            parsed.outcomes.add((delivery.delivery_id, "", "warned", "schema_drift"))
+        parsed.good[(delivery.dataset.agency, delivery.dataset.name)].extend(rows)
+    return parsed
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> Parsed:
+    out = tmp_path_factory.mktemp("economy")
+    economy = generate(GenerateOptions(out=out, **OPTIONS))
+    return parse_all(out, economy)

@@ -1,0 +1,185 @@
+"""Guards that each planted risk scenario is really in the delivered data, and each look-alike really is not.
+
+Thresholds are the rules' defaults (Decree 132/2020 Art. 16.3: 30 % of EBITDA;
+p75/p35 of unrelated prices; 5 % royalties; 30 % of leased land in use).
+"""
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+
+import pytest
+
+from sources.lib.truth import read_csv
+
+
+def scenarios(generated, rule: str) -> dict[str, list[dict]]:
+    rows = [s for s in read_csv(generated.out / "_truth" / "scenarios.csv") if s["rule"] == rule]
+    out = defaultdict(list)
+    for s in rows:
+        out[s["kind"]].append(s)
+    return out
+
+
+def returns_in_force(generated) -> dict[tuple[str, int], dict]:
+    best: dict[tuple[str, int], dict] = {}
+    for r in generated.good[("tax", "cit_returns")]:
+        key = (r["tax_code"], int(r["fiscal_year"]))
+        if key not in best or int(r["amendment_no"]) > int(best[key]["amendment_no"]):
+            best[key] = r
+    return best
+
+
+def n(row: dict, column: str) -> float:
+    return float(row[column] or 0)
+
+
+def test_every_rule_has_planted_cases_and_lookalikes(generated):
+    rules = {(s["rule"], s["kind"]) for s in read_csv(generated.out / "_truth" / "scenarios.csv")}
+    for rule in ("TP01", "TP02", "TP03", "TP04", "TP05", "TP06", "TP07", "CAP01", "REG01", "REG02", "ABS01", "LAND01"):
+        assert (rule, "planted") in rules, rule
+        assert (rule, "lookalike") in rules, rule
+
+
+def test_tp05_interest_crosses_30_percent_of_ebitda_only_where_planted(generated):
+    returns = returns_in_force(generated)
+    related_lenders = {r["borrower_tax_code"] for r in generated.good[("credit", "loans")]
+                       if r["lender_kind"] == "foreign_related_party"}
+    cases = scenarios(generated, "TP05")
+    for kind, cases_of_kind in cases.items():
+        for s in cases_of_kind:
+            r = returns[(s["enterprise_tax_code"], int(s["period"]))]
+            ebitda = n(r, "revenue_vnd") - n(r, "cost_of_goods_vnd") - n(r, "operating_expense_vnd") + n(r, "depreciation_vnd")
+            share = n(r, "interest_expense_vnd") / ebitda
+            assert s["enterprise_tax_code"] in related_lenders
+            assert (share > 0.3) if kind == "planted" else (share < 0.3), (s, share)
+
+
+def _unit_prices(generated, flow: str):
+    by_key = defaultdict(lambda: {"unrelated": [], "related": defaultdict(list)})
+    parents = {e.tax_code: e.parent_group for e in generated.economy.enterprises}
+    for r in generated.good[("customs", "declarations")]:
+        if r["flow"] != flow:
+            continue
+        key = (r["hs_code"], r["unit"], r["registered_on"][:4])
+        price = n(r, "customs_value_vnd") / n(r, "quantity")
+        trader = r["tax_code"][:10]
+        if r["partner_name"] == parents.get(trader):
+            by_key[key]["related"][trader].append(price)
+        else:
+            by_key[key]["unrelated"].append(price)
+    return by_key
+
+
+@pytest.mark.parametrize("rule,flow,quantile", [("TP01", "IM", 75), ("TP02", "EX", 35)])
+def test_related_party_prices_are_off_market_only_where_planted(generated, rule, flow, quantile):
+    prices = _unit_prices(generated, flow)
+    for kind, cases in scenarios(generated, rule).items():
+        for s in cases:
+            hits = [(key, statistics.median(v["related"][s["enterprise_tax_code"]]),
+                     statistics.quantiles(v["unrelated"], n=100)[quantile - 1])
+                    for key, v in prices.items()
+                    if key[2] == s["period"] and s["enterprise_tax_code"] in v["related"] and len(v["unrelated"]) >= 5]
+            assert hits, f"no comparable related trade for {s}"
+            if kind == "planted":
+                assert any((p > q) if rule == "TP01" else (p < q) for _, p, q in hits), (s, hits)
+            else:
+                assert all((p <= q * 1.1) if rule == "TP01" else (p >= q * 0.9) for _, p, q in hits), (s, hits)
+
+
+def test_tp03_tp06_tp07_tax_figures(generated):
+    returns = returns_in_force(generated)
+    for s in scenarios(generated, "TP03")["planted"]:
+        year = int(s["period"])
+        streak = [returns[(s["enterprise_tax_code"], y)] for y in (year - 2, year - 1, year)]
+        assert all(n(r, "profit_before_tax_vnd") < 0 for r in streak)
+        assert n(streak[-1], "revenue_vnd") > n(streak[0], "revenue_vnd")
+    royalties = {(r["tax_code"], int(r["fiscal_year"])): n(r, "amount_vnd")
+                 for r in generated.good[("tax", "related_party")] if r["transaction_type"] == "royalty"}
+    for kind, cases in scenarios(generated, "TP06").items():
+        for s in cases:
+            key = (s["enterprise_tax_code"], int(s["period"]))
+            share = royalties[key] / n(returns[key], "revenue_vnd")
+            loss = n(returns[key], "profit_before_tax_vnd") < 0
+            assert (share > 0.05 and loss) if kind == "planted" else not (share > 0.05 and loss)
+    repatriated = {(r["tax_code"], r["value_date"][:4]) for r in generated.good[("fx", "capital_flows")]
+                   if r["flow_type"] == "profit_repatriation"}
+    for kind, cases in scenarios(generated, "TP07").items():
+        for s in cases:
+            key = (s["enterprise_tax_code"], int(s["period"]))
+            assert (s["enterprise_tax_code"], s["period"]) in repatriated
+            r = returns[key]
+            in_loss = n(r, "profit_before_tax_vnd") < 0 or n(r, "loss_carried_forward_vnd") > 0
+            assert in_loss == (kind == "planted")
+
+
+def test_cap01_contributions_against_charter_capital(generated):
+    projects = {}
+    for r in generated.good[("registry", "projects")]:
+        projects[r["tax_code"]] = r
+    inflows = defaultdict(float)
+    for r in generated.good[("fx", "capital_flows")]:
+        if r["flow_type"] == "capital_contribution":
+            inflows[r["tax_code"]] += n(r, "amount")
+    for kind, cases in scenarios(generated, "CAP01").items():
+        for s in cases:
+            p = projects[s["enterprise_tax_code"]]
+            foreign = n(p, "charter_capital_usd") * n(p, "foreign_ownership_pct") / 100
+            ratio = inflows[s["enterprise_tax_code"]] / foreign
+            assert ratio < 0.5 if kind == "planted" else ratio > 0.99, (s, ratio)
+
+
+def test_reg01_reg02_register_and_silence(generated):
+    for s in scenarios(generated, "REG01")["planted"]:
+        rows = [r for r in generated.good[("registry", "projects")]
+                if r["tax_code"] == s["enterprise_tax_code"] and r["expires_on"] < f"{s['period']}-01"]
+        assert rows and all(r["status"] == "active" for r in rows)
+    activity = set()
+    for agency, name, column in (("tax", "payments", "tax_code"), ("tax", "cit_returns", "tax_code"),
+                                 ("customs", "declarations", "tax_code"), ("fx", "capital_flows", "tax_code")):
+        activity |= {(r[column] or "")[:10] for r in generated.good[(agency, name)]}
+    si_units = {r["si_unit_code"] for r in generated.good[("labour", "employment")]}
+    by_code = {e.tax_code: e for e in generated.economy.enterprises}
+    for kind, cases in scenarios(generated, "REG02").items():
+        for s in cases:
+            silent = s["enterprise_tax_code"] not in activity and by_code[s["enterprise_tax_code"]].si_unit_code not in si_units
+            assert silent == (kind == "planted"), s
+
+
+def test_abs01_arrears_stoppage_outflow_and_silence(generated):
+    by_code = {e.tax_code: e for e in generated.economy.enterprises}
+    for kind, cases in scenarios(generated, "ABS01").items():
+        for s in cases:
+            ent = by_code[s["enterprise_tax_code"]]
+            arrears = sorted((r["period"], n(r, "si_arrears_vnd")) for r in generated.good[("labour", "employment")]
+                             if r["si_unit_code"] == ent.si_unit_code and r["period"] <= s["period"])
+            rising = [a for _, a in arrears[-4:]]
+            stoppages = [r for r in generated.good[("labour", "stoppages")]
+                         if r["started_on"][:7] == s["period"] and r["employer_name"] and
+                         r["event_id"].endswith(f"{ent.index:06d}")]
+            outflows = [r for r in generated.good[("fx", "capital_flows")] if r["tax_code"] == ent.tax_code
+                        and r["flow_type"] in ("capital_transfer", "divestment")]
+            if kind == "planted":
+                assert rising == sorted(rising) and rising[0] > 0 and len(rising) >= 3
+                assert stoppages and stoppages[0]["cause"] == "owner_absconded"
+                assert outflows
+                later = [r for r in generated.good[("tax", "payments")]
+                         if r["tax_code"] == ent.tax_code and r["period"] > s["period"]]
+                assert not later
+            else:
+                assert not outflows and all(r["cause"] != "owner_absconded" for r in stoppages)
+                assert arrears[-1][1] == 0 or len([a for _, a in arrears if a > 0]) < 3
+
+
+def test_land01_idle_land(generated):
+    by_code = {e.tax_code: e for e in generated.economy.enterprises}
+    for kind, cases in scenarios(generated, "LAND01").items():
+        for s in cases:
+            ent = by_code[s["enterprise_tax_code"]]
+            lease_ids = {x.lease_id for x in ent.leases}
+            months = defaultdict(list)
+            for r in generated.good[("land", "leases")]:
+                if r["lease_id"] in lease_ids:
+                    months[r["lease_id"]].append(n(r, "in_use_area_m2") / n(r, "area_m2"))
+            longest_idle = max(sum(1 for share in shares if share < 0.3) for shares in months.values())
+            assert longest_idle >= 20 if kind == "planted" else longest_idle < 12, (s, longest_idle)

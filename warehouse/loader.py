@@ -1,0 +1,186 @@
+"""The one bulk loader every dataset uses: COPY, one transaction per delivery.
+
+    with load_delivery(conn, table, meta) as load:
+        for batch in batches:
+            load.copy(batch.good)            # Arrow table of canonical text
+            load.quarantine(batch.quarantined)
+            load.repairs(batch.repairs)
+        load.finish(warnings)
+
+Nothing is visible to other sessions until `finish` commits: a crash, a kill
+or a `DeliveryFault` raised mid-stream leaves no partial delivery, and the next
+run loads it from scratch. `_delivery_id` is stamped by a column default that
+reads a transaction-local setting; `_row_number` travels with each batch.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg import sql
+
+from warehouse.bootstrap import RawTable
+
+_WRITE = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+
+
+@dataclass(frozen=True)
+class DeliveryMeta:
+    delivery_id: str
+    agency: str
+    dataset: str
+    period: str
+    extracted_at: dt.datetime | None
+    rows_in_manifest: int | None
+    folder: str
+    manifest: dict | None
+
+
+@dataclass
+class LoadCounts:
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_repaired: int = 0
+    status: str = "loaded"
+    warnings: list[str] = field(default_factory=list)
+
+
+def delivery_status(conn: psycopg.Connection, delivery_id: str) -> str | None:
+    row = conn.execute("select status from audit.deliveries where delivery_id = %s", (delivery_id,)).fetchone()
+    return row[0] if row else None
+
+
+class _Load:
+    def __init__(self, conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta):
+        self.conn = conn
+        self.table = table
+        self.meta = meta
+        self.counts = LoadCounts()
+        self._copy_sql = sql.SQL("copy {} ({}) from stdin (format csv)").format(
+            table.ident,
+            sql.SQL(", ").join(sql.Identifier(c) for c, _ in table.columns + (("_row_number", ""),)),
+        )
+        self._repaired_rows: set[int] = set()
+
+    def copy(self, good: pa.Table) -> None:
+        """Stream one batch into the raw table (text COPY; PostgreSQL types it)."""
+        if good.num_rows == 0:
+            return
+        buffer = io.BytesIO()
+        pacsv.write_csv(good.select([c for c, _ in self.table.columns] + ["_row_number"]), buffer, _WRITE)
+        with self.conn.cursor() as cur, cur.copy(self._copy_sql) as copy:
+            copy.write(buffer.getbuffer())
+        self.counts.rows_loaded += good.num_rows
+
+    def quarantine(self, rows: Iterable) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        with self.conn.cursor() as cur, cur.copy(
+            "copy audit.quarantine (delivery_id, agency, dataset, row_number, reasons, original) from stdin"
+        ) as copy:
+            for q in rows:
+                copy.write_row((self.meta.delivery_id, self.meta.agency, self.meta.dataset,
+                                q.row_number, q.reasons, q.original_json()))
+        self.counts.rows_quarantined += len(rows)
+
+    def repairs(self, repairs: Iterable) -> None:
+        repairs = list(repairs)
+        if not repairs:
+            return
+        with self.conn.cursor() as cur, cur.copy(
+            "copy audit.repairs (delivery_id, agency, dataset, row_number, column_name, value_before, value_after, rule)"
+            " from stdin"
+        ) as copy:
+            for r in repairs:
+                copy.write_row((self.meta.delivery_id, self.meta.agency, self.meta.dataset,
+                                r.row_number, r.column, r.before, r.after, r.rule))
+                self._repaired_rows.add(r.row_number)
+        self.counts.rows_repaired = len(self._repaired_rows)
+
+    def finish(self, warnings: list[str] | None = None) -> LoadCounts:
+        m = self.meta
+        self.counts.warnings = list(warnings or [])
+        self.conn.execute(
+            """
+            insert into audit.deliveries (delivery_id, agency, dataset, period, extracted_at, status,
+                rows_in_manifest, rows_loaded, rows_quarantined, rows_repaired, reason, warnings,
+                folder, manifest, loaded_at)
+            values (%s, %s, %s, %s, %s, 'loaded', %s, %s, %s, %s, null, %s, %s, %s, now())
+            on conflict (delivery_id) do update set
+                status = 'loaded', extracted_at = excluded.extracted_at,
+                rows_in_manifest = excluded.rows_in_manifest, rows_loaded = excluded.rows_loaded,
+                rows_quarantined = excluded.rows_quarantined, rows_repaired = excluded.rows_repaired,
+                reason = null, warnings = excluded.warnings, folder = excluded.folder,
+                manifest = excluded.manifest, loaded_at = now()
+            """,
+            (m.delivery_id, m.agency, m.dataset, m.period, m.extracted_at, m.rows_in_manifest,
+             self.counts.rows_loaded, self.counts.rows_quarantined, self.counts.rows_repaired,
+             self.counts.warnings, m.folder, json.dumps(m.manifest) if m.manifest is not None else None),
+        )
+        self.counts.status = resolve_period(self.conn, m.agency, m.dataset, m.period, m.delivery_id)
+        return self.counts
+
+
+def resolve_period(conn: psycopg.Connection, agency: str, dataset: str, period: str, delivery_id: str) -> str:
+    """The latest extract of a period is `loaded`; every earlier one `superseded`.
+
+    README "Delivery semantics": a later delivery replaces the earlier one for
+    its period; deliveries may arrive out of order, so "later" is `extracted_at`
+    (then arrival), never the order of loading.
+    """
+    conn.execute(
+        """
+        with ranked as (
+            select delivery_id,
+                   row_number() over (order by extracted_at desc nulls last, received_at desc, delivery_id desc) as rn
+            from audit.deliveries
+            where agency = %s and dataset = %s and period = %s and status in ('loaded', 'superseded')
+        )
+        update audit.deliveries d
+        set status = case when r.rn = 1 then 'loaded' else 'superseded' end
+        from ranked r
+        where d.delivery_id = r.delivery_id
+        """,
+        (agency, dataset, period),
+    )
+    return delivery_status(conn, delivery_id) or "loaded"
+
+
+@contextmanager
+def load_delivery(conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta) -> Iterator[_Load]:
+    """One delivery in one transaction; any exception rolls all of it back."""
+    with conn.transaction():
+        # One loader per dataset and period at a time (parallel runs, sensor + backfill).
+        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"{meta.agency}/{meta.dataset}/{meta.period}",))
+        conn.execute("select set_config('fdi.delivery_id', %s, true)", (meta.delivery_id,))
+        # A forced reload replaces the delivery's own rows; other deliveries stay.
+        conn.execute(sql.SQL("delete from {} where _delivery_id = %s").format(table.ident), (meta.delivery_id,))
+        conn.execute("delete from audit.quarantine where delivery_id = %s", (meta.delivery_id,))
+        conn.execute("delete from audit.repairs where delivery_id = %s", (meta.delivery_id,))
+        yield _Load(conn, table, meta)
+
+
+def record_rejection(conn: psycopg.Connection, meta: DeliveryMeta, reason: str, warnings: list[str] | None = None) -> None:
+    """Audit a delivery rejected as a whole. A loaded delivery is never downgraded."""
+    with conn.transaction():
+        conn.execute(
+            """
+            insert into audit.deliveries (delivery_id, agency, dataset, period, extracted_at, status,
+                rows_in_manifest, rows_loaded, rows_quarantined, rows_repaired, reason, warnings, folder, manifest)
+            values (%s, %s, %s, %s, %s, 'rejected', %s, 0, 0, 0, %s, %s, %s, %s)
+            on conflict (delivery_id) do update set
+                reason = excluded.reason, warnings = excluded.warnings, received_at = now(),
+                rows_in_manifest = excluded.rows_in_manifest, manifest = excluded.manifest
+            where audit.deliveries.status = 'rejected'
+            """,
+            (meta.delivery_id, meta.agency, meta.dataset, meta.period, meta.extracted_at, meta.rows_in_manifest,
+             reason, list(warnings or []), meta.folder, json.dumps(meta.manifest) if meta.manifest is not None else None),
+        )
