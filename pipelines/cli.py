@@ -46,8 +46,12 @@ class FdiGroup(click.Group):
 
 
 @click.group(cls=FdiGroup, help="Hải Phòng inter-agency FDI data warehouse (Decision 3055/QĐ-UBND).\n" + ENV_HELP)
-def main() -> None:
-    pass
+@click.option("-v", "--verbose", is_flag=True, help="Log every quarantined row and load step (else rejections only).")
+def main(verbose: bool) -> None:
+    import logging
+
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("fdi").setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 def _settings() -> Settings:
@@ -186,12 +190,18 @@ def _print_summary() -> None:
         counts = [(name, pg.execute(f"select count(*) from {name}").fetchone()[0]) for (name,) in marts]
         rejected = pg.execute("""select agency || '/' || dataset || '/' || period, reason from audit.deliveries
                                  where status = 'rejected' order by 1""").fetchall()
+        from pipelines.integrity import orphans, references
+
+        integrity = [(ref, *orphans(pg, ref)) for ref in references()]
     click.echo("\nDeliveries")
     click.echo(f"  {'status':<11}{'count':>7}{'rows in':>11}{'loaded':>11}{'quarantined':>13}{'repaired':>10}")
     for status, n, rows_in, loaded, quarantined, repaired in rows:
         click.echo(f"  {status:<11}{n:>7}{rows_in:>11}{loaded:>11}{quarantined:>13}{repaired:>10}")
     for name, reason in rejected:
         click.echo(f"  rejected {name}: {reason}")
+    click.echo("\nCross-dataset integrity (rows kept, reported)")
+    for ref, n, sample in integrity:
+        click.echo(f"  {ref.label}: {'ok' if not n else f'{n} unknown, e.g. ' + ', '.join(sample)}")
     click.echo("\nPublic tables")
     for name, n in counts:
         click.echo(f"  {name:<34}{n:>10} rows")
@@ -239,6 +249,22 @@ def sync_contracts(check: bool) -> None:
         raise SystemExit(1)
     if not stale:
         click.echo("contract artifacts up to date")
+
+
+@main.command(help="Benchmark ingestion of customs declarations: generate at scale, then time parse, validate, "
+                   "ingest (verify, check, COPY, audit), the GX suite and a bare COPY of the same rows on the same "
+                   "server; report rows/s, peak memory per stage and ingest speed as a share of bare COPY.")
+@click.option("--enterprises", type=click.IntRange(1, 1_000_000), default=5000, show_default=True)
+@click.option("--months", type=click.IntRange(1, 12), default=1, show_default=True,
+              help="Months of declarations to generate (2024); ingest_all loads them all.")
+@click.option("--rows", type=click.IntRange(1000, 100_000_000), default=None,
+              help="Instead, one synthetic month of exactly this many lines (the economy's trade, cycled).")
+@click.option("--seed", type=int, default=42, show_default=True)
+def bench(enterprises: int, months: int, rows: int | None, seed: int) -> None:
+    from pipelines.bench import format_report, run_bench
+
+    report = run_bench(_settings(), enterprises, months, rows, seed, progress=lambda m: click.echo(f"· {m}"))
+    click.echo(format_report(report))
 
 
 @main.command(help="Start the Dagster UI (dagster dev) on the project's definitions.")

@@ -81,11 +81,7 @@ def sources_yaml(agency: str) -> dict:
             "name": ds.name,
             "description": f"{ds.description} Grain: {ds.grain}; {ds.kind}; key ({', '.join(ds.key)}).",
             "meta": {"dagster": {"asset_key": [ds.raw_schema, ds.name]}},
-            "columns": [
-                {"name": col.name, "description": (col.description or col.name) + (" (personal data)" if col.pii else ""),
-                 **({"meta": {"pii": True}} if col.pii else {})}
-                for col in ds.columns
-            ] + [
+            "columns": [_source_column(col) for col in ds.columns] + [
                 {"name": "_delivery_id", "description": "Delivery the row came in (audit.deliveries)"},
                 {"name": "_row_number", "description": "Data row number within the delivery, header excluded"},
             ],
@@ -96,6 +92,22 @@ def sources_yaml(agency: str) -> dict:
         "description": ag.title,
         "tables": tables,
     }]}
+
+
+def _source_column(col) -> dict:
+    entry: dict = {"name": col.name, "description": (col.description or col.name) + (" (personal data)" if col.pii else "")}
+    if col.pii:
+        entry["meta"] = {"pii": True}
+    if col.references:
+        # Cross-dataset integrity (README "Delivery semantics": nothing conforming
+        # is lost): an orphan is reported as a warning, never dropped.
+        agency, dataset, column = col.references.split(".")
+        in_force = "_delivery_id in (select delivery_id from audit.deliveries where status = 'loaded')"
+        entry["data_tests"] = [{"relationships": {
+            "arguments": {"to": f"source('raw_{agency}', '{dataset}')", "field": column},
+            "config": {"severity": "warn", "where": in_force},
+        }}]
+    return entry
 
 
 def sources_path(agency: str) -> Path:

@@ -14,9 +14,13 @@ reads a transaction-local setting; `_row_number` travels with each batch.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
+import queue
+import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +62,19 @@ def delivery_status(conn: psycopg.Connection, delivery_id: str) -> str | None:
 
 
 class _Load:
+    """The open load of one delivery.
+
+    Raw rows stream through ONE `COPY` that a writer thread feeds from a small
+    bounded queue, so the database ingests batch N while the caller parses and
+    checks batch N+1 (two cores: client and server work overlap). Quarantined
+    rows and repairs are spooled to temporary files (in memory up to a few MB)
+    and copied after the raw rows, so memory stays bounded however many rows
+    fail.
+    """
+
+    _QUEUE_BATCHES = 3
+    _SPOOL_BYTES = 8 << 20
+
     def __init__(self, conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta):
         self.conn = conn
         self.table = table
@@ -67,45 +84,75 @@ class _Load:
             table.ident,
             sql.SQL(", ").join(sql.Identifier(c) for c, _ in table.columns + (("_row_number", ""),)),
         )
+        self._columns = [c for c, _ in table.columns] + ["_row_number"]
+        self._queue: queue.Queue = queue.Queue(maxsize=self._QUEUE_BATCHES)
+        self._writer: threading.Thread | None = None
+        self._writer_error: BaseException | None = None
+        self._quarantine = tempfile.SpooledTemporaryFile(self._SPOOL_BYTES, mode="w+", newline="", encoding="utf-8")
+        self._repairs = tempfile.SpooledTemporaryFile(self._SPOOL_BYTES, mode="w+", newline="", encoding="utf-8")
+        self._quarantine_csv = csv.writer(self._quarantine, lineterminator="\n")
+        self._repairs_csv = csv.writer(self._repairs, lineterminator="\n")
+        self._stamp = (meta.delivery_id, meta.agency, meta.dataset)
         self._repaired_rows: set[int] = set()
 
+    def _write_raw(self) -> None:
+        try:
+            with self.conn.cursor() as cur, cur.copy(self._copy_sql) as copy:
+                while (chunk := self._queue.get()) is not None:
+                    copy.write(chunk)
+        except BaseException as exc:  # surfaced to the caller's thread
+            self._writer_error = exc
+            while self._queue.get() is not None:  # drain so the producer never blocks
+                pass
+
     def copy(self, good: pa.Table) -> None:
-        """Stream one batch into the raw table (text COPY; PostgreSQL types it)."""
+        """Queue one batch for the raw table (text COPY; PostgreSQL types it)."""
+        if self._writer_error:
+            raise self._writer_error
         if good.num_rows == 0:
             return
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_raw, name=f"copy-{self.meta.delivery_id}", daemon=True)
+            self._writer.start()
         buffer = io.BytesIO()
-        pacsv.write_csv(good.select([c for c, _ in self.table.columns] + ["_row_number"]), buffer, _WRITE)
-        with self.conn.cursor() as cur, cur.copy(self._copy_sql) as copy:
-            copy.write(buffer.getbuffer())
+        pacsv.write_csv(good.select(self._columns), buffer, _WRITE)
+        self._queue.put(buffer.getbuffer())
         self.counts.rows_loaded += good.num_rows
 
     def quarantine(self, rows: Iterable) -> None:
-        rows = list(rows)
-        if not rows:
-            return
-        with self.conn.cursor() as cur, cur.copy(
-            "copy audit.quarantine (delivery_id, agency, dataset, row_number, reasons, original) from stdin"
-        ) as copy:
-            for q in rows:
-                copy.write_row((self.meta.delivery_id, self.meta.agency, self.meta.dataset,
-                                q.row_number, q.reasons, q.original_json()))
-        self.counts.rows_quarantined += len(rows)
+        for q in rows:
+            # None is written as an unquoted empty field: NULL to COPY's CSV.
+            self._quarantine_csv.writerow((*self._stamp, q.row_number, "{" + ",".join(q.reasons) + "}",
+                                           q.original_json()))
+            self.counts.rows_quarantined += 1
 
     def repairs(self, repairs: Iterable) -> None:
-        repairs = list(repairs)
-        if not repairs:
-            return
-        with self.conn.cursor() as cur, cur.copy(
-            "copy audit.repairs (delivery_id, agency, dataset, row_number, column_name, value_before, value_after, rule)"
-            " from stdin"
-        ) as copy:
-            for r in repairs:
-                copy.write_row((self.meta.delivery_id, self.meta.agency, self.meta.dataset,
-                                r.row_number, r.column, r.before, r.after, r.rule))
-                self._repaired_rows.add(r.row_number)
+        for r in repairs:
+            self._repairs_csv.writerow((*self._stamp, r.row_number, r.column, r.before, r.after, r.rule))
+            self._repaired_rows.add(r.row_number)
         self.counts.rows_repaired = len(self._repaired_rows)
 
+    def close_stream(self) -> None:
+        """End the raw COPY and wait for it; re-raise what the writer met."""
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+        if self._writer_error:
+            raise self._writer_error
+
+    def _copy_spool(self, spool, columns: str, target: str) -> None:
+        spool.seek(0)
+        statement = sql.SQL("copy {} (delivery_id, agency, dataset, {}) from stdin (format csv)").format(
+            sql.SQL(target), sql.SQL(columns))
+        with self.conn.cursor() as cur, cur.copy(statement) as copy:
+            while chunk := spool.read(1 << 20):
+                copy.write(chunk)
+
     def finish(self, warnings: list[str] | None = None) -> LoadCounts:
+        self.close_stream()
+        self._copy_spool(self._quarantine, "row_number, reasons, original", "audit.quarantine")
+        self._copy_spool(self._repairs, "row_number, column_name, value_before, value_after, rule", "audit.repairs")
         m = self.meta
         self.counts.warnings = list(warnings or [])
         self.conn.execute(
@@ -127,6 +174,15 @@ class _Load:
         )
         self.counts.status = resolve_period(self.conn, m.agency, m.dataset, m.period, m.delivery_id)
         return self.counts
+
+    def abort(self) -> None:
+        """Stop the writer after a failure; the transaction is rolled back by the caller."""
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+        self._quarantine.close()
+        self._repairs.close()
 
 
 def resolve_period(conn: psycopg.Connection, agency: str, dataset: str, period: str, delivery_id: str) -> str:
@@ -165,7 +221,12 @@ def load_delivery(conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta)
         conn.execute(sql.SQL("delete from {} where _delivery_id = %s").format(table.ident), (meta.delivery_id,))
         conn.execute("delete from audit.quarantine where delivery_id = %s", (meta.delivery_id,))
         conn.execute("delete from audit.repairs where delivery_id = %s", (meta.delivery_id,))
-        yield _Load(conn, table, meta)
+        load = _Load(conn, table, meta)
+        try:
+            yield load
+        except BaseException:
+            load.abort()
+            raise
 
 
 def record_rejection(conn: psycopg.Connection, meta: DeliveryMeta, reason: str, warnings: list[str] | None = None) -> None:

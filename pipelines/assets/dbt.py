@@ -36,7 +36,9 @@ class FdiTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("schema")
 
 
-TRANSLATOR = FdiTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# Source tests (the contract's cross-dataset references) become checks on the loader assets.
+TRANSLATOR = FdiTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True,
+                                                                  enable_source_tests_as_checks=True))
 
 
 def dbt_env(conn: Connection, settings: Settings) -> dict[str, str]:

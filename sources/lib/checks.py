@@ -157,17 +157,29 @@ def _check_tax_code(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
     return out
 
 
+def _distinct(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(distinct values, index of each row's value among them).
+
+    Agency columns repeat heavily (a month has ~31 dates, a trader's name is on
+    every line), so costly checks run once per distinct value and map back.
+    """
+    distinct = pc.unique(arr).drop_null()
+    return distinct, pc.index_in(arr, value_set=distinct)
+
+
 def _check_date(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
     if b.ctx.vn_locale:
         arr = pc.replace_substring_regex(arr, _VN_DATE, r"\3-\2-\1")
-    shaped = pc.match_substring_regex(arr, _ISO_DATE)
-    candidate = pc.if_else(shaped, arr, None)
+    distinct, index = _distinct(arr)
+    shaped = pc.match_substring_regex(distinct, _ISO_DATE)
+    candidate = pc.if_else(shaped, distinct, None)
     parsed = pc.strptime(candidate, format="%Y-%m-%d", unit="s", error_is_null=True)
     # strptime is lenient (2024-02-30 becomes 03-01): require a round trip.
-    round_trip = pc.strftime(parsed, format="%Y-%m-%d")
-    ok = _false_where_null(pc.equal(round_trip, candidate))
+    ok_distinct = _false_where_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), candidate))
+    typed_distinct = pc.cast(pc.if_else(ok_distinct, parsed, None), pa.date32())
+    ok = _false_where_null(pc.take(ok_distinct, index))
     b.fail(f"{col.name}:type", pc.and_(pc.is_valid(arr), pc.invert(ok)))
-    b.typed[col.name] = pc.cast(pc.if_else(ok, parsed, None), pa.date32())
+    b.typed[col.name] = pc.take(typed_distinct, index)
     return pc.if_else(ok, arr, None)
 
 
@@ -211,8 +223,13 @@ def _check_in_set(b: _Batch, col: Column, arr: pa.Array, values: tuple[str, ...]
 
 def _check_text(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
     # README "Known defects" 2: NFD arrives beside NFC; store NFC, record it.
-    nfc = pc.utf8_normalize(arr, form="NFC")
-    b.record_repairs(col.name, arr, nfc, "unicode_nfc")
+    distinct, index = _distinct(arr)
+    nfc_distinct = pc.utf8_normalize(distinct, form="NFC")
+    if pc.any(_false_where_null(pc.not_equal(distinct, nfc_distinct))).as_py():
+        nfc = pc.take(nfc_distinct, index)
+        b.record_repairs(col.name, arr, nfc, "unicode_nfc")
+    else:
+        nfc = arr
     if col.pattern:
         b.fail(f"{col.name}:pattern", pc.invert(pc.match_substring_regex(nfc, col.pattern)))
     b.typed[col.name] = nfc

@@ -22,7 +22,8 @@ import pyarrow.csv as pacsv
 from sources.lib.faults import DeliveryFault
 
 BATCH_ROWS = 100_000
-CSV_BLOCK_BYTES = 16 << 20
+# Small enough that the loader's COPY of one block overlaps the checks of the next.
+CSV_BLOCK_BYTES = 4 << 20
 
 
 def read_header(path: Path, fmt: str) -> list[str]:

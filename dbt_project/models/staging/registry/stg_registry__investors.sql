@@ -14,8 +14,10 @@ source as (
 renamed as (
     select
         -- ids
+        {{ source_key(['project_code', 'investor_seq']) }} as source_key,
         project_code,
         investor_seq,
+        -- personal data (contract `pii`): keyed hash only, never in clear past staging
         {{ pseudonymise('investor_reg_no') }} as investor_reg_no_hash,
         -- text
         investor_name,
@@ -27,6 +29,7 @@ renamed as (
         committed_capital_usd,
         -- lineage
         snapshot_period,
+        snapshot_period as period,
         _delivery_id as delivery_id,
         _row_number as row_number
     from source

@@ -6,7 +6,8 @@ deliveries as (
 ),
 
 source as (
-    select s.*, d.period as snapshot_period
+    select s.*, d.period as snapshot_period,
+           {{ tax_code_was_repaired('registry', 'projects', 'tax_code') }} as tax_code_was_repaired
     from {{ source('raw_registry', 'projects') }} as s
     join deliveries as d on d.delivery_id = s._delivery_id
 ),
@@ -14,10 +15,13 @@ source as (
 renamed as (
     select
         -- ids
+        {{ source_key(['project_code']) }} as source_key,
         project_code,
         irc_number,
+        tax_code as tax_code_full,
         {{ parent_tax_code('tax_code') }} as tax_code,
         {{ branch_suffix('tax_code') }} as tax_code_branch,
+        tax_code_was_repaired,
         -- text
         enterprise_name,
         enterprise_name_en,
@@ -38,6 +42,7 @@ renamed as (
         capital_deadline,
         -- lineage
         snapshot_period,
+        snapshot_period as period,
         _delivery_id as delivery_id,
         _row_number as row_number
     from source

@@ -1,0 +1,58 @@
+{#- Vietnamese name folding for entity resolution (README "Known defects" 2:
+    both Unicode forms, any case, with or without diacritics, abbreviations).
+    Folds case and diacritics (unaccent does not map đ/Đ, hence the replace),
+    drops punctuation and spreadsheet-injection prefixes, expands the
+    abbreviations agencies use (Cty, CT -> cong ty; VN, Vietnam -> viet nam)
+    and strips legal-form words, which say nothing about which enterprise it
+    is ("Công ty TNHH X Việt Nam" = "X Vietnam Co., Ltd" = "CONG TY TNHH X VIET NAM"). -#}
+{% macro fold_text(column) -%}
+    trim(regexp_replace(
+        lower(unaccent(replace(replace({{ column }}, 'Đ', 'D'), 'đ', 'd'))),
+        '[^a-z0-9]+', ' ', 'g'))
+{%- endmacro %}
+
+{% macro normalise_name(column) -%}
+    nullif(trim(regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(
+                    regexp_replace(' ' || {{ fold_text(column) }} || ' ',
+                        '\m(cty|ct)\M', 'cong ty', 'g'),
+                    '\m(vn|vietnam)\M', 'viet nam', 'g'),
+                '\m(cong ty|trach nhiem huu han|tnhh|co phan|cp|jsc|joint stock company|joint stock|company|co ltd|ltd|limited|corporation|corp|inc|llc|mot thanh vien|mtv)\M',
+                ' ', 'g'),
+            '\m(cong ty|co)\M\s*$', ' ', 'g'),
+        '\s+', ' ', 'g')), '')
+{%- endmacro %}
+
+{#- Addresses: folded, with the abbreviations of zones expanded (KCN = khu
+    công nghiệp, CCN = cụm công nghiệp). -#}
+{% macro normalise_address(column) -%}
+    nullif(trim(regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(' ' || {{ fold_text(column) }} || ' ', '\mkcn\M', 'khu cong nghiep', 'g'),
+                '\mccn\M', 'cum cong nghiep', 'g'),
+            '\m(tp|thanh pho|hp)\M', ' ', 'g'),
+        '\s+', ' ', 'g')), '')
+{%- endmacro %}
+
+{#- Blocking key for name matching: the commune/district, from admin_area
+    when given, else the address part before "Hải Phòng" (addresses read
+    "..., <area>, Hải Phòng"). -#}
+{% macro area_key(admin_area, address) -%}
+    coalesce(
+        nullif({{ fold_text(admin_area) }}, ''),
+        nullif({{ fold_text("(regexp_match(" ~ address ~ ", '([^,]+),\\s*(TP\\.?\\s*)?H[ảa]i Ph[òo]ng\\s*$', 'i'))[1]") }}, ''))
+{%- endmacro %}
+
+{#- Id of a name group: a hash of the normalised identity, the same in
+    int_unlinked_names_grouped and wherever a record looks up its group. -#}
+{% macro name_group_id(name, name_en, address, admin_area, zone) -%}
+    md5(concat_ws('|',
+        coalesce({{ normalise_name(name) }}, ''),
+        coalesce({{ normalise_name(name_en) }}, ''),
+        coalesce({{ normalise_address(address) }}, ''),
+        coalesce({{ area_key(admin_area, address) }}, ''),
+        coalesce({{ zone }}, '')))
+{%- endmacro %}

@@ -1,0 +1,47 @@
+-- One row per distinct identity an enterprise showed with its tax code
+-- (normalised name, address, area, zone): the reference that name-only
+-- records are matched against. Both the Vietnamese and the English name
+-- (registry enterprise_name_en, credit borrower_name) are identities.
+with
+
+records as (
+    select * from {{ ref('int_source_records_unioned') }}
+    where tax_code is not null
+),
+
+-- distinct before normalising: customs repeats one name on every line
+names as (
+    select tax_code, name as raw_name, address, admin_area, industrial_zone_code from records where name is not null
+    union all
+    select tax_code, name_en, address, admin_area, industrial_zone_code from records where name_en is not null
+),
+
+distinct_names as (
+    select tax_code, raw_name, address, admin_area, industrial_zone_code, count(*) as records
+    from names
+    group by 1, 2, 3, 4, 5
+),
+
+normalised as (
+    select
+        tax_code,
+        {{ normalise_name('raw_name') }} as name_normalised,
+        {{ normalise_address('address') }} as address_normalised,
+        {{ area_key('admin_area', 'address') }} as area_key,
+        industrial_zone_code,
+        records
+    from distinct_names
+)
+
+select
+    {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id,
+    tax_code,
+    name_normalised,
+    address_normalised,
+    area_key,
+    industrial_zone_code,
+    split_part(name_normalised, ' ', 1) as name_block,
+    sum(records) as records
+from normalised
+where name_normalised is not null
+group by 1, 2, 3, 4, 5, 6, 7

@@ -1,0 +1,94 @@
+-- One row per name group (int_unlinked_names_grouped) and candidate
+-- enterprise, with the best score over the enterprise's identities, its rank
+-- in the group and the decision. Candidates come only from blocks (same
+-- area, same zone or same first name word), never from a cross join of all
+-- groups and all enterprises.
+with
+
+groups as (
+    select * from {{ ref('int_unlinked_names_grouped') }}
+    where name_normalised is not null or name_en_normalised is not null
+),
+
+identities as (
+    select * from {{ ref('int_enterprise_names_collected') }}
+),
+
+blocked as (
+    select g.name_group_id, i.enterprise_id, i.name_normalised, i.address_normalised
+    from groups as g join identities as i on i.area_key = g.area_key
+    union
+    select g.name_group_id, i.enterprise_id, i.name_normalised, i.address_normalised
+    from groups as g join identities as i on i.industrial_zone_code = g.industrial_zone_code
+    union
+    select g.name_group_id, i.enterprise_id, i.name_normalised, i.address_normalised
+    from groups as g join identities as i on i.name_block = g.name_block
+    union
+    select g.name_group_id, i.enterprise_id, i.name_normalised, i.address_normalised
+    from groups as g join identities as i on i.name_block = split_part(g.name_en_normalised, ' ', 1)
+),
+
+compared as (
+    select
+        b.name_group_id,
+        b.enterprise_id,
+        greatest(
+            coalesce(similarity(g.name_normalised, b.name_normalised), 0),
+            coalesce(similarity(g.name_en_normalised, b.name_normalised), 0)
+        ) as name_score,
+        case
+            when g.address_normalised is null then null
+            when b.address_normalised is null then {{ er_threshold('address_unknown_score') }}
+            else similarity(g.address_normalised, b.address_normalised)
+        end as address_score
+    from blocked as b
+    join groups as g on g.name_group_id = b.name_group_id
+),
+
+scored as (
+    select
+        *,
+        -- the record's own evidence decides: with an address, name and
+        -- address both count; without one, the name alone
+        case
+            when address_score is null then name_score
+            else {{ er_threshold('name_weight') }} * name_score
+                 + (1 - {{ er_threshold('name_weight') }}) * address_score
+        end as score
+    from compared
+),
+
+best_per_enterprise as (
+    select distinct on (name_group_id, enterprise_id) *
+    from scored
+    order by name_group_id, enterprise_id, score desc, name_score desc
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (partition by name_group_id order by score desc, name_score desc, enterprise_id) as candidate_rank,
+        coalesce(nth_value(score, 2) over (
+            partition by name_group_id order by score desc, name_score desc, enterprise_id
+            rows between unbounded preceding and unbounded following), 0) as runner_up_score
+    from best_per_enterprise
+)
+
+select
+    name_group_id,
+    enterprise_id,
+    round(name_score::numeric, 4) as name_score,
+    round(address_score::numeric, 4) as address_score,
+    round(score::numeric, 4) as score,
+    candidate_rank,
+    round(runner_up_score::numeric, 4) as runner_up_score,
+    case
+        when candidate_rank = 1
+         and score >= {{ er_threshold('accept_min_score') }}
+         and name_score >= {{ er_threshold('accept_min_name_score') }}
+         and score - runner_up_score >= {{ er_threshold('min_margin') }}
+        then 'linked'
+        when score >= {{ er_threshold('review_min_score') }} then 'review'
+        else 'rejected'
+    end as decision
+from ranked

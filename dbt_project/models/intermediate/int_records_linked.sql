@@ -1,0 +1,79 @@
+-- One row per loaded record of every dataset that names an enterprise, tied
+-- to at most one enterprise. Steps in order, the first that applies wins:
+--   1. tax_code           the record's own 10-digit code
+--   2. tax_code_repaired  the same, after the loader repaired it (audit.repairs)
+--   3. branch_code        a dependent unit's 13-digit code, to its parent
+--   4. name_address       no code: the name group's accepted candidate
+--   5. unmatched          otherwise; ambiguous groups wait in
+--                         marts.enterprise_link_candidates for a person
+-- registry.investors follow their project's link in the same snapshot.
+with
+
+records as (
+    select * from {{ ref('int_source_records_unioned') }}
+),
+
+groups as (
+    select * from {{ ref('int_unlinked_names_grouped') }}
+),
+
+accepted as (
+    select name_group_id, enterprise_id, score
+    from {{ ref('int_name_candidates_scored') }}
+    where decision = 'linked'
+),
+
+by_code as (
+    select
+        r.agency, r.dataset, r.period, r.source_key, r.delivery_id, r.row_number,
+        {{ enterprise_id_from_tax_code('r.tax_code') }} as enterprise_id,
+        case
+            when r.tax_code_was_repaired then 'tax_code_repaired'
+            when r.tax_code_branch is not null then 'branch_code'
+            else 'tax_code'
+        end as match_method,
+        1.0 as match_score,
+        null::text as name_group_id
+    from records as r
+    where r.tax_code is not null
+),
+
+by_name as (
+    select
+        r.agency, r.dataset, r.period, r.source_key, r.delivery_id, r.row_number,
+        a.enterprise_id,
+        case when a.enterprise_id is not null then 'name_address' else 'unmatched' end as match_method,
+        coalesce(a.score, 0) as match_score,
+        g.name_group_id
+    from records as r
+    left join groups as g
+      on g.name_group_id = {{ name_group_id('r.name', 'r.name_en', 'r.address', 'r.admin_area', 'r.industrial_zone_code') }}
+    left join accepted as a on a.name_group_id = g.name_group_id
+    where r.tax_code is null
+),
+
+linked as (
+    select * from by_code
+    union all
+    select * from by_name
+),
+
+investors as (
+    select
+        'registry'::text as agency, 'investors'::text as dataset, i.period::text as period, i.source_key,
+        i.delivery_id, i.row_number,
+        p.enterprise_id,
+        coalesce(p.match_method, 'unmatched') as match_method,
+        coalesce(p.match_score, 0) as match_score,
+        p.name_group_id
+    from {{ ref('stg_registry__investors') }} as i
+    left join {{ ref('stg_registry__projects') }} as project
+      on project.project_code = i.project_code and project.snapshot_period = i.snapshot_period
+    left join linked as p
+      on p.agency = 'registry' and p.dataset = 'projects'
+     and p.delivery_id = project.delivery_id and p.row_number = project.row_number
+)
+
+select * from linked
+union all
+select * from investors

@@ -1,0 +1,36 @@
+-- One row per distinct name+address identity among records that carry no
+-- tax code. Matching works on these groups, not on records: a lessee named
+-- the same way in 36 monthly snapshots is matched once.
+with
+
+records as (
+    select * from {{ ref('int_source_records_unioned') }}
+    where tax_code is null
+),
+
+normalised as (
+    select
+        {{ normalise_name('name') }} as name_normalised,
+        {{ normalise_name('name_en') }} as name_en_normalised,
+        {{ normalise_address('address') }} as address_normalised,
+        {{ area_key('admin_area', 'address') }} as area_key,
+        industrial_zone_code,
+        {{ name_group_id('name', 'name_en', 'address', 'admin_area', 'industrial_zone_code') }} as name_group_id,
+        name,
+        address
+    from records
+)
+
+select
+    name_group_id,
+    name_normalised,
+    name_en_normalised,
+    address_normalised,
+    area_key,
+    industrial_zone_code,
+    split_part(name_normalised, ' ', 1) as name_block,
+    min(name) as example_name,
+    min(address) as example_address,
+    count(*) as records
+from normalised
+group by name_group_id, name_normalised, name_en_normalised, address_normalised, area_key, industrial_zone_code
