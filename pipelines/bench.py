@@ -87,7 +87,7 @@ def _stage_generate(out: str, enterprises: int, year: int, months: int, seed: in
     else:  # a synthetic month of exactly `rows` lines: the economy's trade, cycled
         period = periods[-1]
         planter.deliver(customs.DECLARATIONS, period, dt.datetime(year, months, 28, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))),
-                        rows=_cycled_lines(economy, year, months, rows), key_of=lambda r: "", owner_of=None,
+                        rows=lambda: _cycled_lines(economy, year, months, rows), key_of=lambda r: "", owner_of=None,
                         allow_faults=False)
     truth.close()
     return sum(json.loads(p.read_text())["files"][0]["rows"] for p in Path(out).glob("customs/declarations/*/manifest.json"))

@@ -12,14 +12,16 @@ import dagster as dg
 def defs() -> dg.Definitions:
     from pipelines.assets.dbt import build_dbt_assets, dbt_resource
     from pipelines.assets.raw import build_raw_assets
+    from pipelines.jobs import ingest_monthly, ingest_yearly
     from pipelines.resources import WarehouseResource
-    from pipelines.schedules import monthly_ingest, monthly_transform_schedule
+    from pipelines.schedules import monthly_ingest, monthly_transform_schedule, yearly_ingest
     from pipelines.sensors import landing_sensor
 
     dbt_models = build_dbt_assets()
     return dg.Definitions(
         assets=[*build_raw_assets(), dbt_models],
+        jobs=[ingest_monthly, ingest_yearly],
         sensors=[landing_sensor],
-        schedules=[monthly_ingest, monthly_transform_schedule(dbt_models)],
+        schedules=[monthly_ingest, yearly_ingest, monthly_transform_schedule(dbt_models)],
         resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
     )

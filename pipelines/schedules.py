@@ -1,4 +1,4 @@
-"""The monthly build: load last month's (and in January last year's) deliveries, then run dbt.
+"""The monthly build: load last month's (in January also last year's) deliveries, then run dbt.
 
 Agencies deliver within the first days of the month (the agreement's example
 manifest is extracted on the 2nd), so the ingest runs on the 5th and the dbt
@@ -9,31 +9,25 @@ import datetime as dt
 
 import dagster as dg
 
-from sources.lib.contract import all_datasets
-from pipelines.assets.raw import raw_key
+from pipelines.jobs import ingest_monthly, ingest_yearly, raw_keys
 from pipelines.policies import TIMEZONE
 
 
-def _previous_periods(when: dt.datetime) -> tuple[str, str]:
-    first = when.date().replace(day=1)
-    last_month = first - dt.timedelta(days=1)
-    return last_month.strftime("%Y-%m"), str(first.year - 1)
-
-
-@dg.schedule(
-    name="monthly_ingest",
-    cron_schedule="0 6 5 * *",
-    execution_timezone=TIMEZONE,
-    target=dg.AssetSelection.assets(*[raw_key(ds) for ds in all_datasets()]),
-    description="Loads last month's deliveries of every monthly dataset (and last year's of annual ones in January).",
-)
+@dg.schedule(name="monthly_ingest", cron_schedule="0 6 5 * *", execution_timezone=TIMEZONE, job=ingest_monthly,
+             description="Loads last month's delivery of every monthly dataset.")
 def monthly_ingest(context: dg.ScheduleEvaluationContext):
-    month, year = _previous_periods(context.scheduled_execution_time)
-    for ds in all_datasets():
-        if ds.grain == "year" and context.scheduled_execution_time.month != 1:
-            continue
-        period = year if ds.grain == "year" else month
-        yield dg.RunRequest(run_key=f"{ds.qualified}/{period}", partition_key=period, asset_selection=[raw_key(ds)])
+    first = context.scheduled_execution_time.date().replace(day=1)
+    period = (first - dt.timedelta(days=1)).strftime("%Y-%m")
+    for key in raw_keys("month"):
+        yield dg.RunRequest(run_key=f"{key.to_user_string()}/{period}", partition_key=period, asset_selection=[key])
+
+
+@dg.schedule(name="yearly_ingest", cron_schedule="0 6 5 1 *", execution_timezone=TIMEZONE, job=ingest_yearly,
+             description="Loads last year's delivery of every annual dataset (tax returns, disclosures, zones).")
+def yearly_ingest(context: dg.ScheduleEvaluationContext):
+    period = str(context.scheduled_execution_time.year - 1)
+    for key in raw_keys("year"):
+        yield dg.RunRequest(run_key=f"{key.to_user_string()}/{period}", partition_key=period, asset_selection=[key])
 
 
 def monthly_transform_schedule(dbt_assets: dg.AssetsDefinition) -> dg.ScheduleDefinition:

@@ -10,6 +10,7 @@ from sources.lib.delivery import folder_identity
 from warehouse.settings import Settings
 
 from pipelines.assets.raw import raw_key
+from pipelines.jobs import ingest_job_name, ingest_monthly, ingest_yearly
 
 _DATASETS = {(ds.agency, ds.name): ds for ds in all_datasets()}
 
@@ -42,7 +43,7 @@ def pending_deliveries(landing: Path, seen: dict[str, str]) -> list[tuple[Path, 
     name="landing_sensor",
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    target=dg.AssetSelection.groups(*sorted({ds.agency for ds in all_datasets()})),
+    jobs=[ingest_monthly, ingest_yearly],
     description="Launches a load of exactly the partitions whose delivery folder is new or was replaced.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext):
@@ -58,6 +59,7 @@ def landing_sensor(context: dg.SensorEvaluationContext):
             context.log.warning(f"{folder}: no dataset {agency}/{dataset} in the agreement; ignored")
         else:
             requests.append(dg.RunRequest(
+                job_name=ingest_job_name(ds),
                 run_key=f"{agency}/{dataset}/{period}/{fingerprint}",
                 partition_key=period,
                 asset_selection=[raw_key(ds)],

@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 # pgcrypto, so the keyed hash is built on core sha256(); see pseudonym.sql).
 REQUIRED_EXTENSIONS = ("pg_trgm", "unaccent")
 OPTIONAL_EXTENSIONS = ("pgcrypto", "fuzzystrmatch")
+SCHEMA_FILES = ("audit.sql", "pseudonym.sql", "reviews.sql")
 PUBLIC_SCHEMAS = ("audit", "staging", "intermediate", "marts", "risk", "fis", "kpi", "snapshots", "seeds")
 
 # Contract type -> PostgreSQL type of the raw column. Raw keeps the agreed
@@ -99,8 +100,11 @@ def bootstrap(conn: psycopg.Connection, raw_tables: list[RawTable]) -> list[str]
         raw_schemas = sorted({t.schema for t in raw_tables})
         for schema in (*PUBLIC_SCHEMAS, *raw_schemas):
             conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-        conn.execute((HERE / "audit.sql").read_text())
-        conn.execute((HERE / "pseudonym.sql").read_text())
+        # Tables people own (audit, reviews) live outside dbt's reach, so no
+        # rebuild or full refresh can drop them.
+        for name in SCHEMA_FILES:
+            if (HERE / name).exists():
+                conn.execute((HERE / name).read_text())
         for table in raw_tables:
             ensure_raw_table(conn, table)
         for role in config["roles"]:

@@ -18,7 +18,6 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from pipelines.policies import DATABASE_RETRY
 from pipelines.resources import WarehouseResource
 from warehouse.server import Connection, static_connection
 from warehouse.settings import DBT_PROJECT_DIR, Settings
@@ -53,6 +52,11 @@ def dbt_env(conn: Connection, settings: Settings) -> dict[str, str]:
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this Python: .venv/bin need not be on PATH (CI, cron)."""
+    return str(Path(sys.executable).with_name("dbt"))
+
+
 def _stale(manifest: Path) -> bool:
     if not manifest.exists():
         return True
@@ -71,8 +75,7 @@ def prepare_manifest(settings: Settings | None = None) -> Path:
     if _stale(manifest):
         settings = settings or Settings.from_env()
         env = {**os.environ, **static_connection(settings).dbt_env(), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
-        dbt = Path(sys.executable).with_name("dbt")
-        done = subprocess.run([str(dbt), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, env=env,
+        done = subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, env=env,
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
@@ -85,14 +88,13 @@ def dbt_project() -> DbtProject:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR))
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:
     manifest = prepare_manifest()
 
-    @dbt_assets(manifest=manifest, project=dbt_project(), dagster_dbt_translator=TRANSLATOR,
-                retry_policy=DATABASE_RETRY, name="fdi_dbt_models")
+    @dbt_assets(manifest=manifest, project=dbt_project(), dagster_dbt_translator=TRANSLATOR, name="fdi_dbt_models")
     def fdi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         settings = warehouse.settings()
         os.environ.update(dbt_env(warehouse.connection(), settings))

@@ -14,7 +14,7 @@ from sources.lib.contract import Dataset, all_datasets
 from pipelines.gx_validation import validate_deliveries
 from pipelines.ingest import IngestResult, ingest_delivery
 from pipelines.partitions import partitions_for
-from pipelines.policies import DATABASE_RETRY
+from pipelines.policies import MAX_RETRIES, RETRY_SECONDS, TRANSIENT_ERRORS
 from pipelines.resources import WarehouseResource
 
 SUITE_CHECK = "contract_suite"
@@ -42,7 +42,6 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
         group_name=ds.agency,
         partitions_def=partitions_for(ds),
         backfill_policy=dg.BackfillPolicy.single_run(),
-        retry_policy=DATABASE_RETRY,
         kinds={"postgres"},
         description=f"{ds.description}\n\nLoaded from `<landing>/{ds.agency}/{ds.name}/<period>/` "
                     f"({ds.format}); contract `sources/contracts/{ds.agency}.yaml`.",
@@ -56,6 +55,13 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
         ],
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        try:
+            yield from _load(context, warehouse)
+        except TRANSIENT_ERRORS as exc:
+            context.log.warning(f"{ds.qualified}: transient database error, retrying: {exc}")
+            raise dg.RetryRequested(max_retries=MAX_RETRIES, seconds_to_wait=RETRY_SECONDS) from exc
+
+    def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         landing = warehouse.settings().landing
         conn_info = warehouse.connection()
         results: list[IngestResult] = []

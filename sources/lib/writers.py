@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
-import hashlib
 import io
 import json
 import uuid
@@ -19,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sources.lib.contract import SCHEMA_VERSION, Dataset
+from sources.lib.delivery import sha256_of
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7))
 
@@ -135,20 +135,12 @@ def file_name(dataset: Dataset, period: str, part: int | None = None) -> str:
     return f"{dataset.name}_{period}{suffix}.{ext}"
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def write_manifest(folder: Path, dataset: Dataset, period: str, delivery_id: str, extracted_at: dt.datetime,
                    files: list[WrittenFile], *, overrides: dict[str, dict] | None = None) -> Path:
     """manifest.json per README "Delivery layout"; `overrides` plants manifest defects per file."""
     entries = []
     for f in files:
-        entry = {"name": f.name, "sha256": sha256_file(folder / f.name), "rows": f.rows}
+        entry = {"name": f.name, "sha256": sha256_of(folder / f.name), "rows": f.rows}
         entry.update((overrides or {}).get(f.name, {}))
         entries.append(entry)
     doc = {

@@ -1,0 +1,30 @@
+-- One row per year with labour employment data on FDI employers: the share
+-- of trained workers (vocational or higher) in the FDI sector's workforce,
+-- percent (Decision 3055/QĐ-UBND, programme Part I.3: "Tỷ trọng lao động qua
+-- đào tạo trong cơ cấu sử dụng lao động", a target of the FDI sector).
+-- Person-months: every month's headcount weighs equally, so the year's share
+-- is sum(trained) / sum(total) over its months.
+-- Employers are tied to enterprises by their 10-digit tax code; records that
+-- name an employer without a tax code are left out until entity resolution
+-- (marts.enterprise_links) ties them.
+with
+
+fdi_enterprises as (
+    select tax_code from {{ ref('dim_enterprise') }}
+    where is_fdi and tax_code is not null
+),
+
+employment as (
+    select e.*
+    from {{ ref('stg_labour__employment') }} as e
+    join fdi_enterprises as f on f.tax_code = e.tax_code
+)
+
+select
+    'trained_workforce_share'::text as indicator_code,
+    left(period, 4)::int as year,
+    round(100.0 * sum(employees_trained) / nullif(sum(employees_total), 0), 2)::numeric(20, 2) as actual,
+    sum(employees_trained)::numeric(20, 2) as numerator,
+    sum(employees_total)::numeric(20, 2) as denominator
+from employment
+group by left(period, 4)::int
