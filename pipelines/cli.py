@@ -282,5 +282,82 @@ def ui(port: int) -> None:
                                      cwd=PROJECT_ROOT))
 
 
+# -- national FDI information system feed and programme indicators ----------------
+@main.command("export-fis", help="Export one report period of fis.project_reports (Form A.III.1) to the outbox "
+                                 "of the national FDI information system: CSV, JSON and a manifest (schema "
+                                 "version, revision, rows, sha256) under <out>/fis/<period>/. A re-export whose "
+                                 "numbers changed gets the next revision and lists what changed; an unchanged one "
+                                 "writes nothing.")
+@click.option("--period", required=True, help="Report period: YYYY-Qn (quarterly) or YYYY (annual), e.g. 2024-Q3.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Outbox folder (default $FDI_HOME/outbox).")
+def export_fis(period: str, out: Path | None) -> None:
+    import psycopg
+
+    from pipelines.fis_export import ExportError, export_period
+    from warehouse.server import connect_info
+
+    settings = _settings()
+    with psycopg.connect(connect_info(settings).conninfo, autocommit=True) as pg:
+        try:
+            result = export_period(pg, period, out or settings.outbox)
+        except ExportError as exc:
+            raise click.UsageError(str(exc)) from None
+    click.echo(result.summary())
+
+
+@main.command(help="Print the action programme's indicators against their targets (kpi.programme_targets; "
+                   "Decision 3055/QĐ-UBND, programme Part I.3).")
+@click.option("--periods", type=click.Choice(["all", "data", "programme"]), default="data", show_default=True,
+              help="all: every year 2021-2030; data: years with data and the programme periods; "
+                   "programme: the programme periods only.")
+def kpi(periods: str) -> None:
+    import psycopg
+
+    from pipelines.kpi import KpiUnavailable, fetch, format_table
+    from warehouse.server import connect_info
+
+    with psycopg.connect(connect_info(_settings()).conninfo, autocommit=True) as pg:
+        try:
+            rows = fetch(pg, periods)
+        except KpiUnavailable as exc:
+            raise click.UsageError(str(exc)) from None
+    click.echo(format_table(rows))
+
+
+# -- entity resolution and documentation -------------------------------------------
+@main.command("linkage-report", help="Score marts.enterprise_links against a generated economy's ground truth "
+                                     "(<truth>/_truth/records.csv and lookalikes.csv): precision and recall overall, "
+                                     "per agency and per match method, recall on records without a tax code, links "
+                                     "across look-alike pairs, and the worst errors. Exit 1 when a target is missed.")
+@click.option("--truth", type=click.Path(path_type=Path), required=True,
+              help="The folder `fdi generate --out` wrote (holding _truth/), or the _truth folder itself.")
+@click.option("--worst", type=click.IntRange(0, 1000), default=20, show_default=True, help="Errors to list.")
+def linkage_report(truth: Path, worst: int) -> None:
+    from pipelines.linkage import TruthMissing, format_report, score_links
+    from warehouse.server import connect_info
+
+    try:
+        report = score_links(connect_info(_settings()).conninfo, truth, worst=worst)
+    except TruthMissing as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(format_report(report))
+    if not report.meets_targets():
+        raise SystemExit(1)
+
+
+@main.command(help="Build the dbt documentation site (dbt docs generate) and print where it is.")
+def docs() -> None:
+    from pipelines.docs import DocsFailed, build_docs
+
+    try:
+        site = build_docs(_settings())
+    except DocsFailed as exc:
+        click.secho(f"fdi: {exc}", fg="red", err=True)
+        raise SystemExit(2) from None
+    click.echo(f"dbt docs site: {site.static_index} (one self-contained page; open it in a browser)")
+    click.echo(f"           or: {site.index} (with manifest.json and catalog.json; `dbt docs serve` in dbt_project/)")
+
+
 if __name__ == "__main__":
     main()

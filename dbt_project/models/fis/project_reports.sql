@@ -54,6 +54,7 @@ project_periods as (
         report_period,
         is_quarterly,
         tax_code,
+        enterprise_name,
         issued_on,
         registered_capital_usd,
         snapshot_period
@@ -174,6 +175,7 @@ joined as (
     select
         a.project_code,
         a.tax_code,
+        a.enterprise_name,
         a.report_period,
         a.is_quarterly,
         a.issued_on,
@@ -227,14 +229,18 @@ quarterly_cumulative as (
 cumulative as (
     select project_code, report_period, capital_realized_cum_usd from quarterly_cumulative
     union all
-    select distinct on (project_code, year) project_code, year, capital_realized_cum_usd
-    from quarterly_cumulative
-    order by project_code, year, report_period desc
+    select project_code, year, capital_realized_cum_usd
+    from (
+        select distinct on (project_code, year) project_code, year, capital_realized_cum_usd
+        from quarterly_cumulative
+        order by project_code, year, report_period desc
+    ) as year_end
 )
 
 select
     j.project_code::text as project_code,
     j.tax_code::text as tax_code,
+    j.enterprise_name::text as enterprise_name,
     j.report_period::text as report_period,
     (case when j.is_quarterly then 'quarter' else 'year' end)::text as period_kind,
     round(j.capital_realized_usd * j.allocation_share, 2)::numeric(18, 2) as capital_realized_usd,

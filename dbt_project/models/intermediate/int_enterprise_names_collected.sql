@@ -4,21 +4,17 @@
 -- (registry enterprise_name_en, credit borrower_name) are identities.
 with
 
-records as (
-    select * from {{ ref('int_source_records_unioned') }}
-    where tax_code is not null
-),
-
--- distinct before normalising: customs repeats one name on every line
-names as (
-    select tax_code, name as raw_name, address, admin_area, industrial_zone_code from records where name is not null
-    union all
-    select tax_code, name_en, address, admin_area, industrial_zone_code from records where name_en is not null
-),
-
+-- grouped straight from the table, before normalising: customs repeats one
+-- name on every line, and a CTE of all records would spill to disk
 distinct_names as (
-    select tax_code, raw_name, address, admin_area, industrial_zone_code, count(*) as records
-    from names
+    select tax_code, name as raw_name, address, admin_area, industrial_zone_code, count(*) as records
+    from {{ ref('int_source_records_unioned') }}
+    where tax_code is not null and name is not null
+    group by 1, 2, 3, 4, 5
+    union all
+    select tax_code, name_en, address, admin_area, industrial_zone_code, count(*)
+    from {{ ref('int_source_records_unioned') }}
+    where tax_code is not null and name_en is not null
     group by 1, 2, 3, 4, 5
 ),
 

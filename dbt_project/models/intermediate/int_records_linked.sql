@@ -58,6 +58,13 @@ linked as (
     select * from by_name
 ),
 
+-- a project's source_key is its project_code
+project_links as materialized (
+    select period, source_key as project_code, enterprise_id, match_method, match_score, name_group_id
+    from linked
+    where agency = 'registry' and dataset = 'projects'
+),
+
 investors as (
     select
         'registry'::text as agency, 'investors'::text as dataset, i.period::text as period, i.source_key,
@@ -67,11 +74,7 @@ investors as (
         coalesce(p.match_score, 0) as match_score,
         p.name_group_id
     from {{ ref('stg_registry__investors') }} as i
-    left join {{ ref('stg_registry__projects') }} as project
-      on project.project_code = i.project_code and project.snapshot_period = i.snapshot_period
-    left join linked as p
-      on p.agency = 'registry' and p.dataset = 'projects'
-     and p.delivery_id = project.delivery_id and p.row_number = project.row_number
+    left join project_links as p on p.project_code = i.project_code and p.period = i.period
 )
 
 select * from linked

@@ -1,18 +1,20 @@
--- One row per enterprise known to the investment register, keyed by its
--- 10-digit tax code. Entity resolution across agencies extends this table.
+-- One row per enterprise: every 10-digit tax code any agency delivered
+-- (int_enterprises_collected). Attributes come from the investment register
+-- when the enterprise has a project there, else from what other agencies
+-- call it (tax return name, lender's English name).
 with
+
+enterprises as (
+    select * from {{ ref('int_enterprises_collected') }}
+),
 
 projects as (
     select * from {{ ref('stg_registry__projects') }}
     where tax_code is not null
 ),
 
-latest_snapshot as (
-    select max(snapshot_period) as snapshot_period from projects
-),
-
 -- The enterprise's latest register entry (its largest project when several).
-enterprise as (
+registered as (
     select distinct on (tax_code)
         tax_code, enterprise_name, enterprise_name_en, foreign_ownership_pct, vsic_code,
         industrial_zone_code, project_code, snapshot_period
@@ -27,23 +29,53 @@ investors as (
 main_investor as (
     select distinct on (e.tax_code)
         e.tax_code, i.investor_country, i.ultimate_parent
-    from enterprise as e
+    from registered as e
     join investors as i
       on i.project_code = e.project_code and i.snapshot_period = e.snapshot_period
     where i.investor_country <> 'VN'
     order by e.tax_code, i.ownership_pct desc, i.investor_seq
+),
+
+-- Outside the register: the name on the latest tax return, else the
+-- latest name any agency used with the code.
+tax_name as (
+    select distinct on (tax_code) tax_code, taxpayer_name
+    from {{ ref('stg_tax__cit_returns') }}
+    order by tax_code, fiscal_year desc, amendment_no desc
+),
+
+other_name as (
+    select distinct on (tax_code) tax_code, name
+    from {{ ref('int_source_records_unioned') }}
+    where tax_code is not null and name is not null
+    order by tax_code, period desc, agency, dataset
+),
+
+english_name as (
+    select distinct on (tax_code) tax_code, borrower_name
+    from {{ ref('stg_credit__loans') }}
+    order by tax_code, snapshot_period desc, lender_code, loan_id
 )
 
 select
-    {{ enterprise_id_from_tax_code('e.tax_code') }}::text as enterprise_id,
+    e.enterprise_id::text as enterprise_id,
     e.tax_code::text as tax_code,
-    e.enterprise_name::text as name_vi,
-    e.enterprise_name_en::text as name_en,
-    (e.foreign_ownership_pct > 0)::boolean as is_fdi,
-    e.foreign_ownership_pct::numeric(5, 2) as foreign_ownership_pct,
-    e.vsic_code::text as vsic_code,
-    e.industrial_zone_code::text as industrial_zone_code,
+    coalesce(r.enterprise_name, t.taxpayer_name, o.name)::text as name_vi,
+    coalesce(r.enterprise_name_en, en.borrower_name)::text as name_en,
+    -- every FDI project is registered (Law on Investment 2020 Art. 37), so
+    -- an enterprise absent from the register is not foreign-invested
+    coalesce(r.foreign_ownership_pct > 0, false)::boolean as is_fdi,
+    r.foreign_ownership_pct::numeric(5, 2) as foreign_ownership_pct,
+    r.vsic_code::text as vsic_code,
+    r.industrial_zone_code::text as industrial_zone_code,
     m.investor_country::text as investor_country,
-    m.ultimate_parent::text as ultimate_parent
-from enterprise as e
+    m.ultimate_parent::text as ultimate_parent,
+    (r.tax_code is not null)::boolean as in_investment_register,
+    e.first_seen_period::text as first_seen_period,
+    e.last_seen_period::text as last_seen_period
+from enterprises as e
+left join registered as r on r.tax_code = e.tax_code
 left join main_investor as m on m.tax_code = e.tax_code
+left join tax_name as t on t.tax_code = e.tax_code
+left join other_name as o on o.tax_code = e.tax_code
+left join english_name as en on en.tax_code = e.tax_code

@@ -6,10 +6,6 @@ deliveries as (
     {{ in_force_deliveries('customs', 'declarations') }}
 ),
 
-rates as (
-    {{ fx_daily_rates() }}
-),
-
 source as (
     select s.*, d.period,
            {{ tax_code_was_repaired('customs', 'declarations', 'tax_code') }} as tax_code_was_repaired

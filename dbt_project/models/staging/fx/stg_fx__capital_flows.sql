@@ -5,10 +5,6 @@ deliveries as (
     {{ in_force_deliveries('fx', 'capital_flows') }}
 ),
 
-rates as (
-    {{ fx_daily_rates() }}
-),
-
 source as (
     select s.*, d.period,
            {{ tax_code_was_repaired('fx', 'capital_flows', 'tax_code') }} as tax_code_was_repaired

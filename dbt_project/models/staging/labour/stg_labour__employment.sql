@@ -5,10 +5,6 @@ deliveries as (
     {{ in_force_deliveries('labour', 'employment') }}
 ),
 
-rates as (
-    {{ fx_daily_rates() }}
-),
-
 source as (
     select s.*, d.period as delivery_period,
            {{ tax_code_was_repaired('labour', 'employment', 'tax_code') }} as tax_code_was_repaired

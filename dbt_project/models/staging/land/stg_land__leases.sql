@@ -5,10 +5,6 @@ deliveries as (
     {{ in_force_deliveries('land', 'leases') }}
 ),
 
-rates as (
-    {{ fx_daily_rates() }}
-),
-
 source as (
     select s.*, d.period as snapshot_period,
            {{ tax_code_was_repaired('land', 'leases', 'tax_code') }} as tax_code_was_repaired

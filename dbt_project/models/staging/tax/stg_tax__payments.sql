@@ -5,10 +5,6 @@ deliveries as (
     {{ in_force_deliveries('tax', 'payments') }}
 ),
 
-rates as (
-    {{ fx_daily_rates() }}
-),
-
 source as (
     select s.*, d.period as delivery_period,
            {{ tax_code_was_repaired('tax', 'payments', 'tax_code') }} as tax_code_was_repaired

@@ -6,10 +6,6 @@ deliveries as (
     {{ in_force_deliveries('tax', 'related_party') }}
 ),
 
-rates as (
-    {{ fx_daily_rates() }}
-),
-
 source as (
     select s.*, d.period,
            {{ tax_code_was_repaired('tax', 'related_party', 'tax_code') }} as tax_code_was_repaired

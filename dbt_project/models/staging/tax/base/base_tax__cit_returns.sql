@@ -7,10 +7,6 @@ deliveries as (
     {{ in_force_deliveries('tax', 'cit_returns') }}
 ),
 
-rates as (
-    {{ fx_daily_rates() }}
-),
-
 source as (
     select s.*, d.period,
            {{ tax_code_was_repaired('tax', 'cit_returns', 'tax_code') }} as tax_code_was_repaired

@@ -1,0 +1,132 @@
+-- One row per customs declaration line cleared (the delivery in force of its
+-- month), in USD at the SBV rate of the registration date, with the
+-- enterprise and a related-party indicator.
+--
+-- Incremental on period: a month is (re)built only when one of its inputs
+-- changed, which `inputs_fingerprint` records: the customs delivery in force,
+-- the year's related-party disclosures and the register snapshot used for
+-- investors. A new month therefore builds one month, a correction rebuilds
+-- its month, a late disclosure rebuilds its year; the table always equals a
+-- full refresh.
+{{ config(
+    materialized='incremental',
+    unique_key='period',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+with
+
+customs_periods as (
+    select period, delivery_id from ({{ in_force_deliveries('customs', 'declarations') }}) as d
+),
+
+related_party_years as (
+    select left(period, 4) as fiscal_year, string_agg(delivery_id, ',' order by delivery_id) as delivery_ids
+    from ({{ in_force_deliveries('tax', 'related_party') }}) as d
+    group by 1
+),
+
+register_snapshots as (
+    select p.period, p.delivery_id as projects_delivery_id, i.delivery_id as investors_delivery_id
+    from ({{ in_force_deliveries('registry', 'projects') }}) as p
+    join ({{ in_force_deliveries('registry', 'investors') }}) as i using (period)
+),
+
+-- the register as it stood in the month: the latest snapshot on or before it
+fingerprints as (
+    select
+        c.period,
+        r.period as register_period,
+        md5(concat_ws('|', c.delivery_id, rp.delivery_ids, r.projects_delivery_id, r.investors_delivery_id)) as inputs_fingerprint
+    from customs_periods as c
+    left join related_party_years as rp on rp.fiscal_year = left(c.period, 4)
+    left join lateral (
+        select * from register_snapshots as s where s.period <= c.period order by s.period desc limit 1
+    ) as r on true
+),
+
+to_build as (
+    select * from fingerprints
+    {% if is_incremental() %}
+    where not exists (
+        select 1 from (select distinct period, inputs_fingerprint from {{ this }}) as built
+        where built.period = fingerprints.period and built.inputs_fingerprint = fingerprints.inputs_fingerprint
+    )
+    {% endif %}
+),
+
+lines as (
+    select l.*, b.register_period, b.inputs_fingerprint
+    from {{ ref('stg_customs__declarations') }} as l
+    join to_build as b on b.period = l.period
+),
+
+-- Names that make a partner related (Decree 132/2020 Art. 5): the
+-- counterparties the enterprise disclosed for the year, and its investors
+-- and their ultimate parents in the register.
+disclosed as (
+    select distinct tax_code, fiscal_year::text as fiscal_year, counterparty_name_normalised as partner
+    from {{ ref('stg_tax__related_party') }}
+),
+
+investor_names as (
+    select distinct p.tax_code, p.snapshot_period, {{ normalise_name('n.name') }} as partner
+    from {{ ref('stg_registry__projects') }} as p
+    join {{ ref('stg_registry__investors') }} as i
+      on i.project_code = p.project_code and i.snapshot_period = p.snapshot_period
+    cross join lateral (values (i.investor_name), (i.ultimate_parent)) as n (name)
+    where p.tax_code is not null and n.name is not null
+),
+
+-- each distinct partner name normalised once, not once per line
+partners as (
+    select partner_name, {{ normalise_name('partner_name') }} as partner
+    from (select distinct partner_name from lines) as p
+),
+
+flagged as (
+    select
+        l.*,
+        d.partner is not null as partner_disclosed,
+        n.partner is not null as partner_is_investor
+    from lines as l
+    left join partners as p on p.partner_name = l.partner_name
+    left join disclosed as d
+      on d.tax_code = l.tax_code and d.fiscal_year = left(l.period, 4) and d.partner = p.partner
+    left join investor_names as n
+      on n.tax_code = l.tax_code and n.snapshot_period = l.register_period and n.partner = p.partner
+)
+
+select
+    declaration_no::text as declaration_no,
+    line_no::bigint as line_no,
+    period::text as period,
+    registered_on::date as registered_on,
+    {{ enterprise_id_from_tax_code('tax_code') }}::text as enterprise_id,
+    tax_code::text as tax_code,
+    tax_code_branch::text as tax_code_branch,
+    flow::text as flow,
+    regime_code::text as regime_code,
+    partner_name::text as partner_name,
+    partner_country::text as partner_country,
+    origin_country::text as origin_country,
+    hs_code::text as hs_code,
+    hs_chapter::text as hs_chapter,
+    quantity::numeric(20, 4) as quantity,
+    unit::text as unit,
+    incoterms::text as incoterms,
+    invoice_currency::text as invoice_currency,
+    invoice_value::numeric(20, 2) as invoice_value,
+    invoice_value_vnd::numeric(22, 0) as invoice_value_vnd,
+    invoice_value_usd::numeric(20, 2) as invoice_value_usd,
+    customs_value_vnd::bigint as customs_value_vnd,
+    customs_value_usd::numeric(20, 2) as customs_value_usd,
+    import_duty_vnd::bigint as import_duty_vnd,
+    vat_vnd::bigint as vat_vnd,
+    (partner_disclosed or partner_is_investor)::boolean as is_related_party,
+    partner_disclosed::boolean as partner_disclosed,
+    partner_is_investor::boolean as partner_is_investor,
+    delivery_id::text as delivery_id,
+    inputs_fingerprint::text as inputs_fingerprint
+from flagged

@@ -1,0 +1,126 @@
+-- The 360° view: one row per enterprise and calendar year in which at least
+-- one agency reported on it. A measure is NULL when no agency reported it
+-- for that enterprise and year, never 0 for unknown: left joins only, no
+-- coalesce to 0.
+with
+
+tax as (
+    select enterprise_id, fiscal_year as year,
+           sum(revenue_vnd) as revenue_vnd, sum(profit_before_tax_vnd) as profit_before_tax_vnd,
+           sum(cit_payable_vnd) as cit_payable_vnd
+    from {{ ref('fct_tax_returns') }}
+    group by 1, 2
+),
+
+payments as (
+    select {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id, left(period, 4)::int as year,
+           sum(amount_paid_vnd) as taxes_paid_vnd
+    from {{ ref('stg_tax__payments') }}
+    group by 1, 2
+),
+
+trade as (
+    select enterprise_id, extract(year from registered_on)::int as year,
+           sum(invoice_value_usd) filter (where flow = 'IM') as imports_usd,
+           sum(invoice_value_usd) filter (where flow = 'EX') as exports_usd,
+           sum(invoice_value_usd) filter (where is_related_party) as related_party_trade_usd
+    from {{ ref('fct_customs_lines') }}
+    group by 1, 2
+),
+
+-- an enterprise may report under several social-insurance units: add the
+-- units per month, then average over the months reported
+employment_month as (
+    select enterprise_id, period, sum(employees_total) as employees, sum(employees_foreign) as foreign_employees
+    from {{ ref('fct_employment') }}
+    where enterprise_id is not null
+    group by 1, 2
+),
+
+employment as (
+    select enterprise_id, left(period, 4)::int as year,
+           round(avg(employees), 1) as employees_avg, round(avg(foreign_employees), 1) as employees_foreign_avg
+    from employment_month
+    group by 1, 2
+),
+
+capital as (
+    select enterprise_id, extract(year from value_date)::int as year,
+           sum(amount_usd) filter (where direction = 'inflow' and flow_type = 'capital_contribution') as capital_inflow_usd,
+           sum(amount_usd) filter (where direction = 'outflow' and flow_type = 'profit_repatriation') as repatriation_usd
+    from {{ ref('fct_capital_flows') }}
+    group by 1, 2
+),
+
+-- loans at year end: the year's last credit snapshot; an enterprise that
+-- borrowed during the year but is absent from it has repaid (0), one never
+-- reported in the year stays NULL
+loan_year_end as (
+    select left(snapshot_period, 4)::int as year, max(snapshot_period) as snapshot_period
+    from {{ ref('fct_loans') }}
+    group by 1
+),
+
+loans as (
+    select l.enterprise_id, left(l.snapshot_period, 4)::int as year,
+           coalesce(sum(l.outstanding_amount_usd) filter (where l.snapshot_period = y.snapshot_period), 0) as loans_outstanding_usd
+    from {{ ref('fct_loans') }} as l
+    join loan_year_end as y on y.year = left(l.snapshot_period, 4)::int
+    group by 1, 2
+),
+
+-- leased land: leases in force in the year's last land snapshot
+lease_links as (
+    select delivery_id, row_number, enterprise_id
+    from {{ ref('enterprise_links') }}
+    where agency = 'land' and dataset = 'leases' and enterprise_id is not null
+),
+
+land_year_end as (
+    select left(snapshot_period, 4)::int as year, max(snapshot_period) as snapshot_period
+    from {{ ref('stg_land__leases') }}
+    group by 1
+),
+
+land as (
+    select k.enterprise_id, y.year, sum(s.area_m2) filter (where s.status = 'active') as leased_area_m2
+    from {{ ref('stg_land__leases') }} as s
+    join land_year_end as y on y.snapshot_period = s.snapshot_period
+    join lease_links as k on k.delivery_id = s.delivery_id and k.row_number = s.row_number
+    group by 1, 2
+),
+
+spine as (
+    select enterprise_id, year from tax
+    union select enterprise_id, year from payments
+    union select enterprise_id, year from trade
+    union select enterprise_id, year from employment
+    union select enterprise_id, year from capital
+    union select enterprise_id, year from loans
+    union select enterprise_id, year from land
+)
+
+select
+    s.enterprise_id::text as enterprise_id,
+    s.year::int as year,
+    t.revenue_vnd::bigint as revenue_vnd,
+    t.profit_before_tax_vnd::bigint as profit_before_tax_vnd,
+    t.cit_payable_vnd::bigint as cit_payable_vnd,
+    p.taxes_paid_vnd::bigint as taxes_paid_vnd,
+    tr.imports_usd::numeric(20, 2) as imports_usd,
+    tr.exports_usd::numeric(20, 2) as exports_usd,
+    tr.related_party_trade_usd::numeric(20, 2) as related_party_trade_usd,
+    e.employees_avg::numeric(12, 1) as employees_avg,
+    e.employees_foreign_avg::numeric(12, 1) as employees_foreign_avg,
+    c.capital_inflow_usd::numeric(20, 2) as capital_inflow_usd,
+    c.repatriation_usd::numeric(20, 2) as repatriation_usd,
+    l.loans_outstanding_usd::numeric(20, 2) as loans_outstanding_usd,
+    d.leased_area_m2::numeric(16, 2) as leased_area_m2
+from spine as s
+left join tax as t using (enterprise_id, year)
+left join payments as p using (enterprise_id, year)
+left join trade as tr using (enterprise_id, year)
+left join employment as e using (enterprise_id, year)
+left join capital as c using (enterprise_id, year)
+left join loans as l using (enterprise_id, year)
+left join land as d using (enterprise_id, year)

@@ -1,0 +1,126 @@
+-- TP04 low margin with related-party transactions. Grain: one row per
+-- enterprise and fiscal year (period YYYY).
+--
+-- Method (docs/risk/tp04.md): the enterprise's EBIT margin (revenue - cost of
+-- goods - operating expenses, over revenue, from the CIT return) is compared
+-- with its peers in the same VSIC division (first two digits) and year: below
+-- the 35th percentile is outside the arm's-length range (Decree
+-- 132/2020/ND-CP Art. 7.3 and Appendix). To keep the list short and
+-- precise, all of these must hold:
+--   * margin below the peers' 35th percentile (at least 5 peers);
+--   * margin below the Decree 132 Art. 19.2(b) safe harbour of its sector
+--     (5 % distribution, 10 % manufacturing, 15 % processing and services)
+--     and below max_ebit_margin (an operating loss);
+--   * material related-party transactions (disclosures >= 10 % of revenue);
+--   * not a start-up year (the year of the first certificate and the two
+--     after it: start-up losses are honest), and not already explained by a more specific
+--     finding of the same year (TP03 persistent losses, TP06 royalties,
+--     TP07 repatriation), so one issue gives one flag.
+-- The amount at stake is the profit an arm's-length (median) margin would give.
+with
+
+returns as (
+    select
+        t.enterprise_id, t.tax_code, t.fiscal_year, t.revenue_vnd,
+        t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd as ebit_vnd,
+        (t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd)::numeric / t.revenue_vnd as ebit_margin,
+        left(e.vsic_code, 2) as vsic_division
+    from {{ ref('fct_tax_returns') }} as t
+    join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
+    where t.revenue_vnd > 0 and e.vsic_code is not null
+),
+
+peers as (
+    select
+        vsic_division, fiscal_year,
+        count(*) as peers,
+        percentile_cont({{ risk_threshold('TP04', 'percentile_low') }}::float) within group (order by ebit_margin) as margin_p35,
+        percentile_cont({{ risk_threshold('TP04', 'percentile_median') }}::float) within group (order by ebit_margin) as margin_median,
+        percentile_cont({{ risk_threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75
+    from returns
+    group by vsic_division, fiscal_year
+),
+
+related as (
+    select tax_code, fiscal_year::int as fiscal_year, sum(amount_vnd) as related_vnd,
+           string_agg(distinct counterparty_name, '; ') as counterparties
+    from {{ ref('stg_tax__related_party') }}
+    group by 1, 2
+),
+
+-- year the enterprise started: its earliest investment certificate, or its
+-- first CIT return when the returns do not start with the data itself. The
+-- start-up years are the (often partial) first year and the next two full
+-- ones, since a certificate issued late in a year starts operations the next.
+first_return as (
+    select tax_code, min(fiscal_year) as first_year,
+           min(fiscal_year) > (select min(fiscal_year) from {{ ref('fct_tax_returns') }}) as seen_from_start
+    from {{ ref('fct_tax_returns') }}
+    group by 1
+),
+
+started as (
+    select f.tax_code,
+           least(case when f.seen_from_start then f.first_year end,
+                 (select min(extract(year from p.issued_on))::int from {{ ref('dim_project') }} as p where p.tax_code = f.tax_code))
+               as start_year
+    from first_return as f
+),
+
+explained as (
+    select enterprise_id, period from {{ ref('flag_tp03_persistent_losses') }}
+    union select enterprise_id, period from {{ ref('flag_tp06_royalties_in_loss') }}
+    union select enterprise_id, period from {{ ref('flag_tp07_repatriation_in_loss') }}
+),
+
+judged as (
+    select
+        r.*, p.peers, p.margin_p35, p.margin_median, p.margin_p75, rp.related_vnd, rp.counterparties, s.start_year,
+        case
+            when r.vsic_division between '45' and '47' then {{ risk_threshold('TP04', 'safe_harbour_distribution') }}
+            when r.vsic_division between '10' and '33' then {{ risk_threshold('TP04', 'safe_harbour_manufacturing') }}
+            else {{ risk_threshold('TP04', 'safe_harbour_processing') }}
+        end as safe_harbour_margin
+    from returns as r
+    join peers as p using (vsic_division, fiscal_year)
+    join related as rp on rp.tax_code = r.tax_code and rp.fiscal_year = r.fiscal_year
+    left join started as s on s.tax_code = r.tax_code
+    where p.peers >= {{ risk_threshold('TP04', 'min_peers') }}
+      and rp.related_vnd >= {{ risk_threshold('TP04', 'min_related_share') }} * r.revenue_vnd
+      and (s.start_year is null or r.fiscal_year > s.start_year + {{ risk_threshold('TP04', 'startup_years') }})
+      and not exists (select 1 from explained as x
+                      where x.enterprise_id = r.enterprise_id and x.period = r.fiscal_year::text)
+),
+
+findings as (
+    select
+        enterprise_id,
+        tax_code,
+        fiscal_year::text as period,
+        {{ risk_score('margin_p35 - ebit_margin', 0, risk_threshold('TP04', 'full_score_margin_gap')) }} as score,
+        (margin_median - ebit_margin) * revenue_vnd as amount_at_stake_vnd,
+        'Năm ' || fiscal_year || ', tỷ suất lợi nhuận hoạt động ' || {{ vn_pct('ebit_margin') }}
+            || ' thấp hơn phân vị 35 của ' || peers || ' doanh nghiệp cùng ngành VSIC ' || vsic_division
+            || ' (' || {{ vn_pct('margin_p35') }} || ') và mức an toàn ' || {{ vn_pct('safe_harbour_margin') }}
+            || ', với giao dịch liên kết ' || {{ vn_number('related_vnd') }} || ' VND.' as summary,
+        jsonb_build_object(
+            'threshold', 'EBIT margin below the 35th percentile of VSIC-division peers and below the Decree 132 Art. 19.2(b) safe harbour, with related-party transactions >= 10 % of revenue',
+            'ebit_vnd', ebit_vnd,
+            'revenue_vnd', revenue_vnd,
+            'ebit_margin', round(ebit_margin, 4),
+            'vsic_division', vsic_division,
+            'peers', peers,
+            'peer_margin_p35', round(margin_p35::numeric, 4),
+            'peer_margin_median', round(margin_median::numeric, 4),
+            'peer_margin_p75', round(margin_p75::numeric, 4),
+            'safe_harbour_margin', safe_harbour_margin,
+            'related_party_transactions_vnd', related_vnd,
+            'related_parties', counterparties
+        ) as evidence
+    from judged
+    where ebit_margin < margin_p35
+      and ebit_margin < safe_harbour_margin
+      and ebit_margin < {{ risk_threshold('TP04', 'max_ebit_margin') }}
+)
+
+{{ risk_flag_columns('TP04', '1.0') }}

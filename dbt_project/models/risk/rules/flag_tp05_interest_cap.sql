@@ -1,0 +1,79 @@
+-- TP05 interest above the deductible cap. Grain: one row per enterprise and
+-- fiscal year (period YYYY).
+--
+-- Method (docs/risk/tp05.md): Decree 132/2020/ND-CP Art. 16.3 caps the
+-- deductible net interest at 30 % of (net profit from business + net
+-- interest + depreciation). The CIT return gives profit before tax, interest
+-- expense and depreciation; no interest income is reported apart, so net
+-- interest = interest expense. Flagged when the share is above the cap (or
+-- EBITDA is not positive while interest is paid) AND the enterprise borrows
+-- from abroad or from a related party that year: a credit-register loan of
+-- lender_kind foreign_related_party or foreign_lender, or a related-party
+-- disclosure of interest_paid or loan_received. The amount at stake is the
+-- interest above the cap (not deductible).
+with
+
+returns as (
+    select
+        enterprise_id, tax_code, fiscal_year,
+        revenue_vnd, interest_expense_vnd, depreciation_vnd, profit_before_tax_vnd,
+        profit_before_tax_vnd + interest_expense_vnd + depreciation_vnd as ebitda_vnd
+    from {{ ref('fct_tax_returns') }}
+    where interest_expense_vnd > 0
+),
+
+foreign_loans as (
+    select
+        tax_code, left(snapshot_period, 4)::int as fiscal_year,
+        string_agg(distinct lender_name || ' (' || lender_kind || ')', '; ') as lenders,
+        max(outstanding_amount_vnd) as max_outstanding_vnd
+    from {{ ref('fct_loans') }}
+    where lender_kind in ('foreign_related_party', 'foreign_lender')
+    group by 1, 2
+),
+
+related_loans as (
+    select tax_code, fiscal_year::int as fiscal_year,
+           string_agg(distinct counterparty_name, '; ') as counterparties,
+           sum(amount_vnd) as amount_vnd
+    from {{ ref('stg_tax__related_party') }}
+    where transaction_type in ('interest_paid', 'loan_received')
+    group by 1, 2
+),
+
+findings as (
+    select
+        r.enterprise_id,
+        r.tax_code,
+        r.fiscal_year::text as period,
+        case when r.ebitda_vnd > 0
+            then {{ risk_score('r.interest_expense_vnd::numeric / r.ebitda_vnd', risk_threshold('TP05', 'interest_cap_share'), risk_threshold('TP05', 'high_score_share')) }}
+            else 100 end as score,
+        r.interest_expense_vnd - greatest(0, {{ risk_threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd) as amount_at_stake_vnd,
+        'Năm ' || r.fiscal_year || ', chi phí lãi vay ' || {{ vn_number('r.interest_expense_vnd') }} || ' VND bằng '
+            || case when r.ebitda_vnd > 0 then {{ vn_pct('r.interest_expense_vnd::numeric / r.ebitda_vnd') }} else 'hơn 100 %' end
+            || ' EBITDA (' || {{ vn_number('r.ebitda_vnd') }} || ' VND), vượt mức trần '
+            || {{ vn_pct(risk_threshold('TP05', 'interest_cap_share')) }} || ' của Nghị định 132/2020, có khoản vay từ '
+            || coalesce(l.lenders, rl.counterparties) || '.' as summary,
+        jsonb_build_object(
+            'threshold', 'net interest above 30 % of EBITDA (Decree 132/2020 Art. 16.3)',
+            'interest_cap_share', {{ risk_threshold('TP05', 'interest_cap_share') }},
+            'interest_expense_vnd', r.interest_expense_vnd,
+            'profit_before_tax_vnd', r.profit_before_tax_vnd,
+            'depreciation_vnd', r.depreciation_vnd,
+            'ebitda_vnd', r.ebitda_vnd,
+            'interest_share_of_ebitda', case when r.ebitda_vnd > 0 then round(r.interest_expense_vnd::numeric / r.ebitda_vnd, 4) end,
+            'non_deductible_interest_vnd', r.interest_expense_vnd - greatest(0, round({{ risk_threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)),
+            'foreign_or_related_lenders', l.lenders,
+            'related_party_interest_or_loans', rl.counterparties,
+            'related_party_interest_or_loans_vnd', rl.amount_vnd
+        ) as evidence
+    from returns as r
+    left join foreign_loans as l on l.tax_code = r.tax_code and l.fiscal_year = r.fiscal_year
+    left join related_loans as rl on rl.tax_code = r.tax_code and rl.fiscal_year = r.fiscal_year
+    where (l.tax_code is not null or rl.tax_code is not null)
+      and (r.ebitda_vnd <= 0
+           or r.interest_expense_vnd > {{ risk_threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)
+)
+
+{{ risk_flag_columns('TP05', '1.0') }}

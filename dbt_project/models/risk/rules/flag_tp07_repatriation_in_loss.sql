@@ -1,0 +1,60 @@
+-- TP07 profit repatriated while loss-making. Grain: one row per enterprise and
+-- fiscal year (period YYYY) with a profit_repatriation outflow.
+--
+-- Method (docs/risk/tp07.md): a foreign investor may remit profits only
+-- after the enterprise has covered its losses (Law on Investment
+-- 61/2020/QH14 Art. 12; Decree 70/2014/ND-CP Art. 9). Flagged when the fx
+-- capital account shows a profit_repatriation outflow in a year whose CIT
+-- return reports a loss, or losses carried forward at year end or the year
+-- before (loss_carried_forward_vnd). The amount at stake is the amount remitted.
+with
+
+repatriated as (
+    select
+        tax_code, extract(year from value_date)::int as fiscal_year,
+        sum(amount_vnd) as amount_vnd, sum(amount_usd) as amount_usd, count(*) as transfers,
+        min(value_date) as first_transfer_on, string_agg(distinct counterparty_name, '; ') as counterparties
+    from {{ ref('fct_capital_flows') }}
+    where flow_type = 'profit_repatriation' and direction = 'outflow'
+    group by 1, 2
+),
+
+returns as (
+    select
+        enterprise_id, tax_code, fiscal_year, profit_before_tax_vnd,
+        coalesce(loss_carried_forward_vnd, 0) as loss_carried_forward_vnd,
+        coalesce(lag(loss_carried_forward_vnd) over (partition by tax_code order by fiscal_year), 0)
+            as loss_carried_forward_prior_vnd
+    from {{ ref('fct_tax_returns') }}
+),
+
+findings as (
+    select
+        r.enterprise_id,
+        r.tax_code,
+        r.fiscal_year::text as period,
+        case when r.profit_before_tax_vnd < 0 then 100 else {{ risk_threshold("TP07", "score_losses_carried") }} end as score,
+        p.amount_vnd as amount_at_stake_vnd,
+        'Năm ' || r.fiscal_year || ', doanh nghiệp chuyển lợi nhuận ra nước ngoài ' || {{ vn_number('p.amount_usd') }}
+            || ' USD (' || p.counterparties || ') trong khi '
+            || case when r.profit_before_tax_vnd < 0
+                    then 'báo lỗ ' || {{ vn_number('-r.profit_before_tax_vnd') }} || ' VND'
+                    else 'còn lỗ lũy kế ' || {{ vn_number('greatest(r.loss_carried_forward_vnd, r.loss_carried_forward_prior_vnd)') }} || ' VND chưa bù đắp' end
+            || '.' as summary,
+        jsonb_build_object(
+            'threshold', 'profit repatriated in a loss year or with losses carried forward (Law on Investment 2020 Art. 12)',
+            'repatriated_usd', p.amount_usd,
+            'repatriated_vnd', p.amount_vnd,
+            'transfers', p.transfers,
+            'first_transfer_on', p.first_transfer_on,
+            'profit_before_tax_vnd', r.profit_before_tax_vnd,
+            'loss_carried_forward_vnd', r.loss_carried_forward_vnd,
+            'loss_carried_forward_prior_year_vnd', r.loss_carried_forward_prior_vnd
+        ) as evidence
+    from returns as r
+    join repatriated as p on p.tax_code = r.tax_code and p.fiscal_year = r.fiscal_year
+    where p.amount_vnd > {{ risk_threshold('TP07', 'min_repatriation_vnd') }}
+      and (r.profit_before_tax_vnd < 0 or r.loss_carried_forward_vnd > 0 or r.loss_carried_forward_prior_vnd > 0)
+)
+
+{{ risk_flag_columns('TP07', '1.0') }}

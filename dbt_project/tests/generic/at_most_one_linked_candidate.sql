@@ -1,0 +1,8 @@
+{#- Entity resolution never links one name group to two enterprises. -#}
+{% test at_most_one_linked_candidate(model) %}
+select name_group_id, count(*) as linked
+from {{ model }}
+where decision = 'linked'
+group by name_group_id
+having count(*) > 1
+{% endtest %}

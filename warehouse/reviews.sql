@@ -1,0 +1,68 @@
+-- What monitoring staff decide about risk flags, and when each flag was first
+-- seen (contracts/warehouse.md, "risk"). Created idempotently by the
+-- bootstrap, outside dbt's reach: no rebuild, `dbt build --full-refresh` or
+-- reload ever drops or rewrites these tables. dbt only reads them
+-- (risk.flags_for_review) and adds new flag ids to risk.flag_first_seen.
+
+-- First detection of each flag. flag_id is a hash of rule, enterprise and
+-- period, so the same finding keeps its row, and its date, across rebuilds.
+create table if not exists risk.flag_first_seen (
+    flag_id            text primary key,
+    rule_code          text not null,
+    first_detected_at  timestamptz not null default now()
+);
+comment on table risk.flag_first_seen is
+    'When each risk flag was first detected; kept across every rebuild / Thời điểm phát hiện lần đầu của mỗi cảnh báo';
+
+-- The review log: append-only. A decision is never edited; a new decision is
+-- a new row, and the latest one (decided_at, then review_id) is in force.
+create table if not exists risk.flag_reviews (
+    review_id      bigint generated always as identity primary key,
+    flag_id        text not null,
+    status         text not null check (status in ('open', 'in_review', 'confirmed', 'dismissed')),
+    reviewer       text not null check (btrim(reviewer) <> ''),
+    note           text,
+    -- hash of the flag's evidence when it was decided: a dismissal holds only
+    -- while the evidence is unchanged (risk.flags_for_review)
+    evidence_hash  text,
+    decided_at     timestamptz not null default clock_timestamp(),
+    decided_by     text not null default session_user
+);
+create index if not exists flag_reviews_flag on risk.flag_reviews (flag_id, decided_at desc, review_id desc);
+comment on table risk.flag_reviews is
+    'Append-only decisions of monitoring staff on risk flags / Nhật ký xem xét cảnh báo rủi ro (chỉ thêm, không sửa, không xoá)';
+
+-- A decision must name a flag that exists now, and carries that flag's
+-- evidence hash (filled in when the reviewer did not give it). The time and
+-- the database user are recorded by the server, not taken from the client.
+create or replace function risk.flag_reviews_before_insert() returns trigger
+language plpgsql as $$
+declare
+    current_hash text;
+begin
+    if to_regclass('risk.flags') is null then
+        raise exception 'risk.flags does not exist yet: build the warehouse before reviewing flags';
+    end if;
+    execute 'select evidence_hash from risk.flags where flag_id = $1' into current_hash using new.flag_id;
+    if not found then
+        raise exception 'no risk flag with flag_id %', new.flag_id using errcode = 'foreign_key_violation';
+    end if;
+    new.evidence_hash := coalesce(new.evidence_hash, current_hash);
+    new.decided_at := clock_timestamp();
+    new.decided_by := session_user;
+    return new;
+end $$;
+
+create or replace function risk.flag_reviews_append_only() returns trigger
+language plpgsql as $$
+begin
+    raise exception 'risk.flag_reviews is append-only: % is not allowed; record a new decision instead', tg_op
+        using errcode = 'insufficient_privilege';
+end $$;
+
+create or replace trigger flag_reviews_before_insert before insert on risk.flag_reviews
+    for each row execute function risk.flag_reviews_before_insert();
+create or replace trigger flag_reviews_no_update before update or delete on risk.flag_reviews
+    for each row execute function risk.flag_reviews_append_only();
+create or replace trigger flag_reviews_no_truncate before truncate on risk.flag_reviews
+    for each statement execute function risk.flag_reviews_append_only();
