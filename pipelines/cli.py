@@ -359,5 +359,66 @@ def docs() -> None:
     click.echo(f"           or: {site.index} (with manifest.json and catalog.json; `dbt docs serve` in dbt_project/)")
 
 
+# -- risk flags and their review (issue 6, task 6.2) ---------------------------------
+@main.command(help="Record a decision on a risk flag in risk.flag_reviews (append-only), as the fdi_monitor role.")
+@click.argument("flag_id")
+@click.option("--status", type=click.Choice(["open", "in_review", "confirmed", "dismissed"]), required=True)
+@click.option("--reviewer", required=True, help="Name of the person deciding.")
+@click.option("--note", default=None, help="Why (kept with the decision).")
+def review(flag_id: str, status: str, reviewer: str, note: str | None) -> None:
+    import psycopg
+
+    from pipelines.risk import RiskError, record_review
+    from warehouse.server import connect_info
+
+    with psycopg.connect(connect_info(_settings()).conninfo, autocommit=True) as pg:
+        try:
+            decision = record_review(pg, flag_id, status, reviewer, note)
+        except RiskError as exc:
+            raise click.UsageError(str(exc)) from None
+    click.echo(f"flag {decision.flag_id}: {decision.status} by {decision.reviewer} (review {decision.review_id})")
+
+
+@main.command(help="List risk flags by review status (default: open), highest score first.")
+@click.option("--rule", default=None, help="Rule code, e.g. TP01.")
+@click.option("--severity", type=click.Choice(["low", "medium", "high"]), default=None)
+@click.option("--zone", default=None, help="Industrial zone code of the enterprise.")
+@click.option("--period", default=None, help="YYYY (a year and its months) or YYYY-MM.")
+@click.option("--status", type=click.Choice(["open", "in_review", "confirmed", "dismissed"]), default="open",
+              show_default=True)
+def flags(rule: str | None, severity: str | None, zone: str | None, period: str | None, status: str) -> None:
+    import psycopg
+
+    from pipelines.risk import RiskError, format_flags, open_flags
+    from warehouse.server import connect_info
+
+    with psycopg.connect(connect_info(_settings()).conninfo, autocommit=True) as pg:
+        try:
+            rows = open_flags(pg, rule=rule, severity=severity, zone=zone, period=period, status=status)
+        except RiskError as exc:
+            raise click.UsageError(str(exc)) from None
+    click.echo(format_flags(rows))
+
+
+@main.command(help="Score each risk rule against a generated economy's _truth/scenarios.csv: precision, recall, "
+                   "and the flagged-but-clean cases. Exit 1 when a rule misses precision 0.85 or recall 0.90.")
+@click.option("--truth", type=click.Path(path_type=Path), required=True,
+              help="The folder `fdi generate --out` wrote (holding _truth/), or the _truth folder itself.")
+def evaluate(truth: Path) -> None:
+    import psycopg
+
+    from pipelines.risk import RiskError, evaluate as score_rules, format_evaluation
+    from warehouse.server import connect_info
+
+    with psycopg.connect(connect_info(_settings()).conninfo, autocommit=True) as pg:
+        try:
+            scores = score_rules(pg, truth)
+        except RiskError as exc:
+            raise click.UsageError(str(exc)) from None
+    click.echo(format_evaluation(scores))
+    if not all(s.meets_targets() for s in scores):
+        raise SystemExit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -39,12 +39,15 @@ create or replace function risk.flag_reviews_before_insert() returns trigger
 language plpgsql as $$
 declare
     current_hash text;
+    flag_exists boolean;
 begin
     if to_regclass('risk.flags') is null then
         raise exception 'risk.flags does not exist yet: build the warehouse before reviewing flags';
     end if;
-    execute 'select evidence_hash from risk.flags where flag_id = $1' into current_hash using new.flag_id;
-    if not found then
+    -- dynamic SQL: risk.flags is rebuilt by dbt and may not exist when this is created
+    execute 'select evidence_hash, true from risk.flags where flag_id = $1'
+        into current_hash, flag_exists using new.flag_id;
+    if flag_exists is null then
         raise exception 'no risk flag with flag_id %', new.flag_id using errcode = 'foreign_key_violation';
     end if;
     new.evidence_hash := coalesce(new.evidence_hash, current_hash);

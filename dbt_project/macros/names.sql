@@ -56,3 +56,19 @@
         coalesce({{ area_key(admin_area, address) }}, ''),
         coalesce({{ zone }}, '')))
 {%- endmacro %}
+
+{#- What the name-folding drops but still tells two enterprises apart: the
+    legal form (a "Cổ phần" and a "TNHH" of one stem are two enterprises)
+    and an ordinal or label anywhere ("X II Electronics", "X III", "X Plus"). Agencies
+    keep both when they abbreviate (Cty CP, Cty TNHH, JSC, Co., Ltd). -#}
+{% macro legal_form(column) -%}
+    case
+        when {{ fold_text(column) }} ~ '\m(co phan|cp|jsc|joint stock)\M' then 'joint_stock'
+        when {{ fold_text(column) }} ~ '\m(tnhh|trach nhiem huu han|ltd|limited|llc)\M' then 'limited'
+    end
+{%- endmacro %}
+
+{% macro name_suffix(column) -%}
+    coalesce((select string_agg(m[1], ' ') from regexp_matches({{ normalise_name(column) }},
+        '\m(ii|iii|iv|vi|vii|viii|ix|plus|[0-9]+)\M', 'g') as m), '')
+{%- endmacro %}

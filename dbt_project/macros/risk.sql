@@ -66,7 +66,7 @@ from {{ findings }} as f
 {%- endmacro %}
 
 {% macro month_from_index(index) -%}
-    (({{ index }}) / 12)::text || '-' || lpad(((({{ index }}) % 12) + 1)::text, 2, '0')
+    ((({{ index }})::int / 12)::text || '-' || lpad(((({{ index }})::int % 12) + 1)::text, 2, '0'))
 {%- endmacro %}
 
 {#- Record every flag id of risk.flags in risk.flag_first_seen (created by

@@ -381,6 +381,10 @@ def add_years(day: dt.date, years: int) -> dt.date:
     return day.replace(year=day.year + years, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
+# Scenario roles with planted loss years (sources.lib.scenarios).
+LOSS_ROLES = ("TP03", "TP04", "TP06", "TP07")
+
+
 def month_end(year: int, month: int) -> dt.date:
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     return nxt - dt.timedelta(days=1)
@@ -676,7 +680,10 @@ class Economy:
         specs = []
         if rng.random() < 0.55:
             specs.append(("domestic", rng.uniform(0.02, 0.06)))
-        if ent.is_fdi and established:
+        # A planted loss year collapses EBITDA; a foreign or related-party loan
+        # would then cross the 30 % cap too, a TP05 case the truth does not
+        # record. Firms planted for a loss rule borrow at home only.
+        if ent.is_fdi and established and ent.role not in LOSS_ROLES:
             if rng.random() < 0.3:
                 specs.append(("foreign_bank_branch", rng.uniform(0.02, 0.05)))
             if rng.random() < 0.06:

@@ -117,8 +117,11 @@ def assign_roles(economy: Economy) -> None:
             project = e.projects[0]
             project.term_years = rng.randint(first, last) - project.issued_on.year
             project.keeps_active_after_expiry = keeps
-    for e in take("REG02", lambda e: e.is_fdi):
-        e.dormant_from = dt.date(first, 1, 1)
+    # A dormant firm registers nothing new in the window (a new project would
+    # also owe capital: a CAP01 case the truth would not record).
+    before_window = dt.date(first, 1, 1)
+    for e in take("REG02", lambda e: e.is_fdi and all(p.issued_on < before_window for p in e.projects)):
+        e.dormant_from = before_window
     for e in take("REG02~", lambda e: e.is_fdi):
         e.import_share = e.export_share = 0.0  # sells at home: no customs, but files and employs
     months = _window_months(economy)

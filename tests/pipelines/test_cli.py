@@ -7,7 +7,8 @@ from click.testing import CliRunner
 from pipelines.cli import main
 
 COMMANDS = [[], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"], ["db", "url"], ["generate"], ["run"],
-            ["demo"], ["summary"], ["sync-contracts"], ["ui"]]
+            ["demo"], ["summary"], ["sync-contracts"], ["ui"], ["bench"], ["docs"], ["linkage-report"], ["flags"],
+            ["review"], ["evaluate"], ["export-fis"], ["kpi"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "fdi")

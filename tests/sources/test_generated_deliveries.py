@@ -26,11 +26,19 @@ CURRENCIES = {c.alpha_3 for c in pycountry.currencies}
 
 
 def agreement() -> dict[tuple[str, str], dict]:
+    """The signed agreement's datasets, plus the project's own optional ones (self-reports),
+    which the agreement does not hold and which are checked against the project's copy."""
     out = {}
-    for path in sorted((SHARED / "contracts").glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text())
-        for name, spec in doc["datasets"].items():
-            out[(doc["agency"], name)] = spec
+    project = Path(__file__).resolve().parents[2] / "sources" / "contracts"
+    for folder in (project, SHARED / "contracts"):  # the signed copy wins where both have a dataset
+        for path in sorted(folder.glob("*.yaml")):
+            doc = yaml.safe_load(path.read_text())
+            if "agency" not in doc:
+                continue  # local_rules.yaml
+            for name, spec in doc["datasets"].items():
+                if folder == project and not spec.get("optional"):
+                    continue
+                out[(doc["agency"], name)] = spec
     return out
 
 

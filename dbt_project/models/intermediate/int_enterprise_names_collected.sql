@@ -22,6 +22,8 @@ normalised as (
     select
         tax_code,
         {{ normalise_name('raw_name') }} as name_normalised,
+        {{ legal_form('raw_name') }} as legal_form,
+        {{ name_suffix('raw_name') }} as name_suffix,
         {{ normalise_address('address') }} as address_normalised,
         {{ area_key('admin_area', 'address') }} as area_key,
         industrial_zone_code,
@@ -33,6 +35,8 @@ select
     {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id,
     tax_code,
     name_normalised,
+    legal_form,
+    name_suffix,
     address_normalised,
     area_key,
     industrial_zone_code,
@@ -40,4 +44,4 @@ select
     sum(records) as records
 from normalised
 where name_normalised is not null
-group by 1, 2, 3, 4, 5, 6, 7
+group by 1, 2, 3, 4, 5, 6, 7, 8, 9

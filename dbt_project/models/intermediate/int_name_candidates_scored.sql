@@ -15,16 +15,16 @@ identities as (
 ),
 
 blocked as (
-    select g.name_group_id, i.enterprise_id, i.name_normalised, i.address_normalised
+    select g.name_group_id, i.enterprise_id, i.name_normalised, i.legal_form, i.name_suffix, i.address_normalised
     from groups as g join identities as i on i.area_key = g.area_key
     union
-    select g.name_group_id, i.enterprise_id, i.name_normalised, i.address_normalised
+    select g.name_group_id, i.enterprise_id, i.name_normalised, i.legal_form, i.name_suffix, i.address_normalised
     from groups as g join identities as i on i.industrial_zone_code = g.industrial_zone_code
     union
-    select g.name_group_id, i.enterprise_id, i.name_normalised, i.address_normalised
+    select g.name_group_id, i.enterprise_id, i.name_normalised, i.legal_form, i.name_suffix, i.address_normalised
     from groups as g join identities as i on i.name_block = g.name_block
     union
-    select g.name_group_id, i.enterprise_id, i.name_normalised, i.address_normalised
+    select g.name_group_id, i.enterprise_id, i.name_normalised, i.legal_form, i.name_suffix, i.address_normalised
     from groups as g join identities as i on i.name_block = split_part(g.name_en_normalised, ' ', 1)
 ),
 
@@ -35,7 +35,11 @@ compared as (
         greatest(
             coalesce(similarity(g.name_normalised, b.name_normalised), 0),
             coalesce(similarity(g.name_en_normalised, b.name_normalised), 0)
-        ) as name_score,
+        )
+        -- a different legal form or ordinal is a different enterprise of the same stem
+        * case when g.legal_form <> b.legal_form then {{ er_threshold('distinguishing_mismatch_factor') }} else 1 end
+        * case when g.name_suffix <> b.name_suffix then {{ er_threshold('distinguishing_mismatch_factor') }} else 1 end
+        as name_score,
         case
             when g.address_normalised is null then null
             when b.address_normalised is null then {{ er_threshold('address_unknown_score') }}

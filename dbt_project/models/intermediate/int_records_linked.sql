@@ -74,7 +74,14 @@ investors as (
         coalesce(p.match_score, 0) as match_score,
         p.name_group_id
     from {{ ref('stg_registry__investors') }} as i
-    left join project_links as p on p.project_code = i.project_code and p.period = i.period
+    -- the project's link in the same snapshot, else in the nearest one (the
+    -- project row of that month may have been quarantined)
+    left join lateral (
+        select * from project_links as pl
+        where pl.project_code = i.project_code
+        order by pl.period = i.period desc, abs(to_date(pl.period, 'YYYY-MM') - to_date(i.period, 'YYYY-MM')), pl.period desc
+        limit 1
+    ) as p on true
 )
 
 select * from linked

@@ -11,6 +11,8 @@ records as (
 normalised as (
     select
         {{ normalise_name('name') }} as name_normalised,
+        {{ legal_form('coalesce(name, name_en)') }} as legal_form,
+        {{ name_suffix('coalesce(name, name_en)') }} as name_suffix,
         {{ normalise_name('name_en') }} as name_en_normalised,
         {{ normalise_address('address') }} as address_normalised,
         {{ area_key('admin_area', 'address') }} as area_key,
@@ -25,6 +27,9 @@ select
     name_group_id,
     name_normalised,
     name_en_normalised,
+    -- the same name always gives the same legal form and suffix
+    min(legal_form) as legal_form,
+    min(name_suffix) as name_suffix,
     address_normalised,
     area_key,
     industrial_zone_code,

@@ -1,0 +1,38 @@
+-- One row per finding of any rule: the union of the rule models
+-- (models/risk/rules/), each row keyed by its stable flag_id. The first
+-- detection time comes from risk.flag_first_seen, a table outside dbt
+-- (warehouse/reviews.sql) that the pre-hook fills with `on conflict do
+-- nothing`, so neither a rebuild nor `dbt build --full-refresh` resets it.
+{{ config(pre_hook="{{ risk_record_first_seen() }}") }}
+
+with
+
+findings as (
+    {% for m in risk_rule_models() %}
+    select * from {{ ref(m) }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+first_seen as (
+    select flag_id, first_detected_at from {{ source('risk_reviews', 'flag_first_seen') }}
+)
+
+select
+    f.flag_id::text as flag_id,
+    f.rule_code::text as rule_code,
+    f.rule_version::text as rule_version,
+    f.enterprise_id::text as enterprise_id,
+    f.tax_code::text as tax_code,
+    f.period::text as period,
+    f.severity::text as severity,
+    f.score::numeric(5, 1) as score,
+    f.amount_at_stake_vnd::numeric(22, 0) as amount_at_stake_vnd,
+    f.summary::text as summary,
+    f.evidence::jsonb as evidence,
+    f.evidence_hash::text as evidence_hash,
+    e.industrial_zone_code::text as industrial_zone_code,
+    coalesce(s.first_detected_at, now())::timestamptz as first_detected_at
+from findings as f
+left join first_seen as s on s.flag_id = f.flag_id
+left join {{ ref('dim_enterprise') }} as e on e.enterprise_id = f.enterprise_id

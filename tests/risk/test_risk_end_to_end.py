@@ -1,0 +1,169 @@
+"""Guards the risk layer on a generated economy: rules against the planted truth,
+stable flag ids, first detection times and reviews that survive any rebuild.
+
+One small economy (250 enterprises, the fewest with one planted case per rule,
+three years for TP03) goes through the real pipeline once per module. The
+rule logic on hand-made rows, above and below each threshold, is covered by
+the dbt unit tests in models/risk/_risk__unit_tests.yml, run by that build.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pipelines.risk import evaluate, open_flags, record_review
+from pipelines.run import run_pipeline
+from sources.generator import GenerateOptions, generate
+
+pytestmark = pytest.mark.e2e
+
+DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
+
+
+@pytest.fixture(scope="module")
+def built(pg_server, tmp_path_factory):
+    """(connection, landing) of a warehouse built once for the module."""
+    from pipelines.ingest import raw_tables
+    from warehouse.bootstrap import bootstrap
+
+    tmp = tmp_path_factory.mktemp("risk")
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    conn = pg_server.for_database(name)
+    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        bootstrap(pg, raw_tables())
+    key = tmp / "pseudonym.key"
+    key.write_text("test-key-not-secret")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FDI_HOME", str(tmp / "home"))
+        mp.setenv("FDI_DATABASE_URL", conn.url)
+        mp.setenv("FDI_PSEUDONYM_KEY_FILE", str(key))
+        landing = tmp / "landing"
+        generate(GenerateOptions(out=landing, enterprises=250, years=(2022, 2024), seed=11, defects=0.0))
+        outcome = run_pipeline(landing, progress=lambda _: None)
+        assert outcome.failed_checks == [] and outcome.dbt_success
+        with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+            yield pg, landing
+    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+def dbt(*args: str) -> None:
+    from pipelines.assets.dbt import dbt_env, dbt_executable
+    from warehouse.server import connect_info
+    from warehouse.settings import Settings
+
+    settings = Settings.from_env()
+    env = {**os.environ, **dbt_env(connect_info(settings), settings)}
+    result = subprocess.run([dbt_executable(), *args], cwd=DBT_PROJECT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def snapshot(db) -> dict[str, tuple]:
+    return {r[0]: r[1:] for r in db.execute(
+        "select flag_id, rule_code, enterprise_id, period, first_detected_at from risk.flags")}
+
+
+def test_every_planted_case_is_flagged_and_no_look_alike_is(built):
+    db, landing = built
+    scores = evaluate(db, landing)
+    for s in scores:
+        assert not s.missed, f"{s.rule} missed {s.missed}"
+        lookalikes = [fp for fp in s.false_positives if fp[2].startswith("planted look-alike")]
+        assert not lookalikes, f"{s.rule} flagged a clean look-alike: {lookalikes}"
+    assert sum(s.true_positives for s in scores) >= 12
+
+
+def test_every_flag_has_evidence_a_summary_and_a_severity(built):
+    db, _ = built
+    rows = db.execute("select rule_code, severity, score, summary, evidence, evidence_hash from risk.flags").fetchall()
+    assert rows
+    for rule, severity, score, summary, evidence, evidence_hash in rows:
+        assert severity in ("low", "medium", "high") and 0 <= score <= 100
+        assert summary.endswith(".") and any(ch.isdigit() for ch in summary)
+        assert "threshold" in evidence and len(evidence_hash) == 32
+
+
+def test_tp01_range_matches_a_hand_computed_percentile(built):
+    """The evidence's 35th/50th/75th percentiles equal percentile_cont computed here from the lines."""
+    db, _ = built
+    row = db.execute("select tax_code, period, evidence from risk.flags where rule_code = 'TP01' limit 1").fetchone()
+    assert row, "the economy has a planted TP01 case"
+    _, year, evidence = row
+    good = evidence["goods"][0]
+    prices = sorted(float(v) / float(q) for v, q in db.execute(
+        "select customs_value_vnd, quantity from marts.fct_customs_lines "
+        "where flow = 'IM' and not is_related_party and quantity > 0 and customs_value_vnd > 0 "
+        "and hs_code = %s and unit = %s and left(period, 4) = %s", (good["hs_code"], good["unit"], year)))
+    assert len(prices) == good["comparables"] >= 5
+
+    def percentile_cont(p: float) -> float:  # linear interpolation, as PostgreSQL's percentile_cont
+        rank = p * (len(prices) - 1)
+        low = int(rank)
+        high = min(low + 1, len(prices) - 1)
+        return prices[low] + (prices[high] - prices[low]) * (rank - low)
+
+    assert float(good["range_p35_vnd"]) == pytest.approx(percentile_cont(0.35), abs=0.01)
+    assert float(good["median_vnd"]) == pytest.approx(statistics.median(prices), abs=0.01)
+    assert float(good["range_p75_vnd"]) == pytest.approx(percentile_cont(0.75), abs=0.01)
+    assert float(good["related_unit_price_vnd"]) > float(good["range_p75_vnd"])
+
+
+def test_flag_ids_first_detection_and_reviews_survive_full_refresh_and_redelivery(built):
+    db, landing = built
+    before = snapshot(db)
+    confirmed, dismissed = sorted(before)[:2]
+    record_review(db, confirmed, "confirmed", "Trần Thị B", "đã xác minh")
+    record_review(db, dismissed, "dismissed", "Trần Thị B", "giải trình hợp lý")
+    reviews = db.execute("select * from risk.flag_reviews order by review_id").fetchall()
+
+    dbt("build", "--select", "risk", "--full-refresh")
+    assert snapshot(db) == before
+    dbt("build", "--select", "risk")
+    assert snapshot(db) == before
+
+    outcome = run_pipeline(landing, progress=lambda _: None)  # the same deliveries again: a re-delivery
+    assert outcome.dbt_success
+    assert snapshot(db) == before
+    assert db.execute("select * from risk.flag_reviews order by review_id").fetchall() == reviews
+
+    status = dict(db.execute("select flag_id, review_status from risk.flags_for_review"))
+    assert status[confirmed] == "confirmed" and status[dismissed] == "dismissed"
+    assert dismissed not in {r["flag_id"] for r in open_flags(db)}
+
+
+def test_a_dismissal_holds_only_while_the_evidence_is_unchanged(built):
+    db, _ = built
+    flag_id = sorted(snapshot(db))[-1]
+    # a dismissal made when the evidence was different (its hash no longer matches)
+    db.execute("insert into risk.flag_reviews (flag_id, status, reviewer, evidence_hash) "
+               "values (%s, 'dismissed', 'C', 'evidence-of-last-year')", (flag_id,))
+    row = db.execute("select review_status, reopened from risk.flags_for_review where flag_id = %s",
+                     (flag_id,)).fetchone()
+    assert row == ("open", True)
+    record_review(db, flag_id, "dismissed", "C", "xem lại, vẫn hợp lý")
+    row = db.execute("select review_status, reopened from risk.flags_for_review where flag_id = %s",
+                     (flag_id,)).fetchone()
+    assert row == ("dismissed", False)
+
+
+def test_enterprise_scores_combine_every_flag_of_the_year(built):
+    db, _ = built
+    rows = db.execute("""
+        select s.enterprise_id, s.year, s.flags, s.combined_score,
+               (select count(*) from risk.flags f where f.enterprise_id = s.enterprise_id
+                  and left(f.period, 4)::int = s.year),
+               (select max(score) from risk.flags f where f.enterprise_id = s.enterprise_id
+                  and left(f.period, 4)::int = s.year)
+        from risk.enterprise_scores s""").fetchall()
+    assert rows
+    for _, _, flags, combined, counted, best in rows:
+        assert flags == counted and Decimal(best) <= combined <= 100
