@@ -9,11 +9,12 @@ FDI_DATABASE_URL, so tests also exercise the "real server" code path.
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.helpers import fresh_warehouse
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -40,25 +41,10 @@ def pg_server(tmp_path_factory):
 
 
 @pytest.fixture
-def warehouse(pg_server, tmp_path, monkeypatch):
+def warehouse(pg_server, tmp_path):
     """A fresh, bootstrapped warehouse database; the environment points at it."""
-    from pipelines.ingest import raw_tables
-    from warehouse.bootstrap import bootstrap
-
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    conn = pg_server.for_database(name)
-    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
-        bootstrap(pg, raw_tables())
-    key = tmp_path / "pseudonym.key"
-    key.write_text("test-key-not-secret")
-    monkeypatch.setenv("FDI_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FDI_DATABASE_URL", conn.url)
-    monkeypatch.setenv("FDI_PSEUDONYM_KEY_FILE", str(key))
-    yield conn
-    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
+    with fresh_warehouse(pg_server, tmp_path) as conn:
+        yield conn
 
 
 @pytest.fixture

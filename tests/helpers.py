@@ -1,9 +1,15 @@
-"""Small builders shared by tests: hand-made deliveries with known content."""
+"""Small builders shared by tests: hand-made deliveries with known content, fresh warehouses."""
 from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import psycopg
+import pytest
 
 from sources.lib.contract import dataset
 from sources.lib.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
@@ -47,3 +53,28 @@ def edit_manifest(folder: Path, **changes) -> None:
         else:
             doc[key] = value
     path.write_text(json.dumps(doc))
+
+
+@contextmanager
+def fresh_warehouse(pg_server, folder: Path) -> Iterator:
+    """A new bootstrapped database with the environment pointing at it; dropped afterwards."""
+    from pipelines.ingest import raw_tables
+    from warehouse.bootstrap import bootstrap
+
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    conn = pg_server.for_database(name)
+    try:
+        with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+            bootstrap(pg, raw_tables())
+        key = folder / "pseudonym.key"
+        key.write_text("test-key-not-secret")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("FDI_HOME", str(folder / "home"))
+            mp.setenv("FDI_DATABASE_URL", conn.url)
+            mp.setenv("FDI_PSEUDONYM_KEY_FILE", str(key))
+            yield conn
+    finally:
+        with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{name}" with (force)')

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import uuid
 from decimal import Decimal
 
 import psycopg
@@ -18,6 +17,7 @@ import pytest
 from pipelines.fis_export import content_hash, export_period, fetch_rows, sync_ledger, verify_manifest
 from pipelines.run import run_pipeline
 from sources.generator import GenerateOptions, generate
+from tests.helpers import fresh_warehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -27,30 +27,14 @@ YEAR = "2024"
 @pytest.fixture(scope="module")
 def built(pg_server, tmp_path_factory):
     """A warehouse built once for the module from a small economy with self-reports; yields a connection."""
-    from pipelines.ingest import raw_tables
-    from warehouse.bootstrap import bootstrap
-
     tmp = tmp_path_factory.mktemp("fis")
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    conn = pg_server.for_database(name)
-    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
-        bootstrap(pg, raw_tables())
-    key = tmp / "pseudonym.key"
-    key.write_text("test-key-not-secret")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FDI_HOME", str(tmp / "home"))
-        mp.setenv("FDI_DATABASE_URL", conn.url)
-        mp.setenv("FDI_PSEUDONYM_KEY_FILE", str(key))
+    with fresh_warehouse(pg_server, tmp) as conn:
         landing = tmp / "landing"
         generate(GenerateOptions(out=landing, enterprises=60, years=(2024, 2024), seed=5, defects=0.0))
         outcome = run_pipeline(landing, progress=lambda _: None)
         assert outcome.failed_checks == []
         with psycopg.connect(conn.conninfo, autocommit=True) as pg:
             yield pg
-    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 def one(db, sql, *params):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 from pipelines.risk import evaluate, open_flags, record_review
 from pipelines.run import run_pipeline
 from sources.generator import GenerateOptions, generate
+from tests.helpers import fresh_warehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -30,30 +30,14 @@ DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 @pytest.fixture(scope="module")
 def built(pg_server, tmp_path_factory):
     """(connection, landing) of a warehouse built once for the module."""
-    from pipelines.ingest import raw_tables
-    from warehouse.bootstrap import bootstrap
-
     tmp = tmp_path_factory.mktemp("risk")
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    conn = pg_server.for_database(name)
-    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
-        bootstrap(pg, raw_tables())
-    key = tmp / "pseudonym.key"
-    key.write_text("test-key-not-secret")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FDI_HOME", str(tmp / "home"))
-        mp.setenv("FDI_DATABASE_URL", conn.url)
-        mp.setenv("FDI_PSEUDONYM_KEY_FILE", str(key))
+    with fresh_warehouse(pg_server, tmp) as conn:
         landing = tmp / "landing"
         generate(GenerateOptions(out=landing, enterprises=250, years=(2022, 2024), seed=11, defects=0.0))
         outcome = run_pipeline(landing, progress=lambda _: None)
         assert outcome.failed_checks == [] and outcome.dbt_success
         with psycopg.connect(conn.conninfo, autocommit=True) as pg:
             yield pg, landing
-    with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 def dbt(*args: str) -> None:
