@@ -260,10 +260,13 @@ def sync_contracts(check: bool) -> None:
 @click.option("--rows", type=click.IntRange(1000, 100_000_000), default=None,
               help="Instead, one synthetic month of exactly this many lines (the economy's trade, cycled).")
 @click.option("--seed", type=int, default=42, show_default=True)
-def bench(enterprises: int, months: int, rows: int | None, seed: int) -> None:
+@click.option("--repeat", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="Runs of each sub-second-prone stage (parse, validate, ingest, bare COPY); the median is reported.")
+def bench(enterprises: int, months: int, rows: int | None, seed: int, repeat: int) -> None:
     from pipelines.bench import format_report, run_bench
 
-    report = run_bench(_settings(), enterprises, months, rows, seed, progress=lambda m: click.echo(f"· {m}"))
+    report = run_bench(_settings(), enterprises, months, rows, seed, progress=lambda m: click.echo(f"· {m}"),
+                       repeat=repeat)
     click.echo(format_report(report))
 
 
