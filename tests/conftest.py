@@ -9,6 +9,8 @@ FDI_DATABASE_URL, so tests also exercise the "real server" code path.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -21,6 +23,24 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 # Tests never touch a developer's own FDI_HOME or database.
 for var in ("FDI_DATABASE_URL", "FDI_HOME", "FDI_LANDING", "FDI_DAGSTER_STORAGE_URL", "FDI_PSEUDONYM_KEY_FILE"):
     os.environ.pop(var, None)
+
+
+def pytest_configure(config):
+    # pytest keeps a user's three newest `pytest-N` temp folders and deletes
+    # older ones, even one that a concurrent session (another worktree) still
+    # runs its embedded PostgreSQL in. Every session gets its own folder.
+    if config.option.basetemp is None:
+        config.option.basetemp = tempfile.mkdtemp(prefix="fdi-pytest-")
+        config.stash[_OWN_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config):
+    own = config.stash.get(_OWN_BASETEMP, None)
+    if own:
+        shutil.rmtree(own, ignore_errors=True)
+
+
+_OWN_BASETEMP = pytest.StashKey[str]()
 
 
 @pytest.fixture(scope="session")

@@ -71,8 +71,13 @@ def ensure_raw_table(conn: psycopg.Connection, table: RawTable) -> None:
     for name, ctype in table.columns:
         conn.execute(sql.SQL("alter table {} add column if not exists {} {}").format(
             table.ident, sql.Identifier(name), sql.SQL(PG_TYPES[ctype])))
-    conn.execute(sql.SQL("create index if not exists {} on {} (_delivery_id)").format(
-        sql.Identifier(f"{table.name}__delivery"), table.ident))
+    # One COPY appends a delivery's rows contiguously, so a block-range index
+    # finds them (forced reloads, the GX view of a delivery) at almost no load
+    # cost; a btree on the same column slowed a 1M-line COPY by ~40 % (bench).
+    conn.execute(sql.SQL("drop index if exists {}.{}").format(
+        sql.Identifier(table.schema), sql.Identifier(f"{table.name}__delivery")))  # the btree of earlier versions
+    conn.execute(sql.SQL("create index if not exists {} on {} using brin (_delivery_id)").format(
+        sql.Identifier(f"{table.name}__delivery_brin"), table.ident))
 
 
 class BootstrapError(RuntimeError):
