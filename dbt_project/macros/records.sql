@@ -17,3 +17,18 @@
           and r.rule like 'tax\_code%'
     )
 {%- endmacro %}
+
+{#- A staging model's rows with the enterprise entity resolution tied each to
+    (marts.enterprise_links, matched on the delivery and row the record came
+    in): a record delivered with only a name and address (README "Known
+    defects" 3: most land leases, some labour employers) counts for its
+    enterprise once linked by `name_address`; `enterprise_id` is NULL when it
+    is unmatched. The one way downstream models read a dataset that has no
+    marts fact of its own. -#}
+{% macro linked_records(agency, dataset) -%}
+    select s.*, k.enterprise_id, k.match_method
+    from {{ ref('stg_' ~ agency ~ '__' ~ dataset) }} as s
+    join {{ ref('enterprise_links') }} as k
+      on k.agency = '{{ agency }}' and k.dataset = '{{ dataset }}'
+     and k.delivery_id = s.delivery_id and k.row_number = s.row_number
+{%- endmacro %}

@@ -4,10 +4,20 @@
 -- 03/2021/TT-BKHĐT), pre-filled from the agencies' data (Decision
 -- 3055/QĐ-UBND, task 7.5).
 --
--- Figures are the enterprise's (tax code); a project whose enterprise carries
--- several projects in the period gets the share of its registered capital in
--- the enterprise's registered capital (`allocation_share`, `is_allocated`),
--- since the agencies report per enterprise, never per project.
+-- Figures are the enterprise's, and every agency record reaches its
+-- enterprise through entity resolution, not through its own tax code: the
+-- marts facts (enterprise_id) or, for datasets without one, the staging rows
+-- with their marts.enterprise_links (macro linked_records). So a land lease
+-- or a labour employer delivered with only a name and address counts once it
+-- is linked by `name_address`; an unmatched record counts for no project.
+-- The project's enterprise is the register's: enterprise_id = 'EN' ||
+-- tax_code, as in dim_project; a project with no tax code yet is not
+-- incorporated (registry contract), has no agency records of its own and is
+-- its own enterprise, whatever its name resembles.
+-- A project whose enterprise carries several projects in the period gets the
+-- share of its registered capital in the enterprise's registered capital
+-- (`allocation_share`, `is_allocated`), since the agencies report per
+-- enterprise, never per project.
 -- NULL means no agency reported the figure for the enterprise and period,
 -- never 0 (warehouse.md, fis).
 --
@@ -34,16 +44,9 @@ register as (
 
 -- Every snapshot month gives its quarter and its year.
 register_periods as (
-    select
-        r.*,
-        p.report_period,
-        p.is_quarterly
+    select r.*, p.report_period, p.is_quarterly
     from register as r
-    cross join lateral (
-        values
-            (left(r.snapshot_period, 4) || '-Q' || extract(quarter from to_date(r.snapshot_period, 'YYYY-MM'))::int, true),
-            (left(r.snapshot_period, 4), false)
-    ) as p (report_period, is_quarterly)
+    {{ fis_report_periods("to_date(r.snapshot_period, 'YYYY-MM')") }}
 ),
 
 -- The project as the register stood at the end of the period (its latest
@@ -54,6 +57,7 @@ project_periods as (
         report_period,
         is_quarterly,
         tax_code,
+        {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id,  -- NULL with no tax code
         enterprise_name,
         issued_on,
         registered_capital_usd,
@@ -73,95 +77,89 @@ allocated as (
             1.0 / count(*) over enterprise_period
         ) as allocation_share
     from project_periods as pp
-    -- a project not yet incorporated has no tax code: it is its own enterprise
-    window enterprise_period as (partition by coalesce(pp.tax_code, pp.project_code), pp.report_period)
+    -- a project not yet incorporated has no enterprise: it is its own
+    window enterprise_period as (partition by coalesce(pp.enterprise_id, pp.project_code), pp.report_period)
 ),
 
 -- Enterprise figures per agency, at quarter and year grain -------------------
 capital as (
-    select tax_code, p.report_period, sum(amount_usd) as capital_realized_usd
-    from {{ ref('stg_fx__capital_flows') }}
-    cross join lateral (values
-        (to_char(value_date, 'YYYY') || '-Q' || extract(quarter from value_date)::int),
-        (to_char(value_date, 'YYYY'))) as p (report_period)
-    where flow_type = 'capital_contribution' and direction = 'inflow' and tax_code is not null
+    select f.enterprise_id, p.report_period, sum(f.amount_usd) as capital_realized_usd
+    from {{ ref('fct_capital_flows') }} as f
+    {{ fis_report_periods('f.value_date') }}
+    where f.flow_type = 'capital_contribution' and f.direction = 'inflow' and f.enterprise_id is not null
     group by 1, 2
 ),
 
 -- CIT finalisation is annual: quarterly rows get no revenue or profit, never
--- a share of the year (the form's quarterly report has no such figure from tax).
+-- a share of the year (the form's quarterly report has no such figure from
+-- tax). A dependent unit filing under its own 13-digit code adds to its
+-- enterprise, as in fct_enterprise_year.
 cit as (
-    select tax_code, fiscal_year::text as report_period, revenue_vnd, profit_before_tax_vnd
-    from {{ ref('stg_tax__cit_returns') }}
-    where tax_code is not null
+    select enterprise_id, fiscal_year::text as report_period,
+           sum(revenue_vnd) as revenue_vnd, sum(profit_before_tax_vnd) as profit_before_tax_vnd
+    from {{ ref('fct_tax_returns') }}
+    where enterprise_id is not null
+    group by 1, 2
 ),
 
 trade as (
     select
-        tax_code,
+        c.enterprise_id,
         p.report_period,
-        sum(invoice_value_usd) filter (where flow = 'EX') as exports_usd,
-        sum(invoice_value_usd) filter (where flow = 'IM') as imports_usd
-    from {{ ref('stg_customs__declarations') }}
-    cross join lateral (values
-        (to_char(registered_on, 'YYYY') || '-Q' || extract(quarter from registered_on)::int),
-        (to_char(registered_on, 'YYYY'))) as p (report_period)
-    where tax_code is not null
+        sum(c.invoice_value_usd) filter (where c.flow = 'EX') as exports_usd,
+        sum(c.invoice_value_usd) filter (where c.flow = 'IM') as imports_usd
+    from {{ ref('fct_customs_lines') }} as c
+    {{ fis_report_periods('c.registered_on') }}
+    where c.enterprise_id is not null
     group by 1, 2
 ),
 
--- Labour: an employer's position summed over its social-insurance units per
--- month, then averaged over the months reported in the period.
+-- Labour: an enterprise's position summed over its social-insurance units
+-- per month, then averaged over the months reported in the period.
 employment_month as (
-    select tax_code, period, sum(employees_total) as employees_total, sum(employees_foreign) as employees_foreign
-    from {{ ref('stg_labour__employment') }}
-    where tax_code is not null
+    select enterprise_id, period, sum(employees_total) as employees_total, sum(employees_foreign) as employees_foreign
+    from {{ ref('fct_employment') }}
+    where enterprise_id is not null
     group by 1, 2
 ),
 
 employment as (
     select
-        tax_code,
+        m.enterprise_id,
         p.report_period,
-        avg(employees_total) as employees_total,
-        avg(employees_foreign) as employees_foreign
-    from employment_month
-    cross join lateral (values
-        (left(period, 4) || '-Q' || extract(quarter from to_date(period, 'YYYY-MM'))::int),
-        (left(period, 4))) as p (report_period)
+        avg(m.employees_total) as employees_total,
+        avg(m.employees_foreign) as employees_foreign
+    from employment_month as m
+    {{ fis_report_periods("to_date(m.period, 'YYYY-MM')") }}
     group by 1, 2
 ),
 
 payments as (
-    select tax_code, p.report_period, sum(amount_paid_vnd) as taxes_paid_vnd
-    from {{ ref('stg_tax__payments') }}
-    cross join lateral (values
-        (left(period, 4) || '-Q' || extract(quarter from to_date(period, 'YYYY-MM'))::int),
-        (left(period, 4))) as p (report_period)
-    where tax_code is not null
+    select t.enterprise_id, p.report_period, sum(t.amount_paid_vnd) as taxes_paid_vnd
+    from ({{ linked_records('tax', 'payments') }}) as t
+    {{ fis_report_periods("to_date(t.period, 'YYYY-MM')") }}
+    where t.enterprise_id is not null
     group by 1, 2
 ),
 
 -- Land: leases in force at the period's latest snapshot.
-lease_snapshots as (
-    select
-        l.tax_code,
-        p.report_period,
-        l.snapshot_period,
-        l.area_m2,
-        l.status,
-        max(l.snapshot_period) over (partition by p.report_period) as last_snapshot
-    from {{ ref('stg_land__leases') }} as l
-    cross join lateral (values
-        (left(snapshot_period, 4) || '-Q' || extract(quarter from to_date(snapshot_period, 'YYYY-MM'))::int),
-        (left(snapshot_period, 4))) as p (report_period)
-    where l.tax_code is not null
+leases as (
+    select l.enterprise_id, l.snapshot_period, l.area_m2, l.status, p.report_period
+    from ({{ linked_records('land', 'leases') }}) as l
+    {{ fis_report_periods("to_date(l.snapshot_period, 'YYYY-MM')") }}
+),
+
+last_lease_snapshot as (
+    select report_period, max(snapshot_period) as snapshot_period
+    from leases
+    group by 1
 ),
 
 land as (
-    select tax_code, report_period, sum(area_m2) filter (where status = 'active') as leased_area_m2
-    from lease_snapshots
-    where snapshot_period = last_snapshot
+    select l.enterprise_id, l.report_period, sum(l.area_m2) filter (where l.status = 'active') as leased_area_m2
+    from leases as l
+    join last_lease_snapshot as s on s.report_period = l.report_period and s.snapshot_period = l.snapshot_period
+    where l.enterprise_id is not null
     group by 1, 2
 ),
 
@@ -191,21 +189,21 @@ joined as (
         pay.taxes_paid_vnd,
         l.leased_area_m2,
         concat_ws(',',
-            case when c.tax_code is not null then 'fx' end,
-            case when t.tax_code is not null then 'customs' end,
-            case when l.tax_code is not null then 'land' end,
-            case when e.tax_code is not null then 'labour' end,
+            case when c.enterprise_id is not null then 'fx' end,
+            case when t.enterprise_id is not null then 'customs' end,
+            case when l.enterprise_id is not null then 'land' end,
+            case when e.enterprise_id is not null then 'labour' end,
             'registry',
-            case when pay.tax_code is not null or (cit.tax_code is not null and not a.is_quarterly) then 'tax' end
+            case when pay.enterprise_id is not null or (cit.enterprise_id is not null and not a.is_quarterly) then 'tax' end
         ) as sources,
         coalesce(ledger.revision, 0) as revision
     from allocated as a
-    left join capital as c on c.tax_code = a.tax_code and c.report_period = a.report_period
-    left join cit on cit.tax_code = a.tax_code and cit.report_period = a.report_period
-    left join trade as t on t.tax_code = a.tax_code and t.report_period = a.report_period
-    left join employment as e on e.tax_code = a.tax_code and e.report_period = a.report_period
-    left join payments as pay on pay.tax_code = a.tax_code and pay.report_period = a.report_period
-    left join land as l on l.tax_code = a.tax_code and l.report_period = a.report_period
+    left join capital as c on c.enterprise_id = a.enterprise_id and c.report_period = a.report_period
+    left join cit on cit.enterprise_id = a.enterprise_id and cit.report_period = a.report_period
+    left join trade as t on t.enterprise_id = a.enterprise_id and t.report_period = a.report_period
+    left join employment as e on e.enterprise_id = a.enterprise_id and e.report_period = a.report_period
+    left join payments as pay on pay.enterprise_id = a.enterprise_id and pay.report_period = a.report_period
+    left join land as l on l.enterprise_id = a.enterprise_id and l.report_period = a.report_period
     left join ledger on ledger.report_period = a.report_period
 ),
 

@@ -4,20 +4,22 @@
 -- đào tạo trong cơ cấu sử dụng lao động", a target of the FDI sector).
 -- Person-months: every month's headcount weighs equally, so the year's share
 -- is sum(trained) / sum(total) over its months.
--- Employers are tied to enterprises by their 10-digit tax code; records that
--- name an employer without a tax code are left out until entity resolution
--- (marts.enterprise_links) ties them.
+-- Employers are tied to enterprises by entity resolution (marts.fct_employment,
+-- through marts.enterprise_links): an employer reported by name and address
+-- without a tax code counts once linked; an unmatched one is left out, since
+-- nothing says whether it is foreign-invested. A year with no linked FDI
+-- employer has no row, so programme_targets reports it as no_data, never 0 %.
 with
 
 fdi_enterprises as (
-    select tax_code from {{ ref('dim_enterprise') }}
-    where is_fdi and tax_code is not null
+    select enterprise_id from {{ ref('dim_enterprise') }}
+    where is_fdi
 ),
 
 employment as (
     select e.*
-    from {{ ref('stg_labour__employment') }} as e
-    join fdi_enterprises as f on f.tax_code = e.tax_code
+    from {{ ref('fct_employment') }} as e
+    join fdi_enterprises as f on f.enterprise_id = e.enterprise_id
 )
 
 select

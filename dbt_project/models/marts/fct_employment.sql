@@ -3,19 +3,14 @@
 with
 
 employment as (
-    select * from {{ ref('stg_labour__employment') }}
-),
-
-links as (
-    select * from {{ ref('enterprise_links') }}
-    where agency = 'labour' and dataset = 'employment'
+    {{ linked_records('labour', 'employment') }}
 )
 
 select
     e.si_unit_code::text as si_unit_code,
     e.period::text as period,
-    l.enterprise_id::text as enterprise_id,
-    l.match_method::text as match_method,
+    e.enterprise_id::text as enterprise_id,
+    e.match_method::text as match_method,
     e.employer_name::text as employer_name,
     e.employees_total::int as employees_total,
     e.employees_foreign::int as employees_foreign,
@@ -26,4 +21,3 @@ select
     e.si_contribution_paid_vnd::bigint as si_contribution_paid_vnd,
     e.si_arrears_vnd::bigint as si_arrears_vnd
 from employment as e
-join links as l on l.delivery_id = e.delivery_id and l.row_number = e.row_number

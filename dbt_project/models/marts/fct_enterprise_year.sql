@@ -70,12 +70,6 @@ loans as (
 ),
 
 -- leased land: leases in force in the year's last land snapshot
-lease_links as (
-    select delivery_id, row_number, enterprise_id
-    from {{ ref('enterprise_links') }}
-    where agency = 'land' and dataset = 'leases' and enterprise_id is not null
-),
-
 land_year_end as (
     select left(snapshot_period, 4)::int as year, max(snapshot_period) as snapshot_period
     from {{ ref('stg_land__leases') }}
@@ -83,10 +77,10 @@ land_year_end as (
 ),
 
 land as (
-    select k.enterprise_id, y.year, sum(s.area_m2) filter (where s.status = 'active') as leased_area_m2
-    from {{ ref('stg_land__leases') }} as s
+    select s.enterprise_id, y.year, sum(s.area_m2) filter (where s.status = 'active') as leased_area_m2
+    from ({{ linked_records('land', 'leases') }}) as s
     join land_year_end as y on y.snapshot_period = s.snapshot_period
-    join lease_links as k on k.delivery_id = s.delivery_id and k.row_number = s.row_number
+    where s.enterprise_id is not null
     group by 1, 2
 ),
 
