@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,3 +80,17 @@ def fresh_warehouse(pg_server, folder: Path) -> Iterator:
     finally:
         with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
             admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+def dbt(*args: str) -> None:
+    """The project's dbt CLI on the warehouse the environment points at, with the environment the Dagster
+    dbt resource gives it (pipelines.assets.dbt.dbt_env: connection and pseudonym key); a non-zero exit
+    fails the test with dbt's output."""
+    from pipelines.assets.dbt import dbt_env, dbt_executable
+    from warehouse.server import connect_info
+    from warehouse.settings import DBT_PROJECT_DIR, Settings
+
+    settings = Settings.from_env()
+    env = {**os.environ, **dbt_env(connect_info(settings), settings)}
+    done = subprocess.run([dbt_executable(), *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:]

@@ -10,10 +10,7 @@ reconciliation with raw. Rule logic on hand-made rows is in dbt unit tests
 """
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,7 @@ import pytest
 from pipelines.linkage import LinkageReport, Score, format_report, score_links
 from pipelines.run import run_pipeline
 from sources.generator import GenerateOptions, generate
-from warehouse.settings import DBT_PROJECT_DIR
+from tests.helpers import dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -41,18 +38,6 @@ def _split(full: Path, first: Path) -> list[Path]:
             held.append(full / agency / dataset / period)
             shutil.rmtree(folder)
     return held
-
-
-def _dbt(*args: str) -> None:
-    from pipelines.assets.dbt import dbt_env
-    from warehouse.server import connect_info
-    from warehouse.settings import Settings
-
-    settings = Settings.from_env()
-    env = {**os.environ, **dbt_env(connect_info(settings), settings)}
-    done = subprocess.run([str(Path(sys.executable).with_name("dbt")), *args], cwd=DBT_PROJECT_DIR, env=env,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout[-3000:]
 
 
 def test_linked_warehouse_meets_targets_and_stays_stable_across_deliveries(warehouse, db, tmp_path):
@@ -115,7 +100,7 @@ def test_linked_warehouse_meets_targets_and_stays_stable_across_deliveries(wareh
             assert customs_periods_after[period] != fingerprint
     # ... and the table equals a full refresh exactly.
     db.execute("create table public.customs_incremental as select * from marts.fct_customs_lines")
-    _dbt("build", "--select", "fct_customs_lines", "--full-refresh")
+    dbt("build", "--select", "fct_customs_lines", "--full-refresh")
     for a, b in (("public.customs_incremental", "marts.fct_customs_lines"),
                  ("marts.fct_customs_lines", "public.customs_incremental")):
         assert db.execute(f"select count(*) from (select * from {a} except all select * from {b}) x").fetchone()[0] == 0

@@ -8,11 +8,8 @@ the dbt unit tests in models/risk/_risk__unit_tests.yml, run by that build.
 """
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,11 +17,9 @@ import pytest
 from pipelines.risk import evaluate, open_flags, record_review
 from pipelines.run import run_pipeline
 from sources.generator import GenerateOptions, generate
-from tests.helpers import fresh_warehouse
+from tests.helpers import dbt, fresh_warehouse
 
 pytestmark = pytest.mark.e2e
-
-DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
 @pytest.fixture(scope="module")
@@ -38,17 +33,6 @@ def built(pg_server, tmp_path_factory):
         assert outcome.failed_checks == [] and outcome.dbt_success
         with psycopg.connect(conn.conninfo, autocommit=True) as pg:
             yield pg, landing
-
-
-def dbt(*args: str) -> None:
-    from pipelines.assets.dbt import dbt_env, dbt_executable
-    from warehouse.server import connect_info
-    from warehouse.settings import Settings
-
-    settings = Settings.from_env()
-    env = {**os.environ, **dbt_env(connect_info(settings), settings)}
-    result = subprocess.run([dbt_executable(), *args], cwd=DBT_PROJECT, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:]
 
 
 def snapshot(db) -> dict[str, tuple]:
