@@ -256,7 +256,7 @@ def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = Non
 
 
 def verify_manifest(folder: Path) -> list[str]:
-    """Problems of the latest manifest's files (hash or row count); empty when they verify."""
+    """Problems of the latest manifest's files (missing, or sha256 differs); empty when they verify."""
     manifest = json.loads((folder / "manifest.json").read_text())
     problems = []
     for f in manifest["files"]:
