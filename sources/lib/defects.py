@@ -68,6 +68,16 @@ def contract_key(ds: Dataset) -> Callable[[dict], str]:
     return key
 
 
+def _loaded_key(key: str, damaged: dict, key_of: Callable[[dict], str], planted: Planted | None) -> str:
+    """The row's source_key as the warehouse holds it, which is what `_truth/records.csv` must name.
+
+    A repaired value (tax code, NFC) is loaded as the original, so the key
+    before the damage is right; a neutralised one (a formula-like name, README
+    "Ingestion") is loaded as delivered, so its key keeps the prefix.
+    """
+    return key_of(damaged) if planted is not None and planted.expected == "neutralised" else key
+
+
 def _compare(op: str, a: object, b: object) -> bool:
     return {">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b}[op]
 
@@ -286,9 +296,8 @@ class DefectPlanter:
                 row = dict(row)
                 key = key_of(row)
                 owner = owner_of(row) if owner_of is not None else None
-                if record_owners and owner is not None:
-                    self.truth.record(ds.agency, ds.name, period, key, owner,
-                                      bool(row.get(tax_column)) if tax_column else False)
+                has_tax_code = bool(row.get(tax_column)) if tax_column else False
+                planted = None
                 if fault is None and self.rate > 0 and self.rng.random() < self.rate \
                         and owner not in self.protected:
                     planted = self._damage(ds, row, extracted)
@@ -296,6 +305,9 @@ class DefectPlanter:
                         self.truth.defect(agency=ds.agency, dataset=ds.name, period=period, delivery_id=delivery_id,
                                           row_number=number, source_key=key, defect=planted.defect,
                                           column=planted.column, expected=planted.expected, check=planted.check)
+                if record_owners and owner is not None:
+                    self.truth.record(ds.agency, ds.name, period, _loaded_key(key, row, key_of, planted), owner,
+                                      has_tax_code)
                 if fault == "legacy_encoding":
                     row = {k: _legacy_text(v) for k, v in row.items()}
                 yield row
