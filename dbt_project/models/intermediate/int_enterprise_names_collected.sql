@@ -5,8 +5,11 @@
 with
 
 -- grouped straight from the table, before normalising: customs repeats one
--- name on every line, and a CTE of all records would spill to disk
-distinct_names as (
+-- name on every line, and a CTE of all records would spill to disk.
+-- Materialized, or the planner pushes `name_normalised is not null` below
+-- the grouping and normalises every record instead of every distinct name
+-- (75 s instead of 1 s at 1,000 enterprises).
+distinct_names as materialized (
     select tax_code, name as raw_name, address, admin_area, industrial_zone_code, count(*) as records
     from {{ ref('int_source_records_unioned') }}
     where tax_code is not null and name is not null

@@ -65,23 +65,42 @@ project_links as materialized (
     where agency = 'registry' and dataset = 'projects'
 ),
 
+-- the project's link in the same snapshot ...
+investors_same_snapshot as (
+    select
+        i.period, i.source_key, i.delivery_id, i.row_number, i.project_code,
+        p.enterprise_id, p.match_method, p.match_score, p.name_group_id,
+        p.project_code is not null as project_found
+    from {{ ref('stg_registry__investors') }} as i
+    left join project_links as p on p.project_code = i.project_code and p.period = i.period
+),
+
+-- ... else in the nearest one (the project row of that month may have been
+-- quarantined); only these few look at the project's other snapshots
+investors_nearest_snapshot as (
+    select distinct on (i.delivery_id, i.row_number)
+        i.period, i.source_key, i.delivery_id, i.row_number, i.project_code,
+        p.enterprise_id, p.match_method, p.match_score, p.name_group_id, p.project_code is not null as project_found
+    from investors_same_snapshot as i
+    left join project_links as p on p.project_code = i.project_code
+    where not i.project_found
+    order by i.delivery_id, i.row_number,
+             abs(to_date(p.period, 'YYYY-MM') - to_date(i.period, 'YYYY-MM')), p.period desc
+),
+
 investors as (
     select
-        'registry'::text as agency, 'investors'::text as dataset, i.period::text as period, i.source_key,
-        i.delivery_id, i.row_number,
-        p.enterprise_id,
-        coalesce(p.match_method, 'unmatched') as match_method,
-        coalesce(p.match_score, 0) as match_score,
-        p.name_group_id
-    from {{ ref('stg_registry__investors') }} as i
-    -- the project's link in the same snapshot, else in the nearest one (the
-    -- project row of that month may have been quarantined)
-    left join lateral (
-        select * from project_links as pl
-        where pl.project_code = i.project_code
-        order by pl.period = i.period desc, abs(to_date(pl.period, 'YYYY-MM') - to_date(i.period, 'YYYY-MM')), pl.period desc
-        limit 1
-    ) as p on true
+        'registry'::text as agency, 'investors'::text as dataset, period::text as period, source_key,
+        delivery_id, row_number,
+        enterprise_id,
+        coalesce(match_method, 'unmatched') as match_method,
+        coalesce(match_score, 0) as match_score,
+        name_group_id
+    from (
+        select * from investors_same_snapshot where project_found
+        union all
+        select * from investors_nearest_snapshot
+    ) as i
 )
 
 select * from linked

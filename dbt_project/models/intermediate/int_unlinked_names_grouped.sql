@@ -3,9 +3,14 @@
 -- the same way in 36 monthly snapshots is matched once.
 with
 
-records as (
-    select * from {{ ref('int_source_records_unioned') }}
+-- each identity as delivered once: monthly snapshots repeat a lessee's or
+-- employer's name every month, and normalising is the costly part.
+-- Materialized, so the normalising below runs on these rows only.
+records as materialized (
+    select name, name_en, address, admin_area, industrial_zone_code, count(*) as records
+    from {{ ref('int_source_records_unioned') }}
     where tax_code is null
+    group by 1, 2, 3, 4, 5
 ),
 
 normalised as (
@@ -19,7 +24,8 @@ normalised as (
         industrial_zone_code,
         {{ name_group_id('name', 'name_en', 'address', 'admin_area', 'industrial_zone_code') }} as name_group_id,
         name,
-        address
+        address,
+        records
     from records
 )
 
@@ -36,6 +42,6 @@ select
     split_part(name_normalised, ' ', 1) as name_block,
     min(name) as example_name,
     min(address) as example_address,
-    count(*) as records
+    sum(records)::bigint as records
 from normalised
 group by name_group_id, name_normalised, name_en_normalised, address_normalised, area_key, industrial_zone_code

@@ -56,10 +56,25 @@ to_build as (
     {% endif %}
 ),
 
+-- The lines of each month to build, read month by month: `offset 0` keeps
+-- the planner from flattening the lateral subquery, so the period reaches
+-- the staging view's delivery lookup and only that delivery's rows are read
+-- (flattened, a new month converted every line of every month before
+-- discarding all but its own). Only the columns used here, so the view's
+-- costly ones (partner_name_normalised: a regex per line) are not computed.
 lines as (
     select l.*, b.register_period, b.inputs_fingerprint
-    from {{ ref('stg_customs__declarations') }} as l
-    join to_build as b on b.period = l.period
+    from to_build as b
+    cross join lateral (
+        select
+            declaration_no, line_no, period, registered_on, tax_code, tax_code_branch, flow, regime_code,
+            partner_name, partner_country, origin_country, hs_code, hs_chapter, quantity, unit, incoterms,
+            invoice_currency, invoice_value, invoice_value_vnd, invoice_value_usd, customs_value_vnd,
+            customs_value_usd, import_duty_vnd, vat_vnd, delivery_id
+        from {{ ref('stg_customs__declarations') }} as s
+        where s.period = b.period
+        offset 0
+    ) as l
 ),
 
 -- Names that make a partner related (Decree 132/2020 Art. 5): the
@@ -77,6 +92,7 @@ investor_names as (
       on i.project_code = p.project_code and i.snapshot_period = p.snapshot_period
     cross join lateral (values (i.investor_name), (i.ultimate_parent)) as n (name)
     where p.tax_code is not null and n.name is not null
+      and p.snapshot_period in (select register_period from to_build)  -- the snapshots the months use
 ),
 
 -- each distinct partner name normalised once, not once per line
