@@ -10,6 +10,13 @@ Stages, each in a fresh process so its peak memory is its own:
             empty table with the same columns, on the same server, in the same run
 Figures go to stdout and to `$FDI_HOME/bench/last.json`. Speed is measured
 here, never asserted in a test.
+
+`fdi bench --dbt` times the warehouse build instead (`run_dbt_bench`): a whole
+economy of every agency is loaded by the project's ingestion, `dbt build` runs
+once in full, then one new month of every monthly dataset is delivered and
+the same build (what the `monthly_transform` schedule runs) runs again; both
+times, their ratio and what the incremental customs fact wrote go to
+`$FDI_HOME/bench/dbt.json`.
 """
 from __future__ import annotations
 
@@ -18,7 +25,9 @@ import functools
 import gzip
 import json
 import multiprocessing as mp
+import os
 import resource
+import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -213,9 +222,9 @@ def run_bench(settings: Settings, enterprises: int, months: int, rows: int | Non
     from warehouse.server import connect_info
 
     work = settings.home / "bench"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     landing = work / "landing"
+    shutil.rmtree(landing, ignore_errors=True)  # only ours: dbt.json of `--dbt` stays
+    work.mkdir(parents=True, exist_ok=True)
     year = 2024
     results: list[StageResult] = []
 
@@ -278,4 +287,235 @@ def format_report(report: dict) -> str:
     for s in report["stages"]:
         lines.append(f"{s['stage']:<12}{s['rows']:>12,}{s['seconds']:>10.2f}{s['rows_per_s']:>12,}{s['peak_rss_mib']:>10.0f}")
     lines.append(f"ingest speed / bare COPY speed: {report['ingest_vs_bare_copy']:.0%}")
+    return "\n".join(lines)
+
+
+# -- dbt: a full build at scale, then one new month ---------------------------------
+DBT_BENCH_DATABASE = "fdi_bench_dbt"
+
+
+class BenchFailed(RuntimeError):
+    pass
+
+
+def hold_back_last_month(landing: Path, held: Path) -> str:
+    """Move the last month of every monthly dataset from `landing` to `held`; return that month.
+
+    The first load then ends a month early and the month arrives after the
+    full build, as a month's deliveries reach the monthly schedule.
+    """
+    from sources.lib.contract import all_datasets
+
+    monthly = {(ds.agency, ds.name) for ds in all_datasets() if ds.grain == "month"}
+    folders = [f for f in landing.glob("*/*/*") if f.is_dir() and (f.parent.parent.name, f.parent.name) in monthly]
+    month = max(f.name for f in folders)
+    for folder in folders:
+        if folder.name == month:
+            target = held / folder.relative_to(landing)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(folder, target)
+    return month
+
+
+def _xid_now(conninfo: str) -> int:
+    """A transaction id issued before a build: rows whose xmin is at or after it were written by the build."""
+    with psycopg.connect(conninfo, autocommit=True) as pg:
+        return pg.execute("select pg_current_xact_id()::text::bigint % 4294967296").fetchone()[0]
+
+
+def _customs_written(conninfo: str, since_xid: int) -> dict:
+    """What a build wrote to marts.fct_customs_lines, read from the rows' xmin (exact, no statistics lag)."""
+    with psycopg.connect(conninfo, autocommit=True) as pg:
+        by_period = pg.execute("""
+            select period, count(*), count(*) filter (where xmin::text::bigint >= %s)
+            from marts.fct_customs_lines group by period order by period""", (since_xid,)).fetchall()
+    return {"rows_total": sum(n for _, n, _ in by_period),
+            "rows_written": sum(w for _, _, w in by_period),
+            "periods_total": len(by_period),
+            "periods_written": {p: w for p, _, w in by_period if w},
+            "rows_by_period": {p: n for p, n, _ in by_period}}
+
+
+def _dbt_run_results(run_id: str) -> dict:
+    """dbt's own account of a build: elapsed time, node statuses, the slowest nodes."""
+    from warehouse.settings import DBT_PROJECT_DIR
+
+    # dagster-dbt writes each invocation's artifacts to target/<op>-<run id[:7]>-<uuid>/
+    paths = sorted(DBT_PROJECT_DIR.glob(f"target/fdi_dbt_models-{run_id[:7]}-*/run_results.json"))
+    if not paths:
+        return {}
+    doc = json.loads(paths[-1].read_text())
+    results = doc["results"]
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    customs = next((r for r in results if r["unique_id"] == "model.fdi.fct_customs_lines"), None)
+    return {
+        "dbt_elapsed_s": round(doc["elapsed_time"], 2),
+        "nodes": len(results),
+        "statuses": statuses,
+        "slowest": [{"node": r["unique_id"].split(".", 2)[2], "kind": r["unique_id"].split(".")[0],
+                     "seconds": round(r["execution_time"], 2)}
+                    for r in sorted(results, key=lambda r: -r["execution_time"])[:10]],
+        "fct_customs_lines_s": round(customs["execution_time"], 2) if customs else None,
+        # the last statement of delete+insert is the insert: the rows dbt says it inserted
+        "fct_customs_lines_rows_affected": (customs or {}).get("adapter_response", {}).get("rows_affected"),
+    }
+
+
+def _timed_build(dagster, conninfo: str, say: Callable[[str], None]) -> dict:
+    from pipelines.run import build_warehouse
+
+    since = _xid_now(conninfo)
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    result = build_warehouse(dagster)
+    seconds = time.perf_counter() - started
+    figures = {"seconds": round(seconds, 2), "success": result.success,
+               "load_avg_1m": [round(load, 2), round(os.getloadavg()[0], 2)],
+               **_dbt_run_results(result.run_id), "fct_customs_lines": _customs_written(conninfo, since)}
+    say(f"dbt build {'succeeded' if result.success else 'FAILED'} in {seconds:.1f} s "
+        f"(dbt's own {figures.get('dbt_elapsed_s', '?')} s)")
+    return figures
+
+
+def _dbt_bench_child(work: str, db_url: str, enterprises: int, years: tuple[int, int], seed: int,
+                     report_path: str) -> None:
+    """The whole dbt benchmark in its own process: its environment points every layer at the bench database."""
+    work_dir, report_file = Path(work), Path(report_path)
+    os.environ.update({"FDI_HOME": str(work_dir / "home"), "FDI_DATABASE_URL": db_url,
+                       "FDI_PSEUDONYM_KEY_FILE": str(work_dir / "pseudonym.key")})
+    for var in ("FDI_LANDING", "FDI_DAGSTER_STORAGE_URL"):  # the bench's runs stay out of the user's Dagster
+        os.environ.pop(var, None)
+    from pipelines.run import InProcess, run_pipeline
+    from sources.generator import GenerateOptions, generate
+    from warehouse.server import connect_info
+
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        print(f"· [{time.perf_counter() - started:7.0f} s] {message}", flush=True)
+
+    report: dict = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "enterprises": enterprises, "years": list(years), "seed": seed, "defects": 0.0,
+                    "cpus": os.cpu_count(), "reached": "start"}
+
+    def save(reached: str) -> None:
+        report["reached"] = reached
+        report_file.write_text(json.dumps(report, indent=2) + "\n")
+
+    settings = Settings.from_env()
+    conninfo = connect_info(settings).conninfo
+    economy = work_dir / "economy"
+    say(f"generating {enterprises:,} enterprises, every agency, {years[0]}-{years[1]}, no defects")
+    t = time.perf_counter()
+    generate(GenerateOptions(out=economy, enterprises=enterprises, years=years, seed=seed, defects=0.0))
+    report["generate_s"] = round(time.perf_counter() - t, 1)
+    month = hold_back_last_month(economy, work_dir / "new_month")
+    report["new_month"] = month
+    save("generated")
+
+    say(f"loading every delivery but {month}'s monthly ones (fdi run --no-dbt)")
+    t = time.perf_counter()
+    outcome = run_pipeline(economy, run_dbt=False, progress=say)
+    report["ingest_s"] = round(time.perf_counter() - t, 1)
+    if outcome.failed_checks:
+        raise RuntimeError(f"contract suites failed for {outcome.failed_checks}; no build to time")
+    with psycopg.connect(conninfo, autocommit=True) as pg:
+        report["raw_rows"] = pg.execute(
+            "select sum(rows_loaded)::bigint from audit.deliveries where status = 'loaded'").fetchone()[0]
+    save("loaded")
+
+    dagster = InProcess.load(settings)  # definitions and the dbt manifest, off the clock
+    say("full dbt build")
+    report["full_build"] = _timed_build(dagster, conninfo, say)
+    save("full_build")
+
+    say(f"delivering {month} of every monthly dataset")
+    t = time.perf_counter()
+    outcome = run_pipeline(work_dir / "new_month", run_dbt=False, progress=say)
+    report["ingest_new_month_s"] = round(time.perf_counter() - t, 1)
+    if outcome.failed_checks:
+        raise RuntimeError(f"contract suites failed for {outcome.failed_checks} in {month}")
+    save("new_month_loaded")
+
+    say("incremental dbt build (the monthly_transform run)")
+    incremental = report["incremental_build"] = _timed_build(dagster, conninfo, say)
+    full = report["full_build"]
+    written = incremental["fct_customs_lines"]
+    new_rows = written["rows_by_period"].get(month, 0)
+    report["incremental_vs_full"] = round(incremental["seconds"] / full["seconds"], 3)
+    if full.get("dbt_elapsed_s") and incremental.get("dbt_elapsed_s"):
+        report["incremental_vs_full_dbt_elapsed"] = round(incremental["dbt_elapsed_s"] / full["dbt_elapsed_s"], 3)
+    report["customs_incremental"] = {
+        "new_month_rows": new_rows,
+        "rows_written": written["rows_written"],
+        "rows_total": written["rows_total"],
+        "periods_written": sorted(written["periods_written"]),
+        "only_new_month": set(written["periods_written"]) == {month} and written["rows_written"] == new_rows,
+    }
+    with psycopg.connect(conninfo, autocommit=True) as pg:
+        report["database_mib"] = round(pg.execute("select pg_database_size(current_database())").fetchone()[0] / 2**20)
+    report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    save("done")
+
+
+def run_dbt_bench(settings: Settings, enterprises: int, years: tuple[int, int], seed: int,
+                  progress: Callable[[str], None] = print) -> dict:
+    """Full `dbt build` at scale, then the incremental build of one new month; see the module docstring."""
+    from warehouse.server import connect_info
+
+    bench = settings.home / "bench"
+    work = bench / "dbt"
+    report_path = bench / "dbt.json"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    report_path.unlink(missing_ok=True)
+    key = work / "pseudonym.key"
+    key.write_text(secrets.token_hex(32))
+    key.chmod(0o600)
+    server = connect_info(settings)
+    with psycopg.connect(server.for_database("postgres").conninfo, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{DBT_BENCH_DATABASE}" with (force)')
+        admin.execute(f'create database "{DBT_BENCH_DATABASE}"')
+    progress(f"bench database {DBT_BENCH_DATABASE}, work folder {work}")
+    try:
+        proc = mp.get_context("spawn").Process(
+            target=_dbt_bench_child,
+            args=(str(work), server.for_database(DBT_BENCH_DATABASE).url, enterprises, years, seed, str(report_path)))
+        proc.start()
+        proc.join()
+    finally:
+        with psycopg.connect(server.for_database("postgres").conninfo, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{DBT_BENCH_DATABASE}" with (force)')
+        shutil.rmtree(work, ignore_errors=True)
+    report = json.loads(report_path.read_text()) if report_path.exists() else {"reached": "start"}
+    if proc.exitcode:
+        raise BenchFailed(f"the dbt bench failed after stage '{report['reached']}' (exit {proc.exitcode}); "
+                           f"figures so far in {report_path}")
+    return report
+
+
+def format_dbt_report(report: dict) -> str:
+    full, inc = report["full_build"], report["incremental_build"]
+    customs = report["customs_incremental"]
+    lines = [
+        f"economy: {report['enterprises']:,} enterprises, {report['years'][0]}-{report['years'][1]}, every agency; "
+        f"{report['raw_rows']:,} raw rows; new month {report['new_month']}",
+        f"generate {report['generate_s']:.0f} s, ingest {report['ingest_s']:.0f} s, "
+        f"ingest of the new month {report['ingest_new_month_s']:.0f} s",
+        f"{'build':<14}{'seconds':>9}{'dbt s':>9}{'nodes':>7}  load avg (1 min) before/after  slowest nodes",
+    ]
+    for label, run in (("full", full), ("incremental", inc)):
+        slowest = ", ".join(f"{n['node'].split('.')[0]} {n['seconds']:.0f}" for n in run.get("slowest", [])[:4])
+        lines.append(f"{label:<14}{run['seconds']:>9.1f}{run.get('dbt_elapsed_s', 0):>9.1f}{run.get('nodes', 0):>7}"
+                     f"  {run['load_avg_1m'][0]:.1f}/{run['load_avg_1m'][1]:.1f}"
+                     f"{'' if run['success'] else '  FAILED'}  {slowest}")
+    lines.append(f"incremental / full: {report['incremental_vs_full']:.0%} (dbt's own elapsed: "
+                 f"{report.get('incremental_vs_full_dbt_elapsed', 0):.0%})")
+    lines.append(f"fct_customs_lines in the incremental build: wrote {customs['rows_written']:,} of "
+                 f"{customs['rows_total']:,} rows, periods {', '.join(customs['periods_written']) or 'none'}; "
+                 f"the new month has {customs['new_month_rows']:,}: "
+                 + ("only the new month was built" if customs["only_new_month"] else "MORE than the new month was built")
+                 + f" ({inc.get('fct_customs_lines_s', 0) or 0:.1f} s vs {full.get('fct_customs_lines_s', 0) or 0:.1f} s in full)")
     return "\n".join(lines)

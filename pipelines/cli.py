@@ -253,7 +253,10 @@ def sync_contracts(check: bool) -> None:
 
 @main.command(help="Benchmark ingestion of customs declarations: generate at scale, then time parse, validate, "
                    "ingest (verify, check, COPY, audit), the GX suite and a bare COPY of the same rows on the same "
-                   "server; report rows/s, peak memory per stage and ingest speed as a share of bare COPY.")
+                   "server; report rows/s, peak memory per stage and ingest speed as a share of bare COPY. "
+                   "With --dbt, benchmark the warehouse build instead: load a whole economy of every agency over "
+                   "--years, time the full `dbt build`, deliver one new month and time the incremental build, and "
+                   "report both, their ratio and what the incremental customs fact wrote.")
 @click.option("--enterprises", type=click.IntRange(1, 1_000_000), default=5000, show_default=True)
 @click.option("--months", type=click.IntRange(1, 12), default=1, show_default=True,
               help="Months of declarations to generate (2024); ingest_all loads them all.")
@@ -262,9 +265,22 @@ def sync_contracts(check: bool) -> None:
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--repeat", type=click.IntRange(1, 20), default=3, show_default=True,
               help="Runs of each sub-second-prone stage (parse, validate, ingest, bare COPY); the median is reported.")
-def bench(enterprises: int, months: int, rows: int | None, seed: int, repeat: int) -> None:
-    from pipelines.bench import format_report, run_bench
+@click.option("--dbt", "dbt_build", is_flag=True,
+              help="Benchmark `dbt build`: full, then incremental for one new month (figures in bench/dbt.json).")
+@click.option("--years", default="2023-2024", show_default=True, callback=_years,
+              help="With --dbt: the economy's years; the last month is delivered after the full build.")
+def bench(enterprises: int, months: int, rows: int | None, seed: int, repeat: int, dbt_build: bool,
+          years: tuple[int, int]) -> None:
+    from pipelines.bench import BenchFailed, format_dbt_report, format_report, run_bench, run_dbt_bench
 
+    if dbt_build:
+        try:
+            report = run_dbt_bench(_settings(), enterprises, years, seed, progress=lambda m: click.echo(f"· {m}"))
+        except BenchFailed as exc:
+            click.secho(f"fdi: {exc}", fg="red", err=True)
+            raise SystemExit(2) from None
+        click.echo(format_dbt_report(report))
+        return
     report = run_bench(_settings(), enterprises, months, rows, seed, progress=lambda m: click.echo(f"· {m}"),
                        repeat=repeat)
     click.echo(format_report(report))

@@ -59,21 +59,40 @@ def require_landing(landing: Path) -> Path:
     return landing
 
 
+@dataclass(frozen=True)
+class InProcess:
+    """The project's definitions and Dagster instance, loaded once for in-process runs."""
+    assets: list
+    resources: dict
+    instance: dg.DagsterInstance
+
+    @classmethod
+    def load(cls, settings: Settings) -> "InProcess":
+        prepare_dagster_home(settings)
+        warnings.filterwarnings("ignore", category=dg.BetaWarning)
+        warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+        from pipelines.definitions import defs
+
+        definitions = defs()
+        return cls(list(definitions.assets), dict(definitions.resources), dg.DagsterInstance.get())
+
+
+def build_warehouse(dagster: InProcess) -> dg.ExecuteInProcessResult:
+    """`dbt build` of every seed, model, snapshot and test through the dbt assets: the run the
+    `monthly_transform` schedule launches. Incremental models build only what changed."""
+    dbt_keys = [key for asset in dagster.assets if asset.node_def.name == "fdi_dbt_models" for key in asset.keys]
+    return dg.materialize(dagster.assets, selection=dbt_keys, instance=dagster.instance, resources=dagster.resources,
+                          run_config=QUIET, raise_on_error=False)
+
+
 def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bool = True,
                  progress: Callable[[str], None] = print) -> RunOutcome:
     landing = require_landing(landing)
     os.environ["FDI_LANDING"] = str(landing)  # the resources read it when the run starts
-    settings = settings or Settings.from_env()
-    prepare_dagster_home(settings)
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     from pipelines.assets.raw import SUITE_CHECK, raw_key
-    from pipelines.definitions import defs
 
-    definitions = defs()
-    assets = list(definitions.assets)
-    resources = dict(definitions.resources)
-    instance = dg.DagsterInstance.get()
+    dagster = InProcess.load(settings or Settings.from_env())
+    assets, resources, instance = dagster.assets, dagster.resources, dagster.instance
     outcome = RunOutcome()
     for (agency, name), periods in delivery_periods(landing).items():
         try:
@@ -92,9 +111,6 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
         progress(f"! contract suite failed for {', '.join(outcome.failed_checks)}: dbt build not run")
     elif run_dbt:
         progress("building the warehouse with dbt")
-        dbt_keys = [key for asset in assets if asset.node_def.name == "fdi_dbt_models" for key in asset.keys]
-        result = dg.materialize(assets, selection=dbt_keys, instance=instance, resources=resources,
-                                run_config=QUIET, raise_on_error=False)
         outcome.dbt_ran = True
-        outcome.dbt_success = result.success
+        outcome.dbt_success = build_warehouse(dagster).success
     return outcome
