@@ -317,13 +317,13 @@ def hold_back_last_month(landing: Path, held: Path) -> str:
     return month
 
 
-def _xid_now(conninfo: str) -> int:
+def transaction_marker(conninfo: str) -> int:
     """A transaction id issued before a build: rows whose xmin is at or after it were written by the build."""
     with psycopg.connect(conninfo, autocommit=True) as pg:
         return pg.execute("select pg_current_xact_id()::text::bigint % 4294967296").fetchone()[0]
 
 
-def _customs_written(conninfo: str, since_xid: int) -> dict:
+def customs_rows_written(conninfo: str, since_xid: int) -> dict:
     """What a build wrote to marts.fct_customs_lines, read from the rows' xmin (exact, no statistics lag)."""
     with psycopg.connect(conninfo, autocommit=True) as pg:
         by_period = pg.execute("""
@@ -366,14 +366,14 @@ def _dbt_run_results(run_id: str) -> dict:
 def _timed_build(dagster, conninfo: str, say: Callable[[str], None]) -> dict:
     from pipelines.run import build_warehouse
 
-    since = _xid_now(conninfo)
+    since = transaction_marker(conninfo)
     load = os.getloadavg()[0]
     started = time.perf_counter()
     result = build_warehouse(dagster)
     seconds = time.perf_counter() - started
     figures = {"seconds": round(seconds, 2), "success": result.success,
                "load_avg_1m": [round(load, 2), round(os.getloadavg()[0], 2)],
-               **_dbt_run_results(result.run_id), "fct_customs_lines": _customs_written(conninfo, since)}
+               **_dbt_run_results(result.run_id), "fct_customs_lines": customs_rows_written(conninfo, since)}
     say(f"dbt build {'succeeded' if result.success else 'FAILED'} in {seconds:.1f} s "
         f"(dbt's own {figures.get('dbt_elapsed_s', '?')} s)")
     return figures
