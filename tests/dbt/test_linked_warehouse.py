@@ -13,6 +13,7 @@ logic on hand-made rows is in dbt unit tests
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import uuid
 from pathlib import Path
@@ -201,10 +202,14 @@ def test_linked_warehouse_meets_targets_and_stays_stable_across_deliveries(wareh
                                where table_schema = 'marts'""").fetchone()[0]
     assert "passport" not in marts_text and "worker_name" not in marts_text and passports
 
-    # `fdi docs`: the site documents the public models in both languages.
+    # `fdi docs`: the site's catalogue read the warehouse, its manifest carries the bilingual docs.
     site = build_docs()
-    page = site.static_index.read_text(encoding="utf-8")
-    assert "enterprise_links" in page and "Mã định danh doanh nghiệp ổn định" in page
+    assert site.index.is_file() and site.static_index.stat().st_size > 0
+    catalog = json.loads((site.index.parent / "catalog.json").read_text(encoding="utf-8"))
+    assert "enterprise_id" in catalog["nodes"]["model.fdi.enterprise_links"]["columns"]
+    manifest = json.loads((site.index.parent / "manifest.json").read_text(encoding="utf-8"))
+    assert "Mã định danh doanh nghiệp ổn định" in \
+        manifest["nodes"]["model.fdi.dim_enterprise"]["columns"]["enterprise_id"]["description"]
 
 
 def test_report_formats_every_slice_and_says_whether_targets_are_met():
