@@ -42,9 +42,12 @@ projects as (
              r.snapshot_period
 ),
 
--- Contributions the loader quarantined (e.g. a mistyped tax code) on the
--- enterprise's own capital account: the shortfall is then not established by
--- the data, and the case belongs to the data-quality review, not here.
+-- Contributions the loader quarantined (e.g. a mistyped tax code or currency
+-- code) on the enterprise's own capital account: the shortfall is then not
+-- established by the data, and the case belongs to the data-quality review,
+-- not here. A quarantined row in USD counts with its amount; in any other
+-- currency, or with an unreadable amount, the amount is unknown (NULL) and
+-- no shortfall can be established at all.
 accounts as (
     select distinct tax_code, account_no from flows where flow_type = 'capital_contribution'
 ),
@@ -53,23 +56,27 @@ quarantined as (
     select
         a.tax_code,
         (q.original ->> 'value_date')::date as value_date,
-        (q.original ->> 'amount')::numeric as amount
+        case when q.original ->> 'currency' = 'USD' and q.original ->> 'amount' ~ '^[0-9]+(\.[0-9]+)?$'
+             then (q.original ->> 'amount')::numeric end as amount_usd
     from {{ source('audit', 'quarantine') }} as q
     join accounts as a on a.account_no = q.original ->> 'account_no'
     where q.agency = 'fx' and q.dataset = 'capital_flows'
       and q.original ->> 'flow_type' = 'capital_contribution'
-      and q.original ->> 'currency' = 'USD'
       and q.original ->> 'value_date' ~ '^\d{4}-\d{2}-\d{2}$'
-      and q.original ->> 'amount' ~ '^[0-9]+(\.[0-9]+)?$'
 ),
 
 judged as (
     select
         p.*,
         coalesce((
-            select sum(q.amount) from quarantined as q
+            select sum(q.amount_usd) from quarantined as q
             where q.tax_code = p.tax_code and q.value_date between p.issued_on and p.capital_deadline
         ), 0) as quarantined_usd,
+        (
+            select count(*) from quarantined as q
+            where q.tax_code = p.tax_code and q.value_date between p.issued_on and p.capital_deadline
+              and q.amount_usd is null
+        ) as quarantined_unknown,
         coalesce((
             select sum(f.amount_usd) from flows as f
             where f.tax_code = p.tax_code
@@ -111,6 +118,7 @@ findings as (
     group by tax_code, to_char(capital_deadline + interval '1 month', 'YYYY-MM')
     having sum(contributed_usd) + sum(quarantined_usd)
            < {{ risk_threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
+       and sum(quarantined_unknown) = 0
 )
 
 {{ risk_flag_columns('CAP01', '1.0') }}
