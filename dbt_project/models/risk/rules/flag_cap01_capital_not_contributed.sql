@@ -3,7 +3,7 @@
 -- capital deadline, when its foreign investors had paid in less than their
 -- share of the charter capital.
 --
--- Method (docs/risk/cap01.md): foreign investors pay their capital through
+-- Method (docs/rule_cap01.md): foreign investors pay their capital through
 -- the direct-investment capital account (Circular 06/2019/TT-NHNN), which the
 -- State Bank reports as fx capital_contribution inflows; domestic partners
 -- do not, so the amount due through these accounts is charter capital x

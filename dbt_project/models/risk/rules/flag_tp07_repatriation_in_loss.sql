@@ -1,7 +1,7 @@
 -- TP07 profit repatriated while loss-making. Grain: one row per enterprise and
 -- fiscal year (period YYYY) with a profit_repatriation outflow.
 --
--- Method (docs/risk/tp07.md): a foreign investor may remit profits only
+-- Method (docs/rule_tp07.md): a foreign investor may remit profits only
 -- after the enterprise has covered its losses (Law on Investment
 -- 61/2020/QH14 Art. 12; Decree 70/2014/ND-CP Art. 9). Flagged when the fx
 -- capital account shows a profit_repatriation outflow in a year whose CIT
