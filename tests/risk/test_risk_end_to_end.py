@@ -72,17 +72,19 @@ def test_every_flag_has_evidence_a_summary_and_a_severity(built):
         assert "threshold" in evidence and len(evidence_hash) == 32
 
 
-def test_tp01_range_matches_a_hand_computed_percentile(built):
+@pytest.mark.parametrize("rule,flow", [("TP01", "IM"), ("TP02", "EX")])
+def test_price_range_matches_a_hand_computed_percentile(built, rule, flow):
     """The evidence's 35th/50th/75th percentiles equal percentile_cont computed here from the lines."""
     db, _ = built
-    row = db.execute("select tax_code, period, evidence from risk.flags where rule_code = 'TP01' limit 1").fetchone()
-    assert row, "the economy has a planted TP01 case"
+    row = db.execute("select tax_code, period, evidence from risk.flags where rule_code = %s limit 1",
+                     (rule,)).fetchone()
+    assert row, f"the economy has a planted {rule} case"
     _, year, evidence = row
     good = evidence["goods"][0]
     prices = sorted(float(v) / float(q) for v, q in db.execute(
         "select customs_value_vnd, quantity from marts.fct_customs_lines "
-        "where flow = 'IM' and not is_related_party and quantity > 0 and customs_value_vnd > 0 "
-        "and hs_code = %s and unit = %s and left(period, 4) = %s", (good["hs_code"], good["unit"], year)))
+        "where flow = %s and not is_related_party and quantity > 0 and customs_value_vnd > 0 "
+        "and hs_code = %s and unit = %s and left(period, 4) = %s", (flow, good["hs_code"], good["unit"], year)))
     assert len(prices) == good["comparables"] >= 5
 
     def percentile_cont(p: float) -> float:  # linear interpolation, as PostgreSQL's percentile_cont
@@ -94,7 +96,10 @@ def test_tp01_range_matches_a_hand_computed_percentile(built):
     assert float(good["range_p35_vnd"]) == pytest.approx(percentile_cont(0.35), abs=0.01)
     assert float(good["median_vnd"]) == pytest.approx(statistics.median(prices), abs=0.01)
     assert float(good["range_p75_vnd"]) == pytest.approx(percentile_cont(0.75), abs=0.01)
-    assert float(good["related_unit_price_vnd"]) > float(good["range_p75_vnd"])
+    if rule == "TP01":
+        assert float(good["related_unit_price_vnd"]) > float(good["range_p75_vnd"])
+    else:
+        assert float(good["related_unit_price_vnd"]) < float(good["range_p35_vnd"])
 
 
 def test_flag_ids_first_detection_and_reviews_survive_full_refresh_and_redelivery(built, tmp_path):
