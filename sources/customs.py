@@ -4,8 +4,9 @@ Contract: `sources/contracts/customs.yaml`. The largest dataset: lines are
 generated one enterprise-month at a time and streamed to a gzip file, never
 held as a month's list. Monthly trade values follow each enterprise's
 `YearBook` (imports share of cost of goods, exports share of revenue); unit
-prices are log-normal per HS code (`sources.lib.catalogue`), except the
-planted transfer-pricing cases (`sources.lib.scenarios`).
+prices of unrelated trade are log-normal per HS code (`sources.lib.catalogue`),
+related-party trade is priced close to the median (a group's transfer-pricing
+policy), except the planted transfer-pricing cases (`sources.lib.scenarios`).
 """
 from __future__ import annotations
 
@@ -140,7 +141,12 @@ def _declaration(ent: Enterprise, state: _Month, flow: str, regime: str, goods: 
             price = item.median_price_usd * factor * math.exp(rng.gauss(0, HONEST_RELATED_PRICE_SIGMA))
         else:
             item = rng.choices(goods, cum_weights=cum_weights)[0]
-            price = item.median_price_usd * math.exp(rng.gauss(0, item.sigma))
+            # A group prices its internal trade by its transfer-pricing policy, at
+            # arm's length (the principle of Decree 132/2020/ND-CP), not shipment by
+            # shipment with the market's spread: a few related lines drawn with it
+            # could land past the 75th percentile by chance, a breach no one planted.
+            sigma = HONEST_RELATED_PRICE_SIGMA if related else item.sigma
+            price = item.median_price_usd * math.exp(rng.gauss(0, sigma))
         value_usd = rng.lognormvariate(math.log(LINE_MEDIAN_USD), LINE_SIGMA)
         quantity = value_usd / price
         quantity = max(1, round(quantity)) if item.countable else max(0.01, round(quantity, 2))

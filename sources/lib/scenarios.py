@@ -21,7 +21,7 @@ from sources.lib.economy import Economy, Enterprise, Lease, add_years
 # (p35 is about x0.9).
 TP01_PRICE_FACTOR = 2.6
 TP02_PRICE_FACTOR = 0.45
-HONEST_RELATED_PRICE_SIGMA = 0.04  # look-alikes trade with their group at the median price
+HONEST_RELATED_PRICE_SIGMA = 0.04  # honest groups (look-alikes included) trade internally near the median price
 # TP05: interest as a share of EBITDA (Decree 132/2020/ND-CP Art. 16.3 caps deduction at 30 %).
 TP05_INTEREST_SHARE = 0.9
 TP05_LOOKALIKE_INTEREST_SHARE = 0.05
@@ -38,6 +38,10 @@ ABS01_MIN_EMPLOYEES = 50
 REG02_SILENT_MONTHS = 12
 TP03_GROWTH = 0.15
 TP03_MIN_YEARS = 3
+# TP04: related-party dealings (goods, royalties, fees) as a share of revenue of
+# a planted low-margin firm: twice the rule's 10 % materiality, so the case sits
+# clearly past it (a logistics firm with a parent abroad may deal with it little).
+TP04_MIN_RELATED_SHARE = 0.20
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,13 @@ def window_month(economy: Economy, index: int) -> tuple[int, int]:
 
 def _window_months(economy: Economy) -> int:
     return 12 * (economy.years[1] - economy.years[0] + 1)
+
+
+def related_share_of_revenue(e: Enterprise) -> float:
+    """Related-party purchases, sales, royalties and fees over revenue in a normal year,
+    as the tax return's related-party appendix will disclose them (sources/tax.py)."""
+    trade = e.related_share * (e.cogs_ratio * e.import_share + e.export_share)
+    return trade + e.royalty_pct + e.service_fee_pct
 
 
 def assign_roles(economy: Economy) -> None:
@@ -97,7 +108,10 @@ def assign_roles(economy: Economy) -> None:
             e.growth = TP03_GROWTH
     for e in take("TP03~", lambda e: not e.is_fdi and not e.projects):
         e.founded = dt.date(first, 2, 1)  # a start-up: two honest loss years
-    for role, predicate in (("TP04", with_parent), ("TP04~", lambda e: not e.is_fdi),
+    def material_related(e: Enterprise) -> bool:
+        return with_parent(e) and related_share_of_revenue(e) >= TP04_MIN_RELATED_SHARE
+
+    for role, predicate in (("TP04", material_related), ("TP04~", lambda e: not e.is_fdi),
                             ("TP06", with_parent), ("TP06~", with_parent),
                             ("TP07", with_parent), ("TP07~", with_parent)):
         for e in take(role, predicate):
@@ -117,15 +131,20 @@ def assign_roles(economy: Economy) -> None:
             project = e.projects[0]
             project.term_years = rng.randint(first, last) - project.issued_on.year
             project.keeps_active_after_expiry = keeps
-    # A dormant firm registers nothing new in the window (a new project would
-    # also owe capital: a CAP01 case the truth would not record).
+    # A dormant firm, or one whose owner absconds, registers nothing new in the
+    # window: a new project would also owe capital that is never paid, a CAP01
+    # case the truth would not record.
     before_window = dt.date(first, 1, 1)
-    for e in take("REG02", lambda e: e.is_fdi and all(p.issued_on < before_window for p in e.projects)):
+
+    def nothing_new(e: Enterprise) -> bool:
+        return e.is_fdi and all(p.issued_on < before_window for p in e.projects)
+
+    for e in take("REG02", nothing_new):
         e.dormant_from = before_window
     for e in take("REG02~", lambda e: e.is_fdi):
         e.import_share = e.export_share = 0.0  # sells at home: no customs, but files and employs
     months = _window_months(economy)
-    for e in take("ABS01", lambda e: e.is_fdi and e.employees_base >= ABS01_MIN_EMPLOYEES):
+    for e in take("ABS01", lambda e: nothing_new(e) and e.employees_base >= ABS01_MIN_EMPLOYEES):
         year, month = window_month(economy, rng.randint(max(ABS01_ARREARS_MONTHS + 1, months - 10), months - 4))
         e.absconded_on = dt.date(year, month, 15)
         e.role_month = (year - first) * 12 + month

@@ -87,6 +87,60 @@ def test_related_party_prices_are_off_market_only_where_planted(generated, rule,
                 assert all((p <= q * 1.1) if rule == "TP01" else (p >= q * 0.9) for _, p, q in hits), (s, hits)
 
 
+@pytest.mark.parametrize("rule,flow,sign", [("TP01", "IM", 1), ("TP02", "EX", -1)])
+def test_unplanted_related_trade_shifts_nothing_material(generated, rule, flow, sign):
+    """A group prices its internal trade near the median, so no enterprise that is not planted for
+    the rule moves 40 % of its related trade's value (the rules' materiality) in any good and year."""
+    planted = {s["enterprise_tax_code"] for s in scenarios(generated, rule)["planted"]}
+    parents = {e.tax_code: e.parent_group for e in generated.economy.enterprises}
+    unrelated, related = defaultdict(list), defaultdict(lambda: [0.0, 0.0])  # key -> prices; (key, trader) -> value, qty
+    for r in generated.good[("customs", "declarations")]:
+        if r["flow"] != flow:
+            continue
+        key, trader = (r["hs_code"], r["unit"], r["registered_on"][:4]), r["tax_code"][:10]
+        if r["partner_name"] == parents.get(trader):
+            related[(key, trader)][0] += n(r, "customs_value_vnd")
+            related[(key, trader)][1] += n(r, "quantity")
+        else:
+            unrelated[key].append(n(r, "customs_value_vnd") / n(r, "quantity"))
+    judged = 0
+    for (key, trader), (value, quantity) in related.items():
+        if trader in planted or len(unrelated[key]) < 5:
+            continue
+        at_median = statistics.median(unrelated[key]) * quantity
+        judged += 1
+        assert sign * (value - at_median) < 0.4 * at_median, (trader, key, value / at_median)
+    assert judged > 0
+
+
+def test_tp04_cases_deal_materially_with_their_group_and_lose_money(generated):
+    returns = returns_in_force(generated)
+    related = defaultdict(float)
+    for r in generated.good[("tax", "related_party")]:
+        related[(r["tax_code"], int(r["fiscal_year"]))] += n(r, "amount_vnd")
+    for kind, cases in scenarios(generated, "TP04").items():
+        for s in cases:
+            key = (s["enterprise_tax_code"], int(s["period"]))
+            r = returns[key]
+            margin = (n(r, "revenue_vnd") - n(r, "cost_of_goods_vnd") - n(r, "operating_expense_vnd")) / n(r, "revenue_vnd")
+            share = related[key] / n(r, "revenue_vnd")
+            if kind == "planted":
+                assert margin < 0 and share >= 0.1, (s, margin, share)  # the rule's loss and 10 % materiality
+            else:
+                assert share == 0, (s, share)
+
+
+def test_dormant_and_absconding_firms_register_no_project_in_the_window(generated):
+    """A new project would owe capital that is never paid: a CAP01 case the truth would not record."""
+    first = f"{generated.economy.years[0]}-01-01"
+    issued = defaultdict(set)
+    for r in generated.good[("registry", "projects")]:
+        issued[r["tax_code"]].add(r["issued_on"])
+    for rule in ("REG02", "ABS01"):
+        for s in scenarios(generated, rule)["planted"]:
+            assert issued[s["enterprise_tax_code"]] and max(issued[s["enterprise_tax_code"]]) < first, s
+
+
 def test_tp03_tp06_tp07_tax_figures(generated):
     returns = returns_in_force(generated)
     for s in scenarios(generated, "TP03")["planted"]:

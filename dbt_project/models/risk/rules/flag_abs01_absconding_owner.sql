@@ -2,7 +2,7 @@
 -- YYYY-MM): the month in which rising social-insurance arrears and a
 -- corroborating sign of a departing owner are first both seen.
 --
--- Method (docs/risk/abs01.md): foreign owners who leave typically stop paying
+-- Method (docs/rule_abs01.md): foreign owners who leave typically stop paying
 -- social insurance for months first (arrears: Law on Social Insurance
 -- 58/2014/QH13 Art. 122), then move money out and stop filing. Flagged when
 -- the enterprise's arrears rose in at least 3 consecutive months AND, from

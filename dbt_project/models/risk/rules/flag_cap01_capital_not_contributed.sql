@@ -3,7 +3,7 @@
 -- capital deadline, when its foreign investors had paid in less than their
 -- share of the charter capital.
 --
--- Method (docs/risk/cap01.md): foreign investors pay their capital through
+-- Method (docs/rule_cap01.md): foreign investors pay their capital through
 -- the direct-investment capital account (Circular 06/2019/TT-NHNN), which the
 -- State Bank reports as fx capital_contribution inflows; domestic partners
 -- do not, so the amount due through these accounts is charter capital x
@@ -42,34 +42,53 @@ projects as (
              r.snapshot_period
 ),
 
--- Contributions the loader quarantined (e.g. a mistyped tax code) on the
--- enterprise's own capital account: the shortfall is then not established by
--- the data, and the case belongs to the data-quality review, not here.
+-- Contributions the loader quarantined (e.g. a mistyped tax code or currency
+-- code) that belong to the enterprise: the shortfall is then not established
+-- by the data, and the case belongs to the data-quality review, not here. A
+-- quarantined row belongs to the enterprise when it is on the enterprise's
+-- capital account (seen in its loaded flows) or names a tax code whose first
+-- 9 digits are the enterprise's: the 10th is the check digit, so such a code
+-- is the enterprise's own or its own with a wrong check digit (a firm that
+-- paid in one tranche has no loaded flow to show its account). A quarantined
+-- row in USD counts with its amount; in any other currency, or with an
+-- unreadable amount, the amount is unknown (NULL) and no shortfall can be
+-- established at all.
 accounts as (
     select distinct tax_code, account_no from flows where flow_type = 'capital_contribution'
 ),
 
+registered as (
+    select distinct tax_code from register
+),
+
 quarantined as (
     select
-        a.tax_code,
+        coalesce(a.tax_code, r.tax_code) as tax_code,
         (q.original ->> 'value_date')::date as value_date,
-        (q.original ->> 'amount')::numeric as amount
+        case when q.original ->> 'currency' = 'USD' and q.original ->> 'amount' ~ '^[0-9]+(\.[0-9]+)?$'
+             then (q.original ->> 'amount')::numeric end as amount_usd
     from {{ source('audit', 'quarantine') }} as q
-    join accounts as a on a.account_no = q.original ->> 'account_no'
+    left join accounts as a on a.account_no = q.original ->> 'account_no'
+    left join registered as r
+      on left(r.tax_code, 9) = left(regexp_replace(q.original ->> 'tax_code', '[^0-9]', '', 'g'), 9)
     where q.agency = 'fx' and q.dataset = 'capital_flows'
       and q.original ->> 'flow_type' = 'capital_contribution'
-      and q.original ->> 'currency' = 'USD'
       and q.original ->> 'value_date' ~ '^\d{4}-\d{2}-\d{2}$'
-      and q.original ->> 'amount' ~ '^[0-9]+(\.[0-9]+)?$'
+      and coalesce(a.tax_code, r.tax_code) is not null
 ),
 
 judged as (
     select
         p.*,
         coalesce((
-            select sum(q.amount) from quarantined as q
+            select sum(q.amount_usd) from quarantined as q
             where q.tax_code = p.tax_code and q.value_date between p.issued_on and p.capital_deadline
         ), 0) as quarantined_usd,
+        (
+            select count(*) from quarantined as q
+            where q.tax_code = p.tax_code and q.value_date between p.issued_on and p.capital_deadline
+              and q.amount_usd is null
+        ) as quarantined_unknown,
         coalesce((
             select sum(f.amount_usd) from flows as f
             where f.tax_code = p.tax_code
@@ -111,6 +130,7 @@ findings as (
     group by tax_code, to_char(capital_deadline + interval '1 month', 'YYYY-MM')
     having sum(contributed_usd) + sum(quarantined_usd)
            < {{ risk_threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
+       and sum(quarantined_unknown) = 0
 )
 
 {{ risk_flag_columns('CAP01', '1.0') }}

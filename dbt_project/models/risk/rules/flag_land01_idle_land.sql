@@ -2,7 +2,7 @@
 -- (period YYYY-MM): the 24th consecutive month in which an active lease of
 -- the enterprise had less than 30 % of its area in use.
 --
--- Method (docs/risk/land01.md): land not put to use 24 months behind the
+-- Method (docs/rule_land01.md): land not put to use 24 months behind the
 -- investment schedule may be recovered by the State (Land Law 45/2013/QH13
 -- Art. 64.1(i)). Leases often name the lessee without a tax code, so the
 -- lease is tied to its enterprise through entity resolution

@@ -2,7 +2,7 @@
 -- enterprise and month (period YYYY-MM): the first month in which one of its
 -- projects was past its expiry date yet still `active` in the register.
 --
--- Method (docs/risk/reg01.md): a project ends when its term expires (Law on
+-- Method (docs/rule_reg01.md): a project ends when its term expires (Law on
 -- Investment 61/2020/QH14 Art. 48.2); a register snapshot that shows it
 -- active with expires_on before the snapshot month is a stale registration
 -- (an enterprise operating without a valid certificate). The period is the

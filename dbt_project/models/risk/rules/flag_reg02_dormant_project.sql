@@ -2,7 +2,7 @@
 -- row per enterprise and month (period YYYY-MM): the twelfth consecutive month
 -- without tax, customs, labour or fx activity while it holds an active project.
 --
--- Method (docs/risk/reg02.md): an investor that does not carry out its project
+-- Method (docs/rule_reg02.md): an investor that does not carry out its project
 -- for 12 consecutive months is a ground to terminate it (Law on Investment
 -- 61/2020/QH14 Art. 48.2(d)). Activity in a month = a tax payment or a CIT
 -- return filed, a customs line, a social-insurance (labour) record tied to

@@ -2,7 +2,7 @@
 -- per enterprise and fiscal year (period YYYY) that closes a run of at least
 -- three consecutive loss years.
 --
--- Method (docs/risk/tp03.md): a firm that keeps losing money for three years
+-- Method (docs/rule_tp03.md): a firm that keeps losing money for three years
 -- or more, yet grows its revenue or receives new capital, is not behaving as
 -- an independent business would (Decree 132/2020/ND-CP Art. 17: the tax
 -- authority reviews taxpayers with losses in consecutive years). The loss is

@@ -1,11 +1,15 @@
 -- TP04 low margin with related-party transactions. Grain: one row per
 -- enterprise and fiscal year (period YYYY).
 --
--- Method (docs/risk/tp04.md): the enterprise's EBIT margin (revenue - cost of
+-- Method (docs/rule_tp04.md): the enterprise's EBIT margin (revenue - cost of
 -- goods - operating expenses, over revenue, from the CIT return) is compared
 -- with its peers in the same VSIC division (first two digits) and year: below
 -- the 35th percentile is outside the arm's-length range (Decree
--- 132/2020/ND-CP Art. 7.3 and Appendix). To keep the list short and
+-- 132/2020/ND-CP Art. 7.3 and Appendix). Peers in a start-up year are left
+-- out of the range: their losses are honest but not comparable with an
+-- established business (the comparability of Decree 132 Art. 7: the same
+-- stage and functions), and a division with many new entrants would
+-- otherwise have a negative 35th percentile. To keep the list short and
 -- precise, all of these must hold:
 --   * margin below the peers' 35th percentile (at least 5 peers);
 --   * margin below the Decree 132 Art. 19.2(b) safe harbour of its sector
@@ -13,40 +17,12 @@
 --     and below max_ebit_margin (an operating loss);
 --   * material related-party transactions (disclosures >= 10 % of revenue);
 --   * not a start-up year (the year of the first certificate and the two
---     after it: start-up losses are honest), and not already explained by a more specific
---     finding of the same year (TP03 persistent losses, TP06 royalties,
---     TP07 repatriation), so one issue gives one flag.
+--     after it: start-up losses are honest), and not already explained by a
+--     more specific finding (TP03 persistent losses, for every loss year of
+--     its run; TP06 royalties and TP07 repatriation, for their year), so one
+--     issue gives one flag.
 -- The amount at stake is the profit an arm's-length (median) margin would give.
 with
-
-returns as (
-    select
-        t.enterprise_id, t.tax_code, t.fiscal_year, t.revenue_vnd,
-        t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd as ebit_vnd,
-        (t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd)::numeric / t.revenue_vnd as ebit_margin,
-        left(e.vsic_code, 2) as vsic_division
-    from {{ ref('fct_tax_returns') }} as t
-    join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
-    where t.revenue_vnd > 0 and e.vsic_code is not null
-),
-
-peers as (
-    select
-        vsic_division, fiscal_year,
-        count(*) as peers,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_low') }}::float) within group (order by ebit_margin) as margin_p35,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_median') }}::float) within group (order by ebit_margin) as margin_median,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75
-    from returns
-    group by vsic_division, fiscal_year
-),
-
-related as (
-    select tax_code, fiscal_year::int as fiscal_year, sum(amount_vnd) as related_vnd,
-           string_agg(distinct counterparty_name, '; ') as counterparties
-    from {{ ref('stg_tax__related_party') }}
-    group by 1, 2
-),
 
 -- year the enterprise started: its earliest investment certificate, or its
 -- first CIT return when the returns do not start with the data itself. The
@@ -59,23 +35,65 @@ first_return as (
     group by 1
 ),
 
-started as (
-    select f.tax_code,
-           least(case when f.seen_from_start then f.first_year end,
-                 (select min(extract(year from p.issued_on))::int from {{ ref('dim_project') }} as p where p.tax_code = f.tax_code))
-               as start_year
-    from first_return as f
+first_certificate as (
+    select tax_code, min(extract(year from issued_on))::int as first_year
+    from {{ ref('dim_project') }}
+    where tax_code is not null
+    group by 1
 ),
 
+started as (
+    select f.tax_code,
+           least(case when f.seen_from_start then f.first_year end, c.first_year) as start_year
+    from first_return as f
+    left join first_certificate as c on c.tax_code = f.tax_code
+),
+
+returns as (
+    select
+        t.enterprise_id, t.tax_code, t.fiscal_year, t.revenue_vnd,
+        t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd as ebit_vnd,
+        (t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd)::numeric / t.revenue_vnd as ebit_margin,
+        left(e.vsic_code, 2) as vsic_division,
+        s.start_year,
+        coalesce(t.fiscal_year <= s.start_year + {{ risk_threshold('TP04', 'startup_years') }}, false) as is_startup_year
+    from {{ ref('fct_tax_returns') }} as t
+    join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
+    left join started as s on s.tax_code = t.tax_code
+    where t.revenue_vnd > 0 and e.vsic_code is not null
+),
+
+peers as (
+    select
+        vsic_division, fiscal_year,
+        count(*) as peers,
+        percentile_cont({{ risk_threshold('TP04', 'percentile_low') }}::float) within group (order by ebit_margin) as margin_p35,
+        percentile_cont({{ risk_threshold('TP04', 'percentile_median') }}::float) within group (order by ebit_margin) as margin_median,
+        percentile_cont({{ risk_threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75
+    from returns
+    where not is_startup_year
+    group by vsic_division, fiscal_year
+),
+
+related as (
+    select tax_code, fiscal_year::int as fiscal_year, sum(amount_vnd) as related_vnd,
+           string_agg(distinct counterparty_name, '; ') as counterparties
+    from {{ ref('stg_tax__related_party') }}
+    group by 1, 2
+),
+
+-- a TP03 finding reports the whole loss run (evidence first_loss_year up to
+-- its period), so each year of the run is explained by it
 explained as (
-    select enterprise_id, period from {{ ref('flag_tp03_persistent_losses') }}
+    select enterprise_id, generate_series((evidence ->> 'first_loss_year')::int, period::int)::text as period
+    from {{ ref('flag_tp03_persistent_losses') }}
     union select enterprise_id, period from {{ ref('flag_tp06_royalties_in_loss') }}
     union select enterprise_id, period from {{ ref('flag_tp07_repatriation_in_loss') }}
 ),
 
 judged as (
     select
-        r.*, p.peers, p.margin_p35, p.margin_median, p.margin_p75, rp.related_vnd, rp.counterparties, s.start_year,
+        r.*, p.peers, p.margin_p35, p.margin_median, p.margin_p75, rp.related_vnd, rp.counterparties,
         case
             when r.vsic_division between '45' and '47' then {{ risk_threshold('TP04', 'safe_harbour_distribution') }}
             when r.vsic_division between '10' and '33' then {{ risk_threshold('TP04', 'safe_harbour_manufacturing') }}
@@ -84,10 +102,9 @@ judged as (
     from returns as r
     join peers as p using (vsic_division, fiscal_year)
     join related as rp on rp.tax_code = r.tax_code and rp.fiscal_year = r.fiscal_year
-    left join started as s on s.tax_code = r.tax_code
     where p.peers >= {{ risk_threshold('TP04', 'min_peers') }}
       and rp.related_vnd >= {{ risk_threshold('TP04', 'min_related_share') }} * r.revenue_vnd
-      and (s.start_year is null or r.fiscal_year > s.start_year + {{ risk_threshold('TP04', 'startup_years') }})
+      and not r.is_startup_year
       and not exists (select 1 from explained as x
                       where x.enterprise_id = r.enterprise_id and x.period = r.fiscal_year::text)
 ),

@@ -1,7 +1,7 @@
 -- TP05 interest above the deductible cap. Grain: one row per enterprise and
 -- fiscal year (period YYYY).
 --
--- Method (docs/risk/tp05.md): Decree 132/2020/ND-CP Art. 16.3 caps the
+-- Method (docs/rule_tp05.md): Decree 132/2020/ND-CP Art. 16.3 caps the
 -- deductible net interest at 30 % of (net profit from business + net
 -- interest + depreciation). The CIT return gives profit before tax, interest
 -- expense and depreciation; no interest income is reported apart, so net

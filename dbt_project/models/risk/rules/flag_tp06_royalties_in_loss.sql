@@ -1,7 +1,7 @@
 -- TP06 royalties and service fees to related parties in a loss year. Grain:
 -- one row per enterprise and fiscal year (period YYYY).
 --
--- Method (docs/risk/tp06.md): royalties and intra-group service fees are a
+-- Method (docs/rule_tp06.md): royalties and intra-group service fees are a
 -- classic way to move profit out; Decree 132/2020/ND-CP Art. 16.1 disallows
 -- payments to related parties that bring no value. Flagged when the
 -- enterprise's related-party disclosures (Appendix I) show royalties and

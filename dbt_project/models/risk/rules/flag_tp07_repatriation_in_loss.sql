@@ -1,7 +1,7 @@
 -- TP07 profit repatriated while loss-making. Grain: one row per enterprise and
 -- fiscal year (period YYYY) with a profit_repatriation outflow.
 --
--- Method (docs/risk/tp07.md): a foreign investor may remit profits only
+-- Method (docs/rule_tp07.md): a foreign investor may remit profits only
 -- after the enterprise has covered its losses (Law on Investment
 -- 61/2020/QH14 Art. 12; Decree 70/2014/ND-CP Art. 9). Flagged when the fx
 -- capital account shows a profit_repatriation outflow in a year whose CIT
@@ -19,13 +19,18 @@ repatriated as (
     group by 1, 2
 ),
 
+-- The losses carried forward at the end of the year before come from that
+-- year's return only: when it is missing (not filed, or quarantined) they are
+-- unknown (NULL), never the figure of an earlier year.
 returns as (
     select
-        enterprise_id, tax_code, fiscal_year, profit_before_tax_vnd,
-        coalesce(loss_carried_forward_vnd, 0) as loss_carried_forward_vnd,
-        coalesce(lag(loss_carried_forward_vnd) over (partition by tax_code order by fiscal_year), 0)
+        t.enterprise_id, t.tax_code, t.fiscal_year, t.profit_before_tax_vnd,
+        coalesce(t.loss_carried_forward_vnd, 0) as loss_carried_forward_vnd,
+        case when p.tax_code is not null then coalesce(p.loss_carried_forward_vnd, 0) end
             as loss_carried_forward_prior_vnd
-    from {{ ref('fct_tax_returns') }}
+    from {{ ref('fct_tax_returns') }} as t
+    left join {{ ref('fct_tax_returns') }} as p
+      on p.tax_code = t.tax_code and p.fiscal_year = t.fiscal_year - 1
 ),
 
 findings as (

@@ -1,0 +1,65 @@
+"""Guards that every risk rule is proved on hand-made rows: a minimal case flagged, a near miss not.
+
+The cases are dbt unit tests (dbt_project/models/risk/_risk__unit_tests.yml):
+each gives a rule a case just past its threshold, which must come out flagged,
+and near misses on the honest side of a threshold, which must not. Here: every
+rule of the catalogue has such a test, and the tests pass on a real PostgreSQL.
+dbt's unit tests read the column types of their inputs from the database, so
+the models upstream of the rules are built first, on the empty raw tables of a
+freshly bootstrapped warehouse (dbt's --empty would wrap each source in a
+subquery the staging models' aliases do not accept).
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+
+from pipelines.risk import RULES
+from tests.helpers import dbt, fresh_warehouse
+from warehouse.settings import DBT_PROJECT_DIR
+
+UNIT_TESTS = DBT_PROJECT_DIR / "models" / "risk" / "_risk__unit_tests.yml"
+TAX_CODE = re.compile(r"\b02\d{8}\b")
+
+
+def rule_model(rule: str) -> str:
+    """The rule's model, models/risk/rules/flag_<code>_*.sql."""
+    [path] = (DBT_PROJECT_DIR / "models" / "risk" / "rules").glob(f"flag_{rule.lower()}_*.sql")
+    return path.stem
+
+
+def unit_tests() -> dict[str, list[dict]]:
+    by_model: dict[str, list[dict]] = {}
+    for test in yaml.safe_load(UNIT_TESTS.read_text())["unit_tests"]:
+        by_model.setdefault(test["model"], []).append(test)
+    return by_model
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_each_rule_has_a_flagged_case_and_a_near_miss(rule):
+    tests = unit_tests().get(rule_model(rule), [])
+    assert tests, f"{rule} has no dbt unit test in {UNIT_TESTS.name}"
+    for test in tests:
+        flagged = {row["tax_code"] for row in test["expect"]["rows"]}
+        # every enterprise of the inputs, dict rows and SQL fixtures alike
+        given = set(TAX_CODE.findall(yaml.safe_dump(test["given"], allow_unicode=True)))
+        given |= {f"02{m[4:]}" for m in re.findall(r"\bEN02\d{8}\b", yaml.safe_dump(test["given"]))}
+        assert flagged, f"{test['name']}: no case is expected to be flagged"
+        assert flagged <= given, f"{test['name']}: expects flags on enterprises it does not give"
+        assert given - flagged, f"{test['name']}: no near miss (every enterprise given is flagged)"
+
+
+def test_the_rule_unit_tests_pass_on_postgresql(pg_server, tmp_path):
+    with fresh_warehouse(pg_server, tmp_path):
+        # the rules' inputs, on empty raw tables: seeds, staging, intermediate, marts, the rules
+        dbt("build", "--select", "+path:models/risk/rules", "--exclude", "resource_type:test",
+                "resource_type:unit_test")
+        target = tmp_path / "dbt-target"
+        dbt("test", "--select", "test_type:unit,path:models/risk", "--target-path", str(target))
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    tested = {r["unique_id"].split(".")[2] for r in results if r["status"] == "pass"}
+    assert {rule_model(rule) for rule in RULES} <= tested
+    assert all(r["status"] == "pass" for r in results)
