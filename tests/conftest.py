@@ -11,14 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from tests.helpers import fresh_warehouse
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 # Tests never touch a developer's own FDI_HOME or database.
 for var in ("FDI_DATABASE_URL", "FDI_HOME", "FDI_LANDING", "FDI_DAGSTER_STORAGE_URL", "FDI_PSEUDONYM_KEY_FILE"):

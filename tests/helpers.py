@@ -16,6 +16,9 @@ import pytest
 from sources.lib.contract import dataset
 from sources.lib.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
 
+# The inter-agency agreement, beside the project. Tests may read it; the project never does.
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
 
 def project_row(code: str = "1234567890", tax_code: str | None = "0200000014", **overrides) -> dict:
     row = {

@@ -11,8 +11,8 @@ from sources.generator import GenerateOptions, generate
 from sources.lib.delivery import Delivery, find_deliveries
 from sources.lib.economy import Economy
 from sources.lib.faults import DeliveryFault
+from tests.helpers import SHARED
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 # Small enough to keep tests/sources under a minute, long enough (three fiscal
 # years) for every planted scenario, with a defect rate that plants every kind.
 OPTIONS = dict(enterprises=150, years=(2022, 2024), seed=7, defects=0.04)

@@ -1,14 +1,11 @@
 """Guards that the project's copy of the agreement (`sources/contracts/`) still matches the signed one."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from sources.lib.contract import AGENCIES, CONTRACTS_DIR
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+from tests.helpers import SHARED
 
 
 @pytest.mark.parametrize("agency", AGENCIES)

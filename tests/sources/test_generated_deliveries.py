@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from sources.lib.truth import read_csv
+from tests.helpers import SHARED
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 PARSER_OUTCOMES = ("repaired", "quarantined", "rejected", "warned")
 COUNTRIES = {c.alpha_2 for c in pycountry.countries}
 CURRENCIES = {c.alpha_3 for c in pycountry.currencies}
