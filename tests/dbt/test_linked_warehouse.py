@@ -5,7 +5,8 @@ load with part of the economy held back, then the rest arriving as new
 deliveries together with a re-delivery (correction) of two loaded periods.
 It guards the linkage targets, the look-alikes, ids that survive a
 re-delivery, the SCD2 project history, the incremental customs fact equal to
-a full refresh and building only what changed, NULL-not-zero in
+a full refresh and building only what changed, the same for the compared
+name pairs of entity resolution, NULL-not-zero in
 fct_enterprise_year, row-count reconciliation with raw and `fdi docs`. Rule
 logic on hand-made rows is in dbt unit tests
 (models/intermediate/_intermediate__unit_tests.yml), which `dbt build` runs.
@@ -154,6 +155,18 @@ def test_linked_warehouse_meets_targets_and_stays_stable_across_deliveries(wareh
                  ("marts.fct_customs_lines", "public.customs_incremental")):
         assert db.execute(f"select count(*) from (select * from {a} except all select * from {b}) x").fetchone()[0] == 0
     assert db.execute("select count(*) from marts.fct_customs_lines where is_related_party").fetchone()[0] > 0
+
+    # Incremental name matching: the second build compared only the pairs the
+    # new deliveries brought, and its candidates equal those of a full refresh.
+    pairs_total, pairs_written = db.execute(
+        "select count(*), count(*) filter (where xmin::text::bigint >= %s) from intermediate.int_name_pairs_compared",
+        (before_second_build,)).fetchone()
+    assert 0 < pairs_written < pairs_total
+    db.execute("create table public.candidates_incremental as select * from intermediate.int_name_candidates_scored")
+    dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored", "--full-refresh")
+    for a, b in (("public.candidates_incremental", "intermediate.int_name_candidates_scored"),
+                 ("intermediate.int_name_candidates_scored", "public.candidates_incremental")):
+        assert db.execute(f"select count(*) from (select * from {a} except all select * from {b}) x").fetchone()[0] == 0
 
     # SCD2: the first build saw the register of June 2024, the second of
     # December; every project whose tracked attributes changed has two versions.

@@ -36,6 +36,10 @@ normalised as (
 
 select
     {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id,
+    -- what name matching compares and blocks on, whoever shows it: the key of
+    -- int_name_pairs_compared's cached similarities
+    md5(concat_ws('|', name_normalised, coalesce(address_normalised, ''), coalesce(area_key, ''),
+        coalesce(industrial_zone_code, ''))) as identity_key,
     tax_code,
     name_normalised,
     legal_form,
@@ -47,4 +51,4 @@ select
     sum(records) as records
 from normalised
 where name_normalised is not null
-group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10

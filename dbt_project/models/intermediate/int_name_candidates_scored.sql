@@ -1,8 +1,9 @@
 -- One row per name group (int_unlinked_names_grouped) and candidate
 -- enterprise, with the best score over the enterprise's identities, its rank
--- in the group and the decision. Candidates come only from blocks (same
--- area, same zone or same first name word), never from a cross join of all
--- groups and all enterprises.
+-- in the group and the decision. Candidates are the blocked pairs of
+-- int_name_pairs_compared (same area, same zone or same first name word),
+-- never a cross join of all groups and all enterprises; the similarities
+-- come from there too, so only the weighing is redone on each build.
 with
 
 groups as (
@@ -14,28 +15,20 @@ identities as (
     select * from {{ ref('int_enterprise_names_collected') }}
 ),
 
-blocked as (
-    select g.name_group_id, i.enterprise_id, i.name_normalised, i.legal_form, i.name_suffix, i.address_normalised
-    from groups as g join identities as i on i.area_key = g.area_key
-    union
-    select g.name_group_id, i.enterprise_id, i.name_normalised, i.legal_form, i.name_suffix, i.address_normalised
-    from groups as g join identities as i on i.industrial_zone_code = g.industrial_zone_code
-    union
-    select g.name_group_id, i.enterprise_id, i.name_normalised, i.legal_form, i.name_suffix, i.address_normalised
-    from groups as g join identities as i on i.name_block = g.name_block
-    union
-    select g.name_group_id, i.enterprise_id, i.name_normalised, i.legal_form, i.name_suffix, i.address_normalised
-    from groups as g join identities as i on i.name_block = split_part(g.name_en_normalised, ' ', 1)
+-- both sides current: a pair of a group or identity that has gone is not a candidate
+compared_pairs as (
+    select
+        p.name_group_id, i.enterprise_id, i.legal_form, i.name_suffix, i.address_normalised,
+        p.name_similarity, p.address_similarity
+    from {{ ref('int_name_pairs_compared') }} as p
+    join identities as i on i.identity_key = p.identity_key
 ),
 
 compared as (
     select
         b.name_group_id,
         b.enterprise_id,
-        greatest(
-            coalesce(similarity(g.name_normalised, b.name_normalised), 0),
-            coalesce(similarity(g.name_en_normalised, b.name_normalised), 0)
-        )
+        coalesce(b.name_similarity, 0)
         -- a different legal form or ordinal is a different enterprise of the same stem
         * case when g.legal_form <> b.legal_form then {{ er_threshold('distinguishing_mismatch_factor') }} else 1 end
         * case when g.name_suffix <> b.name_suffix then {{ er_threshold('distinguishing_mismatch_factor') }} else 1 end
@@ -43,9 +36,9 @@ compared as (
         case
             when g.address_normalised is null then null
             when b.address_normalised is null then {{ er_threshold('address_unknown_score') }}
-            else similarity(g.address_normalised, b.address_normalised)
+            else b.address_similarity
         end as address_score
-    from blocked as b
+    from compared_pairs as b
     join groups as g on g.name_group_id = b.name_group_id
 ),
 
@@ -96,3 +89,8 @@ select
         else 'rejected'
     end as decision
 from ranked
+-- Kept: each group's best candidate (why a group stayed unmatched) and every
+-- candidate a reviewer would be shown. The rest, millions of unrelated
+-- enterprises of the same area, decide nothing: ranks and runner-up scores
+-- above were computed over all of them.
+where candidate_rank = 1 or score >= {{ er_threshold('review_min_score') }}

@@ -1,0 +1,73 @@
+-- One row per name group (int_unlinked_names_grouped) and enterprise
+-- identity (int_enterprise_names_collected, by identity_key) that share a
+-- block (same area, same zone or same first name word), with their raw
+-- pg_trgm similarities. Blocks keep this far from a cross join of all
+-- groups and all identities, yet it is still millions of pairs at 5,000
+-- enterprises, and the similarities are most of the matching's cost.
+--
+-- Incremental, append-only: a similarity depends only on the two identities,
+-- and both keys hash every attribute that is compared or blocked on, so a
+-- pair once compared never needs comparing again. A new month compares only
+-- the pairs its new names or identities bring. Pairs whose group or identity
+-- has gone (a corrected delivery) stay behind unused: int_name_candidates_scored
+-- reads only pairs whose two sides are both current. Changing how
+-- similarity is computed needs `dbt build --full-refresh --select int_name_pairs_compared`.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+) }}
+
+with
+
+groups as (
+    select name_group_id, name_normalised, name_en_normalised, address_normalised, area_key,
+           industrial_zone_code, name_block
+    from {{ ref('int_unlinked_names_grouped') }}
+    where name_normalised is not null or name_en_normalised is not null
+),
+
+identities as (
+    select distinct identity_key, name_normalised, address_normalised, area_key, industrial_zone_code, name_block
+    from {{ ref('int_enterprise_names_collected') }}
+),
+
+-- keys only, so the union's de-duplication sorts two short columns
+blocked as (
+    select g.name_group_id, i.identity_key
+    from groups as g join identities as i on i.area_key = g.area_key
+    union
+    select g.name_group_id, i.identity_key
+    from groups as g join identities as i on i.industrial_zone_code = g.industrial_zone_code
+    union
+    select g.name_group_id, i.identity_key
+    from groups as g join identities as i on i.name_block = g.name_block
+    union
+    select g.name_group_id, i.identity_key
+    from groups as g join identities as i on i.name_block = split_part(g.name_en_normalised, ' ', 1)
+),
+
+new_pairs as (
+    select b.name_group_id, b.identity_key
+    from blocked as b
+    {% if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as seen
+        where seen.name_group_id = b.name_group_id and seen.identity_key = b.identity_key
+    )
+    {% endif %}
+)
+
+select
+    p.name_group_id,
+    p.identity_key,
+    -- the delivered name or its English form, whichever is closer
+    greatest(
+        similarity(g.name_normalised, i.name_normalised),
+        similarity(g.name_en_normalised, i.name_normalised)
+    ) as name_similarity,
+    -- NULL when either side has no address
+    similarity(g.address_normalised, i.address_normalised) as address_similarity
+from new_pairs as p
+join groups as g on g.name_group_id = p.name_group_id
+join identities as i on i.identity_key = p.identity_key
