@@ -157,16 +157,24 @@ def test_linked_warehouse_meets_targets_and_stays_stable_across_deliveries(wareh
     assert db.execute("select count(*) from marts.fct_customs_lines where is_related_party").fetchone()[0] > 0
 
     # Incremental name matching: the second build compared only the pairs the
-    # new deliveries brought, and its candidates equal those of a full refresh.
+    # new deliveries brought, and the compared pairs (those of groups gone
+    # with the corrections deleted) and the candidates equal a full refresh.
     pairs_total, pairs_written = db.execute(
         "select count(*), count(*) filter (where xmin::text::bigint >= %s) from intermediate.int_name_pairs_compared",
         (before_second_build,)).fetchone()
     assert 0 < pairs_written < pairs_total
-    db.execute("create table public.candidates_incremental as select * from intermediate.int_name_candidates_scored")
+    # A group that has gone (a correction renamed its records) takes its pairs with it.
+    gone = db.execute("select name_group_id from intermediate.int_name_pairs_compared limit 1").fetchone()[0]
+    db.execute("delete from intermediate.int_unlinked_names_grouped where name_group_id = %s", (gone,))
+    dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored")
+    assert db.execute("select count(*) from intermediate.int_name_pairs_compared where name_group_id = %s",
+                      (gone,)).fetchone()[0] == 0
+    for model in ("int_name_pairs_compared", "int_name_candidates_scored"):
+        db.execute(f"create table public.{model} as select * from intermediate.{model}")
     dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored", "--full-refresh")
-    for a, b in (("public.candidates_incremental", "intermediate.int_name_candidates_scored"),
-                 ("intermediate.int_name_candidates_scored", "public.candidates_incremental")):
-        assert db.execute(f"select count(*) from (select * from {a} except all select * from {b}) x").fetchone()[0] == 0
+    for model in ("int_name_pairs_compared", "int_name_candidates_scored"):
+        for a, b in ((f"public.{model}", f"intermediate.{model}"), (f"intermediate.{model}", f"public.{model}")):
+            assert db.execute(f"select count(*) from (select * from {a} except all select * from {b}) x").fetchone()[0] == 0
 
     # SCD2: the first build saw the register of June 2024, the second of
     # December; every project whose tracked attributes changed has two versions.

@@ -8,14 +8,25 @@
 -- Incremental, append-only: a similarity depends only on the two identities,
 -- and both keys hash every attribute that is compared or blocked on, so a
 -- pair once compared never needs comparing again. A new month compares only
--- the pairs its new names or identities bring. Pairs whose group or identity
--- has gone (a corrected delivery) stay behind unused: int_name_candidates_scored
--- reads only pairs whose two sides are both current. Changing how
--- similarity is computed needs `dbt build --full-refresh --select int_name_pairs_compared`.
+-- the pairs its new names or identities bring; the post-hook deletes pairs
+-- whose group or identity has gone (a corrected delivery). Since blocking is
+-- a function of the two keys, the table then holds exactly the pairs a full
+-- refresh would. Changing how similarity is computed needs
+-- `dbt build --full-refresh --select int_name_pairs_compared`.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
+    post_hook="""
+        delete from {{ this }} as p
+        where not exists (
+                select 1 from {{ ref('int_unlinked_names_grouped') }} as g
+                where g.name_group_id = p.name_group_id
+                  and (g.name_normalised is not null or g.name_en_normalised is not null))
+           or not exists (
+                select 1 from {{ ref('int_enterprise_names_collected') }} as i
+                where i.identity_key = p.identity_key)
+    """,
 ) }}
 
 with
