@@ -15,7 +15,7 @@ identities as (
     select * from {{ ref('int_enterprise_names_collected') }}
 ),
 
--- both sides current: a pair of a group or identity that has gone is not a candidate
+-- each compared identity's enterprise and what the weighing needs of it
 compared_pairs as (
     select
         p.name_group_id, i.enterprise_id, i.legal_form, i.name_suffix, i.address_normalised,
