@@ -5,7 +5,7 @@
 -- groups and all identities, yet it is still millions of pairs at 5,000
 -- enterprises, and the similarities are most of the matching's cost.
 --
--- Incremental, append-only: a similarity depends only on the two identities,
+-- Incremental, appending new pairs: a similarity depends only on the two identities,
 -- and both keys hash every attribute that is compared or blocked on, so a
 -- pair once compared never needs comparing again. A new month compares only
 -- the pairs its new names or identities bring; the post-hook deletes pairs
@@ -21,8 +21,7 @@
         delete from {{ this }} as p
         where not exists (
                 select 1 from {{ ref('int_unlinked_names_grouped') }} as g
-                where g.name_group_id = p.name_group_id
-                  and (g.name_normalised is not null or g.name_en_normalised is not null))
+                where g.name_group_id = p.name_group_id)
            or not exists (
                 select 1 from {{ ref('int_enterprise_names_collected') }} as i
                 where i.identity_key = p.identity_key)
