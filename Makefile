@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FDI_HOME ?= $(CURDIR)/.fdi
 
-.PHONY: setup demo test ui bench docs clean
+.PHONY: setup demo test test-fast lint ui bench docs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,16 @@ setup: $(STAMP)
 demo: $(STAMP)  ## generate a small economy and run the whole pipeline on it
 	$(BIN)/fdi demo
 
-test: $(STAMP)  ## run the test suite against a throwaway embedded PostgreSQL
+test: lint  ## lint, then run every test against a throwaway embedded PostgreSQL
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: lint  ## the edit loop: every test but the end-to-end runs (a few minutes)
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff, the import layers (import-linter), yamllint
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/yamllint --strict .
 
 ui: $(STAMP)  ## the Dagster UI on the same definitions
 	$(BIN)/fdi ui

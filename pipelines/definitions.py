@@ -10,12 +10,12 @@ import dagster as dg
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    from pipelines.assets.dbt import build_dbt_assets, dbt_resource
-    from pipelines.assets.raw import build_raw_assets
-    from pipelines.jobs import ingest_monthly, ingest_yearly
-    from pipelines.resources import WarehouseResource
-    from pipelines.schedules import monthly_ingest, monthly_transform_schedule, yearly_ingest
-    from pipelines.sensors import landing_sensor
+    from pipelines.defs.assets.dbt import build_dbt_assets, dbt_resource
+    from pipelines.defs.assets.raw import build_raw_assets
+    from pipelines.defs.jobs import ingest_monthly, ingest_yearly
+    from pipelines.defs.resources import WarehouseResource
+    from pipelines.defs.schedules import monthly_ingest, monthly_transform_schedule, yearly_ingest
+    from pipelines.defs.sensors import landing_sensor
 
     dbt_models = build_dbt_assets()
     return dg.Definitions(

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from sources.lib.contract import dataset as contract_dataset
-from sources.lib.delivery import folder_identity
+from pipelines.lib.instance import prepare_dagster_home
+from sources.contract import dataset as contract_dataset
+from sources.delivery import folder_identity
 from warehouse.settings import Settings
-
-from pipelines.instance import prepare_dagster_home
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -67,7 +66,7 @@ class InProcess:
     instance: dg.DagsterInstance
 
     @classmethod
-    def load(cls, settings: Settings) -> "InProcess":
+    def load(cls, settings: Settings) -> InProcess:
         prepare_dagster_home(settings)
         warnings.filterwarnings("ignore", category=dg.BetaWarning)
         warnings.filterwarnings("ignore", category=dg.PreviewWarning)
@@ -89,7 +88,7 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
                  progress: Callable[[str], None] = print) -> RunOutcome:
     landing = require_landing(landing)
     os.environ["FDI_LANDING"] = str(landing)  # the resources read it when the run starts
-    from pipelines.assets.raw import SUITE_CHECK, raw_key
+    from pipelines.defs.assets.raw import SUITE_CHECK, raw_key
 
     dagster = InProcess.load(settings or Settings.from_env())
     assets, resources, instance = dagster.assets, dagster.resources, dagster.instance

@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from sources.lib.contract import dataset
-from sources.lib.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
+from sources.contract import dataset
+from sources.synthetic.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
 
 # The inter-agency agreement, beside the project. Tests may read it; the project never does.
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -63,7 +63,7 @@ def edit_manifest(folder: Path, **changes) -> None:
 @contextmanager
 def fresh_warehouse(pg_server, folder: Path) -> Iterator:
     """A new bootstrapped database with the environment pointing at it; dropped afterwards."""
-    from pipelines.ingest import raw_tables
+    from pipelines.lib.ingest import raw_tables
     from warehouse.bootstrap import bootstrap
 
     name = f"t_{uuid.uuid4().hex[:10]}"
@@ -87,9 +87,9 @@ def fresh_warehouse(pg_server, folder: Path) -> Iterator:
 
 def dbt(*args: str) -> None:
     """The project's dbt CLI on the warehouse the environment points at, with the environment the Dagster
-    dbt resource gives it (pipelines.assets.dbt.dbt_env: connection and pseudonym key); a non-zero exit
+    dbt resource gives it (pipelines.lib.dbt_project.dbt_env: connection and pseudonym key); a non-zero exit
     fails the test with dbt's output."""
-    from pipelines.assets.dbt import dbt_env, dbt_executable
+    from pipelines.lib.dbt_project import dbt_env, dbt_executable
     from warehouse.server import connect_info
     from warehouse.settings import DBT_PROJECT_DIR, Settings
 

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from pipelines.run import run_pipeline
-from sources.generator import GenerateOptions, generate
-from sources.lib.truth import read_csv
-from sources.lib.writers import VN_TZ
+from sources.synthetic.generator import GenerateOptions, generate
+from sources.synthetic.truth import read_csv
+from sources.synthetic.writers import VN_TZ
 from tests.helpers import project_row, write_projects
 
 pytestmark = pytest.mark.e2e

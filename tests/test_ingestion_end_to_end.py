@@ -12,8 +12,8 @@ import json
 import pytest
 
 from pipelines.run import run_pipeline
-from sources.generator import GenerateOptions, generate
-from sources.lib.truth import read_csv
+from sources.synthetic.generator import GenerateOptions, generate
+from sources.synthetic.truth import read_csv
 
 pytestmark = pytest.mark.e2e
 

@@ -60,7 +60,7 @@ class Connection:
                     f"?host={quote(self.host)}")
         return f"postgresql+psycopg://{auth}@{self.host}:{self.port}/{self.dbname}"
 
-    def for_database(self, dbname: str) -> "Connection":
+    def for_database(self, dbname: str) -> Connection:
         return Connection(self.host, self.port, self.user, self.password, dbname)
 
     def dbt_env(self) -> dict[str, str]:

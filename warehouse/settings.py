@@ -28,7 +28,7 @@ class Settings:
     pseudonym_key_file: Path | None  # None: <home>/secrets/pseudonym.key
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         home = Path(env.get("FDI_HOME") or Path.cwd() / ".fdi").expanduser().resolve()
         key_file = env.get("FDI_PSEUDONYM_KEY_FILE")

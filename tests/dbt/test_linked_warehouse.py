@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.bench import customs_rows_written, transaction_marker
-from pipelines.docs import build_docs
-from pipelines.linkage import LinkageReport, Score, format_report, score_links
+from devtools.bench import customs_rows_written, transaction_marker
+from pipelines.lib.docs import build_docs
 from pipelines.run import run_pipeline
-from sources.generator import GenerateOptions, generate
-from sources.lib.truth import read_csv
+from sources.synthetic.generator import GenerateOptions, generate
+from sources.synthetic.score_links import LinkageReport, Score, format_report, score_links
+from sources.synthetic.truth import read_csv
 from tests.helpers import dbt, edit_manifest
 
 pytestmark = pytest.mark.e2e

@@ -28,7 +28,7 @@ BILINGUAL = re.compile(r"\S.* / \S")
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory) -> dict:
-    from pipelines.assets.dbt import prepare_manifest
+    from pipelines.lib.dbt_project import prepare_manifest
     from warehouse.settings import Settings
 
     home = tmp_path_factory.mktemp("home")

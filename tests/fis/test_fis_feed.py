@@ -23,10 +23,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pipelines.fis_export import content_hash, export_period, fetch_rows, sync_ledger, verify_manifest
+from apps.fis_export import content_hash, export_period, fetch_rows, sync_ledger, verify_manifest
 from pipelines.run import run_pipeline
-from sources.generator import GenerateOptions, generate
-from sources.lib.truth import read_csv
+from sources.synthetic.generator import GenerateOptions, generate
+from sources.synthetic.truth import read_csv
 from tests.helpers import dbt, fresh_warehouse
 
 pytestmark = pytest.mark.e2e

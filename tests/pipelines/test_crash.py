@@ -8,10 +8,9 @@ import subprocess
 import sys
 import time
 
-
-from pipelines.ingest import ingest_delivery
-from sources.lib.contract import dataset
-from sources.lib.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
+from pipelines.lib.ingest import ingest_delivery
+from sources.contract import dataset
+from sources.synthetic.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
 
 ROWS = 400_000
 
@@ -34,7 +33,7 @@ def _customs_delivery(landing):
 
 def test_killed_load_leaves_nothing_and_rerun_completes(warehouse, db, tmp_path):
     folder = _customs_delivery(tmp_path)
-    script = ("import sys, psycopg; from pathlib import Path; from pipelines.ingest import ingest_delivery; "
+    script = ("import sys, psycopg; from pathlib import Path; from pipelines.lib.ingest import ingest_delivery; "
               "c = psycopg.connect(sys.argv[1], autocommit=True); ingest_delivery(c, Path(sys.argv[2]))")
     proc = subprocess.Popen([sys.executable, "-c", script, warehouse.conninfo, str(folder)],
                             env=os.environ.copy(), start_new_session=True)

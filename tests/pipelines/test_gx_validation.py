@@ -1,9 +1,9 @@
 """The GX suite on what landed: passes on a clean load, names the check a slipped row breaks."""
 from __future__ import annotations
 
-from pipelines.gx_validation import validate_deliveries
-from pipelines.ingest import ingest_delivery
-from sources.lib.contract import dataset
+from pipelines.lib.gx_validation import validate_deliveries
+from pipelines.lib.ingest import ingest_delivery
+from sources.contract import dataset
 from tests.helpers import project_row, write_projects
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from pipelines.ingest import ingest_delivery
+from pipelines.lib.ingest import ingest_delivery
 from tests.helpers import edit_manifest, project_row, write_projects
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines.ingest import ingest_delivery
-from pipelines.integrity import orphans, references
-from sources.lib.contract import dataset
-from sources.lib.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
+from pipelines.lib.ingest import ingest_delivery
+from pipelines.lib.integrity import orphans, references
+from sources.contract import dataset
+from sources.synthetic.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
 from tests.helpers import project_row, write_projects
 
 

@@ -5,8 +5,8 @@ import datetime as dt
 
 import dagster as dg
 
-from pipelines.schedules import monthly_ingest, yearly_ingest
-from sources.lib.contract import all_datasets
+from pipelines.defs.schedules import monthly_ingest, yearly_ingest
+from sources.contract import all_datasets
 
 
 def _requests(when: dt.datetime, schedule=monthly_ingest):

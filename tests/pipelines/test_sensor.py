@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.sensors import landing_sensor
+from pipelines.defs.sensors import landing_sensor
 from tests.helpers import project_row, write_projects
 
 

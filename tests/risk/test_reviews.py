@@ -10,7 +10,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from pipelines.risk import RiskError, record_review
+from apps.review import RiskError, record_review
 
 
 @pytest.fixture

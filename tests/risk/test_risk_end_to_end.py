@@ -23,9 +23,10 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from pipelines.risk import RULES, evaluate, open_flags, record_review
+from apps.review import open_flags, record_review
 from pipelines.run import run_pipeline
-from sources.generator import GenerateOptions, generate
+from sources.synthetic.generator import GenerateOptions, generate
+from sources.synthetic.score_rules import RULES, evaluate
 from tests.helpers import dbt, edit_manifest, fresh_warehouse
 
 pytestmark = pytest.mark.e2e
@@ -66,7 +67,7 @@ def test_every_flag_has_evidence_a_summary_and_a_severity(built):
     db, _ = built
     rows = db.execute("select rule_code, severity, score, summary, evidence, evidence_hash from risk.flags").fetchall()
     assert rows
-    for rule, severity, score, summary, evidence, evidence_hash in rows:
+    for _rule, severity, score, summary, evidence, evidence_hash in rows:
         assert severity in ("low", "medium", "high") and 0 <= score <= 100
         assert summary.endswith(".") and any(ch.isdigit() for ch in summary)
         assert "threshold" in evidence and len(evidence_hash) == 32

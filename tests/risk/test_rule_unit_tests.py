@@ -17,7 +17,7 @@ import re
 import pytest
 import yaml
 
-from pipelines.risk import RULES
+from sources.synthetic.score_rules import RULES
 from tests.helpers import dbt, fresh_warehouse
 from warehouse.settings import DBT_PROJECT_DIR
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sources.generator import GenerateOptions, generate
-from sources.lib.delivery import Delivery, find_deliveries
-from sources.lib.economy import Economy
-from sources.lib.faults import DeliveryFault
-from tests.helpers import SHARED
+from sources.delivery import Delivery, find_deliveries
+from sources.faults import DeliveryFault
+from sources.synthetic.economy import Economy
+from sources.synthetic.generator import GenerateOptions, generate
 
 # Small enough to keep tests/sources under a minute, long enough (three fiscal
 # years) for every planted scenario, with a defect rate that plants every kind.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sources.generator import GenerateOptions, generate
+from sources.synthetic.generator import GenerateOptions, generate
 
 SMALL = dict(enterprises=60, years=(2023, 2024), defects=0.05)
 

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
 from pathlib import Path
 
 import pytest
 
-from sources.lib.contract import dataset
-from sources.lib.delivery import Delivery
-from sources.lib.faults import DeliveryFault
-from sources.lib.writers import WrittenFile, extraction_time, file_name, write_manifest, write_rows
+from sources.contract import dataset
+from sources.delivery import Delivery
+from sources.faults import DeliveryFault
+from sources.synthetic.writers import WrittenFile, extraction_time, file_name, write_manifest, write_rows
 
 EXTRACTED = extraction_time(dt.date(2024, 4, 5))
 TAX_CODE = "0200109332"

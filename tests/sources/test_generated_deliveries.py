@@ -1,7 +1,9 @@
 """Guards that every generated delivery keeps the agreement, and that the parser catches exactly the planted defects.
 
-The agreement is read here straight from `../shared/contracts/*.yaml`, not
-through `sources.lib.contract`, so a drift of the project's copy shows up.
+The agreement is read here straight from the YAML of the project's copy
+(`sources/contracts/*.yaml`), not through `sources.contract`, so a change in how
+the contract model reads it shows up; `test_contract_copy` keeps the copy equal
+to the signed original.
 """
 from __future__ import annotations
 
@@ -14,11 +16,10 @@ from collections import Counter
 from pathlib import Path
 
 import pycountry
-import pytest
 import yaml
 
-from sources.lib.truth import read_csv
-from tests.helpers import SHARED
+from sources.contract import CONTRACTS_DIR
+from sources.synthetic.truth import read_csv
 
 PARSER_OUTCOMES = ("repaired", "quarantined", "rejected", "warned")
 COUNTRIES = {c.alpha_2 for c in pycountry.countries}
@@ -26,19 +27,14 @@ CURRENCIES = {c.alpha_3 for c in pycountry.currencies}
 
 
 def agreement() -> dict[tuple[str, str], dict]:
-    """The signed agreement's datasets, plus the project's own optional ones (self-reports),
-    which the agreement does not hold and which are checked against the project's copy."""
+    """Every dataset of the agreement's YAML, the project's own optional ones (self-reports) included."""
     out = {}
-    project = Path(__file__).resolve().parents[2] / "sources" / "contracts"
-    for folder in (project, SHARED / "contracts"):  # the signed copy wins where both have a dataset
-        for path in sorted(folder.glob("*.yaml")):
-            doc = yaml.safe_load(path.read_text())
-            if "agency" not in doc:
-                continue  # local_rules.yaml
-            for name, spec in doc["datasets"].items():
-                if folder == project and not spec.get("optional"):
-                    continue
-                out[(doc["agency"], name)] = spec
+    for path in sorted(CONTRACTS_DIR.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text())
+        if "agency" not in doc:
+            continue  # local_rules.yaml
+        for name, spec in doc["datasets"].items():
+            out[(doc["agency"], name)] = spec
     return out
 
 
@@ -107,7 +103,7 @@ def test_manifests_and_headers_keep_the_agreement(generated):
 
 
 def _violations(spec: dict, row: dict) -> list[str]:
-    """The agreement's column checks, written out independently of sources.lib.checks."""
+    """The agreement's column checks, written out independently of sources.checks."""
     bad = []
     for name, col in spec["columns"].items():
         value = row.get(name)

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import pytest
 
-from sources.lib.truth import read_csv
+from sources.synthetic.truth import read_csv
 
 
 def scenarios(generated, rule: str) -> dict[str, list[dict]]:

@@ -6,11 +6,11 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from pipelines.ingest import ingest_delivery, raw_table
-from sources.lib.contract import dataset
-from sources.lib.writers import VN_TZ
-from warehouse.loader import DeliveryMeta, load_delivery
+from pipelines.lib.ingest import ingest_delivery, raw_table
+from sources.contract import dataset
+from sources.synthetic.writers import VN_TZ
 from tests.helpers import project_row, write_projects
+from warehouse.loader import DeliveryMeta, load_delivery
 
 PROJECTS = dataset("registry", "projects")
 

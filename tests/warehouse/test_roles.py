@@ -32,7 +32,7 @@ def test_monitor_is_denied_raw_and_fis(db):
 
 
 def test_bootstrap_is_idempotent(db):
-    from pipelines.ingest import raw_tables
+    from pipelines.lib.ingest import raw_tables
     from warehouse.bootstrap import bootstrap
 
     bootstrap(db, raw_tables())

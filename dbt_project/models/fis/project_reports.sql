@@ -22,7 +22,7 @@
 -- never 0 (warehouse.md, fis).
 --
 -- The export ledger fis.export_revisions is written by `fdi export-fis`
--- (pipelines/fis_export.py) and never by dbt: created here if missing so the
+-- (apps/fis_export.py) and never by dbt: created here if missing so the
 -- first build on a fresh database can read it; a rebuild never drops it.
 {{ config(pre_hook="
     create table if not exists fis.export_revisions (

@@ -1,0 +1,69 @@
+"""The applications' commands (`fdi export-fis`, `fdi kpi`, `fdi flags`, `fdi review`), plugged into `fdi`
+through the entry-point group `fdi.commands`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipelines.cli import connected, settings
+
+
+@click.command("export-fis", help="Export one report period of fis.project_reports (Form A.III.1) to the outbox "
+                                  "of the national FDI information system: CSV, JSON and a manifest (schema "
+                                  "version, revision, rows, sha256) under <out>/fis/<period>/. A re-export whose "
+                                  "numbers changed gets the next revision and lists what changed; an unchanged one "
+                                  "writes nothing.")
+@click.option("--period", required=True, help="Report period: YYYY-Qn (quarterly) or YYYY (annual), e.g. 2024-Q3.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Outbox folder (default $FDI_HOME/outbox).")
+def export_fis(period: str, out: Path | None) -> None:
+    from apps.fis_export import ExportError, export_period
+
+    with connected(ExportError) as pg:
+        result = export_period(pg, period, out or settings().outbox)
+    click.echo(result.summary())
+
+
+@click.command(help="Print the action programme's indicators against their targets (kpi.programme_targets; "
+                    "Decision 3055/QĐ-UBND, programme Part I.3).")
+@click.option("--periods", type=click.Choice(["all", "data", "programme"]), default="data", show_default=True,
+              help="all: every year 2021-2030; data: years with data and the programme periods; "
+                   "programme: the programme periods only.")
+def kpi(periods: str) -> None:
+    from apps.kpi import KpiUnavailable, fetch, format_table
+
+    with connected(KpiUnavailable) as pg:
+        rows = fetch(pg, periods)
+    click.echo(format_table(rows))
+
+
+@click.command(help="Record a decision on a risk flag in risk.flag_reviews (append-only), as the fdi_monitor role.")
+@click.argument("flag_id")
+@click.option("--status", type=click.Choice(["open", "in_review", "confirmed", "dismissed"]), required=True)
+@click.option("--reviewer", required=True, help="Name of the person deciding.")
+@click.option("--note", default=None, help="Why (kept with the decision).")
+def review(flag_id: str, status: str, reviewer: str, note: str | None) -> None:
+    from apps.review import RiskError, record_review
+
+    with connected(RiskError) as pg:
+        decision = record_review(pg, flag_id, status, reviewer, note)
+    click.echo(f"flag {decision.flag_id}: {decision.status} by {decision.reviewer} (review {decision.review_id})")
+
+
+@click.command(help="List risk flags by review status (default: open), highest score first.")
+@click.option("--rule", default=None, help="Rule code, e.g. TP01.")
+@click.option("--severity", type=click.Choice(["low", "medium", "high"]), default=None)
+@click.option("--zone", default=None, help="Industrial zone code of the enterprise.")
+@click.option("--period", default=None, help="YYYY (a year and its months) or YYYY-MM.")
+@click.option("--status", type=click.Choice(["open", "in_review", "confirmed", "dismissed"]), default="open",
+              show_default=True)
+def flags(rule: str | None, severity: str | None, zone: str | None, period: str | None, status: str) -> None:
+    from apps.review import RiskError, format_flags, open_flags
+
+    with connected(RiskError) as pg:
+        rows = open_flags(pg, rule=rule, severity=severity, zone=zone, period=period, status=status)
+    click.echo(format_flags(rows))
+
+
+commands = [export_fis, kpi, review, flags]

@@ -1,0 +1,268 @@
+"""`fdi export-fis`: one report period of `fis.project_reports` to the outbox of the national FDI information system.
+
+Decision 3055/QĐ-UBND, task 7.5: the warehouse pre-fills the periodic investment
+implementation reports (Form A.III.1, Circular 03/2021/TT-BKHĐT). An export of a
+period writes, under `<outbox>/fis/<period>/`:
+
+* `project_reports_<period>_r<N>.csv` and `.json`: the rows of revision N;
+* `manifest_r<N>.json`: schema version, period, revision, rows, sha256 of each
+  file, the content hash and what changed since revision N-1;
+* `manifest.json`: a copy of the latest revision's manifest.
+
+Revision history lives in the outbox (the files that were sent), so it
+survives any rebuild of the database; the ledger table `fis.export_revisions`
+mirrors it for SQL users and is refilled from the manifests when the database
+is new. Revision numbers only grow: the next one is one above the highest in
+either place. An export whose rows equal the latest revision's writes nothing.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from sources.checks import neutralise_formula
+
+# Version of the feed's layout (columns and manifest). Bump when a column is
+# added, renamed or changes meaning, so the receiving system can tell.
+FIS_SCHEMA_VERSION = "1.0"
+DATASET = "fis.project_reports"
+PERIOD = re.compile(r"^\d{4}(-Q[1-4])?$")
+
+# The feed's columns, in order: warehouse.md (fis) plus the allocation marks
+# and the enterprise name of Form A.III.1. `revision` is written per export.
+COLUMNS = (
+    "project_code", "tax_code", "enterprise_name", "report_period", "period_kind",
+    "capital_realized_usd", "capital_realized_cum_usd", "revenue_vnd", "profit_before_tax_vnd",
+    "exports_usd", "imports_usd", "employees_total", "employees_foreign", "taxes_paid_vnd",
+    "leased_area_m2", "allocation_share", "is_allocated", "sources",
+)
+TEXT_COLUMNS = ("project_code", "tax_code", "enterprise_name", "report_period", "period_kind", "sources")
+
+
+class ExportError(Exception):
+    """An export that cannot be made; the message says why in one sentence."""
+
+
+@dataclass
+class ExportResult:
+    period: str
+    status: str  # written | unchanged
+    revision: int
+    folder: Path
+    rows: int
+    files: list[Path] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)  # project_code -> columns
+
+    def summary(self) -> str:
+        if self.status == "unchanged":
+            return (f"{self.period}: unchanged since revision {self.revision} ({self.rows} rows); "
+                    f"nothing written")
+        lines = [f"{self.period}: wrote revision {self.revision}, {self.rows} rows, to {self.folder}"]
+        if self.revision > 1:
+            columns = sorted({c for cols in self.changed.values() for c in cols})
+            lines.append(f"  changed since revision {self.revision - 1}: {len(self.changed)} project(s)"
+                         + (f" in {', '.join(columns)}" if columns else ""))
+            for code, cols in sorted(self.changed.items()):
+                lines.append(f"    {code}: {', '.join(cols)}")
+            if self.added:
+                lines.append(f"  added: {', '.join(self.added)}")
+            if self.removed:
+                lines.append(f"  removed: {', '.join(self.removed)}")
+        lines += [f"  {path.name}" for path in self.files]
+        return "\n".join(lines)
+
+
+# -- values ----------------------------------------------------------------------
+def _plain(value):
+    """A database value as JSON-safe data: exact decimals as int or float, dates as ISO text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _cell(column: str, value) -> str:
+    """A CSV cell: NULL is empty; text is neutralised against spreadsheet formulas (README, defect 6)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if column in TEXT_COLUMNS:
+        return neutralise_formula(str(value))
+    return str(value)
+
+
+def content_hash(rows: list[dict]) -> str:
+    """sha256 of the rows' figures, revision excluded: equal hashes mean nothing changed."""
+    canonical = json.dumps([{c: row[c] for c in COLUMNS} for row in rows], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# -- outbox history -----------------------------------------------------------------
+def period_folder(outbox: Path, period: str) -> Path:
+    return Path(outbox) / "fis" / period
+
+
+def revision_manifests(folder: Path) -> list[dict]:
+    """Every revision's manifest found in the period folder, oldest first."""
+    manifests = []
+    for path in folder.glob("manifest_r*.json"):
+        manifests.append(json.loads(path.read_text()))
+    return sorted(manifests, key=lambda m: m["revision"])
+
+
+def _data_file(folder: Path, manifest: dict, suffix: str) -> Path:
+    name = next(f["name"] for f in manifest["files"] if f["name"].endswith(suffix))
+    return folder / name
+
+
+def _diff(previous: list[dict], current: list[dict]) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    before = {r["project_code"]: r for r in previous}
+    after = {r["project_code"]: r for r in current}
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    changed = {}
+    for code in sorted(set(before) & set(after)):
+        cols = [c for c in COLUMNS if before[code].get(c) != after[code].get(c)]
+        if cols:
+            changed[code] = cols
+    return added, removed, changed
+
+
+# -- ledger --------------------------------------------------------------------------
+def _ledger_exists(conn) -> bool:
+    return conn.execute("select to_regclass('fis.export_revisions') is not null").fetchone()[0]
+
+
+def sync_ledger(conn, outbox: Path) -> None:
+    """Refill fis.export_revisions from the outbox manifests (a new database forgets nothing that was sent)."""
+    if not _ledger_exists(conn):
+        return
+    root = Path(outbox) / "fis"
+    if not root.exists():
+        return
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        for m in revision_manifests(folder):
+            changes = m.get("changes") or {}
+            conn.execute(
+                """insert into fis.export_revisions (report_period, revision, exported_at, row_count, content_sha256,
+                                                     changed_projects, changed_columns, manifest_path)
+                   values (%s, %s, %s, %s, %s, %s, %s, %s)
+                   on conflict (report_period, revision) do nothing""",
+                (m["report_period"], m["revision"], m["exported_at"], m["rows"], m["content_sha256"],
+                 changes.get("changed_projects", []), changes.get("changed_columns", []),
+                 str(folder / f"manifest_r{m['revision']}.json")))
+
+
+def _ledger_revision(conn, period: str) -> int:
+    if not _ledger_exists(conn):
+        return 0
+    return conn.execute("select coalesce(max(revision), 0) from fis.export_revisions where report_period = %s",
+                        (period,)).fetchone()[0]
+
+
+# -- export ------------------------------------------------------------------------
+def fetch_rows(conn, period: str) -> list[dict]:
+    exists = conn.execute("select to_regclass('fis.project_reports') is not null").fetchone()[0]
+    if not exists:
+        raise ExportError("fis.project_reports does not exist yet: run `fdi run` (dbt build) first")
+    cur = conn.execute(
+        f"select {', '.join(COLUMNS)} from fis.project_reports where report_period = %s order by project_code",
+        (period,))
+    return [{c: _plain(v) for c, v in zip(COLUMNS, row)} for row in cur.fetchall()]
+
+
+def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = None) -> ExportResult:
+    """Export one report period; write a new revision only when its rows changed."""
+    if not PERIOD.match(period):
+        raise ExportError(f"report period {period!r} is not YYYY-Qn or YYYY (e.g. 2024-Q3, 2024)")
+    rows = fetch_rows(conn, period)
+    if not rows:
+        raise ExportError(f"fis.project_reports has no rows for {period}: nothing to export")
+    folder = period_folder(outbox, period)
+    sync_ledger(conn, outbox)
+    history = revision_manifests(folder) if folder.exists() else []
+    digest = content_hash(rows)
+    latest = history[-1] if history else None
+    if latest and latest["content_sha256"] == digest:
+        return ExportResult(period, "unchanged", latest["revision"], folder, len(rows))
+
+    revision = max(latest["revision"] if latest else 0, _ledger_revision(conn, period)) + 1
+    previous_rows = (json.loads(_data_file(folder, latest, ".json").read_text())["rows"] if latest else [])
+    added, removed, changed = _diff(previous_rows, rows) if latest else ([], [], {})
+    for row in rows:
+        row["revision"] = revision
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"project_reports_{period}_r{revision}"
+    csv_path, json_path = folder / f"{stem}.csv", folder / f"{stem}.json"
+    header = [*COLUMNS, "revision"]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180, as the agreement's csv
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(c, row[c]) for c in header])
+    csv_path.write_text(buffer.getvalue(), encoding="utf-8")
+    exported_at = (now or dt.datetime.now(dt.UTC)).astimezone().isoformat(timespec="seconds")
+    json_path.write_text(json.dumps(
+        {"dataset": DATASET, "schema_version": FIS_SCHEMA_VERSION, "report_period": period, "revision": revision,
+         "columns": header, "rows": rows}, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    changed_columns = sorted({c for cols in changed.values() for c in cols})
+    manifest = {
+        "dataset": DATASET,
+        "schema_version": FIS_SCHEMA_VERSION,
+        "report_period": period,
+        "revision": revision,
+        "previous_revision": latest["revision"] if latest else None,
+        "exported_at": exported_at,
+        "rows": len(rows),
+        "content_sha256": digest,
+        "files": [{"name": p.name, "rows": len(rows), "sha256": sha256_file(p)} for p in (csv_path, json_path)],
+        "changes": {"added_projects": added, "removed_projects": removed,
+                    "changed_projects": sorted(changed), "changed_columns": changed_columns,
+                    "by_project": changed},
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=2)
+    (folder / f"manifest_r{revision}.json").write_text(text, encoding="utf-8")
+    (folder / "manifest.json").write_text(text, encoding="utf-8")
+
+    if _ledger_exists(conn):
+        sync_ledger(conn, outbox)
+        # The table shows what was sent without waiting for the next dbt build
+        # (which reads the same number back from the ledger).
+        conn.execute("update fis.project_reports set revision = %s where report_period = %s", (revision, period))
+    return ExportResult(period, "written", revision, folder, len(rows), [csv_path, json_path,
+                                                                         folder / "manifest.json"],
+                        added, removed, changed)
+
+
+def verify_manifest(folder: Path) -> list[str]:
+    """Problems of the latest manifest's files (missing, or sha256 differs); empty when they verify."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    problems = []
+    for f in manifest["files"]:
+        path = folder / f["name"]
+        if not path.exists():
+            problems.append(f"{f['name']}: missing")
+        elif sha256_file(path) != f["sha256"]:
+            problems.append(f"{f['name']}: sha256 differs from the manifest")
+    return problems

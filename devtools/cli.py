@@ -1,0 +1,129 @@
+"""The development tools' commands (`fdi generate`, `fdi demo`, `fdi bench`, `fdi linkage-report`,
+`fdi evaluate`), plugged into `fdi` through the entry-point group `fdi.commands`. They need the simulated
+economy (`sources.synthetic`), which production code never imports."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipelines.cli import connected, settings, years_option
+from pipelines.cli.database import bootstrap_warehouse
+from pipelines.cli.loading import print_summary
+
+
+@click.command(help="Write a whole, coherent Hải Phòng economy as agency deliveries, in the landing layout of the "
+                    "agreement (<out>/<agency>/<dataset>/<period>/ with manifests), and its ground truth in "
+                    "<out>/_truth/. The same seed gives the same bytes.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write into (the landing folder to pass to `fdi run`).")
+@click.option("--enterprises", type=click.IntRange(1, 1_000_000), default=200, show_default=True,
+              help="Number of enterprises, FDI and domestic.")
+@click.option("--years", default="2023-2024", show_default=True, callback=years_option,
+              help="Year or range of years to deliver, e.g. 2019-2024.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed; fixes every byte of the output.")
+@click.option("--defects", type=click.FloatRange(0, 0.5), default=None,
+              help="Share of rows and deliveries given a known defect (README 'Known defects'); default 0.02.")
+def generate(out: Path, enterprises: int, years: tuple[int, int], seed: int, defects: float | None) -> None:
+    from sources.synthetic.generator import DEFAULT_DEFECT_RATE, GenerateOptions
+    from sources.synthetic.generator import generate as run_generate
+
+    options = GenerateOptions(out=out, enterprises=enterprises, years=years, seed=seed,
+                              defects=DEFAULT_DEFECT_RATE if defects is None else defects)
+    run_generate(options, progress=lambda msg: click.echo(f"· {msg}"))
+    click.echo(f"deliveries in {out}, ground truth in {out / '_truth'}")
+
+
+@click.command(help="Generate a small economy under FDI_HOME, run the whole pipeline on it, and print the summary.")
+@click.option("--enterprises", type=click.IntRange(1, 10_000), default=120, show_default=True)
+@click.option("--years", default="2024", show_default=True, callback=years_option)
+@click.option("--seed", type=int, default=42, show_default=True)
+def demo(enterprises: int, years: tuple[int, int], seed: int) -> None:
+    from pipelines.run import run_pipeline
+    from sources.synthetic.generator import GenerateOptions
+    from sources.synthetic.generator import generate as run_generate
+
+    landing = settings().home / "demo" / "landing"
+    click.echo(f"· generating {enterprises} enterprises, {years[0]}-{years[1]}, into {landing}")
+    run_generate(GenerateOptions(out=landing, enterprises=enterprises, years=years, seed=seed),
+                 progress=lambda msg: click.echo(f"· {msg}"))
+    bootstrap_warehouse()
+    outcome = run_pipeline(landing, progress=lambda msg: click.echo(f"· {msg}"))
+    print_summary()
+    click.echo(f"\nDagster UI on the same definitions: make ui    (landing folder: FDI_LANDING={landing})")
+    if outcome.failed_checks or not outcome.dbt_success:
+        raise SystemExit(1)
+
+
+@click.command(help="Benchmark ingestion of customs declarations: generate at scale, then time parse, validate, "
+                    "ingest (verify, check, COPY, audit), the GX suite and a bare COPY of the same rows on the same "
+                    "server; report rows/s, peak memory per stage and ingest speed as a share of bare COPY. "
+                    "With --dbt, benchmark the warehouse build instead: load a whole economy of every agency over "
+                    "--years, time the full `dbt build`, deliver one new month and time the incremental build, and "
+                    "report both, their ratio and what the incremental customs fact wrote.")
+@click.option("--enterprises", type=click.IntRange(1, 1_000_000), default=5000, show_default=True)
+@click.option("--months", type=click.IntRange(1, 12), default=1, show_default=True,
+              help="Months of declarations to generate (2024); ingest_all loads them all.")
+@click.option("--rows", type=click.IntRange(1000, 100_000_000), default=None,
+              help="Instead, one synthetic month of exactly this many lines (the economy's trade, cycled).")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--repeat", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="Runs of each sub-second-prone stage (parse, validate, ingest, bare COPY); the median is reported.")
+@click.option("--dbt", "dbt_build", is_flag=True,
+              help="Benchmark `dbt build`: full, then incremental for one new month (figures in bench/dbt.json).")
+@click.option("--years", default="2023-2024", show_default=True, callback=years_option,
+              help="With --dbt: the economy's years; the last month is delivered after the full build.")
+def bench(enterprises: int, months: int, rows: int | None, seed: int, repeat: int, dbt_build: bool,
+          years: tuple[int, int]) -> None:
+    from devtools.bench import BenchFailed, format_dbt_report, format_report, run_bench, run_dbt_bench
+
+    if dbt_build:
+        try:
+            report = run_dbt_bench(settings(), enterprises, years, seed, progress=lambda m: click.echo(f"· {m}"))
+        except BenchFailed as exc:
+            click.secho(f"fdi: {exc}", fg="red", err=True)
+            raise SystemExit(2) from None
+        click.echo(format_dbt_report(report))
+        return
+    report = run_bench(settings(), enterprises, months, rows, seed, progress=lambda m: click.echo(f"· {m}"),
+                       repeat=repeat)
+    click.echo(format_report(report))
+
+
+@click.command("linkage-report", help="Score marts.enterprise_links against a generated economy's ground truth "
+                                      "(<truth>/_truth/records.csv and lookalikes.csv): precision and recall "
+                                      "overall, per agency and per match method, recall on records without a tax "
+                                      "code, links across look-alike pairs, and the worst errors. Exit 1 when a "
+                                      "target is missed.")
+@click.option("--truth", type=click.Path(path_type=Path), required=True,
+              help="The folder `fdi generate --out` wrote (holding _truth/), or the _truth folder itself.")
+@click.option("--worst", type=click.IntRange(0, 1000), default=20, show_default=True, help="Errors to list.")
+def linkage_report(truth: Path, worst: int) -> None:
+    from sources.synthetic.score_links import TruthMissing, format_report, score_links
+    from warehouse.server import connect_info
+
+    try:
+        report = score_links(connect_info(settings()).conninfo, truth, worst=worst)
+    except TruthMissing as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(format_report(report))
+    if not report.meets_targets():
+        raise SystemExit(1)
+
+
+@click.command(help="Score each risk rule against a generated economy's _truth/scenarios.csv: precision, recall, "
+                    "and the flagged-but-clean cases. Exit 1 when a rule misses precision 0.85 or recall 0.90.")
+@click.option("--truth", type=click.Path(path_type=Path), required=True,
+              help="The folder `fdi generate --out` wrote (holding _truth/), or the _truth folder itself.")
+def evaluate(truth: Path) -> None:
+    from sources.synthetic.score_rules import TruthMissing, format_evaluation
+    from sources.synthetic.score_rules import evaluate as score_rules
+
+    with connected(TruthMissing) as pg:
+        scores = score_rules(pg, truth)
+    click.echo(format_evaluation(scores))
+    if not all(s.meets_targets() for s in scores):
+        raise SystemExit(1)
+
+
+commands = [generate, demo, bench, linkage_report, evaluate]

@@ -1,0 +1,66 @@
+"""`fdi run` and `fdi summary`: load a landing folder, build the warehouse, say what happened."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipelines.cli import main, settings
+from pipelines.cli.database import bootstrap_warehouse
+
+
+@main.command(help="Load every delivery of a landing folder and build the warehouse, in-process, with the same "
+                   "Dagster assets the UI runs: verify, parse, check, COPY, audit, GX suites, then dbt build. "
+                   "Re-running is idempotent: loaded deliveries are skipped.")
+@click.option("--landing", type=click.Path(path_type=Path), required=True,
+              help="Folder holding <agency>/<dataset>/<period>/ deliveries.")
+@click.option("--no-dbt", is_flag=True, help="Load raw only; skip the dbt build.")
+def run(landing: Path, no_dbt: bool) -> None:
+    from pipelines.run import require_landing, run_pipeline
+
+    landing = require_landing(landing)
+    bootstrap_warehouse()
+    outcome = run_pipeline(landing, run_dbt=not no_dbt, progress=lambda msg: click.echo(f"· {msg}"))
+    print_summary()
+    if outcome.failed_checks or not outcome.dbt_success:
+        raise SystemExit(1)
+
+
+def print_summary() -> None:
+    import psycopg
+
+    from pipelines.lib.integrity import orphans, references
+    from warehouse.server import connect_info, psql_binary
+
+    conn = connect_info(settings())
+    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        rows = pg.execute("""
+            select status, count(*), coalesce(sum(rows_in_manifest), 0), coalesce(sum(rows_loaded), 0),
+                   coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_repaired), 0)
+            from audit.deliveries group by status order by status""").fetchall()
+        marts = pg.execute("""
+            select table_schema || '.' || table_name from information_schema.tables
+            where table_schema in ('marts', 'risk', 'fis', 'kpi') order by 1""").fetchall()
+        counts = [(name, pg.execute(f"select count(*) from {name}").fetchone()[0]) for (name,) in marts]
+        rejected = pg.execute("""select agency || '/' || dataset || '/' || period, reason from audit.deliveries
+                                 where status = 'rejected' order by 1""").fetchall()
+        integrity = [(ref, *orphans(pg, ref)) for ref in references()]
+    click.echo("\nDeliveries")
+    click.echo(f"  {'status':<11}{'count':>7}{'rows in':>11}{'loaded':>11}{'quarantined':>13}{'repaired':>10}")
+    for status, n, rows_in, loaded, quarantined, repaired in rows:
+        click.echo(f"  {status:<11}{n:>7}{rows_in:>11}{loaded:>11}{quarantined:>13}{repaired:>10}")
+    for name, reason in rejected:
+        click.echo(f"  rejected {name}: {reason}")
+    click.echo("\nCross-dataset integrity (rows kept, reported)")
+    for ref, n, sample in integrity:
+        click.echo(f"  {ref.label}: {'ok' if not n else f'{n} unknown, e.g. ' + ', '.join(sample)}")
+    click.echo("\nPublic tables")
+    for name, n in counts:
+        click.echo(f"  {name:<34}{n:>10} rows")
+    psql = psql_binary()
+    click.echo(f"\nConnect: psql '{conn.url}'" + (f"\n   (psql ships with the embedded server: {psql})" if psql else ""))
+
+
+@main.command(help="Print the load summary and the row counts of the public tables.")
+def summary() -> None:
+    print_summary()

@@ -1,0 +1,69 @@
+"""`fdi sync-contracts`, `fdi ui`, `fdi docs`: the engineers' tools around the pipeline."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from pipelines.cli import main, settings
+from pipelines.cli.database import bootstrap_warehouse
+from warehouse.settings import PROJECT_ROOT
+
+
+@main.command("sync-contracts", help="Regenerate the GX suites (expectations/) and dbt source YAML from "
+                                     "sources/contracts; with --check, fail if any committed file is stale.")
+@click.option("--check", is_flag=True, help="Only report stale files; exit 1 if any.")
+def sync_contracts(check: bool) -> None:
+    from pipelines.lib.contract_artifacts import sync
+
+    stale = sync(check=check)
+    for path in stale:
+        click.echo(f"{'stale' if check else 'wrote'}: {path.relative_to(PROJECT_ROOT)}")
+    if check and stale:
+        raise SystemExit(1)
+    if not stale:
+        click.echo("contract artifacts up to date")
+
+
+@main.command(help="Start the Dagster UI (dagster dev) on the project's definitions.")
+@click.option("--port", type=int, default=3000, show_default=True)
+def ui(port: int) -> None:
+    from pipelines.lib.instance import prepare_dagster_home
+
+    current = settings()
+    prepare_dagster_home(current)
+    os.environ.setdefault("FDI_LANDING", str(current.landing))
+    bootstrap_warehouse()
+    dagster = Path(sys.executable).with_name("dagster")
+    click.echo(f"landing folder watched by the sensor: {os.environ['FDI_LANDING']}")
+    raise SystemExit(subprocess.call([str(dagster), "dev", "-m", "pipelines.definitions", "-p", str(port)],
+                                     cwd=PROJECT_ROOT))
+
+
+@main.command(help="Build the dbt documentation site (dbt docs generate) and print where it is; with --serve, "
+                   "serve it on the loopback address.")
+@click.option("--serve", is_flag=True, help="Serve the site after building it (Ctrl-C stops).")
+@click.option("--port", type=int, default=8081, show_default=True, help="Port of --serve.")
+def docs(serve: bool, port: int) -> None:
+    from pipelines.lib.docs import DocsFailed, build_docs
+
+    try:
+        site = build_docs(settings())
+    except DocsFailed as exc:
+        click.secho(f"fdi: {exc}", fg="red", err=True)
+        raise SystemExit(2) from None
+    click.echo(f"dbt docs site: {site.static_index} (one self-contained page; open it in a browser)")
+    if serve:
+        import functools
+        import http.server
+
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site.index.parent))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+            click.echo(f"serving http://127.0.0.1:{port}/index.html (Ctrl-C stops)")
+            try:
+                httpd.serve_forever()
+            except KeyboardInterrupt:
+                pass

@@ -1,0 +1,50 @@
+"""The dbt project as Dagster assets, downstream of the loader assets.
+
+Keys are `[schema, model]`, like the loader's `[raw_<agency>, dataset]`, and
+the group is the schema: one name across dbt folder, database schema and
+Dagster group. Sources point at the loader assets through
+`meta.dagster.asset_key` in the generated `_<agency>__sources.yml`. dbt tests
+become asset checks (dagster-dbt's default).
+"""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from pipelines.defs.resources import WarehouseResource
+from pipelines.lib.dbt_project import dbt_env, dbt_executable, dbt_project, prepare_manifest
+from warehouse.settings import DBT_PROJECT_DIR
+
+
+class FdiTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)  # meta.dagster.asset_key
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props.get("alias") or dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props.get("schema")
+
+
+# Source tests (the contract's cross-dataset references) become checks on the loader assets.
+TRANSLATOR = FdiTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True,
+                                                                  enable_source_tests_as_checks=True))
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())
+
+
+def build_dbt_assets() -> dg.AssetsDefinition:
+    manifest = prepare_manifest()
+
+    @dbt_assets(manifest=manifest, project=dbt_project(), dagster_dbt_translator=TRANSLATOR, name="fdi_dbt_models")
+    def fdi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        settings = warehouse.settings()
+        os.environ.update(dbt_env(warehouse.connection(), settings))
+        yield from dbt.cli(["build"], context=context).stream()
+
+    return fdi_dbt_models

@@ -1,0 +1,114 @@
+"""One loader asset per dataset: `[raw_<agency>, <dataset>]`, partitioned by period.
+
+Materialising a partition loads the delivery in `<landing>/<agency>/<dataset>/<period>/`
+(verify, parse, check, COPY, audit). Two checks ride on each materialisation:
+`contract_suite` runs the committed GX suite on the loaded rows and blocks
+downstream when it fails; `delivery_accepted` warns when a delivery was
+rejected as a whole (nothing of it was loaded, so nothing downstream is wrong,
+but an engineer must ask the agency for a new one).
+"""
+
+import dagster as dg
+
+from pipelines.defs.partitions import partitions_for
+from pipelines.defs.policies import MAX_RETRIES, RETRY_SECONDS, TRANSIENT_ERRORS
+from pipelines.defs.resources import WarehouseResource
+from pipelines.lib.gx_validation import validate_deliveries
+from pipelines.lib.ingest import IngestResult, ingest_delivery
+from sources.contract import Dataset, all_datasets
+
+SUITE_CHECK = "contract_suite"
+ACCEPTED_CHECK = "delivery_accepted"
+
+
+def raw_key(ds: Dataset) -> dg.AssetKey:
+    return dg.AssetKey([ds.raw_schema, ds.name])
+
+
+def _delivery_table(results: list[IngestResult]) -> dg.MetadataValue:
+    lines = ["| period | delivery | status | rows in | loaded | quarantined | repaired | reason |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.period} | `{r.delivery_id}` | {r.status} | {r.rows_in_manifest} | {r.rows_loaded} | "
+                     f"{r.rows_quarantined} | {r.rows_repaired} | {(r.reason or '; '.join(r.warnings)).replace('|', '/')} |")
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
+    key = raw_key(ds)
+
+    @dg.asset(
+        key=key,
+        group_name=ds.agency,
+        partitions_def=partitions_for(ds),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        kinds={"postgres"},
+        description=f"{ds.description}\n\nLoaded from `<landing>/{ds.agency}/{ds.name}/<period>/` "
+                    f"({ds.format}); contract `sources/contracts/{ds.agency}.yaml`.",
+        metadata={"contract/format": ds.format, "contract/grain": ds.grain, "contract/key": ", ".join(ds.key),
+                  "dagster/table_name": f"{ds.raw_schema}.{ds.name}"},
+        check_specs=[
+            dg.AssetCheckSpec(SUITE_CHECK, asset=key, blocking=True,
+                              description=f"GX suite expectations/{ds.agency}/{ds.name}.json on the loaded rows"),
+            dg.AssetCheckSpec(ACCEPTED_CHECK, asset=key,
+                              description="Every delivery of the partition(s) was accepted (not rejected as a whole)"),
+        ],
+    )
+    def _raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        try:
+            yield from _load(context, warehouse)
+        except TRANSIENT_ERRORS as exc:
+            context.log.warning(f"{ds.qualified}: transient database error, retrying: {exc}")
+            raise dg.RetryRequested(max_retries=MAX_RETRIES, seconds_to_wait=RETRY_SECONDS) from exc
+
+    def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        landing = warehouse.settings().landing
+        conn_info = warehouse.connection()
+        results: list[IngestResult] = []
+        with warehouse.connect() as conn:
+            for period in context.partition_keys:
+                folder = landing / ds.agency / ds.name / period
+                if not folder.is_dir():
+                    context.log.info(f"{ds.qualified} {period}: no delivery in {folder}")
+                    continue
+                result = ingest_delivery(conn, folder)
+                log = context.log.error if result.status == "rejected" else context.log.info
+                log(result.summary())
+                for warning in result.warnings:
+                    context.log.warning(f"{ds.qualified} {period} ({result.delivery_id}): {warning}")
+                results.append(result)
+        fresh = [r.delivery_id for r in results if r.status in ("loaded", "superseded")]
+        yield dg.MaterializeResult(metadata={
+            "deliveries": _delivery_table(results),
+            "rows_in": sum(r.rows_in_manifest or 0 for r in results if r.status != "rejected"),
+            "rows_loaded": sum(r.rows_loaded for r in results),
+            "rows_quarantined": sum(r.rows_quarantined for r in results),
+            "rows_repaired": sum(r.rows_repaired for r in results),
+            "rejected": sum(r.status == "rejected" for r in results),
+            "failed_checks": dg.MetadataValue.json(_merge_counts(results)),
+        })
+        outcome = validate_deliveries(conn_info, ds, fresh)
+        yield dg.AssetCheckResult(
+            check_name=SUITE_CHECK, passed=outcome.success,
+            metadata={"expectations": outcome.evaluated, "rows_validated": outcome.rows,
+                      "failed": dg.MetadataValue.json(outcome.failed)},
+        )
+        rejected = [r for r in results if r.status == "rejected"]
+        yield dg.AssetCheckResult(
+            check_name=ACCEPTED_CHECK, passed=not rejected, severity=dg.AssetCheckSeverity.WARN,
+            metadata={"rejected": dg.MetadataValue.json({r.delivery_id: r.reason for r in rejected})},
+        )
+
+    return _raw
+
+
+def _merge_counts(results: list[IngestResult]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for r in results:
+        for check, n in r.check_counts.items():
+            merged[check] = merged.get(check, 0) + n
+    return merged
+
+
+def build_raw_assets() -> list[dg.AssetsDefinition]:
+    return [build_raw_asset(ds) for ds in all_datasets()]

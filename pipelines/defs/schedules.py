@@ -1,0 +1,37 @@
+"""The monthly build: load last month's (in January also last year's) deliveries, then run dbt.
+
+Agencies deliver within the first days of the month (the agreement's example
+manifest is extracted on the 2nd), so the ingest runs on the 5th and the dbt
+build two hours later.
+"""
+
+import datetime as dt
+
+import dagster as dg
+
+from pipelines.defs.jobs import ingest_monthly, ingest_yearly, raw_keys
+from pipelines.defs.policies import TIMEZONE
+
+
+@dg.schedule(name="monthly_ingest", cron_schedule="0 6 5 * *", execution_timezone=TIMEZONE, job=ingest_monthly,
+             description="Loads last month's delivery of every monthly dataset.")
+def monthly_ingest(context: dg.ScheduleEvaluationContext):
+    first = context.scheduled_execution_time.date().replace(day=1)
+    period = (first - dt.timedelta(days=1)).strftime("%Y-%m")
+    for key in raw_keys("month"):
+        yield dg.RunRequest(run_key=f"{key.to_user_string()}/{period}", partition_key=period, asset_selection=[key])
+
+
+@dg.schedule(name="yearly_ingest", cron_schedule="0 6 5 1 *", execution_timezone=TIMEZONE, job=ingest_yearly,
+             description="Loads last year's delivery of every annual dataset (tax returns, disclosures, zones).")
+def yearly_ingest(context: dg.ScheduleEvaluationContext):
+    period = str(context.scheduled_execution_time.year - 1)
+    for key in raw_keys("year"):
+        yield dg.RunRequest(run_key=f"{key.to_user_string()}/{period}", partition_key=period, asset_selection=[key])
+
+
+def monthly_transform_schedule(dbt_assets: dg.AssetsDefinition) -> dg.ScheduleDefinition:
+    job = dg.define_asset_job("dbt_build", selection=dg.AssetSelection.assets(dbt_assets))
+    return dg.ScheduleDefinition(name="monthly_transform", job=job, cron_schedule="0 8 5 * *",
+                                 execution_timezone=TIMEZONE,
+                                 description="dbt build of every model, test and check after the monthly ingest.")

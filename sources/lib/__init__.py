@@ -1,1 +1,0 @@
-"""Machinery shared by every agency module: contract, formats, checks, writers."""
