@@ -89,6 +89,7 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
     landing = require_landing(landing)
     os.environ["FDI_LANDING"] = str(landing)  # the resources read it when the run starts
     from pipelines.defs.assets.raw import SUITE_CHECK, raw_key
+    from pipelines.defs.gate import failed_blocking_checks, hold_reason
 
     dagster = InProcess.load(settings or Settings.from_env())
     assets, resources, instance = dagster.assets, dagster.resources, dagster.instance
@@ -106,8 +107,12 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
         for evaluation in result.get_asset_check_evaluations():
             if evaluation.check_name == SUITE_CHECK and not evaluation.passed:
                 outcome.failed_checks.append(f"{agency}/{name}")
-    if run_dbt and outcome.failed_checks:
-        progress(f"! contract suite failed for {', '.join(outcome.failed_checks)}: dbt build not run")
+    # The same rule as the monthly_transform schedule: any loader's latest blocking check that did not pass,
+    # in this run or an earlier one, holds the whole build back.
+    held = failed_blocking_checks(instance)
+    outcome.failed_checks = sorted(set(outcome.failed_checks) | {k.removeprefix("raw_") for k in held})
+    if run_dbt and held:
+        progress(f"! {hold_reason(held)}")
     elif run_dbt:
         progress("building the warehouse with dbt")
         outcome.dbt_ran = True

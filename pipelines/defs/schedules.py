@@ -9,6 +9,7 @@ import datetime as dt
 
 import dagster as dg
 
+from pipelines.defs.gate import failed_blocking_checks, hold_reason
 from pipelines.defs.jobs import ingest_monthly, ingest_yearly, raw_keys
 from pipelines.defs.policies import TIMEZONE
 
@@ -32,6 +33,14 @@ def yearly_ingest(context: dg.ScheduleEvaluationContext):
 
 def monthly_transform_schedule(dbt_assets: dg.AssetsDefinition) -> dg.ScheduleDefinition:
     job = dg.define_asset_job("dbt_build", selection=dg.AssetSelection.assets(dbt_assets))
-    return dg.ScheduleDefinition(name="monthly_transform", job=job, cron_schedule="0 8 5 * *",
-                                 execution_timezone=TIMEZONE,
-                                 description="dbt build of every model, test and check after the monthly ingest.")
+
+    @dg.schedule(name="monthly_transform", job=job, cron_schedule="0 8 5 * *", execution_timezone=TIMEZONE,
+                 description="dbt build of every model, test and check after the monthly ingest; skipped while a "
+                             "loader's blocking contract check has not passed (pipelines/defs/gate.py).")
+    def monthly_transform(context: dg.ScheduleEvaluationContext):
+        failed = failed_blocking_checks(context.instance)
+        if failed:
+            return dg.SkipReason(hold_reason(failed))
+        return dg.RunRequest(run_key=context.scheduled_execution_time.strftime("dbt_build/%Y-%m"))
+
+    return monthly_transform

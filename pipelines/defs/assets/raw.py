@@ -11,7 +11,7 @@ but an engineer must ask the agency for a new one).
 import dagster as dg
 
 from pipelines.defs.partitions import partitions_for
-from pipelines.defs.policies import MAX_RETRIES, RETRY_SECONDS, TRANSIENT_ERRORS
+from pipelines.defs.policies import MAX_RETRIES, RETRY_SECONDS, TRANSIENT_ERRORS, freshness_for
 from pipelines.defs.resources import WarehouseResource
 from pipelines.lib.gx_validation import validate_deliveries
 from pipelines.lib.ingest import IngestResult, ingest_delivery
@@ -42,6 +42,7 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
         group_name=ds.agency,
         partitions_def=partitions_for(ds),
         backfill_policy=dg.BackfillPolicy.single_run(),
+        freshness_policy=freshness_for(ds.grain),
         kinds={"postgres"},
         description=f"{ds.description}\n\nLoaded from `<landing>/{ds.agency}/{ds.name}/<period>/` "
                     f"({ds.format}); contract `sources/contracts/{ds.agency}.yaml`.",
