@@ -25,10 +25,11 @@ test: lint  ## lint, then run every test against a throwaway embedded PostgreSQL
 test-fast: lint  ## the edit loop: every test but the end-to-end runs (a few minutes)
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
-lint: $(STAMP)  ## ruff, the import layers (import-linter), yamllint
+lint: $(STAMP)  ## ruff, the import layers (import-linter), yamllint, sqlfluff on the dbt project
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/yamllint --strict .
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros --processes 2 --disable-progress-bar 2>/dev/null
 
 ui: $(STAMP)  ## the Dagster UI on the same definitions
 	$(BIN)/fdi ui

@@ -62,6 +62,8 @@ class Dataset:
     columns: tuple[Column, ...]
     sheet: str | None = None
     optional: bool = False  # an extra dataset of ours, not of the agreement
+    # local rule: role -> column of the columns that name the record's enterprise (entity resolution)
+    identity: tuple[tuple[str, str], ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -93,6 +95,13 @@ class Dataset:
     @property
     def pii_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.pii]
+
+    @property
+    def contract_meta(self) -> dict:
+        """What dbt needs of the contract (the `meta.contract` of the generated source): the key, grain, kind,
+        personal columns and the identity roles, so staging and entity resolution never retype them."""
+        return {"key": list(self.key), "grain": self.grain, "kind": self.kind, "pii": self.pii_columns,
+                "identity": dict(self.identity)}
 
     def period_pattern(self) -> str:
         return r"^\d{4}$" if self.grain == "year" else r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -153,6 +162,7 @@ def load_agency(name: str) -> Agency:
             columns=columns,
             sheet=spec.get("sheet"),
             optional=bool(spec.get("optional", False)),
+            identity=tuple(((_local_rules().get("identity") or {}).get(qualified) or {}).items()),
         )
     return Agency(name=name, title=doc.get("title", name), datasets=datasets)
 

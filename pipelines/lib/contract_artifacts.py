@@ -80,7 +80,9 @@ def sources_yaml(agency: str) -> dict:
         tables.append({
             "name": ds.name,
             "description": f"{ds.description} Grain: {ds.grain}; {ds.kind}; key ({', '.join(ds.key)}).",
-            "meta": {"dagster": {"asset_key": [ds.raw_schema, ds.name]}},
+            # `contract` is read by the dbt macros (macros/contract.sql): staging and entity
+            # resolution take the key, personal columns and identity roles from here.
+            "meta": {"dagster": {"asset_key": [ds.raw_schema, ds.name]}, "contract": ds.contract_meta},
             "columns": [_source_column(col) for col in ds.columns] + [
                 {"name": "_delivery_id", "description": "Delivery the row came in (audit.deliveries)"},
                 {"name": "_row_number", "description": "Data row number within the delivery, header excluded"},

@@ -1,24 +1,20 @@
 -- One row per loaded record (delivery in force) of every dataset that names
 -- an enterprise, in one shape for entity resolution: its code as delivered,
--- and the name, address and area it gives. registry.investors is not here:
--- investors name no enterprise themselves, they follow their project.
+-- and the name, address and area it gives. Which column plays which role
+-- comes from the contract (local_rules.yaml `identity`, carried into the
+-- sources' meta.contract by `fdi sync-contracts`); the list below only names
+-- the datasets, because dbt must see every ref() while it parses.
+-- registry.investors is not here: investors name no enterprise themselves,
+-- they follow their project.
 {%- set datasets = [
-    ('registry', 'projects', 'enterprise_name', 'enterprise_name_en', 'address', 'admin_area', 'industrial_zone_code'),
-    ('tax', 'cit_returns', 'taxpayer_name', none, none, none, none),
-    ('tax', 'related_party', none, none, none, none, none),
-    ('tax', 'payments', none, none, none, none, none),
-    ('customs', 'declarations', 'trader_name', none, none, none, none),
-    ('land', 'leases', 'lessee_name', none, 'lessee_address', 'admin_area', 'industrial_zone_code'),
-    ('labour', 'employment', 'employer_name', none, 'employer_address', none, none),
-    ('labour', 'work_permits', 'employer_name', none, none, none, none),
-    ('labour', 'stoppages', 'employer_name', none, none, none, none),
-    ('credit', 'loans', none, 'borrower_name', none, none, none),
-    ('fx', 'capital_flows', none, none, none, none, none),
+    ('registry', 'projects'), ('tax', 'cit_returns'), ('tax', 'related_party'), ('tax', 'payments'),
+    ('customs', 'declarations'), ('land', 'leases'), ('labour', 'employment'), ('labour', 'work_permits'),
+    ('labour', 'stoppages'), ('credit', 'loans'), ('fx', 'capital_flows'),
 ] %}
 
 with
 
-{% for agency, dataset, name, name_en, address, area, zone in datasets %}
+{% for agency, dataset in datasets %}
 {{ agency }}__{{ dataset }} as (
     select
         '{{ agency }}'::text as agency,
@@ -31,11 +27,11 @@ with
         tax_code,
         tax_code_branch,
         tax_code_was_repaired,
-        {{ name or 'null' }}::text as name,
-        {{ name_en or 'null' }}::text as name_en,
-        {{ address or 'null' }}::text as address,
-        {{ area or 'null' }}::text as admin_area,
-        {{ zone or 'null' }}::text as industrial_zone_code
+        {{ identity_column(agency, dataset, 'name') }}::text as name,
+        {{ identity_column(agency, dataset, 'name_en') }}::text as name_en,
+        {{ identity_column(agency, dataset, 'address') }}::text as address,
+        {{ identity_column(agency, dataset, 'admin_area') }}::text as admin_area,
+        {{ identity_column(agency, dataset, 'industrial_zone_code') }}::text as industrial_zone_code
     {%- if dataset == 'cit_returns' %}
     from {{ ref('base_tax__cit_returns') }}
     {%- else %}
@@ -44,7 +40,7 @@ with
 ){{ ',' if not loop.last }}
 {% endfor %}
 
-{% for agency, dataset, _n, _e, _a, _r, _z in datasets %}
+{% for agency, dataset in datasets %}
 select * from {{ agency }}__{{ dataset }}
 {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -15,7 +15,7 @@ findings as (
 ),
 
 first_seen as (
-    select flag_id, first_detected_at from {{ source('risk_reviews', 'flag_first_seen') }}
+    select flag_id, first_detected_at from {{ ref('stg_risk_reviews__flag_first_seen') }}
 )
 
 select

@@ -17,7 +17,7 @@ flags as (
 latest_review as (
     select distinct on (flag_id)
         flag_id, review_id, status, reviewer, note, evidence_hash, decided_at
-    from {{ source('risk_reviews', 'flag_reviews') }}
+    from {{ ref('stg_risk_reviews__flag_reviews') }}
     order by flag_id, decided_at desc, review_id desc
 )
 

@@ -67,7 +67,7 @@ quarantined as (
         (q.original ->> 'value_date')::date as value_date,
         case when q.original ->> 'currency' = 'USD' and q.original ->> 'amount' ~ '^[0-9]+(\.[0-9]+)?$'
              then (q.original ->> 'amount')::numeric end as amount_usd
-    from {{ source('audit', 'quarantine') }} as q
+    from {{ ref('stg_audit__quarantine') }} as q
     left join accounts as a on a.account_no = q.original ->> 'account_no'
     left join registered as r
       on left(r.tax_code, 9) = left(regexp_replace(q.original ->> 'tax_code', '[^0-9]', '', 'g'), 9)

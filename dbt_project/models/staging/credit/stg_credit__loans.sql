@@ -15,7 +15,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['lender_code', 'loan_id']) }} as source_key,
+        {{ contract_source_key('credit', 'loans') }} as source_key,
         lender_code,
         loan_id,
         sbv_registration_no,

@@ -16,7 +16,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['declaration_no', 'line_no']) }} as source_key,
+        {{ contract_source_key('customs', 'declarations') }} as source_key,
         declaration_no,
         line_no,
         source.tax_code as tax_code_full,

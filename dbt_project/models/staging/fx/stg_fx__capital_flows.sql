@@ -15,7 +15,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['txn_id']) }} as source_key,
+        {{ contract_source_key('fx', 'capital_flows') }} as source_key,
         txn_id,
         account_no,
         bank_code,

@@ -14,7 +14,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['rate_date', 'currency']) }} as source_key,
+        {{ contract_source_key('fx', 'central_rates') }} as source_key,
         currency,
         -- numbers
         vnd_per_unit,

@@ -15,7 +15,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['si_unit_code', 'period']) }} as source_key,
+        {{ contract_source_key('labour', 'employment') }} as source_key,
         si_unit_code,
         source.tax_code as tax_code_full,
         {{ parent_tax_code('source.tax_code') }} as tax_code,

@@ -15,7 +15,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['event_id']) }} as source_key,
+        {{ contract_source_key('labour', 'stoppages') }} as source_key,
         event_id,
         tax_code as tax_code_full,
         {{ parent_tax_code('tax_code') }} as tax_code,

@@ -15,7 +15,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['permit_no']) }} as source_key,
+        {{ contract_source_key('labour', 'work_permits') }} as source_key,
         permit_no,
         tax_code as tax_code_full,
         {{ parent_tax_code('tax_code') }} as tax_code,

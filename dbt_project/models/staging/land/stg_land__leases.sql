@@ -15,7 +15,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['lease_id']) }} as source_key,
+        {{ contract_source_key('land', 'leases') }} as source_key,
         lease_id,
         source.tax_code as tax_code_full,
         {{ parent_tax_code('source.tax_code') }} as tax_code,

@@ -14,7 +14,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['industrial_zone_code']) }} as source_key,
+        {{ contract_source_key('land', 'zones') }} as source_key,
         industrial_zone_code,
         -- text
         zone_name,

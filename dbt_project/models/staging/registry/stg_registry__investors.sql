@@ -14,7 +14,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['project_code', 'investor_seq']) }} as source_key,
+        {{ contract_source_key('registry', 'investors') }} as source_key,
         project_code,
         investor_seq,
         -- personal data (contract `pii`): keyed hash only, never in clear past staging

@@ -15,7 +15,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['project_code']) }} as source_key,
+        {{ contract_source_key('registry', 'projects') }} as source_key,
         project_code,
         irc_number,
         tax_code as tax_code_full,

@@ -17,7 +17,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['project_code', 'report_period']) }} as source_key,
+        {{ contract_source_key('registry', 'self_reports') }} as source_key,
         project_code,
         report_period,
         source.tax_code as tax_code_full,

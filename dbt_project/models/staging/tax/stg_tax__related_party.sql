@@ -16,7 +16,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['tax_code', 'fiscal_year', 'counterparty_name', 'transaction_type']) }} as source_key,
+        {{ contract_source_key('tax', 'related_party') }} as source_key,
         source.tax_code as tax_code_full,
         {{ parent_tax_code('source.tax_code') }} as tax_code,
         {{ branch_suffix('source.tax_code') }} as tax_code_branch,

@@ -17,7 +17,7 @@ source as (
 renamed as (
     select
         -- ids
-        {{ source_key(['tax_code', 'fiscal_year', 'amendment_no']) }} as source_key,
+        {{ contract_source_key('tax', 'cit_returns') }} as source_key,
         source.tax_code as tax_code_full,
         {{ parent_tax_code('source.tax_code') }} as tax_code,
         {{ branch_suffix('source.tax_code') }} as tax_code_branch,
