@@ -1,9 +1,10 @@
 """The linked warehouse (issue 5, task 7.4) end to end on a small generated economy.
 
-One scenario, because every step needs the pipeline to have run: a first
-load with part of the economy held back, then the rest arriving as new
-deliveries together with a re-delivery (correction) of two loaded periods.
-It guards the linkage targets, the look-alikes, ids that survive a
+One scenario, built once for the module (every check needs the pipeline to
+have run): a first load with part of the economy held back, then the rest
+arriving as new deliveries together with a re-delivery (correction) of two
+loaded periods. The tests below each read that warehouse; those that rebuild
+a model (--full-refresh) come last. They guard the linkage targets, the look-alikes, ids that survive a
 re-delivery, the SCD2 project history, the incremental customs fact equal to
 a full refresh and building only what changed, the same for the compared
 name pairs of entity resolution, NULL-not-zero in
@@ -17,8 +18,10 @@ import datetime as dt
 import json
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from devtools.bench import customs_rows_written, transaction_marker
@@ -27,7 +30,7 @@ from pipelines.run import run_pipeline
 from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.score_links import LinkageReport, Score, format_report, score_links
 from sources.synthetic.truth import read_csv
-from tests.helpers import dbt, edit_manifest
+from tests.helpers import dbt, edit_manifest, fresh_warehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -61,43 +64,67 @@ def _split(full: Path, first: Path) -> list[Path]:
     return held
 
 
-def test_linked_warehouse_meets_targets_and_stays_stable_across_deliveries(warehouse, db, tmp_path):
-    full = tmp_path / "economy"
-    generate(GenerateOptions(out=full, enterprises=120, years=(2023, 2024), seed=5))
-    landing = tmp_path / "landing"
-    held_back = _split(full, landing)
-    assert held_back
+@dataclass
+class TwoLoads:
+    """The warehouse after both loads, and what the first load left, for the tests to compare."""
+    db: psycopg.Connection
+    conninfo: str
+    full: Path
+    links_before: dict
+    enterprises_before: dict
+    projects_before: int
+    customs_periods_before: dict
+    redelivered_before: dict
+    redelivered_customs: str
+    before_second_build: int
 
-    # -- first load ----------------------------------------------------------------
-    outcome = run_pipeline(landing, progress=lambda _: None)
-    assert outcome.failed_checks == [] and outcome.dbt_success
-    links_before = dict(((a, d, p, k), e) for a, d, p, k, e in db.execute(
-        "select agency, dataset, period, source_key, enterprise_id from marts.enterprise_links"))
-    enterprises_before = dict(db.execute("select enterprise_id, tax_code from marts.dim_enterprise").fetchall())
-    projects_before = db.execute("select count(*) from marts.dim_project_history").fetchone()[0]
-    customs_periods_before = dict(db.execute(
-        "select period, min(inputs_fingerprint) from marts.fct_customs_lines group by 1").fetchall())
 
-    redelivered_before = {}
-    for agency, dataset in REDELIVERED:
-        period, delivery_id = db.execute(
-            "select period, delivery_id from audit.deliveries where agency = %s and dataset = %s "
-            "and status = 'loaded' and period like '2023-%%' order by period limit 1", (agency, dataset)).fetchone()
-        redelivered_before[(agency, dataset, period)] = delivery_id
-    redelivered_customs = next(p for (a, _, p) in redelivered_before if a == "customs")
+@pytest.fixture(scope="module")
+def loads(pg_server, tmp_path_factory) -> TwoLoads:
+    tmp_path = tmp_path_factory.mktemp("linked")
+    with fresh_warehouse(pg_server, tmp_path) as warehouse, \
+            psycopg.connect(warehouse.conninfo, autocommit=True) as db:
+        full = tmp_path / "economy"
+        generate(GenerateOptions(out=full, enterprises=120, years=(2023, 2024), seed=5))
+        landing = tmp_path / "landing"
+        held_back = _split(full, landing)
+        assert held_back
 
-    # -- the rest arrives, with a re-delivery of two closed periods ----------------------
-    for folder in held_back:
-        shutil.copytree(folder, landing / folder.relative_to(full))
-    for agency, dataset, period in redelivered_before:
-        edit_manifest(landing / agency / dataset / period, delivery_id=str(uuid.uuid4()),
-                      extracted_at=dt.datetime(2025, 3, 1, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))).isoformat())
-    before_second_build = transaction_marker(warehouse.conninfo)
-    outcome = run_pipeline(landing, progress=lambda _: None)
-    assert outcome.failed_checks == [] and outcome.dbt_success
+        # -- first load ----------------------------------------------------------------
+        outcome = run_pipeline(landing, progress=lambda _: None)
+        assert outcome.failed_checks == [] and outcome.dbt_success
+        links_before = dict(((a, d, p, k), e) for a, d, p, k, e in db.execute(
+            "select agency, dataset, period, source_key, enterprise_id from marts.enterprise_links"))
+        enterprises_before = dict(db.execute("select enterprise_id, tax_code from marts.dim_enterprise").fetchall())
+        projects_before = db.execute("select count(*) from marts.dim_project_history").fetchone()[0]
+        customs_periods_before = dict(db.execute(
+            "select period, min(inputs_fingerprint) from marts.fct_customs_lines group by 1").fetchall())
 
+        redelivered_before = {}
+        for agency, dataset in REDELIVERED:
+            period, delivery_id = db.execute(
+                "select period, delivery_id from audit.deliveries where agency = %s and dataset = %s "
+                "and status = 'loaded' and period like '2023-%%' order by period limit 1", (agency, dataset)).fetchone()
+            redelivered_before[(agency, dataset, period)] = delivery_id
+        redelivered_customs = next(p for (a, _, p) in redelivered_before if a == "customs")
+
+        # -- the rest arrives, with a re-delivery of two closed periods ----------------------
+        for folder in held_back:
+            shutil.copytree(folder, landing / folder.relative_to(full))
+        for agency, dataset, period in redelivered_before:
+            edit_manifest(landing / agency / dataset / period, delivery_id=str(uuid.uuid4()),
+                          extracted_at=dt.datetime(2025, 3, 1, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))).isoformat())
+        before_second_build = transaction_marker(warehouse.conninfo)
+        outcome = run_pipeline(landing, progress=lambda _: None)
+        assert outcome.failed_checks == [] and outcome.dbt_success
+        yield TwoLoads(db, warehouse.conninfo, full, links_before, enterprises_before, projects_before,
+                       customs_periods_before, redelivered_before, redelivered_customs, before_second_build)
+
+
+def test_linkage_meets_the_targets_and_never_links_look_alikes(loads):
+    db = loads.db
     # Linkage targets of task 7.4 on the whole economy, and no link across look-alikes.
-    report = score_links(warehouse.conninfo, full)
+    report = score_links(loads.conninfo, loads.full)
     assert report.overall.precision >= 0.995, format_report(report)
     assert report.overall.recall >= 0.97, format_report(report)
     assert report.no_tax_code.records > 0 and report.no_tax_code.recall >= 0.90, format_report(report)
@@ -108,78 +135,47 @@ def test_linked_warehouse_meets_targets_and_stays_stable_across_deliveries(wareh
     assert {"tax_code", "tax_code_repaired", "branch_code", "name_address"} <= methods
     # The look-alikes were at risk: planted of every kind, and some of them are
     # linked by name, where a look-alike could have been taken for them.
-    pairs = read_csv(full / "_truth" / "lookalikes.csv")
+    pairs = read_csv(loads.full / "_truth" / "lookalikes.csv")
     assert {p["kind"] for p in pairs} == {"similar_name", "same_stem_other_industry", "tax_code_prefix"}
     lookalike_ids = ["EN" + p[k] for p in pairs for k in ("tax_code_a", "tax_code_b")]
     assert db.execute("""select count(*) from marts.enterprise_links
                          where match_method = 'name_address' and enterprise_id = any(%s)""",
                       (lookalike_ids,)).fetchone()[0] > 0
 
+
+def test_ids_and_links_survive_new_deliveries_and_a_correction(loads):
+    db = loads.db
     # Ids are stable: every enterprise and every link of the first load is unchanged.
     enterprises_after = dict(db.execute("select enterprise_id, tax_code from marts.dim_enterprise").fetchall())
-    assert enterprises_before.items() <= enterprises_after.items()
+    assert loads.enterprises_before.items() <= enterprises_after.items()
     links_after = dict(((a, d, p, k), e) for a, d, p, k, e in db.execute(
         "select agency, dataset, period, source_key, enterprise_id from marts.enterprise_links"))
-    changed = [key for key, enterprise in links_before.items() if key in links_after and links_after[key] != enterprise
+    changed = [key for key, enterprise in loads.links_before.items() if key in links_after and links_after[key] != enterprise
                and enterprise is not None]
     assert changed == []
     # ... including the records of the re-delivered periods, now read from the correction.
-    for (agency, dataset, period), original in redelivered_before.items():
+    for (agency, dataset, period), original in loads.redelivered_before.items():
         rows = db.execute("""select l.delivery_id, d.status from marts.enterprise_links l
                              join audit.deliveries d on d.delivery_id = %s
                              where l.agency = %s and l.dataset = %s and l.period = %s""",
                           (original, agency, dataset, period)).fetchall()
         assert rows and {status for _, status in rows} == {"superseded"}
         assert original not in {delivery for delivery, _ in rows}
-        kept = [k for k in links_before if k[:3] == (agency, dataset, period)]
-        assert kept and all(links_after[k] == links_before[k] for k in kept)
+        kept = [k for k in loads.links_before if k[:3] == (agency, dataset, period)]
+        assert kept and all(links_after[k] == loads.links_before[k] for k in kept)
 
+
+def test_one_link_and_one_fact_row_per_raw_row_in_force(loads):
+    db = loads.db
     # Row-count reconciliation: one link per raw row of the deliveries in force.
     raw = db.execute("""select count(*) from raw_customs.declarations s join audit.deliveries d
                         on d.delivery_id = s._delivery_id and d.status = 'loaded'""").fetchone()[0]
     assert db.execute("select count(*) from marts.enterprise_links where dataset = 'declarations'").fetchone()[0] == raw
     assert db.execute("select count(*) from marts.fct_customs_lines").fetchone()[0] == raw
 
-    # Incremental customs: the new months were added, the months of 2024 rebuilt
-    # for the late related-party disclosure, 2023 left alone ...
-    customs_periods_after = dict(db.execute(
-        "select period, min(inputs_fingerprint) from marts.fct_customs_lines group by 1").fetchall())
-    assert set(HELD_BACK_MONTHS) & set(customs_periods_after)
-    for period, fingerprint in customs_periods_before.items():
-        if period.startswith("2023") and period != redelivered_customs:
-            assert customs_periods_after[period] == fingerprint
-        else:
-            assert customs_periods_after[period] != fingerprint
-    # ... and the second build wrote exactly those months' rows, read from the rows' xmin.
-    written = customs_rows_written(warehouse.conninfo, before_second_build)
-    rebuilt = {p for p in customs_periods_after if p.startswith("2024") or p == redelivered_customs}
-    assert set(written["periods_written"]) == rebuilt
-    assert all(written["periods_written"][p] == written["rows_by_period"][p] for p in rebuilt)
-    # ... and the table equals a full refresh exactly.
-    db.execute("create table public.customs_incremental as select * from marts.fct_customs_lines")
-    dbt("build", "--select", "fct_customs_lines", "--full-refresh")
-    assert_same_rows(db, "public.customs_incremental", "marts.fct_customs_lines")
-    assert db.execute("select count(*) from marts.fct_customs_lines where is_related_party").fetchone()[0] > 0
 
-    # Incremental name matching: the second build compared only the pairs the
-    # new deliveries brought, and the compared pairs (those of groups gone
-    # with the corrections deleted) and the candidates equal a full refresh.
-    pairs_total, pairs_written = db.execute(
-        "select count(*), count(*) filter (where xmin::text::bigint >= %s) from intermediate.int_name_pairs_compared",
-        (before_second_build,)).fetchone()
-    assert 0 < pairs_written < pairs_total
-    # A group that has gone (a correction renamed its records) takes its pairs with it.
-    gone = db.execute("select name_group_id from intermediate.int_name_pairs_compared limit 1").fetchone()[0]
-    db.execute("delete from intermediate.int_unlinked_names_grouped where name_group_id = %s", (gone,))
-    dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored")
-    assert db.execute("select count(*) from intermediate.int_name_pairs_compared where name_group_id = %s",
-                      (gone,)).fetchone()[0] == 0
-    for model in ("int_name_pairs_compared", "int_name_candidates_scored"):
-        db.execute(f"create table public.{model} as select * from intermediate.{model}")
-    dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored", "--full-refresh")
-    for model in ("int_name_pairs_compared", "int_name_candidates_scored"):
-        assert_same_rows(db, f"public.{model}", f"intermediate.{model}")
-
+def test_scd2_history_keeps_a_version_per_change(loads):
+    db = loads.db
     # SCD2: the first build saw the register of June 2024, the second of
     # December; every project whose tracked attributes changed has two versions.
     changed_projects = db.execute("""
@@ -193,10 +189,13 @@ def test_linked_warehouse_meets_targets_and_stays_stable_across_deliveries(wareh
     history = db.execute("""select count(*), count(*) filter (where is_current), count(distinct project_code)
                             from marts.dim_project_history""").fetchone()
     assert history[1] == history[2] == db.execute("select count(*) from marts.dim_project").fetchone()[0]
-    assert history[0] - projects_before >= changed_projects
+    assert history[0] - loads.projects_before >= changed_projects
     if changed_projects:
         assert db.execute("select count(*) from marts.dim_project_history where not is_current").fetchone()[0] > 0
 
+
+def test_measures_are_null_exactly_where_no_agency_reported(loads):
+    db = loads.db
     # NULL, never 0, where no agency reported: an enterprise-year without customs
     # lines has NULL trade, one without employment NULL employees.
     # Each measure is NULL exactly when its agency has no record of the
@@ -221,12 +220,17 @@ def test_linked_warehouse_meets_targets_and_stays_stable_across_deliveries(wareh
         if measure in ("imports_usd", "employees_avg", "loans_outstanding_usd"):
             assert nulls > 0, f"{measure}: a generated economy has enterprise-years its agency never reports on"
 
+
+def test_personal_data_never_reaches_marts_in_clear(loads):
+    db = loads.db
     # Personal data never reaches marts in clear.
     passports = {r[0] for r in db.execute("select worker_passport from raw_labour.work_permits")}
     marts_text = db.execute("""select string_agg(column_name, ',') from information_schema.columns
                                where table_schema = 'marts'""").fetchone()[0]
     assert "passport" not in marts_text and "worker_name" not in marts_text and passports
 
+
+def test_fdi_docs_builds_a_site_with_the_bilingual_docs(loads):
     # `fdi docs`: the site's catalogue read the warehouse, its manifest carries the bilingual docs.
     site = build_docs()
     assert site.index.is_file() and site.static_index.stat().st_size > 0
@@ -235,6 +239,52 @@ def test_linked_warehouse_meets_targets_and_stays_stable_across_deliveries(wareh
     manifest = json.loads((site.index.parent / "manifest.json").read_text(encoding="utf-8"))
     assert "Mã định danh doanh nghiệp ổn định" in \
         manifest["nodes"]["model.fdi.dim_enterprise"]["columns"]["enterprise_id"]["description"]
+
+
+def test_incremental_customs_wrote_only_changed_months_and_equals_a_full_refresh(loads):
+    db = loads.db
+    # Incremental customs: the new months were added, the months of 2024 rebuilt
+    # for the late related-party disclosure, 2023 left alone ...
+    customs_periods_after = dict(db.execute(
+        "select period, min(inputs_fingerprint) from marts.fct_customs_lines group by 1").fetchall())
+    assert set(HELD_BACK_MONTHS) & set(customs_periods_after)
+    for period, fingerprint in loads.customs_periods_before.items():
+        if period.startswith("2023") and period != loads.redelivered_customs:
+            assert customs_periods_after[period] == fingerprint
+        else:
+            assert customs_periods_after[period] != fingerprint
+    # ... and the second build wrote exactly those months' rows, read from the rows' xmin.
+    written = customs_rows_written(loads.conninfo, loads.before_second_build)
+    rebuilt = {p for p in customs_periods_after if p.startswith("2024") or p == loads.redelivered_customs}
+    assert set(written["periods_written"]) == rebuilt
+    assert all(written["periods_written"][p] == written["rows_by_period"][p] for p in rebuilt)
+    # ... and the table equals a full refresh exactly.
+    db.execute("create table public.customs_incremental as select * from marts.fct_customs_lines")
+    dbt("build", "--select", "fct_customs_lines", "--full-refresh")
+    assert_same_rows(db, "public.customs_incremental", "marts.fct_customs_lines")
+    assert db.execute("select count(*) from marts.fct_customs_lines where is_related_party").fetchone()[0] > 0
+
+
+def test_incremental_name_pairs_compare_only_new_pairs_and_equal_a_full_refresh(loads):
+    db = loads.db
+    # Incremental name matching: the second build compared only the pairs the
+    # new deliveries brought, and the compared pairs (those of groups gone
+    # with the corrections deleted) and the candidates equal a full refresh.
+    pairs_total, pairs_written = db.execute(
+        "select count(*), count(*) filter (where xmin::text::bigint >= %s) from intermediate.int_name_pairs_compared",
+        (loads.before_second_build,)).fetchone()
+    assert 0 < pairs_written < pairs_total
+    # A group that has gone (a correction renamed its records) takes its pairs with it.
+    gone = db.execute("select name_group_id from intermediate.int_name_pairs_compared limit 1").fetchone()[0]
+    db.execute("delete from intermediate.int_unlinked_names_grouped where name_group_id = %s", (gone,))
+    dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored")
+    assert db.execute("select count(*) from intermediate.int_name_pairs_compared where name_group_id = %s",
+                      (gone,)).fetchone()[0] == 0
+    for model in ("int_name_pairs_compared", "int_name_candidates_scored"):
+        db.execute(f"create table public.{model} as select * from intermediate.{model}")
+    dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored", "--full-refresh")
+    for model in ("int_name_pairs_compared", "int_name_candidates_scored"):
+        assert_same_rows(db, f"public.{model}", f"intermediate.{model}")
 
 
 def test_report_formats_every_slice_and_says_whether_targets_are_met():
