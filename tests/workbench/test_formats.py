@@ -1,0 +1,24 @@
+"""Vietnamese number and date formats, and the spreadsheet-formula guard of the exports, on plain values."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from workbench import export, i18n
+
+
+def test_numbers_and_dates_in_vietnamese_and_english():
+    assert i18n.number(Decimal("103993707361"), "vi") == "103.993.707.361"
+    assert i18n.number(1234567.891, "vi", 2) == "1.234.567,89"
+    assert i18n.number(1234567.891, "en", 2) == "1,234,567.89"
+    assert i18n.number(None, "vi") == "—"  # a missing figure is never shown as 0
+    assert i18n.date(dt.date(2024, 3, 5), "vi") == "05/03/2024"
+    assert i18n.date(dt.datetime(2024, 3, 5, 20, 0, tzinfo=dt.timezone.utc), "vi", True) == "06/03/2024 03:00"
+
+
+def test_formula_like_text_gets_an_apostrophe_numbers_do_not():
+    for bad in ("=1+1", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"):
+        assert export.safe_text(bad) == "'" + bad
+    assert export.safe_text("Công ty") == "Công ty"
+    body = export.to_csv(["a", "b"], [["=cmd", -5]]).decode("utf-8-sig")
+    assert body.splitlines()[1] == "'=cmd,-5"
