@@ -194,7 +194,7 @@ def create_app(base: Connection) -> Starlette:
         lang = lang_of(request)
         evidence = row["evidence"] if isinstance(row["evidence"], dict) else json.loads(row["evidence"])
         records = queries.source_records(pg, row)
-        coverage_source, coverage = queries.coverage_of_period(pg, row)
+        coverage_source, coverage = queries.coverage_of_period(pg, row, records)
         return render(request, session, new, "flag.html", status=status, flag=row,
                       evidence=evidence_rows(evidence, lang), charts=price_ranges(row["rule_code"], evidence, lang),
                       records=records, coverage_source=coverage_source, coverage=coverage,

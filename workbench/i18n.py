@@ -70,8 +70,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "records": ("Số bản ghi", "Records"),
     "coverage_of_period": ("Dữ liệu đang có hiệu lực cho kỳ này", "Deliveries in force for this period"),
     "coverage_from_marts": ("Theo bảng độ phủ marts.dataset_coverage.", "From marts.dataset_coverage."),
-    "coverage_from_records": ("Các lần giao dữ liệu mà bằng chứng dựa vào (từ các bảng bạn được đọc).",
-                              "The deliveries the evidence rests on (from the tables you may read)."),
+    "coverage_from_records": ("Theo các bản ghi của doanh nghiệp trong kỳ (bạn không có quyền đọc nhật ký giao nhận): "
+                              "một tháng thiếu có thể là tháng doanh nghiệp không phát sinh bản ghi.",
+                              "From the enterprise's own records in the period (your login may not read the delivery "
+                              "audit): a missing month may be a month with no record of this enterprise."),
+    "coverage_from_audit": ("Theo nhật ký giao nhận (audit.deliveries): các lần giao đang có hiệu lực.",
+                            "From the delivery audit (audit.deliveries): the deliveries in force."),
+    "periods_in_force": ("Kỳ có dữ liệu", "Periods with data"),
+    "missing_periods": ("Kỳ thiếu", "Missing periods"),
+    "median": ("trung vị", "median"),
     "history": ("Lịch sử xem xét", "Review history"),
     "no_history": ("Chưa có quyết định nào.", "No decision yet."),
     "decided_at": ("Thời điểm", "When"),

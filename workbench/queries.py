@@ -153,21 +153,53 @@ def source_records(pg: psycopg.Connection, flag_row: dict) -> list[dict]:
         (flag_row["enterprise_id"], agencies, period)))
 
 
-def coverage_of_period(pg: psycopg.Connection, flag_row: dict) -> tuple[str, list[dict]]:
-    """('marts', rows) from marts.dataset_coverage when it exists (another engineer adds it);
-    otherwise ('records', []) and the page shows the deliveries of the source records."""
-    if pg.execute("select to_regclass('marts.dataset_coverage')").fetchone()[0] is None:
-        return "records", []
+def _expected_periods(period: str, sample: list[str]) -> list[str]:
+    """The periods a dataset should have for the flag's period: the 12 months of a year for a monthly
+    dataset (its periods look like YYYY-MM), else the year itself."""
+    year = period[:4]
+    if any(len(p) == 7 for p in sample):
+        return [f"{year}-{m:02d}" for m in range(1, 13)]
+    return [year]
+
+
+def _summarise(found: dict[tuple[str, str], set[str]], period: str) -> list[dict]:
+    rows = []
+    for (agency, dataset), periods in sorted(found.items()):
+        expected = _expected_periods(period, sorted(periods))
+        present = [p for p in expected if p in periods]
+        rows.append({"agency": agency, "dataset": dataset, "present": len(present), "expected": len(expected),
+                     "missing": [p for p in expected if p not in periods]})
+    return rows
+
+
+def coverage_of_period(pg: psycopg.Connection, flag_row: dict, records: list[dict]) -> tuple[str, list[dict]]:
+    """How complete the data of the flag's year is, per dataset the rule reads, from the best table the
+    login may read: marts.dataset_coverage (another engineer adds it), else audit.deliveries
+    (engineers), else the enterprise's own source records (monitors may not read audit)."""
     agencies = list(RULE_AGENCIES.get(flag_row["rule_code"], ()))
-    try:
-        with pg.transaction():
-            rows = _all(pg.execute(
-                "select * from marts.dataset_coverage where agency = any(%s) and left(period, 4) = left(%s, 4) "
-                "order by agency, dataset, period", (agencies, flag_row["period"])))
-    except psycopg.Error:
-        # its columns are not settled yet: fall back rather than fail the page
-        return "records", []
-    return "marts", rows
+    year = flag_row["period"][:4]
+    for source, query in (
+            ("marts", "select agency, dataset, period from marts.dataset_coverage "
+                      "where agency = any(%s) and left(period, 4) = %s"),
+            ("audit", "select agency, dataset, period from audit.deliveries "
+                      "where status = 'loaded' and agency = any(%s) and left(period, 4) = %s")):
+        relation = "marts.dataset_coverage" if source == "marts" else "audit.deliveries"
+        try:
+            with pg.transaction():
+                # to_regclass itself needs USAGE on the schema, so it sits inside the try
+                if pg.execute("select to_regclass(%s)", (relation,)).fetchone()[0] is None:
+                    continue
+                rows = pg.execute(query, (agencies, year)).fetchall()
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedColumn):
+            continue  # not this login's to read, or its columns are not settled yet
+        found: dict[tuple[str, str], set[str]] = {}
+        for agency, dataset, period in rows:
+            found.setdefault((agency, dataset), set()).add(period)
+        return source, _summarise(found, flag_row["period"])
+    found = {}
+    for r in records:
+        found.setdefault((r["agency"], r["dataset"]), set()).add(r["period"])
+    return "records", _summarise(found, flag_row["period"])
 
 
 def enterprise(pg: psycopg.Connection, tax_code: str) -> dict | None:
