@@ -43,6 +43,30 @@ class Session:
     password: str | None = field(default=None, repr=False)
     groups: frozenset[str] = frozenset()
     touched: float = field(default_factory=time.monotonic)
+    # One idle connection of this login kept for the next request: a SCRAM
+    # handshake costs 20-40 ms, a tenth of the page budget (loadcheck.py).
+    idle: psycopg.Connection | None = field(default=None, repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def take_idle(self) -> psycopg.Connection | None:
+        with self.lock:
+            pg, self.idle = self.idle, None
+        return pg
+
+    def give_back(self, pg: psycopg.Connection) -> None:
+        if pg.closed or pg.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            pg.close()
+            return
+        with self.lock:
+            if self.idle is None:
+                self.idle, pg = pg, None
+        if pg is not None:
+            pg.close()
+
+    def close(self) -> None:
+        pg = self.take_idle()
+        if pg is not None:
+            pg.close()
 
     @property
     def authenticated(self) -> bool:
@@ -74,13 +98,16 @@ class SessionStore:
                 return None
             if time.monotonic() - s.touched > IDLE_SECONDS:
                 del self._sessions[sid]
+                s.close()
                 return None
             s.touched = time.monotonic()
             return s
 
     def drop(self, sid: str) -> None:
         with self._lock:
-            self._sessions.pop(sid, None)
+            s = self._sessions.pop(sid, None)
+        if s is not None:
+            s.close()
 
 
 def login_connection(base: Connection, login: str, password: str) -> Connection:
@@ -109,12 +136,21 @@ def check_login(base: Connection, login: str, password: str) -> frozenset[str]:
 
 @contextmanager
 def user_connection(base: Connection, session: Session) -> Iterator[psycopg.Connection]:
-    """A connection of the session's login; autocommit, each decision is its own statement."""
+    """A connection of the session's login (autocommit: each decision is its own statement),
+    reused from the session's last request when it is still healthy."""
     assert session.login and session.password
-    conninfo = login_connection(base, session.login, session.password).conninfo
+    pg = session.take_idle()
+    if pg is not None and (pg.closed or pg.broken):
+        pg = None
+    if pg is None:
+        conninfo = login_connection(base, session.login, session.password).conninfo
+        try:
+            pg = psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
+        except psycopg.OperationalError as exc:
+            raise WarehouseDown(str(exc)) from None
     try:
-        pg = psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        raise WarehouseDown(str(exc)) from None
-    with pg:
         yield pg
+    except BaseException:
+        pg.close()  # whatever state a failure left it in, it is not reused
+        raise
+    session.give_back(pg)

@@ -134,3 +134,18 @@ def test_an_analyst_gets_one_sentence_not_a_stack_trace(economy, served_economy,
             assert r.status_code == 403, path
             assert "không có quyền xem dữ liệu cảnh báo rủi ro" in r.text
             assert "Traceback" not in r.text and "psycopg" not in r.text
+
+
+@pytest.mark.e2e
+def test_the_load_check_measures_every_page(economy, served_economy, make_login):
+    """The benchmark's load script runs (the timing itself is the benchmark's, not a test's)."""
+    import io
+
+    from workbench.loadcheck import run
+
+    person = make_login("monitor", economy[0])
+    out = io.StringIO()
+    results = run(served_economy.url, person.name, person.password, requests=3, out=out)
+    assert set(results) == {"queue", "flag", "enterprise"}
+    assert all(r["p95_ms"] >= r["p50_ms"] > 0 for r in results.values())
+    assert out.getvalue().count("p95") == 3
