@@ -20,6 +20,8 @@ demo: $(STAMP)  ## generate a small economy and run the whole pipeline on it
 	$(BIN)/fdi demo
 
 test: $(STAMP)  ## run the test suite against a throwaway embedded PostgreSQL
+	@# the workbench's browser tests drive Debian's chromium (Playwright's own download fails on a closed network)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ui: $(STAMP)  ## the Dagster UI on the same definitions
