@@ -149,3 +149,30 @@ def test_the_load_check_measures_every_page(economy, served_economy, make_login)
     assert set(results) == {"queue", "flag", "enterprise"}
     assert all(r["p95_ms"] >= r["p50_ms"] > 0 for r in results.values())
     assert out.getvalue().count("p95") == 3
+
+
+@pytest.mark.e2e
+def test_coverage_grid_for_engineers_and_a_refusal_for_monitors(economy, served_economy, make_login, monitor):
+    _, db = economy
+    engineer = make_login("engineer", economy[0])
+    with client(served_economy.url) as c:
+        assert login(c, engineer.name, engineer.password).status_code == 303
+        assert 'href="/coverage"' in c.get("/flags").text  # the link is offered to engineers
+        r = c.get("/coverage")
+        assert r.status_code == 200
+        agency, dataset, period = db.execute(
+            "select agency, dataset, period from audit.deliveries where status = 'loaded' limit 1").fetchone()
+        assert f"{agency}/{dataset} {period}: loaded" in r.text
+    r = monitor.get("/coverage")
+    assert r.status_code == 403 and "nhật ký giao nhận" in r.text
+    assert 'href="/coverage"' not in monitor.get("/flags").text
+
+
+@pytest.mark.e2e
+def test_table_and_column_descriptions_reach_postgresql(economy):
+    """persist_docs: `\\d+ marts.fct_enterprise_year` shows the bilingual descriptions."""
+    _, db = economy
+    table, column = db.execute("select obj_description('marts.fct_enterprise_year'::regclass), "
+                               "col_description('marts.fct_enterprise_year'::regclass, 3)").fetchone()
+    assert " / " in table and "Góc nhìn 360°" in table
+    assert column.startswith("Revenue") and "Doanh thu" in column
