@@ -121,6 +121,11 @@ def check_login(base: Connection, login: str, password: str) -> frozenset[str]:
         raise LoginRefused()
     try:
         with psycopg.connect(login_connection(base, login, password).conninfo, connect_timeout=5) as pg:
+            # A login the server let in without asking for its password (the service
+            # user's `trust` line in pg_hba, or a peer/trust line on a real server)
+            # proves nothing about who is at the keyboard: refused.
+            if not pg.pgconn.used_password:
+                raise LoginRefused()
             rows = pg.execute(
                 "select r.rolname from pg_roles r where pg_has_role(current_user, r.oid, 'member') "
                 "and r.rolname like 'fdi\\_%'").fetchall()
