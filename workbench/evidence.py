@@ -23,6 +23,72 @@ LABELS: dict[str, tuple[str, str]] = {
     "related_value_vnd": ("Trị giá liên kết (VND)", "Related-party value (VND)"),
     "shifted_value_vnd": ("Giá trị ước tính chuyển ra (VND)", "Estimated shifted value (VND)"),
     "shift_share": ("Tỷ lệ chênh lệch so với trung vị", "Share above/below the median"),
+    # the other rules' evidence (models/risk/rules/*.sql)
+    "active_projects": ("Dự án đang hoạt động", "Active projects"),
+    "capital_added_usd": ("Vốn bổ sung (USD)", "Capital added (USD)"),
+    "capital_deadline": ("Hạn góp vốn", "Capital deadline"),
+    "charter_capital_usd": ("Vốn điều lệ (USD)", "Charter capital (USD)"),
+    "contributed_usd": ("Vốn đã góp (USD)", "Contributed (USD)"),
+    "counterparties": ("Bên giao dịch", "Counterparties"),
+    "depreciation_vnd": ("Khấu hao (VND)", "Depreciation (VND)"),
+    "ebit_margin": ("Tỷ suất lợi nhuận hoạt động", "Operating margin"),
+    "ebit_vnd": ("Lợi nhuận hoạt động (VND)", "Operating profit (VND)"),
+    "ebitda_vnd": ("EBITDA (VND)", "EBITDA (VND)"),
+    "expires_on": ("Ngày hết hạn", "Expires on"),
+    "fees_share_of_revenue": ("Tỷ lệ phí trên doanh thu", "Fees as a share of revenue"),
+    "first_loss_year": ("Năm lỗ đầu tiên", "First loss year"),
+    "first_rising_month": ("Tháng nợ bắt đầu tăng", "First month of rising arrears"),
+    "first_silent_month": ("Tháng đầu không hoạt động", "First silent month"),
+    "first_transfer_on": ("Ngày chuyển tiền đầu tiên", "First transfer on"),
+    "foreign_capital_due_usd": ("Vốn nước ngoài phải góp (USD)", "Foreign capital due (USD)"),
+    "foreign_or_related_lenders": ("Bên cho vay nước ngoài hoặc liên kết", "Foreign or related lenders"),
+    "foreign_ownership_pct": ("Tỷ lệ sở hữu nước ngoài (%)", "Foreign ownership (%)"),
+    "interest_cap_share": ("Trần chi phí lãi vay (tỷ lệ EBITDA)", "Interest cap (share of EBITDA)"),
+    "interest_expense_vnd": ("Chi phí lãi vay (VND)", "Interest expense (VND)"),
+    "interest_share_of_ebitda": ("Lãi vay trên EBITDA", "Interest as a share of EBITDA"),
+    "issued_on": ("Ngày cấp", "Issued on"),
+    "last_rising_month": ("Tháng nợ tăng gần nhất", "Last month of rising arrears"),
+    "last_silent_month": ("Tháng không hoạt động gần nhất", "Last silent month"),
+    "leases": ("Hợp đồng thuê đất", "Leases"),
+    "loss_carried_forward_prior_year_vnd": ("Lỗ chuyển sang từ năm trước (VND)", "Loss carried forward, prior year (VND)"),
+    "loss_carried_forward_vnd": ("Lỗ chuyển sang (VND)", "Loss carried forward (VND)"),
+    "loss_years": ("Các năm lỗ", "Loss years"),
+    "losses_in_run_vnd": ("Tổng lỗ trong chuỗi (VND)", "Losses in the run (VND)"),
+    "max_fee_share": ("Ngưỡng tỷ lệ phí", "Fee share threshold"),
+    "max_in_use_share": ("Ngưỡng tỷ lệ đất sử dụng", "In-use share threshold"),
+    "min_contributed_share": ("Tỷ lệ góp vốn tối thiểu", "Minimum contributed share"),
+    "min_idle_months": ("Số tháng bỏ trống tối thiểu", "Minimum idle months"),
+    "min_loss_years": ("Số năm lỗ tối thiểu", "Minimum loss years"),
+    "min_rising_months": ("Số tháng nợ tăng tối thiểu", "Minimum rising months"),
+    "min_silent_months": ("Số tháng không hoạt động tối thiểu", "Minimum silent months"),
+    "non_deductible_interest_vnd": ("Lãi vay không được trừ (VND)", "Non-deductible interest (VND)"),
+    "peak_arrears_vnd": ("Nợ BHXH cao nhất (VND)", "Peak arrears (VND)"),
+    "peer_margin_median": ("Trung vị tỷ suất của nhóm so sánh", "Peers' median margin"),
+    "peer_margin_p35": ("Phân vị 35 của nhóm so sánh", "Peers' 35th percentile"),
+    "peer_margin_p75": ("Phân vị 75 của nhóm so sánh", "Peers' 75th percentile"),
+    "peers": ("Số doanh nghiệp so sánh", "Peers"),
+    "profit_before_tax_vnd": ("Lợi nhuận trước thuế (VND)", "Profit before tax (VND)"),
+    "project_code": ("Mã dự án", "Project code"),
+    "projects": ("Dự án", "Projects"),
+    "quarantined_contributions_usd": ("Khoản góp vốn bị cách ly (USD)", "Quarantined contributions (USD)"),
+    "related_parties": ("Bên liên kết", "Related parties"),
+    "related_party_interest_or_loans": ("Khoản vay, lãi vay liên kết", "Related-party loans or interest"),
+    "related_party_interest_or_loans_vnd": ("Khoản vay, lãi vay liên kết (VND)", "Related-party loans or interest (VND)"),
+    "related_party_transactions_vnd": ("Giao dịch liên kết (VND)", "Related-party transactions (VND)"),
+    "repatriated_usd": ("Lợi nhuận chuyển ra (USD)", "Repatriated (USD)"),
+    "repatriated_vnd": ("Lợi nhuận chuyển ra (VND)", "Repatriated (VND)"),
+    "revenue_first_loss_year_vnd": ("Doanh thu năm lỗ đầu (VND)", "Revenue in the first loss year (VND)"),
+    "revenue_vnd": ("Doanh thu (VND)", "Revenue (VND)"),
+    "rising_months": ("Số tháng nợ tăng", "Months of rising arrears"),
+    "royalties_vnd": ("Phí bản quyền (VND)", "Royalties (VND)"),
+    "safe_harbour_margin": ("Tỷ suất an toàn", "Safe-harbour margin"),
+    "service_fees_vnd": ("Phí dịch vụ (VND)", "Service fees (VND)"),
+    "shortfall_usd": ("Số vốn còn thiếu (USD)", "Shortfall (USD)"),
+    "signs": ("Dấu hiệu", "Signs"),
+    "silent_months": ("Số tháng không hoạt động", "Silent months"),
+    "transfers": ("Các khoản chuyển tiền", "Transfers"),
+    "vsic_division": ("Ngành VSIC (cấp 2)", "VSIC division"),
+    "years_in_run": ("Số năm trong chuỗi", "Years in the run"),
 }
 
 
@@ -44,6 +110,16 @@ def _value(value, lang: str) -> str:
     return str(value)
 
 
+def _is_share(key: str) -> bool:
+    return key.endswith(("_share", "_margin", "share_of_revenue", "share_of_ebitda")) or key.startswith("peer_margin")
+
+
+def _shown(key: str, value, lang: str) -> str:
+    if _is_share(key) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return i18n.number(value * 100, lang, decimals=1) + " %"
+    return _value(value, lang)
+
+
 def evidence_rows(evidence: dict, lang: str) -> dict:
     """{'fields': [(label, value)], 'tables': [(label, header, rows)]}: scalars first, lists of objects as tables."""
     fields, tables = [], []
@@ -51,10 +127,10 @@ def evidence_rows(evidence: dict, lang: str) -> dict:
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             keys = list(dict.fromkeys(k for item in value for k in item))
             tables.append((_label(key, lang), [_label(k, lang) for k in keys],
-                           [[_value(item.get(k), lang) for k in keys] for item in value]))
+                           [[_shown(k, item.get(k), lang) for k in keys] for item in value]))
         elif isinstance(value, dict):
             for k, v in value.items():
-                fields.append((f"{_label(key, lang)} · {_label(k, lang)}", _value(v, lang)))
+                fields.append((f"{_label(key, lang)} · {_label(k, lang)}", _shown(k, v, lang)))
         else:
-            fields.append((_label(key, lang), _value(value, lang)))
+            fields.append((_label(key, lang), _shown(key, value, lang)))
     return {"fields": fields, "tables": tables}

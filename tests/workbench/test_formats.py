@@ -22,3 +22,16 @@ def test_formula_like_text_gets_an_apostrophe_numbers_do_not():
     assert export.safe_text("Công ty") == "Công ty"
     body = export.to_csv(["a", "b"], [["=cmd", -5]]).decode("utf-8-sig")
     assert body.splitlines()[1] == "'=cmd,-5"
+
+
+def test_evidence_reads_as_labelled_vietnamese_figures():
+    from workbench.evidence import evidence_rows
+
+    rows = evidence_rows({"interest_share_of_ebitda": 0.9295, "ebitda_vnd": 138447553946, "hs_code": "41079900",
+                          "goods": [{"median_vnd": 425754.57}]}, "vi")
+    fields = dict(rows["fields"])
+    assert fields["Lãi vay trên EBITDA"] == "93,0 %"
+    assert fields["EBITDA (VND)"] == "138.447.553.946"
+    assert fields["Mã HS"] == "41079900"  # a code delivered as text is not reformatted
+    (title, header, table), = rows["tables"]
+    assert header == ["Trung vị (VND/đơn vị)"] and table == [["425.755"]]
