@@ -92,6 +92,45 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+# The rules write their threshold in English (models/risk/rules/*.sql). Keyed by
+# the exact sentence, so a rule whose wording changes shows its own words
+# rather than a stale translation.
+THRESHOLDS_VI = {
+    "related-party unit price above the 75th percentile of unrelated imports (Decree 132/2020 Art. 7.3)":
+        "Đơn giá nhập khẩu từ bên liên kết cao hơn phân vị 75 của hàng nhập khẩu độc lập (Nghị định 132/2020, Điều 7.3)",
+    "related-party unit price below the 35th percentile of unrelated exports (Decree 132/2020 Art. 7.3)":
+        "Đơn giá xuất khẩu cho bên liên kết thấp hơn phân vị 35 của hàng xuất khẩu độc lập (Nghị định 132/2020, Điều 7.3)",
+    "operating loss in 3 or more consecutive fiscal years while revenue grows or capital is added":
+        "Lỗ hoạt động từ 3 năm tài chính liên tiếp trở lên trong khi doanh thu tăng hoặc vốn được bổ sung",
+    "EBIT margin below the 35th percentile of VSIC-division peers and below the Decree 132 Art. 19.2(b) safe harbour, "
+    "with related-party transactions >= 10 % of revenue":
+        "Tỷ suất lợi nhuận hoạt động thấp hơn phân vị 35 của doanh nghiệp cùng ngành VSIC cấp 2 và thấp hơn mức an toàn "
+        "của Nghị định 132, Điều 19.2(b), với giao dịch liên kết từ 10 % doanh thu",
+    "net interest above 30 % of EBITDA (Decree 132/2020 Art. 16.3)":
+        "Chi phí lãi vay thuần vượt 30 % EBITDA (Nghị định 132/2020, Điều 16.3)",
+    "related-party royalties and service fees above 5 % of revenue in a loss year":
+        "Phí bản quyền và phí dịch vụ trả bên liên kết vượt 5 % doanh thu trong năm lỗ",
+    "profit repatriated in a loss year or with losses carried forward (Law on Investment 2020 Art. 12)":
+        "Chuyển lợi nhuận ra nước ngoài trong năm lỗ hoặc khi còn lỗ lũy kế (Luật Đầu tư 2020, Điều 12)",
+    "foreign capital contributed below charter capital x foreign ownership by the deadline "
+    "(Law on Enterprises 2020 Art. 47, 75)":
+        "Vốn góp của nhà đầu tư nước ngoài thấp hơn vốn điều lệ × tỷ lệ sở hữu nước ngoài khi đã quá hạn góp "
+        "(Luật Doanh nghiệp 2020, Điều 47, 75)",
+    "status active with expires_on before the snapshot month (Law on Investment 2020 Art. 48.2)":
+        "Dự án vẫn ở trạng thái hoạt động sau ngày hết hạn (Luật Đầu tư 2020, Điều 48.2)",
+    "no tax, customs, labour or fx activity for 12 consecutive months with an active project "
+    "(Law on Investment 2020 Art. 48.2(d))":
+        "Không phát sinh dữ liệu thuế, hải quan, lao động hay ngoại hối 12 tháng liên tiếp trong khi dự án vẫn hoạt động "
+        "(Luật Đầu tư 2020, Điều 48.2(d))",
+    "social-insurance arrears rising 3 consecutive months plus a stoppage owner_absconded, a capital outflow or "
+    "tax payments stopping":
+        "Nợ bảo hiểm xã hội tăng 3 tháng liên tiếp kèm chủ doanh nghiệp bỏ trốn, chuyển vốn ra nước ngoài hoặc "
+        "ngừng nộp thuế",
+    "less than 30 % of the leased area in use for 24 consecutive months (Land Law 2013 Art. 64.1(i))":
+        "Dưới 30 % diện tích đất thuê được sử dụng trong 24 tháng liên tiếp (Luật Đất đai 2013, Điều 64.1(i))",
+}
+
+
 def _label(key: str, lang: str) -> str:
     return i18n.pick(LABELS[key], lang) if key in LABELS else key.replace("_", " ")
 
@@ -131,6 +170,8 @@ def evidence_rows(evidence: dict, lang: str) -> dict:
         elif isinstance(value, dict):
             for k, v in value.items():
                 fields.append((f"{_label(key, lang)} · {_label(k, lang)}", _shown(k, v, lang)))
+        elif key == "threshold" and lang == "vi" and value in THRESHOLDS_VI:
+            fields.append((_label(key, lang), THRESHOLDS_VI[value]))
         else:
             fields.append((_label(key, lang), _shown(key, value, lang)))
     return {"fields": fields, "tables": tables}

@@ -35,3 +35,18 @@ def test_evidence_reads_as_labelled_vietnamese_figures():
     assert fields["Mã HS"] == "41079900"  # a code delivered as text is not reformatted
     (title, header, table), = rows["tables"]
     assert header == ["Trung vị (VND/đơn vị)"] and table == [["425.755"]]
+
+
+def test_every_rules_threshold_sentence_has_its_vietnamese_reading():
+    """The translations are keyed by the rules' exact English sentences: a reworded rule fails here."""
+    import re
+
+    from workbench.evidence import THRESHOLDS_VI
+    from warehouse.settings import DBT_PROJECT_DIR
+
+    written = {m for f in (DBT_PROJECT_DIR / "models" / "risk" / "rules").glob("*.sql")
+               for m in re.findall(r"'threshold',\s*'([^']*)'", f.read_text())}
+    # ten rules write theirs in the rule model; TP01/TP02 in macros/risk.sql (price_rule), from parts
+    assert len(written) == 10 and written < set(THRESHOLDS_VI)
+    macro = (DBT_PROJECT_DIR / "macros" / "risk.sql").read_text()
+    assert "'related-party unit price {{ bound }} percentile of unrelated {{ words.flow }} (Decree 132/2020 Art. 7.3)'" in macro
