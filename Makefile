@@ -20,6 +20,8 @@ demo: $(STAMP)  ## generate a small economy and run the whole pipeline on it
 	$(BIN)/fdi demo
 
 test: lint  ## lint, then run every test against a throwaway embedded PostgreSQL
+	@# the workbench's browser tests drive Debian's chromium (Playwright's own download fails on a closed network)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: lint  ## the edit loop: every test but the end-to-end runs (a few minutes)

@@ -51,19 +51,36 @@ def review(flag_id: str, status: str, reviewer: str, note: str | None) -> None:
     click.echo(f"flag {decision.flag_id}: {decision.status} by {decision.reviewer} (review {decision.review_id})")
 
 
-@click.command(help="List risk flags by review status (default: open), highest score first.")
+@click.group(invoke_without_command=True,
+             help="List risk flags by review status (default: open), highest score first, one line each with the "
+                  "enterprise's name; `fdi flags show FLAG_ID` prints one flag with its evidence as a table.")
 @click.option("--rule", default=None, help="Rule code, e.g. TP01.")
 @click.option("--severity", type=click.Choice(["low", "medium", "high"]), default=None)
 @click.option("--zone", default=None, help="Industrial zone code of the enterprise.")
 @click.option("--period", default=None, help="YYYY (a year and its months) or YYYY-MM.")
-@click.option("--status", type=click.Choice(["open", "in_review", "confirmed", "dismissed"]), default="open",
-              show_default=True)
-def flags(rule: str | None, severity: str | None, zone: str | None, period: str | None, status: str) -> None:
+@click.option("--status", type=click.Choice(["open", "in_review", "awaiting_second", "confirmed", "dismissed"]),
+              default="open", show_default=True,
+              help="awaiting_second: a high flag confirmed by one login, waiting for a second (four-eyes).")
+@click.pass_context
+def flags(ctx: click.Context, rule: str | None, severity: str | None, zone: str | None, period: str | None,
+          status: str) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
     from apps.review import RiskError, format_flags, open_flags
 
     with connected(RiskError) as pg:
         rows = open_flags(pg, rule=rule, severity=severity, zone=zone, period=period, status=status)
     click.echo(format_flags(rows))
+
+
+@flags.command("show", help="Print one flag: enterprise, summary, and its evidence as a table.")
+@click.argument("flag_id")
+def flags_show(flag_id: str) -> None:
+    from apps.review import RiskError, flag_detail, format_flag
+
+    with connected(RiskError) as pg:
+        detail = flag_detail(pg, flag_id)
+    click.echo(format_flag(detail))
 
 
 commands = [export_fis, kpi, review, flags]

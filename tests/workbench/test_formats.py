@@ -1,0 +1,52 @@
+"""Vietnamese number and date formats, and the spreadsheet-formula guard of the exports, on plain values."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from workbench import export, i18n
+
+
+def test_numbers_and_dates_in_vietnamese_and_english():
+    assert i18n.number(Decimal("103993707361"), "vi") == "103.993.707.361"
+    assert i18n.number(1234567.891, "vi", 2) == "1.234.567,89"
+    assert i18n.number(1234567.891, "en", 2) == "1,234,567.89"
+    assert i18n.number(None, "vi") == "—"  # a missing figure is never shown as 0
+    assert i18n.date(dt.date(2024, 3, 5), "vi") == "05/03/2024"
+    assert i18n.date(dt.datetime(2024, 3, 5, 20, 0, tzinfo=dt.UTC), "vi", True) == "06/03/2024 03:00"
+
+
+def test_formula_like_text_gets_an_apostrophe_numbers_do_not():
+    for bad in ("=1+1", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"):
+        assert export.safe_text(bad) == "'" + bad
+    assert export.safe_text("Công ty") == "Công ty"
+    body = export.to_csv(["a", "b"], [["=cmd", -5]]).decode("utf-8-sig")
+    assert body.splitlines()[1] == "'=cmd,-5"
+
+
+def test_evidence_reads_as_labelled_vietnamese_figures():
+    from workbench.evidence import evidence_rows
+
+    rows = evidence_rows({"interest_share_of_ebitda": 0.9295, "ebitda_vnd": 138447553946, "hs_code": "41079900",
+                          "goods": [{"median_vnd": 425754.57}]}, "vi")
+    fields = dict(rows["fields"])
+    assert fields["Lãi vay trên EBITDA"] == "93,0 %"
+    assert fields["EBITDA (VND)"] == "138.447.553.946"
+    assert fields["Mã HS"] == "41079900"  # a code delivered as text is not reformatted
+    (title, header, table), = rows["tables"]
+    assert header == ["Trung vị (VND/đơn vị)"] and table == [["425.755"]]
+
+
+def test_every_rules_threshold_sentence_has_its_vietnamese_reading():
+    """The translations are keyed by the rules' exact English sentences: a reworded rule fails here."""
+    import re
+
+    from warehouse.settings import DBT_PROJECT_DIR
+    from workbench.evidence import THRESHOLDS_VI
+
+    written = {m for f in (DBT_PROJECT_DIR / "models" / "risk" / "rules").glob("*.sql")
+               for m in re.findall(r"'threshold',\s*'([^']*)'", f.read_text())}
+    # ten rules write theirs in the rule model; TP01/TP02 in macros/risk.sql (price_rule), from parts
+    assert len(written) == 10 and written < set(THRESHOLDS_VI)
+    macro = (DBT_PROJECT_DIR / "macros" / "risk.sql").read_text()
+    assert "'related-party unit price {{ bound }} percentile of unrelated {{ words.flow }} (Decree 132/2020 Art. 7.3)'" in macro

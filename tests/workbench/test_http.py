@@ -1,0 +1,180 @@
+"""HTTP-level guards of the workbench: PostgreSQL decides who logs in, forms need their CSRF token,
+cookies are HttpOnly and SameSite, names from agencies are shown as text, exports cannot carry formulas."""
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import psycopg
+import pytest
+
+from tests.workbench.helpers import client, csrf_of, login
+from warehouse.server import Connection
+
+
+def test_a_wrong_password_is_refused_by_postgresql(served, warehouse, make_login):
+    person = make_login("monitor")
+    # the refusal comes from the server itself (pg_hba: scram-sha-256 for every login but the service user)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(Connection(warehouse.host, warehouse.port, person.name, "not-the-password",
+                                   warehouse.dbname).conninfo)
+    with client(served.url) as c:
+        r = login(c, person.name, "not-the-password")
+        assert r.status_code == 401
+        assert "máy chủ cơ sở dữ liệu từ chối" in r.text
+        assert c.get("/flags").status_code == 303  # still not logged in: sent to /login
+        r = login(c, person.name, person.password)
+        assert r.status_code == 303 and r.headers["location"] == "/flags"
+
+
+def test_an_unknown_login_and_an_empty_password_are_refused(served):
+    with client(served.url) as c:
+        assert login(c, "nobody_here", "whatever-it-is").status_code == 401
+        # the service user is trusted on the socket: whatever password is typed, it has no web login
+        assert login(c, "postgres", "").status_code == 401
+        assert login(c, "postgres", "any-password-at-all").status_code == 401
+
+
+def test_forms_without_a_valid_csrf_token_are_refused(served, db, make_login):
+    person = make_login("monitor")
+    with client(served.url) as c:
+        page = c.get("/login")
+        r = c.post("/login", data={"username": person.name, "password": person.password, "next": "/flags"})
+        assert r.status_code == 403 and "hết hạn hoặc không hợp lệ" in r.text
+        assert login(c, person.name, person.password).status_code == 303
+        for data in ({"status": "dismissed", "note": "x"},
+                     {"status": "dismissed", "note": "x", "csrf_token": csrf_of(page.text)},  # the pre-login token
+                     {"status": "dismissed", "note": "x", "csrf_token": "forged"}):
+            r = c.post("/flags/abc/decision", data=data)
+            assert r.status_code == 403 and "hết hạn hoặc không hợp lệ" in r.text
+        r = c.post("/logout", data={})
+        assert r.status_code == 403
+    assert db.execute("select count(*) from risk.flag_reviews").fetchone()[0] == 0
+
+
+def test_session_cookie_is_httponly_and_samesite_and_holds_no_password(served, make_login):
+    person = make_login("monitor")
+    with client(served.url) as c:
+        r = login(c, person.name, person.password)
+        cookie = r.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert person.password not in cookie and person.name not in cookie
+        assert "default-src 'self'" in c.get("/flags").headers["content-security-policy"]
+
+
+# -- on the generated economy --------------------------------------------------------------------
+
+
+
+@pytest.fixture(scope="module")
+def monitor(served_economy, make_login, economy):
+    person = make_login("monitor", economy[0])
+    c = client(served_economy.url)
+    assert login(c, person.name, person.password).status_code == 303
+    yield c
+    c.close()
+
+
+@pytest.mark.e2e
+def test_an_enterprise_name_with_a_script_tag_is_shown_as_text(economy, monitor):
+    _, db = economy
+    enterprise_id, tax_code, name = db.execute(
+        "select e.enterprise_id, e.tax_code, e.name_vi from marts.dim_enterprise e "
+        "join risk.flags f using (enterprise_id) limit 1").fetchone()
+    evil = "<script>alert('x')</script> Công ty TNHH"
+    db.execute("update marts.dim_enterprise set name_vi = %s where enterprise_id = %s", (evil, enterprise_id))
+    try:
+        for path in (f"/enterprises/{tax_code}", "/flags?page=1"):
+            html = monitor.get(path).text
+            assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Công ty TNHH" in html, path
+            assert "<script>alert" not in html, path
+    finally:
+        db.execute("update marts.dim_enterprise set name_vi = %s where enterprise_id = %s", (name, enterprise_id))
+
+
+@pytest.mark.e2e
+def test_exported_cells_that_start_like_a_formula_are_neutralised(economy, monitor):
+    _, db = economy
+    rows = db.execute("select flag_id, summary from risk.flags where rule_code in ('TP01', 'TP02') "
+                      "order by flag_id limit 4").fetchall()
+    assert len(rows) == 4
+    payloads = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1:A2)"]
+    for (flag_id, _), payload in zip(rows, payloads):
+        db.execute("update risk.flags set summary = %s where flag_id = %s", (payload, flag_id))
+    try:
+        r = monitor.get("/flags.csv?rule=TP01")
+        r2 = monitor.get("/flags.csv?rule=TP02")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        cells = [row for resp in (r, r2) for row in csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig")))]
+        summaries = {row["flag_id"]: row["summary"] for row in cells}
+        for (flag_id, _), payload in zip(rows, payloads):
+            assert summaries[flag_id] == "'" + payload
+        assert all(row["summary"][0] not in "=+-@\t\r" for row in cells)
+        x = monitor.get("/flags.xlsx?rule=TP01")
+        sheet = openpyxl.load_workbook(io.BytesIO(x.content)).active
+        header = [c.value for c in sheet[1]]
+        col = header.index("summary")
+        values = [row[col] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        assert values and all(not str(v).startswith(("=", "+", "-", "@")) for v in values)
+        assert any(str(v).startswith("'") for v in values)
+        # no cell was stored as a live formula
+        assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    finally:
+        for flag_id, summary in rows:
+            db.execute("update risk.flags set summary = %s where flag_id = %s", (summary, flag_id))
+
+
+@pytest.mark.e2e
+def test_an_analyst_gets_one_sentence_not_a_stack_trace(economy, served_economy, make_login):
+    person = make_login("analyst", economy[0])
+    flag_id = economy[1].execute("select flag_id from risk.flags limit 1").fetchone()[0]
+    with client(served_economy.url) as c:
+        assert login(c, person.name, person.password).status_code == 303
+        for path in ("/flags", f"/flags/{flag_id}", "/flags.csv"):
+            r = c.get(path)
+            assert r.status_code == 403, path
+            assert "không có quyền xem dữ liệu cảnh báo rủi ro" in r.text
+            assert "Traceback" not in r.text and "psycopg" not in r.text
+
+
+@pytest.mark.e2e
+def test_the_load_check_measures_every_page(economy, served_economy, make_login):
+    """The benchmark's load script runs (the timing itself is the benchmark's, not a test's)."""
+    import io
+
+    from workbench.loadcheck import run
+
+    person = make_login("monitor", economy[0])
+    out = io.StringIO()
+    results = run(served_economy.url, person.name, person.password, requests=3, out=out)
+    assert set(results) == {"queue", "flag", "enterprise"}
+    assert all(r["p95_ms"] >= r["p50_ms"] > 0 for r in results.values())
+    assert out.getvalue().count("p95") == 3
+
+
+@pytest.mark.e2e
+def test_coverage_grid_for_engineers_and_a_refusal_for_monitors(economy, served_economy, make_login, monitor):
+    _, db = economy
+    engineer = make_login("engineer", economy[0])
+    with client(served_economy.url) as c:
+        assert login(c, engineer.name, engineer.password).status_code == 303
+        assert 'href="/coverage"' in c.get("/flags").text  # the link is offered to engineers
+        r = c.get("/coverage")
+        assert r.status_code == 200
+        agency, dataset, period = db.execute(
+            "select agency, dataset, period from audit.deliveries where status = 'loaded' limit 1").fetchone()
+        assert f"{agency}/{dataset} {period}: loaded" in r.text
+    r = monitor.get("/coverage")
+    assert r.status_code == 403 and "nhật ký giao nhận" in r.text
+    assert 'href="/coverage"' not in monitor.get("/flags").text
+
+
+@pytest.mark.e2e
+def test_table_and_column_descriptions_reach_postgresql(economy):
+    """persist_docs: `\\d+ marts.fct_enterprise_year` shows the bilingual descriptions."""
+    _, db = economy
+    table, column = db.execute("select obj_description('marts.fct_enterprise_year'::regclass), "
+                               "col_description('marts.fct_enterprise_year'::regclass, 3)").fetchone()
+    assert " / " in table and "Góc nhìn 360°" in table
+    assert column.startswith("Revenue") and "Doanh thu" in column

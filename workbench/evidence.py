@@ -1,0 +1,177 @@
+"""risk.flags.evidence (JSON) as rows a reviewer can read: labelled, numbers formatted."""
+from __future__ import annotations
+
+from workbench import i18n
+
+# Labels of the evidence keys the rules write (models/risk/rules/*.sql); an
+# unknown key is shown as it is, never dropped.
+LABELS: dict[str, tuple[str, str]] = {
+    "threshold": ("Ngưỡng bị vượt", "Threshold crossed"),
+    "goods": ("Mặt hàng", "Goods"),
+    "hs_code": ("Mã HS", "HS code"),
+    "unit": ("Đơn vị tính", "Unit"),
+    "comparables": ("Số giao dịch độc lập so sánh", "Comparable transactions"),
+    "median_vnd": ("Trung vị (VND/đơn vị)", "Median (VND/unit)"),
+    "range_p35_vnd": ("Phân vị 35 (VND/đơn vị)", "35th percentile (VND/unit)"),
+    "range_p75_vnd": ("Phân vị 75 (VND/đơn vị)", "75th percentile (VND/unit)"),
+    "comparable_min_vnd": ("Giá thấp nhất so sánh (VND/đơn vị)", "Lowest comparable (VND/unit)"),
+    "comparable_max_vnd": ("Giá cao nhất so sánh (VND/đơn vị)", "Highest comparable (VND/unit)"),
+    "related_unit_price_vnd": ("Đơn giá giao dịch liên kết (VND/đơn vị)", "Related-party unit price (VND/unit)"),
+    "related_lines": ("Số dòng hàng liên kết", "Related-party lines"),
+    "related_partners": ("Bên liên kết", "Related parties"),
+    "related_quantity": ("Lượng liên kết", "Related-party quantity"),
+    "related_value_vnd": ("Trị giá liên kết (VND)", "Related-party value (VND)"),
+    "shifted_value_vnd": ("Giá trị ước tính chuyển ra (VND)", "Estimated shifted value (VND)"),
+    "shift_share": ("Tỷ lệ chênh lệch so với trung vị", "Share above/below the median"),
+    # the other rules' evidence (models/risk/rules/*.sql)
+    "active_projects": ("Dự án đang hoạt động", "Active projects"),
+    "capital_added_usd": ("Vốn bổ sung (USD)", "Capital added (USD)"),
+    "capital_deadline": ("Hạn góp vốn", "Capital deadline"),
+    "charter_capital_usd": ("Vốn điều lệ (USD)", "Charter capital (USD)"),
+    "contributed_usd": ("Vốn đã góp (USD)", "Contributed (USD)"),
+    "counterparties": ("Bên giao dịch", "Counterparties"),
+    "depreciation_vnd": ("Khấu hao (VND)", "Depreciation (VND)"),
+    "ebit_margin": ("Tỷ suất lợi nhuận hoạt động", "Operating margin"),
+    "ebit_vnd": ("Lợi nhuận hoạt động (VND)", "Operating profit (VND)"),
+    "ebitda_vnd": ("EBITDA (VND)", "EBITDA (VND)"),
+    "expires_on": ("Ngày hết hạn", "Expires on"),
+    "fees_share_of_revenue": ("Tỷ lệ phí trên doanh thu", "Fees as a share of revenue"),
+    "first_loss_year": ("Năm lỗ đầu tiên", "First loss year"),
+    "first_rising_month": ("Tháng nợ bắt đầu tăng", "First month of rising arrears"),
+    "first_silent_month": ("Tháng đầu không hoạt động", "First silent month"),
+    "first_transfer_on": ("Ngày chuyển tiền đầu tiên", "First transfer on"),
+    "foreign_capital_due_usd": ("Vốn nước ngoài phải góp (USD)", "Foreign capital due (USD)"),
+    "foreign_or_related_lenders": ("Bên cho vay nước ngoài hoặc liên kết", "Foreign or related lenders"),
+    "foreign_ownership_pct": ("Tỷ lệ sở hữu nước ngoài (%)", "Foreign ownership (%)"),
+    "interest_cap_share": ("Trần chi phí lãi vay (tỷ lệ EBITDA)", "Interest cap (share of EBITDA)"),
+    "interest_expense_vnd": ("Chi phí lãi vay (VND)", "Interest expense (VND)"),
+    "interest_share_of_ebitda": ("Lãi vay trên EBITDA", "Interest as a share of EBITDA"),
+    "issued_on": ("Ngày cấp", "Issued on"),
+    "last_rising_month": ("Tháng nợ tăng gần nhất", "Last month of rising arrears"),
+    "last_silent_month": ("Tháng không hoạt động gần nhất", "Last silent month"),
+    "leases": ("Hợp đồng thuê đất", "Leases"),
+    "loss_carried_forward_prior_year_vnd": ("Lỗ chuyển sang từ năm trước (VND)", "Loss carried forward, prior year (VND)"),
+    "loss_carried_forward_vnd": ("Lỗ chuyển sang (VND)", "Loss carried forward (VND)"),
+    "loss_years": ("Các năm lỗ", "Loss years"),
+    "losses_in_run_vnd": ("Tổng lỗ trong chuỗi (VND)", "Losses in the run (VND)"),
+    "max_fee_share": ("Ngưỡng tỷ lệ phí", "Fee share threshold"),
+    "max_in_use_share": ("Ngưỡng tỷ lệ đất sử dụng", "In-use share threshold"),
+    "min_contributed_share": ("Tỷ lệ góp vốn tối thiểu", "Minimum contributed share"),
+    "min_idle_months": ("Số tháng bỏ trống tối thiểu", "Minimum idle months"),
+    "min_loss_years": ("Số năm lỗ tối thiểu", "Minimum loss years"),
+    "min_rising_months": ("Số tháng nợ tăng tối thiểu", "Minimum rising months"),
+    "min_silent_months": ("Số tháng không hoạt động tối thiểu", "Minimum silent months"),
+    "non_deductible_interest_vnd": ("Lãi vay không được trừ (VND)", "Non-deductible interest (VND)"),
+    "peak_arrears_vnd": ("Nợ BHXH cao nhất (VND)", "Peak arrears (VND)"),
+    "peer_margin_median": ("Trung vị tỷ suất của nhóm so sánh", "Peers' median margin"),
+    "peer_margin_p35": ("Phân vị 35 của nhóm so sánh", "Peers' 35th percentile"),
+    "peer_margin_p75": ("Phân vị 75 của nhóm so sánh", "Peers' 75th percentile"),
+    "peers": ("Số doanh nghiệp so sánh", "Peers"),
+    "profit_before_tax_vnd": ("Lợi nhuận trước thuế (VND)", "Profit before tax (VND)"),
+    "project_code": ("Mã dự án", "Project code"),
+    "projects": ("Dự án", "Projects"),
+    "quarantined_contributions_usd": ("Khoản góp vốn bị cách ly (USD)", "Quarantined contributions (USD)"),
+    "related_parties": ("Bên liên kết", "Related parties"),
+    "related_party_interest_or_loans": ("Khoản vay, lãi vay liên kết", "Related-party loans or interest"),
+    "related_party_interest_or_loans_vnd": ("Khoản vay, lãi vay liên kết (VND)", "Related-party loans or interest (VND)"),
+    "related_party_transactions_vnd": ("Giao dịch liên kết (VND)", "Related-party transactions (VND)"),
+    "repatriated_usd": ("Lợi nhuận chuyển ra (USD)", "Repatriated (USD)"),
+    "repatriated_vnd": ("Lợi nhuận chuyển ra (VND)", "Repatriated (VND)"),
+    "revenue_first_loss_year_vnd": ("Doanh thu năm lỗ đầu (VND)", "Revenue in the first loss year (VND)"),
+    "revenue_vnd": ("Doanh thu (VND)", "Revenue (VND)"),
+    "rising_months": ("Số tháng nợ tăng", "Months of rising arrears"),
+    "royalties_vnd": ("Phí bản quyền (VND)", "Royalties (VND)"),
+    "safe_harbour_margin": ("Tỷ suất an toàn", "Safe-harbour margin"),
+    "service_fees_vnd": ("Phí dịch vụ (VND)", "Service fees (VND)"),
+    "shortfall_usd": ("Số vốn còn thiếu (USD)", "Shortfall (USD)"),
+    "signs": ("Dấu hiệu", "Signs"),
+    "silent_months": ("Số tháng không hoạt động", "Silent months"),
+    "transfers": ("Các khoản chuyển tiền", "Transfers"),
+    "vsic_division": ("Ngành VSIC (cấp 2)", "VSIC division"),
+    "years_in_run": ("Số năm trong chuỗi", "Years in the run"),
+}
+
+
+# The rules write their threshold in English (models/risk/rules/*.sql). Keyed by
+# the exact sentence, so a rule whose wording changes shows its own words
+# rather than a stale translation.
+THRESHOLDS_VI = {
+    "related-party unit price above the 75th percentile of unrelated imports (Decree 132/2020 Art. 7.3)":
+        "Đơn giá nhập khẩu từ bên liên kết cao hơn phân vị 75 của hàng nhập khẩu độc lập (Nghị định 132/2020, Điều 7.3)",
+    "related-party unit price below the 35th percentile of unrelated exports (Decree 132/2020 Art. 7.3)":
+        "Đơn giá xuất khẩu cho bên liên kết thấp hơn phân vị 35 của hàng xuất khẩu độc lập (Nghị định 132/2020, Điều 7.3)",
+    "operating loss in 3 or more consecutive fiscal years while revenue grows or capital is added":
+        "Lỗ hoạt động từ 3 năm tài chính liên tiếp trở lên trong khi doanh thu tăng hoặc vốn được bổ sung",
+    "EBIT margin below the 35th percentile of VSIC-division peers and below the Decree 132 Art. 19.2(b) safe harbour, "
+    "with related-party transactions >= 10 % of revenue":
+        "Tỷ suất lợi nhuận hoạt động thấp hơn phân vị 35 của doanh nghiệp cùng ngành VSIC cấp 2 và thấp hơn mức an toàn "
+        "của Nghị định 132, Điều 19.2(b), với giao dịch liên kết từ 10 % doanh thu",
+    "net interest above 30 % of EBITDA (Decree 132/2020 Art. 16.3)":
+        "Chi phí lãi vay thuần vượt 30 % EBITDA (Nghị định 132/2020, Điều 16.3)",
+    "related-party royalties and service fees above 5 % of revenue in a loss year":
+        "Phí bản quyền và phí dịch vụ trả bên liên kết vượt 5 % doanh thu trong năm lỗ",
+    "profit repatriated in a loss year or with losses carried forward (Law on Investment 2020 Art. 12)":
+        "Chuyển lợi nhuận ra nước ngoài trong năm lỗ hoặc khi còn lỗ lũy kế (Luật Đầu tư 2020, Điều 12)",
+    "foreign capital contributed below charter capital x foreign ownership by the deadline "
+    "(Law on Enterprises 2020 Art. 47, 75)":
+        "Vốn góp của nhà đầu tư nước ngoài thấp hơn vốn điều lệ × tỷ lệ sở hữu nước ngoài khi đã quá hạn góp "
+        "(Luật Doanh nghiệp 2020, Điều 47, 75)",
+    "status active with expires_on before the snapshot month (Law on Investment 2020 Art. 48.2)":
+        "Dự án vẫn ở trạng thái hoạt động sau ngày hết hạn (Luật Đầu tư 2020, Điều 48.2)",
+    "no tax, customs, labour or fx activity for 12 consecutive months with an active project "
+    "(Law on Investment 2020 Art. 48.2(d))":
+        "Không phát sinh dữ liệu thuế, hải quan, lao động hay ngoại hối 12 tháng liên tiếp trong khi dự án vẫn hoạt động "
+        "(Luật Đầu tư 2020, Điều 48.2(d))",
+    "social-insurance arrears rising 3 consecutive months plus a stoppage owner_absconded, a capital outflow or "
+    "tax payments stopping":
+        "Nợ bảo hiểm xã hội tăng 3 tháng liên tiếp kèm chủ doanh nghiệp bỏ trốn, chuyển vốn ra nước ngoài hoặc "
+        "ngừng nộp thuế",
+    "less than 30 % of the leased area in use for 24 consecutive months (Land Law 2013 Art. 64.1(i))":
+        "Dưới 30 % diện tích đất thuê được sử dụng trong 24 tháng liên tiếp (Luật Đất đai 2013, Điều 64.1(i))",
+}
+
+
+def _label(key: str, lang: str) -> str:
+    return i18n.pick(LABELS[key], lang) if key in LABELS else key.replace("_", " ")
+
+
+def _value(value, lang: str) -> str:
+    if isinstance(value, bool):
+        return ("có" if value else "không") if lang == "vi" else ("yes" if value else "no")
+    if isinstance(value, int):
+        return i18n.number(value, lang)
+    if isinstance(value, float):
+        return i18n.number(value, lang, decimals=0 if abs(value) >= 1000 else (2 if abs(value) >= 1 else 4))
+    if value is None:
+        return "—"
+    if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+        return ", ".join(_value(v, lang) for v in value)
+    return str(value)
+
+
+def _is_share(key: str) -> bool:
+    return key.endswith(("_share", "_margin", "share_of_revenue", "share_of_ebitda")) or key.startswith("peer_margin")
+
+
+def _shown(key: str, value, lang: str) -> str:
+    if _is_share(key) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return i18n.number(value * 100, lang, decimals=1) + " %"
+    return _value(value, lang)
+
+
+def evidence_rows(evidence: dict, lang: str) -> dict:
+    """{'fields': [(label, value)], 'tables': [(label, header, rows)]}: scalars first, lists of objects as tables."""
+    fields, tables = [], []
+    for key, value in evidence.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            keys = list(dict.fromkeys(k for item in value for k in item))
+            tables.append((_label(key, lang), [_label(k, lang) for k in keys],
+                           [[_shown(k, item.get(k), lang) for k in keys] for item in value]))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                fields.append((f"{_label(key, lang)} · {_label(k, lang)}", _shown(k, v, lang)))
+        elif key == "threshold" and lang == "vi" and value in THRESHOLDS_VI:
+            fields.append((_label(key, lang), THRESHOLDS_VI[value]))
+        else:
+            fields.append((_label(key, lang), _shown(key, value, lang)))
+    return {"fields": fields, "tables": tables}

@@ -1,0 +1,196 @@
+"""Vietnamese by default, English on one click; numbers and dates in Vietnamese format.
+
+Vietnamese writes 1.234.567,8 (dot for thousands, comma for decimals) and
+dates as dd/mm/yyyy (TCVN, and what the tax and customs departments use).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+TEXT: dict[str, tuple[str, str]] = {
+    # key: (vi, en)
+    "app_title": ("Bàn làm việc giám sát FDI", "FDI monitoring workbench"),
+    "login": ("Đăng nhập", "Log in"),
+    "logout": ("Đăng xuất", "Log out"),
+    "username": ("Tên đăng nhập", "Login"),
+    "password": ("Mật khẩu", "Password"),
+    "login_failed": ("Đăng nhập không thành công: máy chủ cơ sở dữ liệu từ chối tên đăng nhập hoặc mật khẩu.",
+                     "Login failed: the database server refused this login or password."),
+    "db_unreachable": ("Không kết nối được tới kho dữ liệu; hãy thử lại sau.",
+                       "The warehouse cannot be reached; try again later."),
+    "csrf_refused": ("Biểu mẫu đã hết hạn hoặc không hợp lệ; hãy tải lại trang và thử lại.",
+                     "This form has expired or is not valid; reload the page and try again."),
+    "no_risk_access": ("Tài khoản của bạn không có quyền xem dữ liệu cảnh báo rủi ro.",
+                       "Your login is not allowed to see the risk flags."),
+    "no_audit_access": ("Tài khoản của bạn không có quyền xem nhật ký giao nhận dữ liệu.",
+                        "Your login is not allowed to see the delivery audit."),
+    "not_found": ("Không tìm thấy trang này.", "This page does not exist."),
+    "not_built": ("Kho dữ liệu chưa được dựng (chạy `fdi run` trước).", "The warehouse is not built yet (run `fdi run` first)."),
+    "queue": ("Hàng đợi cảnh báo", "Flag queue"),
+    "coverage": ("Độ phủ dữ liệu", "Data coverage"),
+    "enterprise": ("Doanh nghiệp", "Enterprise"),
+    "rule": ("Quy tắc", "Rule"),
+    "year": ("Năm", "Year"),
+    "zone": ("Khu công nghiệp", "Industrial zone"),
+    "severity": ("Mức độ", "Severity"),
+    "status": ("Trạng thái", "Status"),
+    "reviewer": ("Người xem xét", "Reviewer"),
+    "all": ("Tất cả", "All"),
+    "filter": ("Lọc", "Filter"),
+    "clear": ("Xoá bộ lọc", "Clear"),
+    "rank": ("Hạng", "Rank"),
+    "period": ("Kỳ", "Period"),
+    "summary": ("Tóm tắt", "Summary"),
+    "amount_at_stake": ("Số tiền liên quan (VND)", "Amount at stake (VND)"),
+    "score": ("Điểm", "Score"),
+    "latest_decision": ("Quyết định gần nhất", "Latest decision"),
+    "export_csv": ("Xuất CSV", "Export CSV"),
+    "export_xlsx": ("Xuất Excel", "Export XLSX"),
+    "page": ("Trang", "Page"),
+    "of": ("trên", "of"),
+    "previous": ("‹ Trước", "‹ Previous"),
+    "next": ("Sau ›", "Next ›"),
+    "flags_found": ("cảnh báo", "flags"),
+    "no_flags": ("Không có cảnh báo nào khớp bộ lọc.", "No flag matches these filters."),
+    "evidence": ("Bằng chứng", "Evidence"),
+    "item": ("Chỉ tiêu", "Item"),
+    "value": ("Giá trị", "Value"),
+    "price_chart": ("Khoảng giá của các giao dịch độc lập so sánh và giá của doanh nghiệp",
+                    "Range of the comparables' prices and the enterprise's price"),
+    "chart_legend": ("Thanh: khoảng phân vị 35–75; vạch: trung vị; chấm đỏ: giá giao dịch liên kết của doanh nghiệp.",
+                     "Bar: 35th–75th percentile range; tick: median; red dot: the enterprise's related-party price."),
+    "source_records": ("Dữ liệu nguồn", "Source records"),
+    "agency": ("Cơ quan", "Agency"),
+    "dataset": ("Bộ dữ liệu", "Dataset"),
+    "delivery": ("Lần giao", "Delivery"),
+    "records": ("Số bản ghi", "Records"),
+    "coverage_of_period": ("Dữ liệu đang có hiệu lực cho kỳ này", "Deliveries in force for this period"),
+    "coverage_from_marts": ("Theo bảng độ phủ marts.dataset_coverage.", "From marts.dataset_coverage."),
+    "coverage_from_records": ("Theo các bản ghi của doanh nghiệp trong kỳ (bạn không có quyền đọc nhật ký giao nhận): "
+                              "một tháng thiếu có thể là tháng doanh nghiệp không phát sinh bản ghi.",
+                              "From the enterprise's own records in the period (your login may not read the delivery "
+                              "audit): a missing month may be a month with no record of this enterprise."),
+    "coverage_from_audit": ("Theo nhật ký giao nhận (audit.deliveries): các lần giao đang có hiệu lực.",
+                            "From the delivery audit (audit.deliveries): the deliveries in force."),
+    "periods_in_force": ("Kỳ có dữ liệu", "Periods with data"),
+    "missing_periods": ("Kỳ thiếu", "Missing periods"),
+    "median": ("trung vị", "median"),
+    "history": ("Lịch sử xem xét", "Review history"),
+    "no_history": ("Chưa có quyết định nào.", "No decision yet."),
+    "decided_at": ("Thời điểm", "When"),
+    "decided_by": ("Tài khoản", "Login"),
+    "note": ("Ghi chú", "Note"),
+    "decision": ("Quyết định", "Decision"),
+    "record_decision": ("Ghi quyết định", "Record decision"),
+    "note_required": ("Cần ghi chú khi xác nhận hoặc bác bỏ cảnh báo.", "A note is required to confirm or dismiss."),
+    "decision_saved": ("Đã ghi quyết định.", "Decision recorded."),
+    "decision_refused": ("Kho dữ liệu từ chối ghi quyết định: tài khoản của bạn không có quyền này.",
+                         "The warehouse refused the decision: your login may not record it."),
+    "bad_status": ("Trạng thái không hợp lệ.", "Not a valid status."),
+    "awaiting_hint": ("Cảnh báo mức cao chỉ được tính là xác nhận khi hai tài khoản khác nhau cùng xác nhận.",
+                      "A high flag counts as confirmed only when two different logins confirm it."),
+    "already_confirmed_by_you": ("Bạn đã xác nhận cảnh báo này; cần một người khác xác nhận lần hai.",
+                                 "You have confirmed this flag; a second, different reviewer must confirm it."),
+    "confirmed_by": ("Đã xác nhận bởi", "Confirmed by"),
+    "identity": ("Thông tin định danh", "Identity"),
+    "tax_code": ("Mã số thuế", "Tax code"),
+    "name_vi": ("Tên tiếng Việt", "Vietnamese name"),
+    "name_en": ("Tên tiếng Anh", "English name"),
+    "vsic": ("Ngành (VSIC)", "Industry (VSIC)"),
+    "country": ("Quốc gia nhà đầu tư", "Investor country"),
+    "foreign_share": ("Tỷ lệ sở hữu nước ngoài (%)", "Foreign ownership (%)"),
+    "names_by_agency": ("Tên theo từng cơ quan", "Names each agency uses"),
+    "name": ("Tên", "Name"),
+    "match_method": ("Cách ghép", "Match method"),
+    "by_year": ("Số liệu theo năm", "Figures by year"),
+    "flags_and_decisions": ("Cảnh báo và quyết định", "Flags and decisions"),
+    "open_flag": ("Mở", "Open"),
+    "deliveries": ("Lần giao dữ liệu", "Deliveries"),
+    "coverage_hint": ("Mỗi ô: trạng thái lần giao đang có hiệu lực của bộ dữ liệu trong kỳ.",
+                      "Each cell: the status of the dataset's delivery in force for the period."),
+    "language_other": ("English", "Tiếng Việt"),
+    "signed_in_as": ("Đăng nhập:", "Signed in as"),
+    "none": ("—", "—"),
+    "back_to_queue": ("‹ Quay lại hàng đợi", "‹ Back to the queue"),
+    "first_detected": ("Phát hiện lần đầu", "First detected"),
+    "flag": ("Cảnh báo", "Flag"),
+    "four_eyes": ("Nguyên tắc bốn mắt", "Four-eyes"),
+}
+
+STATUS = {
+    "open": ("Chưa xem xét", "Open"),
+    "in_review": ("Đang xem xét", "In review"),
+    "confirmed": ("Đã xác nhận", "Confirmed"),
+    "dismissed": ("Đã bác bỏ", "Dismissed"),
+    "awaiting_second": ("Chờ người thứ hai xác nhận", "Awaiting a second reviewer"),
+}
+SEVERITY = {"low": ("Thấp", "Low"), "medium": ("Trung bình", "Medium"), "high": ("Cao", "High")}
+RULE_NAMES = {
+    "TP01": ("Nhập khẩu liên kết giá cao", "Related-party imports overpriced"),
+    "TP02": ("Xuất khẩu liên kết giá thấp", "Related-party exports underpriced"),
+    "TP03": ("Lỗ liên tục nhưng vẫn mở rộng", "Persistent losses while growing"),
+    "TP04": ("Biên lợi nhuận thấp bất thường", "Abnormally low margin"),
+    "TP05": ("Chi phí lãi vay vượt 30 % EBITDA", "Interest above 30 % of EBITDA"),
+    "TP06": ("Phí bản quyền, dịch vụ khi lỗ", "Royalties and fees in a loss year"),
+    "TP07": ("Chuyển lợi nhuận khi lỗ", "Profit repatriated while loss-making"),
+    "CAP01": ("Chưa góp đủ vốn điều lệ", "Capital not contributed"),
+    "REG01": ("Dự án hết hạn vẫn hoạt động", "Expired project still active"),
+    "REG02": ("Dự án không hoạt động", "Dormant project"),
+    "ABS01": ("Nợ BHXH tăng, chủ bỏ trốn", "Rising arrears, absconding owner"),
+    "LAND01": ("Đất thuê bỏ trống", "Idle leased land"),
+}
+AGENCIES = {
+    "registry": ("Đăng ký đầu tư", "Investment registry"), "tax": ("Thuế", "Tax"), "customs": ("Hải quan", "Customs"),
+    "land": ("Đất đai", "Land"), "labour": ("Lao động, BHXH", "Labour"), "credit": ("Tín dụng", "Credit"),
+    "fx": ("Ngoại hối", "Foreign exchange"),
+}
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def t(key: str, lang: str) -> str:
+    return pick(TEXT[key], lang)
+
+
+def label(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
+    if key is None:
+        return "—"
+    return pick(table[key], lang) if key in table else key
+
+
+def number(value, lang: str = "vi", decimals: int = 0) -> str:
+    """1.234.567 (vi) or 1,234,567 (en); '—' for a missing figure, never 0."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = Decimal(value)
+        except ArithmeticError:
+            return value
+    text = f"{float(value):,.{decimals}f}" if decimals else f"{round(float(value)):,}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def date(value, lang: str = "vi", with_time: bool = False) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        # shown in the city's time, whatever the session's time zone
+        value = value.astimezone(dt.timezone(dt.timedelta(hours=7))) if value.tzinfo else value
+        if with_time:
+            return value.strftime("%d/%m/%Y %H:%M") if lang == "vi" else value.strftime("%Y-%m-%d %H:%M")
+        value = value.date()
+    return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()

@@ -1,0 +1,262 @@
+"""The SQL of the workbench. Each function takes a connection of the person's own login.
+
+Nothing here checks rights: a query the login may not run fails in
+PostgreSQL with InsufficientPrivilege, and the app turns that into one
+sentence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+PAGE_SIZE = 50
+STATUSES = ("open", "in_review", "awaiting_second", "confirmed", "dismissed")
+DECISIONS = ("in_review", "confirmed", "dismissed")
+SEVERITIES = ("high", "medium", "low")
+# The agencies each rule reads (models/risk/rules/*.sql): the source records a
+# reviewer checks are these agencies' records of the enterprise in the period.
+RULE_AGENCIES = {
+    "TP01": ("customs",), "TP02": ("customs",),
+    "TP03": ("tax", "fx"), "TP04": ("tax", "registry"), "TP05": ("tax", "credit"), "TP06": ("tax",),
+    "TP07": ("tax", "fx"), "CAP01": ("registry", "fx"), "REG01": ("registry",),
+    "REG02": ("registry", "tax", "customs", "labour", "fx"), "ABS01": ("labour", "tax", "fx"),
+    "LAND01": ("land",),
+}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    rule: str | None = None
+    year: int | None = None
+    zone: str | None = None
+    severity: str | None = None
+    status: str | None = None
+    reviewer: str | None = None
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params) -> QueueFilters:
+        def text(name: str) -> str | None:
+            v = (params.get(name) or "").strip()
+            return v or None
+        year = text("year")
+        page = text("page")
+        return cls(
+            rule=text("rule"), zone=text("zone"), reviewer=text("reviewer"),
+            severity=s if (s := text("severity")) in SEVERITIES else None,
+            status=s if (s := text("status")) in STATUSES else None,
+            year=int(year) if year and year.isdigit() else None,
+            page=max(1, int(page)) if page and page.isdigit() else 1,
+        )
+
+    def query_string(self, **override) -> str:
+        from urllib.parse import urlencode
+        values = {k: getattr(self, k) for k in ("rule", "year", "zone", "severity", "status", "reviewer", "page")}
+        values.update(override)
+        return urlencode({k: v for k, v in values.items() if v not in (None, "", 1) or (k == "page" and v != 1)})
+
+
+def _where(f: QueueFilters) -> tuple[sql.Composable, list]:
+    clauses, params = [sql.SQL("true")], []
+    for value, clause in (
+        (f.rule and f.rule.upper(), "q.rule_code = %s"),
+        (f.year and str(f.year), "left(q.period, 4) = %s"),
+        (f.zone, "q.industrial_zone_code = %s"),
+        (f.severity, "q.severity = %s"),
+        (f.status, "q.review_status = %s"),
+        (f.reviewer, "q.reviewer = %s"),
+    ):
+        if value:
+            clauses.append(sql.SQL(clause))
+            params.append(value)
+    return sql.SQL(" and ").join(clauses), params
+
+
+# The queue is ranked as risk.enterprise_scores ranks it: latest year first,
+# then the enterprise's rank in its year (amount at stake, then score), then
+# the flag's own score.
+QUEUE_SELECT = sql.SQL("""
+    select q.flag_id, q.rule_code, q.tax_code, q.enterprise_id, q.period, q.severity, q.score,
+           q.amount_at_stake_vnd, q.summary, q.review_status, q.reviewer, q.decided_at, q.review_note,
+           q.industrial_zone_code, coalesce(e.name_vi, e.name_en) as enterprise_name, s.rank_in_year,
+           count(*) over () as total
+    from risk.flags_for_review as q
+    left join marts.dim_enterprise as e on e.enterprise_id = q.enterprise_id
+    left join risk.enterprise_scores as s
+        on s.enterprise_id = q.enterprise_id and s.year = left(q.period, 4)::int
+    where {where}
+    order by left(q.period, 4) desc, s.rank_in_year nulls last, q.score desc, q.flag_id
+""")
+
+
+def queue(pg: psycopg.Connection, f: QueueFilters, limit: int | None = PAGE_SIZE) -> tuple[list[dict], int]:
+    where, params = _where(f)
+    query = QUEUE_SELECT.format(where=where)
+    if limit is not None:
+        query = query + sql.SQL(" limit {} offset {}").format(limit, (f.page - 1) * limit)
+    cur = pg.execute(query, params)
+    names = [d.name for d in cur.description]
+    rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    total = rows[0]["total"] if rows else 0
+    if not rows and f.page > 1:  # a page past the end: count anyway, for the pager
+        total = pg.execute(sql.SQL("select count(*) from risk.flags_for_review q where {}").format(where),
+                           params).fetchone()[0]
+    return rows, total
+
+
+def filter_choices(pg: psycopg.Connection) -> dict[str, list]:
+    return {
+        "rules": [r[0] for r in pg.execute("select distinct rule_code from risk.flags order by 1")],
+        "years": [r[0] for r in pg.execute("select distinct left(period, 4) from risk.flags order by 1 desc")],
+        "zones": [r[0] for r in pg.execute(
+            "select distinct industrial_zone_code from risk.flags where industrial_zone_code is not null order by 1")],
+        "reviewers": [r[0] for r in pg.execute(
+            "select distinct reviewer from risk.flags_for_review where reviewer is not null order by 1")],
+    }
+
+
+def _one(cur) -> dict | None:
+    row = cur.fetchone()
+    return dict(zip([d.name for d in cur.description], row)) if row else None
+
+
+def _all(cur) -> list[dict]:
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def flag(pg: psycopg.Connection, flag_id: str) -> dict | None:
+    return _one(pg.execute(
+        "select q.*, coalesce(e.name_vi, e.name_en) as enterprise_name "
+        "from risk.flags_for_review q left join marts.dim_enterprise e on e.enterprise_id = q.enterprise_id "
+        "where q.flag_id = %s", (flag_id,)))
+
+
+def reviews(pg: psycopg.Connection, flag_id: str) -> list[dict]:
+    return _all(pg.execute(
+        "select review_id, status, reviewer, note, decided_at, decided_by, evidence_hash "
+        "from risk.flag_reviews where flag_id = %s order by decided_at desc, review_id desc", (flag_id,)))
+
+
+def source_records(pg: psycopg.Connection, flag_row: dict) -> list[dict]:
+    """The agencies' records of the enterprise in the flag's period, per delivery (marts.enterprise_links)."""
+    period = flag_row["period"]
+    agencies = list(RULE_AGENCIES.get(flag_row["rule_code"], ()))
+    return _all(pg.execute(
+        "select agency, dataset, period, delivery_id, count(*) as records "
+        "from marts.enterprise_links where enterprise_id = %s and agency = any(%s) "
+        "and (left(period, 4) = left(%s, 4)) "
+        "group by agency, dataset, period, delivery_id order by agency, dataset, period",
+        (flag_row["enterprise_id"], agencies, period)))
+
+
+def _expected_periods(period: str, sample: list[str]) -> list[str]:
+    """The periods a dataset should have for the flag's period: the 12 months of a year for a monthly
+    dataset (its periods look like YYYY-MM), else the year itself."""
+    year = period[:4]
+    if any(len(p) == 7 for p in sample):
+        return [f"{year}-{m:02d}" for m in range(1, 13)]
+    return [year]
+
+
+def _summarise(found: dict[tuple[str, str], set[str]], period: str) -> list[dict]:
+    rows = []
+    for (agency, dataset), periods in sorted(found.items()):
+        expected = _expected_periods(period, sorted(periods))
+        present = [p for p in expected if p in periods]
+        rows.append({"agency": agency, "dataset": dataset, "present": len(present), "expected": len(expected),
+                     "missing": [p for p in expected if p not in periods]})
+    return rows
+
+
+def coverage_of_period(pg: psycopg.Connection, flag_row: dict, records: list[dict]) -> tuple[str, list[dict]]:
+    """How complete the data of the flag's year is, per dataset the rule reads, from the best table the
+    login may read: marts.dataset_coverage (another engineer adds it), else audit.deliveries
+    (engineers), else the enterprise's own source records (monitors may not read audit)."""
+    agencies = list(RULE_AGENCIES.get(flag_row["rule_code"], ()))
+    year = flag_row["period"][:4]
+    for source, query in (
+            ("marts", "select agency, dataset, period from marts.dataset_coverage "
+                      "where agency = any(%s) and left(period, 4) = %s"),
+            ("audit", "select agency, dataset, period from audit.deliveries "
+                      "where status = 'loaded' and agency = any(%s) and left(period, 4) = %s")):
+        relation = "marts.dataset_coverage" if source == "marts" else "audit.deliveries"
+        try:
+            with pg.transaction():
+                # to_regclass itself needs USAGE on the schema, so it sits inside the try
+                if pg.execute("select to_regclass(%s)", (relation,)).fetchone()[0] is None:
+                    continue
+                rows = pg.execute(query, (agencies, year)).fetchall()
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedColumn):
+            continue  # not this login's to read, or its columns are not settled yet
+        found: dict[tuple[str, str], set[str]] = {}
+        for agency, dataset, period in rows:
+            found.setdefault((agency, dataset), set()).add(period)
+        return source, _summarise(found, flag_row["period"])
+    found = {}
+    for r in records:
+        found.setdefault((r["agency"], r["dataset"]), set()).add(r["period"])
+    return "records", _summarise(found, flag_row["period"])
+
+
+def enterprise(pg: psycopg.Connection, tax_code: str) -> dict | None:
+    return _one(pg.execute("select * from marts.dim_enterprise where tax_code = %s or enterprise_id = %s "
+                           "order by (tax_code = %s) desc limit 1", (tax_code, tax_code, tax_code)))
+
+
+def enterprise_names(pg: psycopg.Connection, e: dict) -> list[dict]:
+    """The names each agency uses for the enterprise: the register's, the tax returns', the employers'."""
+    rows = []
+    if e.get("name_vi"):
+        rows.append({"agency": "registry", "name": e["name_vi"]})
+    if e.get("name_en"):
+        rows.append({"agency": "registry", "name": e["name_en"]})
+    for agency, query in (
+            ("tax", "select distinct taxpayer_name from marts.fct_tax_returns where enterprise_id = %s "
+                    "and taxpayer_name is not null"),
+            ("labour", "select distinct employer_name from marts.fct_employment where enterprise_id = %s "
+                       "and employer_name is not null")):
+        for (name,) in pg.execute(query, (e["enterprise_id"],)):
+            rows.append({"agency": agency, "name": name})
+    seen, unique = set(), []
+    for r in rows:
+        if (r["agency"], r["name"]) not in seen:
+            seen.add((r["agency"], r["name"]))
+            unique.append(r)
+    return unique
+
+
+def enterprise_years(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:
+    return _all(pg.execute("select * from marts.fct_enterprise_year where enterprise_id = %s order by year",
+                           (enterprise_id,)))
+
+
+def enterprise_flags(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:
+    return _all(pg.execute(
+        "select flag_id, rule_code, period, severity, score, amount_at_stake_vnd, summary, review_status, "
+        "reviewer, review_note, decided_at from risk.flags_for_review where enterprise_id = %s "
+        "order by period desc, score desc", (enterprise_id,)))
+
+
+def record_decision(pg: psycopg.Connection, flag_id: str, status: str, login: str, note: str | None) -> None:
+    """Append a decision; the server stamps decided_by (session_user), the time and the evidence hash."""
+    pg.execute("insert into risk.flag_reviews (flag_id, status, reviewer, note) values (%s, %s, %s, %s)",
+               (flag_id, status, login, note))
+
+
+def coverage_grid(pg: psycopg.Connection) -> tuple[str, list[str], list[tuple[str, str]], dict]:
+    """(source, periods, datasets, cells) from marts.dataset_coverage if present, else audit.deliveries."""
+    cur = pg.execute(
+        "select agency, dataset, period, "
+        "string_agg(status, ',' order by status) as statuses, sum(rows_loaded) as rows_loaded "
+        "from audit.deliveries group by agency, dataset, period")
+    cells, periods, datasets = {}, set(), set()
+    for agency, dataset, period, statuses, rows_loaded in cur:
+        key = (agency, dataset)
+        datasets.add(key)
+        periods.add(period)
+        state = "loaded" if "loaded" in statuses.split(",") else statuses.split(",")[0]
+        cells[(key, period)] = {"status": state, "rows": rows_loaded}
+    return "audit.deliveries", sorted(periods), sorted(datasets), cells
