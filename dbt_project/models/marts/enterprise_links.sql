@@ -1,5 +1,8 @@
 -- One row per loaded record (delivery in force) of every dataset that names
 -- an enterprise: how it was tied to one enterprise (int_records_linked).
+-- The workbench reads an enterprise's records by enterprise_id on every flag
+-- and enterprise page; without an index that is a scan of every record.
+{{ config(post_hook="create index if not exists enterprise_links__enterprise on {{ this }} (enterprise_id, agency)") }}
 select
     enterprise_id::text as enterprise_id,
     agency::text as agency,
