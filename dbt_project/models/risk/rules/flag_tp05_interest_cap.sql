@@ -9,8 +9,15 @@
 -- EBITDA is not positive while interest is paid) AND the enterprise borrows
 -- from abroad or from a related party that year: a credit-register loan of
 -- lender_kind foreign_related_party or foreign_lender, or a related-party
--- disclosure of interest_paid or loan_received. The amount at stake is the
--- interest above the cap (not deductible).
+-- disclosure of interest_paid or loan_received.
+-- Version 2: the interest must also pass the cap measured on the firm's
+-- earning capacity, its best EBITDA of the comparison period (the year and
+-- up to two before). About half of FDI enterprises report a loss in a year;
+-- an honest loss year collapses EBITDA and puts an ordinary loan over the
+-- cap for that year only (Art. 16.3 lets such excess be carried forward for
+-- five years for that reason). Debt the firm could not carry in its good
+-- years is the thin-capitalisation signal. The amount at stake is the
+-- interest above the cap of the year (not deductible).
 with
 
 returns as (
@@ -20,6 +27,16 @@ returns as (
         profit_before_tax_vnd + interest_expense_vnd + depreciation_vnd as ebitda_vnd
     from {{ ref('fct_tax_returns') }}
     where interest_expense_vnd > 0
+),
+
+-- the best EBITDA of the year and up to two before: the firm's earning capacity
+capacity as (
+    select r.tax_code, r.fiscal_year, max(x.profit_before_tax_vnd + x.interest_expense_vnd + x.depreciation_vnd) as best_ebitda_vnd
+    from returns as r
+    join {{ ref('fct_tax_returns') }} as x
+      on x.tax_code = r.tax_code
+     and x.fiscal_year between r.fiscal_year - {{ risk_threshold('TP05', 'comparison_years') }} + 1 and r.fiscal_year
+    group by 1, 2
 ),
 
 foreign_loans as (
@@ -64,6 +81,8 @@ findings as (
             'ebitda_vnd', r.ebitda_vnd,
             'interest_share_of_ebitda', case when r.ebitda_vnd > 0 then round(r.interest_expense_vnd::numeric / r.ebitda_vnd, 4) end,
             'non_deductible_interest_vnd', r.interest_expense_vnd - greatest(0, round({{ risk_threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)),
+            'best_ebitda_of_period_vnd', c.best_ebitda_vnd,
+            'interest_share_of_best_ebitda', case when c.best_ebitda_vnd > 0 then round(r.interest_expense_vnd::numeric / c.best_ebitda_vnd, 4) end,
             'foreign_or_related_lenders', l.lenders,
             'related_party_interest_or_loans', rl.counterparties,
             'related_party_interest_or_loans_vnd', rl.amount_vnd
@@ -71,9 +90,12 @@ findings as (
     from returns as r
     left join foreign_loans as l on l.tax_code = r.tax_code and l.fiscal_year = r.fiscal_year
     left join related_loans as rl on rl.tax_code = r.tax_code and rl.fiscal_year = r.fiscal_year
+    join capacity as c on c.tax_code = r.tax_code and c.fiscal_year = r.fiscal_year
     where (l.tax_code is not null or rl.tax_code is not null)
       and (r.ebitda_vnd <= 0
            or r.interest_expense_vnd > {{ risk_threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)
+      and (c.best_ebitda_vnd <= 0
+           or r.interest_expense_vnd > {{ risk_threshold('TP05', 'interest_cap_share') }} * c.best_ebitda_vnd)
 )
 
-{{ risk_flag_columns('TP05', '1.0') }}
+{{ risk_flag_columns('TP05', '2.0') }}
