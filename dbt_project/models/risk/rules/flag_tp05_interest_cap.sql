@@ -16,8 +16,11 @@
 -- an honest loss year collapses EBITDA and puts an ordinary loan over the
 -- cap for that year only (Art. 16.3 lets such excess be carried forward for
 -- five years for that reason). Debt the firm could not carry in its good
--- years is the thin-capitalisation signal. The amount at stake is the
--- interest above the cap of the year (not deductible).
+-- years is the thin-capitalisation signal. A downturn year (revenue down
+-- more than max_revenue_fall on the year before) is not judged: its EBITDA
+-- says nothing of the debt the firm carries in an ordinary year, and at the
+-- start of the data the period may hold no ordinary year. The amount at
+-- stake is the interest above the cap of the year (not deductible).
 with
 
 returns as (
@@ -27,6 +30,11 @@ returns as (
         profit_before_tax_vnd + interest_expense_vnd + depreciation_vnd as ebitda_vnd
     from {{ ref('fct_tax_returns') }}
     where interest_expense_vnd > 0
+),
+
+prior as (
+    select tax_code, fiscal_year + 1 as fiscal_year, revenue_vnd as prior_revenue_vnd
+    from {{ ref('fct_tax_returns') }}
 ),
 
 -- the best EBITDA of the year and up to two before: the firm's earning capacity
@@ -81,6 +89,8 @@ findings as (
             'ebitda_vnd', r.ebitda_vnd,
             'interest_share_of_ebitda', case when r.ebitda_vnd > 0 then round(r.interest_expense_vnd::numeric / r.ebitda_vnd, 4) end,
             'non_deductible_interest_vnd', r.interest_expense_vnd - greatest(0, round({{ risk_threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)),
+            'revenue_vnd', r.revenue_vnd,
+            'prior_year_revenue_vnd', pr.prior_revenue_vnd,
             'best_ebitda_of_period_vnd', c.best_ebitda_vnd,
             'interest_share_of_best_ebitda', case when c.best_ebitda_vnd > 0 then round(r.interest_expense_vnd::numeric / c.best_ebitda_vnd, 4) end,
             'foreign_or_related_lenders', l.lenders,
@@ -91,7 +101,9 @@ findings as (
     left join foreign_loans as l on l.tax_code = r.tax_code and l.fiscal_year = r.fiscal_year
     left join related_loans as rl on rl.tax_code = r.tax_code and rl.fiscal_year = r.fiscal_year
     join capacity as c on c.tax_code = r.tax_code and c.fiscal_year = r.fiscal_year
-    where (l.tax_code is not null or rl.tax_code is not null)
+    left join prior as pr on pr.tax_code = r.tax_code and pr.fiscal_year = r.fiscal_year
+    where coalesce(r.revenue_vnd >= (1 - {{ risk_threshold('TP05', 'max_revenue_fall') }}) * pr.prior_revenue_vnd, true)
+      and (l.tax_code is not null or rl.tax_code is not null)
       and (r.ebitda_vnd <= 0
            or r.interest_expense_vnd > {{ risk_threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)
       and (c.best_ebitda_vnd <= 0
