@@ -196,8 +196,9 @@ def _truth_folder(truth: Path) -> Path:
 
 
 def evaluate_honest_losses(pg: psycopg.Connection, truth: Path) -> HonestLossScore | None:
-    """Flags whose enterprise and year are an honest loss of the truth; None when the truth has no such file
-    (an economy generated before issue 15)."""
+    """Flags whose enterprise and year are an honest loss of the truth, other than a case planted for the flag's
+    rule (an honest loss-maker can also run an expired project); None when the truth has no such file (an
+    economy generated before issue 15)."""
     path = _truth_folder(truth) / "honest_losses.csv"
     if not path.exists():
         return None
@@ -207,10 +208,13 @@ def evaluate_honest_losses(pg: psycopg.Connection, truth: Path) -> HonestLossSco
     for r in rows:
         score.by_reason[r["reason"]] = score.by_reason.get(r["reason"], 0) + 1
         reasons[(r["enterprise_tax_code"], r["year"])] = r["reason"]
+    # a flag that finds a case planted for its rule is a true positive, even on a loss-maker
+    planted = {(s["rule"], s["enterprise_tax_code"], s["period"]) for s in read_csv(_truth_file(truth))
+               if s["kind"] == "planted"}
     flagged: dict[tuple[str, str], set[str]] = {}
-    for rule, tax_code, year in pg.execute("select distinct rule_code, tax_code, left(period, 4) from risk.flags"):
-        if (tax_code, year) in reasons:
-            flagged.setdefault((tax_code, year), set()).add(rule)
+    for rule, tax_code, period in pg.execute("select distinct rule_code, tax_code, period from risk.flags"):
+        if (tax_code, period[:4]) in reasons and (rule, tax_code, period) not in planted:
+            flagged.setdefault((tax_code, period[:4]), set()).add(rule)
     for key, rules in sorted(flagged.items()):
         for rule in sorted(rules):
             score.flagged_by_rule[rule] = score.flagged_by_rule.get(rule, 0) + 1
