@@ -71,7 +71,8 @@ def test_each_rule_gives_its_honest_lookalike_which_is_not_flagged(rule):
 def test_the_rule_unit_tests_pass_on_postgresql(pg_server, tmp_path):
     with fresh_warehouse(pg_server, tmp_path):
         # the rules' inputs, on empty raw tables: seeds, staging, intermediate, marts, the rules
-        dbt("build", "--select", "+path:models/risk/rules", "--exclude", "resource_type:test",
+        # (and risk.flags, the input of enterprise_scores' unit test)
+        dbt("build", "--select", "+path:models/risk/rules", "+flags", "--exclude", "resource_type:test",
                 "resource_type:unit_test")
         target = tmp_path / "dbt-target"
         dbt("test", "--select", "test_type:unit,path:models/risk", "--target-path", str(target))
@@ -79,6 +80,6 @@ def test_the_rule_unit_tests_pass_on_postgresql(pg_server, tmp_path):
     results = [r for r in json.loads((target / "run_results.json").read_text())["results"]
                if r["unique_id"].startswith("unit_test.")]
     tested = {r["unique_id"].split(".")[2] for r in results if r["status"] == "pass"}
-    assert {rule_model(rule) for rule in RULES} <= tested
+    assert {rule_model(rule) for rule in RULES} | {"enterprise_scores"} <= tested
     failed = {r["unique_id"]: r["message"] for r in results if r["status"] != "pass"}
     assert not failed, f"dbt unit tests failed: {failed}"
