@@ -52,7 +52,7 @@ division_margin as (
     join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
     where t.revenue_vnd > 0 and e.vsic_code is not null
       and t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd > 0
-    group by 1, 2
+    group by grouping sets ((left(e.vsic_code, 2), t.fiscal_year), (t.fiscal_year))
 ),
 
 -- the firm's earning capacity: its best EBITDA of the year and up to two
@@ -70,14 +70,23 @@ best_ebitda as (
 
 capacity as (
     select
-        b.tax_code, b.fiscal_year, b.best_ebitda_vnd, d.median_ebitda_margin, d.peers,
-        greatest(b.best_ebitda_vnd, coalesce(d.median_ebitda_margin * r.revenue_vnd, b.best_ebitda_vnd)) as capacity_vnd
+        b.tax_code, b.fiscal_year, b.best_ebitda_vnd,
+        coalesce(d.median_ebitda_margin, a.median_ebitda_margin) as median_ebitda_margin,
+        coalesce(d.peers, a.peers) as peers,
+        d.vsic_division is null as all_divisions,
+        greatest(b.best_ebitda_vnd,
+                 coalesce(coalesce(d.median_ebitda_margin, a.median_ebitda_margin) * r.revenue_vnd, b.best_ebitda_vnd))
+            as capacity_vnd
     from best_ebitda as b
     join returns as r on r.tax_code = b.tax_code and r.fiscal_year = b.fiscal_year
     left join {{ ref('dim_enterprise') }} as e on e.tax_code = b.tax_code
     left join division_margin as d
       on d.vsic_division = left(e.vsic_code, 2) and d.fiscal_year = b.fiscal_year
      and d.peers >= {{ risk_threshold('TP05', 'min_peers') }}
+    -- a division with too few profitable returns: the median of every division's
+    left join division_margin as a
+      on a.vsic_division is null and a.fiscal_year = b.fiscal_year
+     and a.peers >= {{ risk_threshold('TP05', 'min_peers') }}
 ),
 
 foreign_loans as (
@@ -127,6 +136,7 @@ findings as (
             'best_ebitda_of_period_vnd', c.best_ebitda_vnd,
             'division_median_ebitda_margin', round(c.median_ebitda_margin::numeric, 4),
             'division_peers', c.peers,
+            'median_of_all_divisions', c.all_divisions,
             'earning_capacity_vnd', round(c.capacity_vnd::numeric),
             'interest_share_of_capacity', case when c.capacity_vnd > 0 then round(r.interest_expense_vnd::numeric / c.capacity_vnd::numeric, 4) end,
             'foreign_or_related_lenders', l.lenders,
