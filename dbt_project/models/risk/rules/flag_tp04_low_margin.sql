@@ -14,8 +14,8 @@
 -- flags what distinguishes shifting from misfortune. All of these must hold:
 --   * the year's margin below the peers' 35th percentile, below the Decree 132
 --     Art. 19.2(b) safe harbour of its sector and an operating loss;
---   * sustained: the year before also below that year's peers' 35th
---     percentile, and the weighted average margin of the comparison period
+--   * sustained: the year before also an operating loss below that year's
+--     peers' 35th percentile, and the weighted average margin of the comparison period
 --     (the year and up to two before: Decree 132 compares on the weighted
 --     average of up to three years) below the peers' 35th percentile of the
 --     same average (clears a one-off loss);
@@ -152,7 +152,7 @@ findings as (
             || {{ vn_pct('weighted_margin') }} || ' (phân vị 35: ' || {{ vn_pct('weighted_margin_p35') }}
             || '), doanh thu không giảm, với giao dịch liên kết ' || {{ vn_number('related_vnd') }} || ' VND.' as summary,
         jsonb_build_object(
-            'threshold', 'operating loss below the 35th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, sustained (the year before below its range too, the weighted average of up to three years below the peers'' same average), revenue not down more than 5 %, related-party transactions >= 10 % of revenue',
+            'threshold', 'operating loss below the 35th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, sustained (the year before a loss below its range too, the weighted average of up to three years below the peers'' same average), revenue not down more than 5 %, related-party transactions >= 10 % of revenue',
             'prior_year_ebit_margin', round(prior_margin, 4),
             'prior_year_peer_margin_p35', round(prior_margin_p35::numeric, 4),
             'weighted_margin', round(weighted_margin, 4),
@@ -176,6 +176,7 @@ findings as (
       and ebit_margin < safe_harbour_margin
       and ebit_margin < {{ risk_threshold('TP04', 'max_ebit_margin') }}
       and prior_margin < prior_margin_p35
+      and prior_margin < {{ risk_threshold('TP04', 'max_ebit_margin') }}
       and weighted_margin < weighted_margin_p35
       and revenue_vnd >= (1 - {{ risk_threshold('TP04', 'max_revenue_fall') }}) * prior_revenue_vnd
 )
