@@ -407,6 +407,7 @@ class Economy:
         self.lookalikes: list[tuple[str, str, str]] = []  # (tax_code_a, tax_code_b, kind)
         self.scenarios: list = []  # sources.synthetic.scenarios.Scenario
         self.books: dict = {}  # (tax_code, year) -> sources.synthetic.finance.YearBook
+        self.honest_losses: dict = {}  # (tax_code, year) -> sources.synthetic.losses.HonestLoss
         self._build()
 
     # -- identities ---------------------------------------------------------

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sources.synthetic.economy import WAGE_GROWTH
+from sources.synthetic.losses import TP04_MARGINS, HonestLoss
 from sources.synthetic.rates import usd_year_average
 
 CIT_RATE = 0.20  # Law 32/2013/QH13, Art. 10
@@ -76,41 +77,49 @@ def loan_interest_vnd(loans, year: int, related_only: bool = False) -> float:
     return total
 
 
-def _margin(ent, year: int, rng) -> float:
+def _margin(ent, year: int, rng, honest: HonestLoss | None) -> float:
     start = ent.active_from.year
     if year - start < len(STARTUP_MARGINS):
         return STARTUP_MARGINS[year - start]
+    if honest is not None:
+        return honest.margin
     margin = max(MIN_NORMAL_MARGIN, ent.margin + rng.uniform(-0.01, 0.01))
     role = ent.role
     if role == "TP03":
         return -rng.uniform(0.05, 0.08)
     if ent.role_year == year:
         if role == "TP04":
-            return -0.03  # clearly below any division's 35th percentile
+            return TP04_MARGINS[1]  # the second loss year in a row, revenue holding
         if role == "TP06":
             return -0.035  # the 8 % royalty turns an ordinary year into a loss
         if role == "TP07":
             return -0.05
-        if role == "TP04~":
-            return 0.004  # thin but honest: no related parties at all
+    if role == "TP04" and ent.role_year == year + 1:
+        return TP04_MARGINS[0]
     return margin
 
 
 def build_books(economy) -> dict[tuple[str, int], YearBook]:
     books: dict[tuple[str, int], YearBook] = {}
     first, last = economy.years
+    honest_losses = getattr(economy, "honest_losses", {})
     for ent in economy.enterprises:
         losses: list[list[int]] = []  # [year, remaining]
+        prior: YearBook | None = None
         for year in range(first - 1, last + 1):
             months_active = sum(ent.active_in_month(year, m) for m in range(1, 13))
             if not months_active:
                 continue
             rng = economy.sub_rng("book", ent.index, year)
             age = year - ent.active_from.year
-            noise = 1.0 if ent.role in ("TP03", "TP05") else rng.uniform(0.94, 1.06)
+            noise = 1.0 if ent.role in ("TP03", "TP04", "TP05") else rng.uniform(0.94, 1.06)
             ramp = STARTUP_REVENUE[age] if age < len(STARTUP_REVENUE) else 1.0
             revenue = round(ent.revenue_base * economy.revenue_factor(ent, year) * noise * ramp * months_active / 12)
-            margin = _margin(ent, year, rng)
+            honest = honest_losses.get((ent.tax_code, year))
+            if honest and honest.revenue_of_prior and prior and prior.months_active:
+                # a downturn: revenue falls below the year before's, whatever the trend
+                revenue = round(prior.revenue / prior.months_active * months_active * honest.revenue_of_prior)
+            margin = _margin(ent, year, rng, honest)
             royalty_pct = ent.royalty_pct
             if ent.role == "TP06" and ent.role_year == year:
                 royalty_pct = 0.08  # well past a 5 % share of revenue
@@ -139,7 +148,7 @@ def build_books(economy) -> dict[tuple[str, int], YearBook]:
             imports = round(cogs * ent.import_share)
             exports = round(revenue * ent.export_share)
             employees = max(3, round(ent.employees_base * economy.revenue_factor(ent, year) ** 0.6 * ramp))
-            books[(ent.tax_code, year)] = YearBook(
+            prior = books[(ent.tax_code, year)] = YearBook(
                 tax_code=ent.tax_code, year=year, months_active=months_active, revenue=revenue, cogs=cogs,
                 opex=opex, depreciation=depreciation, interest=interest, related_interest=related_interest,
                 other_income=other_income, royalty=round(revenue * royalty_pct),

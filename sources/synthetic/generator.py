@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.synthetic import credit, customs, finance, fx, labour, land, registry, scenarios, tax
+from sources.synthetic import credit, customs, finance, fx, labour, land, losses, registry, scenarios, tax
 from sources.synthetic.defects import DefectPlanter
 from sources.synthetic.economy import Economy, months
 from sources.synthetic.truth import Truth
@@ -33,14 +33,17 @@ AGENCY_GENERATORS: dict[str, Callable] = {
 }
 
 
-def build_economy(seed: int, enterprises: int, years: tuple[int, int]) -> Economy:
-    """The economy's life in its build order: population → roles → books. Each step reads only the ones before
-    it, so the modules import one way (scenarios and finance build on economy, never the reverse)."""
+def build_economy(seed: int, enterprises: int, years: tuple[int, int],
+                  loss_rate: float = losses.DEFAULT_LOSS_RATE) -> Economy:
+    """The economy's life in its build order: population → roles → honest losses → books. Each step reads only
+    the ones before it, so the modules import one way (scenarios and finance build on economy, never the
+    reverse)."""
     economy = Economy(seed, enterprises, years)  # population: enterprises, projects, investors
     economy.profile_population()
     scenarios.assign_roles(economy)  # roles: planted cases and their look-alikes
     economy.finance_assets()
     scenarios.shape_assets(economy)
+    economy.honest_losses = losses.plan(economy, loss_rate)  # the base rate of honest losses
     economy.books = finance.build_books(economy)  # books: each enterprise's fiscal years
     economy.scenarios = scenarios.record(economy)
     return economy
@@ -53,6 +56,7 @@ class GenerateOptions:
     years: tuple[int, int] = (2023, 2024)
     seed: int = 42
     defects: float = DEFAULT_DEFECT_RATE
+    loss_rate: float = losses.DEFAULT_LOSS_RATE
     agencies: tuple[str, ...] = tuple(AGENCY_GENERATORS)
 
 
@@ -65,9 +69,9 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
     out.mkdir(parents=True, exist_ok=True)
     truth = Truth(out / "_truth")
     truth.parameters(seed=options.seed, enterprises=options.enterprises, years=list(options.years),
-                     defects=options.defects)
+                     defects=options.defects, loss_rate=options.loss_rate)
     progress(f"building an economy of {options.enterprises} enterprises (seed {options.seed})")
-    economy = build_economy(options.seed, options.enterprises, options.years)
+    economy = build_economy(options.seed, options.enterprises, options.years, options.loss_rate)
     # records: one module per agency writes its deliveries
     planter = DefectPlanter(out, truth, options.seed, options.defects)
     # The evidence of planted scenarios is never damaged (see sources.synthetic.defects).
@@ -82,6 +86,7 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
         for agency in options.agencies:
             progress(f"writing {agency} deliveries for {periods[0]}..{periods[-1]}")
             AGENCY_GENERATORS[agency](economy, planter, periods)
+        losses.write_truth(out / "_truth", economy)
     finally:
         truth.close()
     return economy

@@ -111,14 +111,24 @@ def assign_roles(economy: Economy) -> None:
     def material_related(e: Enterprise) -> bool:
         return with_parent(e) and related_share_of_revenue(e) >= TP04_MIN_RELATED_SHARE
 
-    for role, predicate in (("TP04", material_related), ("TP04~", lambda e: not e.is_fdi),
-                            ("TP06", with_parent), ("TP06~", with_parent),
+    # TP04 compares the year before too: its case and its look-alike (the same
+    # margins and related-party share, revenue falling) sit after the first year.
+    later_years = years[1:] or years
+    for role in ("TP04", "TP04~"):
+        for e in take(role, material_related):
+            e.role_year = rng.choice(later_years)
+            if role == "TP04":
+                e.growth = max(e.growth, 0.0)  # revenue holds or grows while the margin stays below the range
+    for role, predicate in (("TP06", with_parent), ("TP06~", with_parent),
                             ("TP07", with_parent), ("TP07~", with_parent)):
         for e in take(role, predicate):
             e.role_year = rng.choice(years)
-    for e in take("TP05", with_parent) + take("TP05~", with_parent):
+    for e in take("TP05", with_parent):
         e.growth = min(e.growth, 0.03)  # a stable EBITDA keeps the share steady across years
         e.role_year = first
+    for e in take("TP05~", with_parent):
+        e.growth = min(e.growth, 0.03)
+        e.role_year = rng.choice(later_years)  # its honest loss year (EBITDA negative), see sources.synthetic.losses
     for e in take("CAP01", single_project) + take("CAP01~", lambda e: single_project(e) and e.foreign_pct == 100.0):
         project = e.projects[0]
         project.issued_on = dt.date(first, rng.randint(1, 4), 10)
@@ -219,10 +229,12 @@ def record(economy: Economy) -> list[Scenario]:
         elif rule in ("TP04", "TP06", "TP07") and e.role_year:
             b = books[(e.tax_code, e.role_year)]
             notes = {
-                "TP04": (f"EBIT margin {b.ebit / b.revenue:.1%} with related-party trade",
-                         f"EBIT margin {b.ebit / b.revenue:.1%}, no related parties"),
+                "TP04": (f"EBIT margin {b.ebit / b.revenue:.1%} for a second year, revenue holding, with related-party"
+                         " trade",
+                         f"EBIT margin {b.ebit / b.revenue:.1%} for a second year with related-party trade, revenue"
+                         " falling (a downturn)"),
                 "TP06": (f"royalties {b.royalty / b.revenue:.1%} of revenue to {e.parent_group} in a loss year",
-                         f"royalties {b.royalty / b.revenue:.1%} of revenue in a profitable year"),
+                         f"ordinary royalties {b.royalty / b.revenue:.1%} of revenue in an honest loss year"),
                 "TP07": ("profit repatriated in a loss year", "profit repatriated after profitable years"),
             }[rule]
             add(rule, e, str(e.role_year), planted, notes[0] if planted else notes[1])
@@ -232,6 +244,9 @@ def record(economy: Economy) -> list[Scenario]:
                 if (planted and share > 0.45) or (not planted and share < 0.2):
                     add(rule, e, str(b.year), planted,
                         f"interest {share:.0%} of EBITDA with a loan from {e.parent_group}")
+                elif not planted and b.year == e.role_year and b.ebitda <= 0:
+                    add(rule, e, str(b.year), planted,
+                        f"EBITDA negative in an honest loss year, ordinary loan from {e.parent_group}")
         elif rule == "CAP01":
             p = e.projects[0]
             add(rule, e, _month_after(p.capital_deadline), planted,

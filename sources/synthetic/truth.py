@@ -35,7 +35,10 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
   correction_extracted_at, reason (`revised`: values changed or rows added;
   `amendment`: tax returns amended later; `broken_file`: the first delivery
   was broken as a whole and re-sent).
-* `economy.json`: the parameters (seed, enterprises, years, defect rate).
+* `honest_losses.csv`: every enterprise and window year with an honest
+  operating loss (written by `sources.synthetic.losses`): reason (`startup`,
+  `downturn`, `one_off`), is_fdi, revenue, EBIT and profit before tax.
+* `economy.json`: the parameters (seed, enterprises, years, defect rate, loss rate).
 
 Agencies write names their own way (registry and tax: official; customs:
 upper case without diacritics; land and labour: abbreviated `Cty TNHH ... VN`;

@@ -22,6 +22,9 @@ from tests.helpers import dbt, fresh_warehouse
 from warehouse.settings import DBT_PROJECT_DIR
 
 UNIT_TESTS = DBT_PROJECT_DIR / "models" / "risk" / "_risk__unit_tests.yml"
+# Issue 15: the rules that meet honest loss-makers give their closest honest look-alike beside the
+# flagged case and the near miss (a start-up for TP03, a downturn for TP04, ...).
+RULES_WITH_HONEST_LOOKALIKE = ("TP01", "TP02", "TP03", "TP04", "TP05", "TP06", "TP07", "CAP01")
 TAX_CODE = re.compile(r"\b02\d{8}\b")
 
 
@@ -52,10 +55,24 @@ def test_each_rule_has_a_flagged_case_and_a_near_miss(rule):
         assert given - flagged, f"{test['name']}: no near miss (every enterprise given is flagged)"
 
 
+@pytest.mark.parametrize("rule", RULES_WITH_HONEST_LOOKALIKE)
+def test_each_rule_gives_its_honest_lookalike_which_is_not_flagged(rule):
+    named = [(test, test.get("config", {}).get("meta", {}).get("honest_lookalike"))
+             for test in unit_tests().get(rule_model(rule), [])]
+    named = [(test, code) for test, code in named if code]
+    assert named, f"{rule}: no unit test names its honest look-alike (config.meta.honest_lookalike)"
+    for test, code in named:
+        given = yaml.safe_dump(test["given"], allow_unicode=True)
+        assert code in given or f"EN{code}" in given, f"{test['name']}: the look-alike {code} is not in its rows"
+        assert code not in {row["tax_code"] for row in test["expect"]["rows"]}, \
+            f"{test['name']}: the honest look-alike {code} is expected to be flagged"
+
+
 def test_the_rule_unit_tests_pass_on_postgresql(pg_server, tmp_path):
     with fresh_warehouse(pg_server, tmp_path):
         # the rules' inputs, on empty raw tables: seeds, staging, intermediate, marts, the rules
-        dbt("build", "--select", "+path:models/risk/rules", "--exclude", "resource_type:test",
+        # (and risk.flags, the input of enterprise_scores' unit test)
+        dbt("build", "--select", "+path:models/risk/rules", "+flags", "--exclude", "resource_type:test",
                 "resource_type:unit_test")
         target = tmp_path / "dbt-target"
         dbt("test", "--select", "test_type:unit,path:models/risk", "--target-path", str(target))
@@ -63,6 +80,6 @@ def test_the_rule_unit_tests_pass_on_postgresql(pg_server, tmp_path):
     results = [r for r in json.loads((target / "run_results.json").read_text())["results"]
                if r["unique_id"].startswith("unit_test.")]
     tested = {r["unique_id"].split(".")[2] for r in results if r["status"] == "pass"}
-    assert {rule_model(rule) for rule in RULES} <= tested
+    assert {rule_model(rule) for rule in RULES} | {"enterprise_scores"} <= tested
     failed = {r["unique_id"]: r["message"] for r in results if r["status"] != "pass"}
     assert not failed, f"dbt unit tests failed: {failed}"

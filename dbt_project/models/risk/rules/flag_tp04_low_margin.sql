@@ -5,22 +5,28 @@
 -- goods - operating expenses, over revenue, from the CIT return) is compared
 -- with its peers in the same VSIC division (first two digits) and year: below
 -- the 35th percentile is outside the arm's-length range (Decree
--- 132/2020/ND-CP Art. 7.3 and Appendix). Peers in a start-up year are left
--- out of the range: their losses are honest but not comparable with an
--- established business (the comparability of Decree 132 Art. 7: the same
--- stage and functions), and a division with many new entrants would
--- otherwise have a negative 35th percentile. To keep the list short and
--- precise, all of these must hold:
---   * margin below the peers' 35th percentile (at least 5 peers);
---   * margin below the Decree 132 Art. 19.2(b) safe harbour of its sector
---     (5 % distribution, 10 % manufacturing, 15 % processing and services)
---     and below max_ebit_margin (an operating loss);
+-- 132/2020/ND-CP Art. 7.3 and Appendix). Peers that lose money are part of
+-- the range, as in any comparables search; only start-up years are left out
+-- (Decree 132 Art. 7 comparability: the same stage and functions).
+--
+-- About half of FDI enterprises report a loss in a given year, mostly for
+-- honest reasons. A low margin alone is therefore no evidence; version 2
+-- flags what distinguishes shifting from misfortune. All of these must hold:
+--   * the year's margin below the peers' 35th percentile, below the Decree 132
+--     Art. 19.2(b) safe harbour of its sector and an operating loss;
+--   * sustained: the year before also an operating loss below that year's
+--     peers' 35th percentile, and the weighted average margin of the comparison period
+--     (the year and up to two before: Decree 132 compares on the weighted
+--     average of up to three years) below the peers' 35th percentile of the
+--     same average (clears a one-off loss);
+--   * revenue holds: not down more than max_revenue_fall on the year before
+--     (clears a downturn: a firm losing money as its sales fall is unlucky,
+--     one losing money while its sales hold is being priced);
 --   * material related-party transactions (disclosures >= 10 % of revenue);
 --   * not a start-up year (the year of the first certificate and the two
---     after it: start-up losses are honest), and not already explained by a
---     more specific finding (TP03 persistent losses, for every loss year of
---     its run; TP06 royalties and TP07 repatriation, for their year), so one
---     issue gives one flag.
+--     after it), and not already explained by a more specific finding (TP03
+--     persistent losses, for every loss year of its run; TP06 royalties and
+--     TP07 repatriation, for their year), so one issue gives one flag.
 -- The amount at stake is the profit an arm's-length (median) margin would give.
 with
 
@@ -63,14 +69,33 @@ returns as (
     where t.revenue_vnd > 0 and e.vsic_code is not null
 ),
 
+-- the comparison period: the year and up to two before, weighted by revenue
+-- (sum of EBIT over sum of revenue), and the year before's figures
+compared as (
+    select
+        r.*, w.weighted_margin, w.years_compared,
+        lag(r.ebit_margin) over (partition by r.tax_code order by r.fiscal_year) as prior_margin,
+        lag(r.revenue_vnd) over (partition by r.tax_code order by r.fiscal_year) as prior_revenue_vnd,
+        lag(r.fiscal_year) over (partition by r.tax_code order by r.fiscal_year) as prior_year
+    from returns as r
+    cross join lateral (
+        select sum(x.ebit_vnd)::numeric / nullif(sum(x.revenue_vnd), 0) as weighted_margin,
+               count(*) as years_compared
+        from returns as x
+        where x.tax_code = r.tax_code
+          and x.fiscal_year between r.fiscal_year - {{ risk_threshold('TP04', 'comparison_years') }} + 1 and r.fiscal_year
+    ) as w
+),
+
 peers as (
     select
         vsic_division, fiscal_year,
         count(*) as peers,
         percentile_cont({{ risk_threshold('TP04', 'percentile_low') }}::float) within group (order by ebit_margin) as margin_p35,
         percentile_cont({{ risk_threshold('TP04', 'percentile_median') }}::float) within group (order by ebit_margin) as margin_median,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75
-    from returns
+        percentile_cont({{ risk_threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75,
+        percentile_cont({{ risk_threshold('TP04', 'percentile_low') }}::float) within group (order by weighted_margin) as weighted_margin_p35
+    from compared
     where not is_startup_year
     group by vsic_division, fiscal_year
 ),
@@ -93,16 +118,20 @@ explained as (
 
 judged as (
     select
-        r.*, p.peers, p.margin_p35, p.margin_median, p.margin_p75, rp.related_vnd, rp.counterparties,
+        r.*, p.peers, p.margin_p35, p.margin_median, p.margin_p75, p.weighted_margin_p35,
+        pp.margin_p35 as prior_margin_p35, rp.related_vnd, rp.counterparties,
         case
             when r.vsic_division between '45' and '47' then {{ risk_threshold('TP04', 'safe_harbour_distribution') }}
             when r.vsic_division between '10' and '33' then {{ risk_threshold('TP04', 'safe_harbour_manufacturing') }}
             else {{ risk_threshold('TP04', 'safe_harbour_processing') }}
         end as safe_harbour_margin
-    from returns as r
+    from compared as r
     join peers as p using (vsic_division, fiscal_year)
+    join peers as pp on pp.vsic_division = r.vsic_division and pp.fiscal_year = r.prior_year
     join related as rp on rp.tax_code = r.tax_code and rp.fiscal_year = r.fiscal_year
     where p.peers >= {{ risk_threshold('TP04', 'min_peers') }}
+      and pp.peers >= {{ risk_threshold('TP04', 'min_peers') }}
+      and r.prior_year = r.fiscal_year - 1
       and rp.related_vnd >= {{ risk_threshold('TP04', 'min_related_share') }} * r.revenue_vnd
       and not r.is_startup_year
       and not exists (select 1 from explained as x
@@ -119,9 +148,17 @@ findings as (
         'Năm ' || fiscal_year || ', tỷ suất lợi nhuận hoạt động ' || {{ vn_pct('ebit_margin') }}
             || ' thấp hơn phân vị 35 của ' || peers || ' doanh nghiệp cùng ngành VSIC ' || vsic_division
             || ' (' || {{ vn_pct('margin_p35') }} || ') và mức an toàn ' || {{ vn_pct('safe_harbour_margin') }}
-            || ', với giao dịch liên kết ' || {{ vn_number('related_vnd') }} || ' VND.' as summary,
+            || ', năm trước ' || {{ vn_pct('prior_margin') }} || ', bình quân gia quyền ' || years_compared || ' năm '
+            || {{ vn_pct('weighted_margin') }} || ' (phân vị 35: ' || {{ vn_pct('weighted_margin_p35') }}
+            || '), doanh thu không giảm, với giao dịch liên kết ' || {{ vn_number('related_vnd') }} || ' VND.' as summary,
         jsonb_build_object(
-            'threshold', 'EBIT margin below the 35th percentile of VSIC-division peers and below the Decree 132 Art. 19.2(b) safe harbour, with related-party transactions >= 10 % of revenue',
+            'threshold', 'operating loss below the 35th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, sustained (the year before a loss below its range too, the weighted average of up to three years below the peers'' same average), revenue not down more than 5 %, related-party transactions >= 10 % of revenue',
+            'prior_year_ebit_margin', round(prior_margin, 4),
+            'prior_year_peer_margin_p35', round(prior_margin_p35::numeric, 4),
+            'weighted_margin', round(weighted_margin, 4),
+            'years_compared', years_compared,
+            'peer_weighted_margin_p35', round(weighted_margin_p35::numeric, 4),
+            'prior_year_revenue_vnd', prior_revenue_vnd,
             'ebit_vnd', ebit_vnd,
             'revenue_vnd', revenue_vnd,
             'ebit_margin', round(ebit_margin, 4),
@@ -138,6 +175,10 @@ findings as (
     where ebit_margin < margin_p35
       and ebit_margin < safe_harbour_margin
       and ebit_margin < {{ risk_threshold('TP04', 'max_ebit_margin') }}
+      and prior_margin < prior_margin_p35
+      and prior_margin < {{ risk_threshold('TP04', 'max_ebit_margin') }}
+      and weighted_margin < weighted_margin_p35
+      and revenue_vnd >= (1 - {{ risk_threshold('TP04', 'max_revenue_fall') }}) * prior_revenue_vnd
 )
 
-{{ risk_flag_columns('TP04', '1.0') }}
+{{ risk_flag_columns('TP04', '2.0') }}

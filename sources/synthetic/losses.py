@@ -1,0 +1,145 @@
+"""Honest loss-makers: the base rate of losses the risk rules must leave alone.
+
+In Vietnam 16,292 of 28,918 FDI enterprises (56 %) reported a loss in FY2023
+(MPI / GSO enterprise statistics, as cited in issue 15). Most of those losses
+are honest, and the generator gives each one a reason, recorded in
+`_truth/honest_losses.csv`:
+
+* `startup`: the first two years of operations (`finance.STARTUP_MARGINS`);
+* `downturn`: one or two years in which revenue falls materially (each year
+  10-25 % below the year before) and the firm makes an operating loss;
+* `one_off`: a single loss year (an impairment, a lost contract) with revenue
+  flat on its trend.
+
+Honest loss-makers keep everything else ordinary: they trade with their group
+at arm's-length prices, pay their usual royalties and fees, repatriate nothing
+while loss-making (`fx._repatriates`) and borrow as any firm of their size
+does. An honest run of losses lasts at most two years (a start-up's two
+years, or a two-year downturn); a third loss year in a row is a planted TP03
+case. The yearly chance of a new loss is set so that the share of
+enterprise-years with a loss is `loss_rate` (see `onset_probability`).
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_LOSS_RATE = 0.55  # 16,292 of 28,918 FDI enterprises (56 %) reported a loss in FY2023
+DOWNTURN_CONTINUES = 0.8  # a downturn lasts a second year this often
+MAX_LOSS_RATE = (1 + DOWNTURN_CONTINUES / 2) / (2 + DOWNTURN_CONTINUES / 2)  # every profit year followed by a loss
+LOSS_MARGINS = (-0.06, -0.005)  # EBIT / revenue of an honest loss year
+DOWNTURN_REVENUE = (0.75, 0.90)  # revenue of a downturn year as a share of the year before
+ONE_OFF_SHARE = 0.5  # of new losses; the rest are downturns
+HISTORY_YEARS = 4  # years of the chain run before the first book year, so the window starts mixed
+# Planted TP04 margins in the year before the case and the case's year: an
+# operating loss in both, below the peers' 35th percentile of a division where
+# half the firms lose money (honest losses reach -6 %; the p35 sits near -4 %).
+TP04_MARGINS = (-0.07, -0.08)
+TP05_LOOKALIKE_EBITDA_MARGIN = 0.02  # EBITDA of -2 % of revenue in the look-alike's loss year
+TP06_LOOKALIKE_MARGIN = -0.03
+FIELDS = ["enterprise_tax_code", "year", "reason", "is_fdi", "revenue_vnd", "ebit_vnd", "pbt_vnd"]
+
+
+@dataclass(frozen=True)
+class HonestLoss:
+    reason: str  # startup | downturn | one_off
+    margin: float  # EBIT / revenue
+    revenue_of_prior: float | None = None  # downturn: revenue as a share of the year before
+
+
+def onset_probability(loss_rate: float) -> float:
+    """Yearly chance that a profitable year is followed by a loss, for a stationary loss share `loss_rate`.
+
+    The chain's states are profit, one-off, first and second downturn year. From profit a loss starts with
+    probability a (half one-offs, half downturns); a downturn continues once with probability b; after a
+    loss run the firm returns to profit. The stationary loss share is a(1 + b/2) / (1 + a(1 + b/2)).
+    """
+    if loss_rate <= 0:
+        return 0.0
+    odds = loss_rate / (1 - loss_rate)
+    return min(1.0, odds / (1 + DOWNTURN_CONTINUES / 2))
+
+
+def plan(economy, loss_rate: float) -> dict[tuple[str, int], HonestLoss]:
+    """Honest loss years of the enterprises without a planted role, keyed by (tax code, year)."""
+    onset = onset_probability(loss_rate)
+    first, last = economy.years
+    out: dict[tuple[str, int], HonestLoss] = {}
+    if onset <= 0:
+        return out
+    for ent in economy.enterprises:
+        if ent.role is not None:
+            out.update(_lookalike_losses(ent))
+            continue
+        rng = economy.sub_rng("honest_loss", ent.index)
+        start_year = ent.active_from.year
+        begin = max(start_year + 2, first - 1 - HISTORY_YEARS)
+        # after a start-up's two loss years the firm makes a profit: no honest run is longer than two years
+        state = "after_run" if begin == start_year + 2 else "profit"
+        for year in range(begin, last + 1):
+            if state in ("after_run", "one_off"):
+                state = "profit"
+                continue
+            if state == "downturn1":
+                if rng.random() < DOWNTURN_CONTINUES:
+                    state = "downturn2"
+                    loss = HonestLoss("downturn", rng.uniform(*LOSS_MARGINS), rng.uniform(*DOWNTURN_REVENUE))
+                else:
+                    state = "profit"
+                    continue
+            elif state == "downturn2":
+                state = "profit"
+                continue
+            elif rng.random() < onset:
+                if rng.random() < ONE_OFF_SHARE:
+                    state = "one_off"
+                    loss = HonestLoss("one_off", rng.uniform(*LOSS_MARGINS))
+                else:
+                    state = "downturn1"
+                    loss = HonestLoss("downturn", rng.uniform(*LOSS_MARGINS), rng.uniform(*DOWNTURN_REVENUE))
+            else:
+                continue
+            if year >= first - 1:
+                out[(ent.tax_code, year)] = loss
+    return out
+
+
+def _lookalike_losses(ent) -> dict[tuple[str, int], HonestLoss]:
+    """The honest loss that comes closest to each rule's planted case (its look-alike, role ending in ~)."""
+    y = ent.role_year
+    if ent.role == "TP04~":
+        # the planted TP04 margins and related-party share, but revenue falling in both years: a downturn
+        return {(ent.tax_code, y - 1): HonestLoss("downturn", TP04_MARGINS[0], DOWNTURN_REVENUE[1]),
+                (ent.tax_code, y): HonestLoss("downturn", TP04_MARGINS[1], DOWNTURN_REVENUE[0])}
+    if ent.role == "TP05~":
+        # an ordinary related-party loan and a one-off loss deep enough to make EBITDA negative
+        return {(ent.tax_code, y): HonestLoss("one_off", -(ent.depreciation_ratio + TP05_LOOKALIKE_EBITDA_MARGIN))}
+    if ent.role == "TP06~":
+        return {(ent.tax_code, y): HonestLoss("one_off", TP06_LOOKALIKE_MARGIN)}
+    return {}
+
+
+def write_truth(folder: Path, economy) -> None:
+    """`_truth/honest_losses.csv`: one row per enterprise and window year with an honest operating loss."""
+    first, last = economy.years
+    honest = getattr(economy, "honest_losses", {})
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "honest_losses.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for ent in economy.enterprises:
+            for year in range(first, last + 1):
+                book = economy.books.get((ent.tax_code, year))
+                if book is None or book.ebit >= 0:
+                    continue
+                loss = honest.get((ent.tax_code, year))
+                if loss is not None:
+                    reason = loss.reason
+                elif (ent.role is None or ent.role.endswith("~")) and year - ent.active_from.year < 2:
+                    reason = "startup"
+                else:
+                    continue  # a planted loss (its rule's case) is not honest
+                writer.writerow({"enterprise_tax_code": ent.tax_code, "year": year, "reason": reason,
+                                 "is_fdi": ent.is_fdi, "revenue_vnd": book.revenue, "ebit_vnd": book.ebit,
+                                 "pbt_vnd": book.pbt})
