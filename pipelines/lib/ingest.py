@@ -58,6 +58,46 @@ class IngestResult:
                 f"of {self.rows_in_manifest} in {self.seconds:.1f}s")
 
 
+def server_refusal(exc: BaseException) -> str:
+    """One sentence for a delivery PostgreSQL refused although the stream checks passed it."""
+    if isinstance(exc, psycopg.Error) and exc.diag.message_primary:
+        where = f" ({exc.diag.context.strip().splitlines()[0]})" if exc.diag.context else ""
+        return (f"PostgreSQL refused a value of this delivery: {exc.diag.message_primary}{where}; "
+                "nothing of it was loaded.")
+    return f"the load of this delivery failed and was rolled back: {exc}."
+
+
+def _file_set(files) -> set[tuple[str, str]]:
+    return {(str(f["name"]), str(f["sha256"]).lower()) for f in files}
+
+
+def reuse_conflict(conn: psycopg.Connection, delivery: Delivery) -> str | None:
+    """Why a delivery_id already loaded is not this delivery (other dataset, period,
+    files or hashes), or None when it is the same bytes again (a no-op)."""
+    m = delivery.manifest
+    row = conn.execute("select agency, dataset, period, manifest, received_at from audit.deliveries "
+                       "where delivery_id = %s", (m.delivery_id,)).fetchone()
+    if row is None:
+        return None
+    agency, dataset, period, manifest, received = row
+    earlier = f"the earlier delivery {m.delivery_id} of {agency}/{dataset}/{period} (received {received:%Y-%m-%d %H:%M})"
+    if (agency, dataset, period) != (m.agency, m.dataset, m.period):
+        return (f"delivery_id {m.delivery_id} is already used by {earlier}; a delivery of "
+                f"{m.agency}/{m.dataset}/{m.period} needs its own delivery_id, so this one was not loaded.")
+    before = _file_set((manifest or {}).get("files") or [])
+    now = {(f.name, f.sha256) for f in m.files}
+    if before != now:
+        return (f"delivery_id {m.delivery_id} was already loaded as {earlier} with other files or hashes; "
+                "a correction needs a new delivery_id, so this one was not loaded.")
+    return None
+
+
+def conflict_id(delivery: Delivery) -> str:
+    """The audit id of a conflicting copy: the reused id plus a digest of its files, so each copy is audited once."""
+    digest = hashlib.sha256(repr(sorted((f.name, f.sha256) for f in delivery.manifest.files)).encode()).hexdigest()
+    return f"{delivery.manifest.delivery_id}:conflict:{digest[:12]}"
+
+
 def _fallback_id(folder: Path) -> str:
     """A stable id for a delivery whose manifest cannot be read, so its rejection is audited once."""
     digest = hashlib.sha256()
@@ -96,6 +136,15 @@ def ingest_delivery(conn: psycopg.Connection, folder: Path, *, force: bool = Fal
     result = IngestResult(str(folder), agency, dataset, period, m.delivery_id, "loaded", rows_in_manifest=m.rows)
     previous = delivery_status(conn, m.delivery_id)
     if previous in ("loaded", "superseded") and not force:
+        conflict = reuse_conflict(conn, delivery)
+        if conflict:
+            # The same id with other content is not the same delivery: never skip it silently.
+            meta = DeliveryMeta(conflict_id(delivery), agency, dataset, period, m.extracted_at, m.rows, str(folder),
+                                m.raw)
+            record_rejection(conn, meta, conflict)
+            log.error("delivery %s/%s/%s (%s) rejected: %s", agency, dataset, period, m.delivery_id, conflict)
+            return IngestResult(str(folder), agency, dataset, period, meta.delivery_id, "rejected", reason=conflict,
+                                rows_in_manifest=m.rows, seconds=time.monotonic() - started)
         result.status = "skipped"
         log.info("delivery %s/%s/%s (%s) already %s; skipped", agency, dataset, period, m.delivery_id, previous)
         return result
@@ -115,7 +164,11 @@ def ingest_delivery(conn: psycopg.Connection, folder: Path, *, force: bool = Fal
                         log.warning("delivery %s row %d quarantined: %s", m.delivery_id, q.row_number,
                                     ", ".join(q.reasons))
             counts = load.finish(delivery.warnings)
-    except DeliveryFault as fault:
+    except (DeliveryFault, psycopg.DataError, psycopg.IntegrityError, TimeoutError) as exc:
+        # What the stream checks let through and the server still refused inside
+        # COPY ends this delivery's transaction (rolled back by load_delivery),
+        # is audited with the server's own sentence, and the run goes on.
+        fault = exc if isinstance(exc, DeliveryFault) else DeliveryFault(server_refusal(exc))
         record_rejection(conn, meta, str(fault), delivery.warnings)
         log.error("delivery %s/%s/%s (%s) rejected: %s", agency, dataset, period, m.delivery_id, fault)
         result.status, result.reason = "rejected", str(fault)
