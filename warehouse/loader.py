@@ -183,7 +183,7 @@ class _Load:
                 rows_in_manifest = excluded.rows_in_manifest, rows_loaded = excluded.rows_loaded,
                 rows_quarantined = excluded.rows_quarantined, rows_repaired = excluded.rows_repaired,
                 reason = null, warnings = excluded.warnings, folder = excluded.folder,
-                manifest = excluded.manifest, loaded_at = now()
+                manifest = excluded.manifest, loaded_at = now(), validated_at = null
             """,
             (m.delivery_id, m.agency, m.dataset, m.period, m.extracted_at, m.rows_in_manifest,
              self.counts.rows_loaded, self.counts.rows_quarantined, self.counts.rows_repaired,

@@ -88,3 +88,17 @@ def validate_deliveries(conn: Connection, ds: Dataset, delivery_ids: list[str]) 
                 "sample": [str(v) for v in (r.result.get("partial_unexpected_list") or [])[:5]],
             })
     return SuiteOutcome(success=bool(result.success), evaluated=len(result.results), failed=failed, rows=rows)
+
+
+def pending_validation(conn: Connection, ds: Dataset) -> list[tuple[str, int]]:
+    """(delivery_id, rows loaded) of every delivery of `ds` in force whose rows no suite run has passed."""
+    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        return [(d, int(n or 0)) for d, n in pg.execute(
+            "select delivery_id, rows_loaded from audit.deliveries where agency = %s and dataset = %s "
+            "and status = 'loaded' and validated_at is null order by period, delivery_id",
+            (ds.agency, ds.name)).fetchall()]
+
+
+def mark_validated(conn: Connection, delivery_ids: list[str]) -> None:
+    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        pg.execute("update audit.deliveries set validated_at = now() where delivery_id = any(%s)", (delivery_ids,))

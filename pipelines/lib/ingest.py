@@ -183,3 +183,21 @@ def ingest_delivery(conn: psycopg.Connection, folder: Path, *, force: bool = Fal
     result.seconds = time.monotonic() - started
     log.info(result.summary())
     return result
+
+
+def reject_folder(conn: psycopg.Connection, folder: Path, reason: str) -> IngestResult:
+    """Audit a folder that cannot be a delivery at all (unknown dataset, not a period), so `fdi summary` shows it."""
+    folder = Path(folder)
+    agency, dataset, period = folder_identity(folder)
+    manifest = None
+    try:
+        manifest = read_manifest(folder)
+    except DeliveryFault:
+        pass
+    delivery_id = f"{manifest.delivery_id}:folder:{period}" if manifest else _fallback_id(folder)
+    meta = DeliveryMeta(delivery_id, agency, dataset, period, manifest.extracted_at if manifest else None,
+                        manifest.rows if manifest else None, str(folder), manifest.raw if manifest else None)
+    record_rejection(conn, meta, reason)
+    log.error("folder %s rejected: %s", folder, reason)
+    return IngestResult(str(folder), agency, dataset, period, delivery_id, "rejected", reason=reason,
+                        rows_in_manifest=meta.rows_in_manifest)
