@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,7 +18,7 @@ from pipelines.run import run_pipeline
 from tests.hostile.deliveries import employment, employment_line
 
 pytestmark = pytest.mark.timeout(300)
-FDI = [sys.executable, "-m", "pipelines.cli"]
+FDI = [str(Path(sys.executable).with_name("fdi"))]
 
 
 def audit(db):
