@@ -7,7 +7,9 @@ A delivery-level fault rolls the transaction back and audits a rejection.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from sources.delivery import Delivery, folder_identity, read_manifest
 from sources.faults import DeliveryFault
 from warehouse.bootstrap import RawTable
 from warehouse.loader import DeliveryMeta, delivery_status, load_delivery, record_rejection
+from warehouse.settings import Settings
 
 log = logging.getLogger("fdi.ingest")
 
@@ -56,6 +59,64 @@ class IngestResult:
         return (f"{self.agency}/{self.dataset}/{self.period} ({self.delivery_id}) {self.status}: "
                 f"{self.rows_loaded} loaded, {self.rows_quarantined} quarantined, {self.rows_repaired} repaired "
                 f"of {self.rows_in_manifest} in {self.seconds:.1f}s")
+
+
+_PERSONAL_WHEN = re.compile(r"^Personal data when (\w+) is (\w+)")
+
+
+class PersonalData:
+    """Personal columns leave the loader's audit tables only as keyed hashes.
+
+    audit.quarantine.original and audit.repairs are read by every engineer, so a
+    rejected row's passport number or an individual investor's name is stored as
+    `<column>_hash`, the same HMAC-SHA256 with the same key as staging's
+    pseudonymise(): an engineer can still join a quarantined row to its
+    warehouse twin, but nobody reads the person (contracts/warehouse.md; issue #13).
+    Personal are the contract's `pii` columns, and a column described as
+    "Personal data when <column> is <value>" unless that column says otherwise.
+    """
+
+    def __init__(self, ds: Dataset):
+        self.always = set(ds.pii_columns)
+        self.when: dict[str, tuple[str, str]] = {}
+        for col in ds.columns:
+            match = _PERSONAL_WHEN.match(col.description or "")
+            if match and not col.pii:
+                self.when[col.name] = (match.group(1), match.group(2))
+        self.other_values = {c.name: set(c.values) for c in ds.columns}
+        self._key: bytes | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.always or self.when)
+
+    def hash(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if self._key is None:
+            self._key = Settings.from_env().pseudonym_key().encode()
+        return hmac.new(self._key, value.encode("utf-8", "backslashreplace"), hashlib.sha256).hexdigest()
+
+    def _personal(self, column: str, row: dict | None) -> bool:
+        if column in self.always:
+            return True
+        if column not in self.when:
+            return False
+        other, value = self.when[column]
+        said = (row or {}).get(other)
+        # Not personal only when the row clearly says so (an organisation).
+        return not (said in self.other_values.get(other, ()) and said != value)
+
+    def quarantined(self, rows: list) -> list:
+        for q in rows:
+            for column in [c for c in q.original if self._personal(c, q.original)]:
+                q.original[f"{column}_hash"] = self.hash(q.original.pop(column))
+        return rows
+
+    def repairs(self, repairs: list, kinds: dict[int, dict]) -> list:
+        for r in repairs:
+            if self._personal(r.column, kinds.get(r.row_number)):
+                r.before, r.after, r.column = self.hash(r.before), self.hash(r.after), f"{r.column}_hash"
+        return repairs
 
 
 def server_refusal(exc: BaseException) -> str:
@@ -96,6 +157,17 @@ def conflict_id(delivery: Delivery) -> str:
     """The audit id of a conflicting copy: the reused id plus a digest of its files, so each copy is audited once."""
     digest = hashlib.sha256(repr(sorted((f.name, f.sha256) for f in delivery.manifest.files)).encode()).hexdigest()
     return f"{delivery.manifest.delivery_id}:conflict:{digest[:12]}"
+
+
+def _condition_values(batch, personal: PersonalData) -> dict[int, dict]:
+    """Per row number, the loaded values of the columns that decide whether a column is personal."""
+    columns = sorted({other for other, _ in personal.when.values()})
+    if not columns or not batch.repairs:
+        return {}
+    good = batch.good.select([*columns, "_row_number"]).to_pylist()
+    found = {row.pop("_row_number"): row for row in good}
+    found.update({q.row_number: q.original for q in batch.quarantined})
+    return found
 
 
 def _fallback_id(folder: Path) -> str:
@@ -152,8 +224,13 @@ def ingest_delivery(conn: psycopg.Connection, folder: Path, *, force: bool = Fal
         delivery.verify_files()
         logged = 0
         with load_delivery(conn, raw_table(delivery.dataset), meta) as load:
+            personal = PersonalData(delivery.dataset)
             for batch in delivery.batches():
                 load.copy(batch.good)
+                if personal:
+                    kinds = _condition_values(batch, personal)
+                    personal.quarantined(batch.quarantined)
+                    personal.repairs(batch.repairs, kinds)
                 load.quarantine(batch.quarantined)
                 load.repairs(batch.repairs)
                 for q in batch.quarantined:
