@@ -19,6 +19,7 @@ from psycopg import sql
 
 from pipelines.lib.contract_artifacts import suite_path
 from sources.contract import Dataset
+from warehouse.bootstrap import LOADER, act_as
 from warehouse.server import Connection
 
 
@@ -64,6 +65,7 @@ def validate_deliveries(conn: Connection, ds: Dataset, delivery_ids: list[str]) 
 
     view = f"gx_{ds.agency}_{ds.name}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        act_as(pg, LOADER)  # the short-lived view lives in audit, the loader's schema
         # DDL takes no bind parameters: the ids go in as a quoted literal.
         pg.execute(sql.SQL("create view audit.{} as select * from {}.{} where _delivery_id = any({})").format(
             sql.Identifier(view), sql.Identifier(ds.raw_schema), sql.Identifier(ds.name), sql.Literal(delivery_ids)))
@@ -101,4 +103,5 @@ def pending_validation(conn: Connection, ds: Dataset) -> list[tuple[str, int]]:
 
 def mark_validated(conn: Connection, delivery_ids: list[str]) -> None:
     with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        act_as(pg, LOADER)
         pg.execute("update audit.deliveries set validated_at = now() where delivery_id = any(%s)", (delivery_ids,))
