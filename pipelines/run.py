@@ -7,7 +7,6 @@ backfill policy), then one dbt build, unless a blocking contract check failed.
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
@@ -105,27 +104,12 @@ def delivery_periods(landing: Path) -> dict[tuple[str, str], list[str]]:
     return {k: sorted(v) for k, v in sorted(periods.items())}
 
 
-def period_problem(ds, period: str, partition_keys: set[str]) -> str | None:
-    """Why a folder under a dataset is not one of its delivery periods, or None."""
-    shape = "YYYY" if ds.grain == "year" else "YYYY-MM"
-    if not re.match(ds.period_pattern(), period):
-        return f"the folder {period!r} is not a {ds.grain}ly period of {ds.qualified} ({shape}); nothing in it was read."
-    if period not in partition_keys:
-        first = min(partition_keys)
-        if period < first:
-            return (f"the folder {period!r} lies before {first}, the first period of the agreement; "
-                    "nothing in it was read.")
-        return (f"the folder {period!r} is a period that has not ended yet (the last complete one is "
-                f"{max(partition_keys)}); a delivery cannot report the future, so nothing in it was read.")
-    return None
-
-
 def triage(landing: Path, dagster: InProcess, progress: Callable[[str], None],
            outcome: RunOutcome) -> dict[tuple[str, str], list[str]]:
     """The delivery periods to load, per dataset. Every other folder (an unknown agency or dataset,
     2025-13, January, latest, a monthly folder under a yearly dataset) is audited as rejected with one
     sentence naming it, and the run goes on (issue #13)."""
-    from pipelines.defs.partitions import partitions_for
+    from pipelines.defs.partitions import partitions_for, period_problem
     from pipelines.lib.ingest import reject_folder
 
     planned: dict[tuple[str, str], list[str]] = {}

@@ -11,7 +11,8 @@ from pipelines.cli.database import bootstrap_warehouse
 
 @main.command(help="Load every delivery of a landing folder and build the warehouse, in-process, with the same "
                    "Dagster assets the UI runs: verify, parse, check, COPY, audit, GX suites, then dbt build. "
-                   "Re-running is idempotent: loaded deliveries are skipped.")
+                   "Re-running is idempotent: loaded deliveries are skipped. One run at a time: a second one "
+                   "exits with status 5 while another holds the warehouse.")
 @click.option("--landing", type=click.Path(path_type=Path), required=True,
               help="Folder holding <agency>/<dataset>/<period>/ deliveries.")
 @click.option("--no-dbt", is_flag=True, help="Load raw only; skip the dbt build.")

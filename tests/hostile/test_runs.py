@@ -117,3 +117,18 @@ def test_second_run_at_once_says_busy_with_status_5(tmp_path):
         if first.poll() is None:
             first.kill()
         subprocess.run([*FDI, "db", "stop"], env=env, capture_output=True, timeout=60)
+
+
+def test_sensor_skips_folders_that_are_no_partition_and_keeps_going(tmp_path, monkeypatch):
+    """A `latest` or `2025-13` folder once failed every tick of the landing sensor."""
+    import dagster as dg
+
+    from pipelines.defs.sensors import landing_sensor
+
+    monkeypatch.setenv("FDI_LANDING", str(tmp_path))
+    employment(tmp_path, [employment_line()], "d-sensor-good")
+    employment(tmp_path, [employment_line()], "d-sensor-bad1", period="latest")
+    employment(tmp_path, [employment_line()], "d-sensor-bad2", period="2025-13")
+    with dg.instance_for_test() as instance:
+        result = landing_sensor(dg.build_sensor_context(instance=instance))
+    assert [r.partition_key for r in result.run_requests] == ["2024-01"]
