@@ -195,16 +195,20 @@ def read_xlsx_header_and_rows(path: Path, sheet: str) -> tuple[list[str], Iterat
     rows = workbook.get_sheet_by_name(sheet).iter_rows()
     first = next(rows, None)
     header = [str(c).strip() for c in first] if first else []
+    while header and not header[-1]:
+        header.pop()  # the sheet's used range reaches past the last named column
     width = len(header)
 
     def cells() -> Iterator[list[str | None]]:
         for raw in rows:
             values = [_cell_text(v) for v in raw[:width]]
-            if all(v is None for v in values):
+            surplus = any(_cell_text(v) is not None for v in raw[width:])
+            if all(v is None for v in values) and not surplus:
                 continue  # Excel's trailing blank rows are not data
-            yield values + [None] * (width - len(values))
+            # A value right of the last named column has no column: the row is quarantined, not cut.
+            yield values + [None] * (width - len(values)) + ["row:field_count" if surplus else None]
 
-    return header, _batches(header, cells())
+    return header, _batches([*header, DEFECTS], cells())
 
 
 def read_jsonl(path: Path) -> tuple[list[str], Iterator[pa.RecordBatch]]:

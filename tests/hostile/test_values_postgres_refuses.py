@@ -8,10 +8,12 @@ import json
 import psycopg
 import pyarrow as pa
 import pytest
+import xlsxwriter
 
 from pipelines.lib.ingest import ingest_delivery, raw_table
 from sources.contract import dataset
-from tests.hostile.deliveries import employment, employment_line, flow, flows
+from tests.helpers import project_row
+from tests.hostile.deliveries import deliver, employment, employment_line, flow, flows
 from warehouse.loader import DeliveryMeta, load_delivery
 
 pytestmark = pytest.mark.timeout(120)
@@ -100,3 +102,24 @@ def test_value_refused_inside_copy_ends_the_delivery_without_hanging(db):
     # The connection is usable and nothing of the delivery stayed.
     assert db.execute("select count(*) from raw_labour.employment").fetchone()[0] == 0
     assert db.execute("select count(*) from audit.deliveries").fetchone()[0] == 0
+
+
+def test_xlsx_row_with_a_value_beyond_the_header_quarantines_that_row(db, tmp_path):
+    ds = dataset("registry", "projects")
+    path = tmp_path / "projects.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet(ds.sheet or ds.name)
+    columns = ds.column_names
+    sheet.write_row(0, 0, columns)
+    for r, code in enumerate(["1000000001", "1000000002", "1000000003"], start=1):
+        row = project_row(code)
+        sheet.write_row(r, 0, [str(row[c]) if row[c] is not None else None for c in columns])
+    sheet.write(2, len(columns), "surplus")
+    book.close()
+    folder = deliver(tmp_path / "landing", "registry", "projects", "2024-01",
+                     {"projects_2024-01.xlsx": path.read_bytes()}, "d-xlsx-surplus",
+                     rows={"projects_2024-01.xlsx": 3})
+    result = ingest_delivery(db, folder)
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 2, 1)
+    (row_number, reasons, original), = quarantine(db, "d-xlsx-surplus")
+    assert (row_number, reasons, original["project_code"]) == (2, ["row:field_count"], "1000000002")
