@@ -233,7 +233,9 @@ def resolve_period(conn: psycopg.Connection, agency: str, dataset: str, period: 
 def load_delivery(conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta) -> Iterator[_Load]:
     """One delivery in one transaction; any exception rolls all of it back."""
     with conn.transaction():
-        # One loader per dataset and period at a time (parallel runs, sensor + backfill).
+        # One loader per dataset and period at a time (parallel runs, sensor + backfill),
+        # waiting with a bound: past it the load fails as transient and is retried.
+        conn.execute("select set_config('lock_timeout', %s, true)", (f"{_Load._WAIT_SECONDS}s",))
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"{meta.agency}/{meta.dataset}/{meta.period}",))
         conn.execute("select set_config('fdi.delivery_id', %s, true)", (meta.delivery_id,))
         # A forced reload replaces the delivery's own rows; other deliveries stay.
