@@ -207,6 +207,10 @@ def _check_date(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
     typed_distinct = pc.cast(pc.if_else(ok_distinct, parsed, None), pa.date32())
     ok = _false_where_null(pc.take(ok_distinct, index))
     b.fail(f"{col.name}:type", pc.and_(pc.is_valid(arr), pc.invert(ok)))
+    # Year 0000 parses and round-trips, but PostgreSQL has no year 0 (1 BC is year 1 before Christ).
+    year_zero = _false_where_null(pc.and_(ok, pc.starts_with(arr, "0000-")))
+    b.fail(f"{col.name}:range", year_zero)
+    ok = pc.and_(ok, pc.invert(year_zero))
     b.typed[col.name] = pc.take(typed_distinct, index)
     return pc.if_else(ok, arr, None)
 

@@ -17,6 +17,7 @@ from tests.hostile.deliveries import deliver, employment, employment_line, flow,
 from warehouse.loader import DeliveryMeta, load_delivery
 
 pytestmark = pytest.mark.timeout(120)
+STOPPAGE_HEADER = "event_id,tax_code,employer_name,started_on,ended_on,workers_involved,cause"
 
 
 def quarantine(db, delivery_id):
@@ -123,3 +124,27 @@ def test_xlsx_row_with_a_value_beyond_the_header_quarantines_that_row(db, tmp_pa
     assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 2, 1)
     (row_number, reasons, original), = quarantine(db, "d-xlsx-surplus")
     assert (row_number, reasons, original["project_code"]) == (2, ["row:field_count"], "1000000002")
+
+
+def test_year_zero_passes_no_longer_to_the_server(db, tmp_path):
+    """0000-01-01 parsed and round-tripped in the stream, and PostgreSQL (no year 0) refused the COPY."""
+    folder = deliver(tmp_path, "labour", "stoppages", "2024-01", {
+        "stoppages_2024-01.csv": (STOPPAGE_HEADER + "\nS1,,Cong ty A,0000-01-05,,10,wages\n"
+                                  "S2,,Cong ty A,2024-01-05,,10,wages\n").encode()}, "d-year-zero")
+    result = ingest_delivery(db, folder)
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 1, 1)
+    assert "started_on:range" in quarantine(db, "d-year-zero")[0][1]
+
+
+def test_what_only_the_server_refuses_is_audited_with_its_sentence_and_the_next_delivery_loads(db, tmp_path):
+    # A constraint the stream checks do not know (a DBA's, say): the server refuses inside COPY.
+    db.execute("alter table raw_labour.employment add constraint dba_cap check (employees_total < 1000)")
+    bad = ingest_delivery(db, employment(tmp_path / "a", [employment_line("HP00001", total="5000")], "d-dba-cap"))
+    assert bad.status == "rejected"
+    assert bad.reason.startswith("PostgreSQL refused a value of this delivery: new row for relation \"employment\" "
+                                 "violates check constraint \"dba_cap\"")
+    assert audit(db, "d-dba-cap") == ("rejected", 0, 0, bad.reason)
+    good = ingest_delivery(db, employment(tmp_path / "b", [employment_line("HP00002", period="2024-02")], "d-after-cap",
+                                          period="2024-02"))
+    assert (good.status, good.rows_loaded) == ("loaded", 1)
+    assert [r[0] for r in db.execute("select si_unit_code from raw_labour.employment")] == ["HP00002"]
