@@ -31,12 +31,66 @@ class LandingMissing(FileNotFoundError):
     pass
 
 
+class WarehouseBusy(RuntimeError):
+    """Another `fdi run` holds the warehouse (contracts/warehouse.md: exit status 5)."""
+
+
+class RunLock:
+    """One `fdi run` per home and per warehouse database at a time.
+
+    A file lock under FDI_HOME covers the start of the embedded server and the
+    creation of its database on a fresh home; a PostgreSQL session advisory
+    lock covers two homes pointed at one server. Neither waits: the second run
+    says the warehouse is busy (issue #13: two runs at once both failed in dbt).
+    Both locks die with their process, so a killed run never leaves one behind.
+    """
+
+    def __init__(self, settings: Settings):
+        self.path = settings.home / "fdi-run.lock"
+        self._file = None
+        self._pg = None
+
+    def __enter__(self) -> RunLock:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a+")  # noqa: SIM115 - held for the whole run
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            self._file.close()
+            raise WarehouseBusy(f"another fdi run holds the warehouse under {self.path.parent}; "
+                                "try again when it has finished.") from exc
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"{os.getpid()}\n")
+        self._file.flush()
+        return self
+
+    def hold_database(self, conninfo: str) -> None:
+        import psycopg
+
+        self._pg = psycopg.connect(conninfo, autocommit=True)
+        if not self._pg.execute("select pg_try_advisory_lock(hashtext('fdi.run'))").fetchone()[0]:
+            self._pg.close()
+            self._pg = None
+            raise WarehouseBusy("another fdi run holds the warehouse database; try again when it has finished.")
+
+    def __exit__(self, *exc) -> None:
+        if self._pg is not None:
+            self._pg.close()
+        if self._file is not None:
+            self._file.close()
+
+
 @dataclass
 class RunOutcome:
     ingest_runs: int = 0
     failed_checks: list[str] = field(default_factory=list)
     dbt_ran: bool = False
     dbt_success: bool = True
+    rejected_folders: int = 0
+    suite_rows: dict[str, int] = field(default_factory=dict)  # dataset -> rows its GX suite validated
 
 
 def delivery_periods(landing: Path) -> dict[tuple[str, str], list[str]]:
@@ -48,6 +102,45 @@ def delivery_periods(landing: Path) -> dict[tuple[str, str], list[str]]:
         agency, dataset, period = folder_identity(folder)
         periods[(agency, dataset)].add(period)
     return {k: sorted(v) for k, v in sorted(periods.items())}
+
+
+def triage(landing: Path, dagster: InProcess, progress: Callable[[str], None],
+           outcome: RunOutcome) -> dict[tuple[str, str], list[str]]:
+    """The delivery periods to load, per dataset. Every other folder (an unknown agency or dataset,
+    2025-13, January, latest, a monthly folder under a yearly dataset) is audited as rejected with one
+    sentence naming it, and the run goes on (issue #13)."""
+    from pipelines.defs.partitions import partitions_for, period_problem
+    from pipelines.lib.ingest import reject_folder
+
+    planned: dict[tuple[str, str], list[str]] = {}
+    rejections: list[tuple[Path, str]] = []
+    for (agency, name), periods in delivery_periods(landing).items():
+        try:
+            ds = contract_dataset(agency, name)
+        except KeyError:
+            for period in periods:
+                rejections.append((landing / agency / name / period,
+                                   f"{agency}/{name} is not a dataset of the agreement; the folder "
+                                   f"{agency}/{name}/{period} was not read."))
+            continue
+        keys = set(partitions_for(ds).get_partition_keys(dynamic_partitions_store=dagster.instance))
+        good = []
+        for period in periods:
+            problem = period_problem(ds, period, keys)
+            if problem:
+                rejections.append((landing / agency / name / period, f"{agency}/{name}/{period}: {problem}"))
+            else:
+                good.append(period)
+        if good:
+            planned[(agency, name)] = good
+    if rejections:
+        resource = dagster.resources["warehouse"]
+        with resource.connect() as conn:
+            for folder, reason in rejections:
+                reject_folder(conn, folder, reason)
+                progress(f"! rejected {reason}")
+        outcome.rejected_folders += len(rejections)
+    return planned
 
 
 def require_landing(landing: Path) -> Path:
@@ -94,19 +187,20 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
     dagster = InProcess.load(settings or Settings.from_env())
     assets, resources, instance = dagster.assets, dagster.resources, dagster.instance
     outcome = RunOutcome()
-    for (agency, name), periods in delivery_periods(landing).items():
-        try:
-            ds = contract_dataset(agency, name)
-        except KeyError:
-            progress(f"! {agency}/{name}: not a dataset of the agreement; skipped")
-            continue
+    planned = triage(landing, dagster, progress, outcome)
+    for (agency, name), periods in planned.items():
+        ds = contract_dataset(agency, name)
         progress(f"loading {agency}/{name}: {len(periods)} period(s) {periods[0]}..{periods[-1]}")
         result = dg.materialize(assets, selection=[raw_key(ds)], instance=instance, resources=resources, run_config=QUIET,
                                 tags={RANGE_START: periods[0], RANGE_END: periods[-1]}, raise_on_error=True)
         outcome.ingest_runs += 1
         for evaluation in result.get_asset_check_evaluations():
-            if evaluation.check_name == SUITE_CHECK and not evaluation.passed:
+            if evaluation.check_name != SUITE_CHECK:
+                continue
+            if not evaluation.passed:
                 outcome.failed_checks.append(f"{agency}/{name}")
+            rows = evaluation.metadata.get("rows_validated")
+            outcome.suite_rows[f"{agency}/{name}"] = int(rows.value) if rows is not None else 0
     # The same rule as the monthly_transform schedule: any loader's latest blocking check that did not pass,
     # in this run or an earlier one, holds the whole build back.
     held = failed_blocking_checks(instance)

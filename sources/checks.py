@@ -31,8 +31,17 @@ _TRUE = ("true", "t", "1", "yes", "y")
 _FALSE = ("false", "f", "0", "no", "n")
 _OPS = {">": ("gt", pc.greater), ">=": ("ge", pc.greater_equal),
         "<": ("lt", pc.less), "<=": ("le", pc.less_equal)}
-# Cells a spreadsheet would run as a formula (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Cells a spreadsheet would run as a formula (OWASP "CSV injection": =, +, -, @,
+# and the tab and carriage return that some spreadsheets skip before one).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# PostgreSQL bigint, the raw type of an integer column (PostgreSQL manual 8.1.1).
+_BIGINT_MAX = "9223372036854775807"
+_BIGINT_MIN_ABS = "9223372036854775808"
+# A decimal loads as numeric but every model computes with float8 (about
+# 1e308); no amount, rate or area in the agreement comes within 1e290 of it.
+_DECIMAL_MAX_EXPONENT = 300
+# The reader marks cells it could not carry as text in this column (see formats).
+DEFECTS = "_defects"
 
 
 @cache
@@ -74,7 +83,16 @@ class QuarantinedRow:
     original: dict[str, str | None]
 
     def original_json(self) -> str:
-        return json.dumps(self.original, ensure_ascii=False)
+        # jsonb refuses \u0000 and UTF-8 cannot carry a lone surrogate: keep both
+        # visible as escapes, so the row is in quarantine as the agency sent it.
+        return json.dumps({k: printable(v) for k, v in self.original.items()}, ensure_ascii=False)
+
+
+def printable(value: str | None) -> str | None:
+    """Text PostgreSQL accepts: NUL as the two characters \\0, a lone surrogate as \\udXXX."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("\x00", "\\0").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass
@@ -189,6 +207,10 @@ def _check_date(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
     typed_distinct = pc.cast(pc.if_else(ok_distinct, parsed, None), pa.date32())
     ok = _false_where_null(pc.take(ok_distinct, index))
     b.fail(f"{col.name}:type", pc.and_(pc.is_valid(arr), pc.invert(ok)))
+    # Year 0000 parses and round-trips, but PostgreSQL has no year 0 (1 BC is year 1 before Christ).
+    year_zero = _false_where_null(pc.and_(ok, pc.starts_with(arr, "0000-")))
+    b.fail(f"{col.name}:range", year_zero)
+    ok = pc.and_(ok, pc.invert(year_zero))
     b.typed[col.name] = pc.take(typed_distinct, index)
     return pc.if_else(ok, arr, None)
 
@@ -198,6 +220,11 @@ def _check_number(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
         arr = _vn_number(arr)
     integer = col.type == "integer"
     ok = _false_where_null(pc.match_substring_regex(arr, _INTEGER if integer else _DECIMAL))
+    # A value PostgreSQL or float8 cannot hold is quarantined here, by name,
+    # instead of failing the whole COPY (issue #13).
+    out_of_range = _integer_out_of_range(arr, ok) if integer else _decimal_out_of_range(arr, ok)
+    b.fail(f"{col.name}:range", out_of_range)
+    ok = pc.and_(ok, pc.invert(out_of_range))
     if integer:
         typed = pc.cast(pc.if_else(ok, arr, None), pa.float64(), safe=False)
     else:
@@ -212,6 +239,32 @@ def _check_number(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
         b.fail(f"{col.name}:min_exclusive", pc.less_equal(typed, col.min_exclusive))
     # Canonical text: "+5" and "5.0" load as numbers; keep the agency's digits.
     return pc.if_else(ok, pc.utf8_ltrim(arr, characters="+"), None)
+
+
+def _integer_out_of_range(arr: pa.Array, ok: pa.Array) -> pa.Array:
+    digits = pc.utf8_ltrim(pc.if_else(ok, arr, None), characters="+-0")
+    length = pc.utf8_length(digits)
+    negative = pc.starts_with(arr, "-")
+    limit = pc.if_else(negative, pa.scalar(_BIGINT_MIN_ABS), pa.scalar(_BIGINT_MAX))
+    # Equal-length digit strings compare as numbers.
+    too_big = pc.or_(pc.greater(length, 19), pc.and_(pc.equal(length, 19), pc.greater(digits, limit)))
+    return _false_where_null(too_big)
+
+
+def _decimal_out_of_range(arr: pa.Array, ok: pa.Array) -> pa.Array:
+    import decimal
+
+    # Only a value with an exponent or many digits can be out of range: check those few in Python.
+    suspect = _false_where_null(pc.and_(ok, pc.or_(pc.match_substring_regex(arr, "[eE]"),
+                                                   pc.greater(pc.utf8_length(arr), 60))))
+    if not pc.any(suspect).as_py():
+        return pa.array(np.zeros(len(arr), dtype=bool))
+    distinct, index = _distinct(pc.if_else(suspect, arr, None))
+    bad = []
+    for text in distinct.to_pylist():
+        value = decimal.Decimal(text)
+        bad.append(value != 0 and abs(value.adjusted()) > _DECIMAL_MAX_EXPONENT)
+    return _false_where_null(pc.take(pa.array(bad, pa.bool_()), index))
 
 
 def _check_boolean(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
@@ -306,6 +359,8 @@ def check_batch(batch: pa.RecordBatch, dataset: Dataset, ctx: CheckContext, firs
     canonical: dict[str, pa.Array] = {}
     for col in dataset.columns:
         if col.name in b.original:
+            # PostgreSQL text cannot hold NUL (U+0000); the row is quarantined, not the COPY failed.
+            b.fail(f"{col.name}:nul", pc.match_substring(b.original[col.name], "\x00"))
             arr = _strip_empty(b.original[col.name])
         else:  # an optional column the agency left out: all NULL
             arr = pa.nulls(b.n, pa.string())
@@ -323,6 +378,13 @@ def check_batch(batch: pa.RecordBatch, dataset: Dataset, ctx: CheckContext, firs
         _check_row_rules(b, col)
     if "_unparsed" in b.original:  # a JSONL line that is not a JSON object
         b.fail("row:json", pc.is_valid(b.original["_unparsed"]))
+    defects = b.original.pop(DEFECTS, None)
+    reader_reasons: set[str] = set()
+    if defects is not None:  # cells or lines the reader could not carry as text, by reason
+        wrapped = pc.binary_join_element_wise(",", defects, ",", "")
+        reader_reasons = {r for v in pc.unique(defects).drop_null().to_pylist() for r in v.split(",")}
+        for reason in reader_reasons:
+            b.fail(reason, pc.match_substring(wrapped, f",{reason},"))
 
     row_numbers = pa.array(np.arange(first_row, first_row + b.n, dtype=np.int64))
     bad = None
@@ -337,6 +399,10 @@ def check_batch(batch: pa.RecordBatch, dataset: Dataset, ctx: CheckContext, firs
         failing = {check: mask.to_numpy(zero_copy_only=False) for check, mask in b.failures.items()}
         for i, original in zip(bad_idx, originals):
             reasons = sorted(check for check, mask in failing.items() if mask[i])
+            # A line the reader could not split has no values to check: name only its defect.
+            reasons = [r for r in reasons if r in reader_reasons] or reasons
+            if original.get("_line") is None:
+                original.pop("_line", None)
             quarantined.append(QuarantinedRow(first_row + int(i), reasons, original))
         table = table.filter(pc.invert(bad))
         bad_rows = {q.row_number for q in quarantined}

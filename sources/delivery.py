@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from sources import formats
 from sources.checks import CheckContext, CheckedBatch, check_batch
@@ -51,10 +51,42 @@ def folder_identity(folder: Path) -> tuple[str, str, str]:
     return folder.parent.parent.name, folder.parent.name, folder.name
 
 
+def landing_of(folder: Path) -> Path:
+    """The landing folder a `<landing>/<agency>/<dataset>/<period>` delivery folder lies in."""
+    return Path(folder).parent.parent.parent
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """`path`, every symbolic link followed, lies in `root` (also resolved)."""
+    return Path(path).resolve().is_relative_to(Path(root).resolve())
+
+
+def check_containment(folder: Path) -> None:
+    """The loader reads only the landing folder: a period folder (or the agency or
+    dataset folder above it) that is a symbolic link leading elsewhere is refused."""
+    if not _inside(folder, landing_of(folder)):
+        raise DeliveryFault(f"{folder} is a symbolic link leading outside the landing folder "
+                            f"(to {Path(folder).resolve()}); the loader reads only the landing folder.")
+
+
+def _check_file_name(path: Path, folder: Path, name: str) -> None:
+    pure = PurePosixPath(name)
+    if (not name or pure.is_absolute() or "\\" in name or PureWindowsPath(name).is_absolute()
+            or ".." in pure.parts or pure.name != name):
+        raise DeliveryFault(f"{path}: the manifest names the file {name!r}, which is not a plain file name in the "
+                            "delivery folder; the loader reads only the delivery folder.")
+    target = folder / name
+    if target.is_symlink() and not _inside(target, landing_of(folder)):
+        raise DeliveryFault(f"{name} is a symbolic link leading outside the landing folder (to {target.resolve()}); "
+                            "the loader reads only the landing folder.")
+
+
 def read_manifest(folder: Path) -> Manifest:
     path = folder / "manifest.json"
+    check_containment(folder)
     if not path.exists():
         raise DeliveryFault(f"{folder}: manifest.json is missing; the agency must deliver one with the data files.")
+    _check_file_name(path, folder, "manifest.json")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -85,8 +117,29 @@ def read_manifest(folder: Path) -> Manifest:
         raise DeliveryFault(f"{path}: each file entry needs name, sha256 and rows ({exc}).") from exc
     if not files:
         raise DeliveryFault(f"{path}: the manifest lists no files.")
+    seen: set[str] = set()
+    for entry in files:
+        _check_file_name(path, folder, entry.name)
+        if entry.name in seen:
+            raise DeliveryFault(f"{path}: the manifest lists {entry.name} twice; a delivery lists each file once.")
+        seen.add(entry.name)
+    _check_not_ahead(path, period, extracted)
     return Manifest(agency, ds_name, period, str(doc["schema_version"]), str(doc["delivery_id"]),
                     extracted, files, doc)
+
+
+def _check_not_ahead(path: Path, period: str, extracted: dt.datetime) -> None:
+    """README "Known defects" 5, dates in the future: a period that begins after
+    the extract was taken cannot hold facts yet (2031-01 extracted in 2022)."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", period)
+    if not match:
+        return  # the period's own shape is checked against the dataset's grain
+    year, month = int(match.group(1)), int(match.group(2) or 1)
+    if not 1 <= month <= 12:
+        return
+    if dt.date(year, month, 1) > extracted.date():
+        raise DeliveryFault(f"{path}: period {period} begins after the extract was taken "
+                            f"({extracted.date().isoformat()}); a delivery cannot report the future.")
 
 
 def sha256_of(path: Path) -> str:
@@ -127,6 +180,7 @@ class Delivery:
         """Existence, emptiness and sha256 of every file, before any row is read."""
         for entry in self.manifest.files:
             path = self.folder / entry.name
+            _check_file_name(self.folder / "manifest.json", self.folder, entry.name)
             if not path.is_file():
                 raise DeliveryFault(f"{entry.name}: listed in the manifest but missing from {self.folder}.")
             if path.stat().st_size == 0:

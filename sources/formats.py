@@ -22,6 +22,9 @@ import pyarrow.csv as pacsv
 from sources.faults import DeliveryFault
 
 BATCH_ROWS = 100_000
+# Extra column a reader adds: per row, the comma-separated `<column>:<check>`
+# names of cells it could not carry (sources.checks quarantines those rows).
+DEFECTS = "_defects"
 # Small enough that the loader's COPY of one block overlaps the checks of the next.
 CSV_BLOCK_BYTES = 4 << 20
 
@@ -52,6 +55,9 @@ def _not_utf8(path: Path) -> DeliveryFault:
 
 
 def read_csv(path: Path, fmt: str, header: list[str]) -> Iterator[pa.RecordBatch]:
+    """CSV blocks as text batches; a line with too many or too few fields stays in
+    its place as an all-NULL row marked `row:field_count`, so only that row is
+    quarantined (with its line as `_line`) and row numbers stay true."""
     compression = "gzip" if fmt == "csv.gz" else None
     convert = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in header},
@@ -59,23 +65,86 @@ def read_csv(path: Path, fmt: str, header: list[str]) -> Iterator[pa.RecordBatch
         quoted_strings_can_be_null=True,
         null_values=[""],
     )
+    invalid: list[tuple[int | None, str]] = []
+
+    def on_invalid(row) -> str:
+        invalid.append((row.number, row.text))
+        return "skip"
+
     try:
         stream = pa.input_stream(str(path), compression=compression)
+        # One parsing thread: Arrow reports an invalid row's line number only then.
         reader = pacsv.open_csv(
             stream,
-            read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=True),
-            parse_options=pacsv.ParseOptions(delimiter=";" if fmt == "csv-vn" else ",", newlines_in_values=False),
+            read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=";" if fmt == "csv-vn" else ",", newlines_in_values=False,
+                                             invalid_row_handler=on_invalid),
             convert_options=convert,
         )
-        yield from reader
+        next_line = 2  # line 1 is the header
+        for batch in reader:
+            if invalid:
+                batch = _with_invalid_rows(batch, invalid, next_line)
+                invalid.clear()
+            else:
+                batch = _with_defects(batch)
+            next_line += batch.num_rows
+            yield batch
+        if invalid:  # lines after the last block
+            yield _with_invalid_rows(_with_defects(None, header), invalid, next_line)
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc):
             raise _not_utf8(path) from exc
+        if "straddl" in str(exc):
+            raise DeliveryFault(
+                f"{path.name}: one line is longer than {CSV_BLOCK_BYTES >> 20} MiB, far beyond any field of the "
+                "agreement (an unclosed quote or a damaged file?); ask the agency to re-export it.") from exc
         raise DeliveryFault(f"{path.name} is not a well-formed CSV file ({str(exc).splitlines()[0]}).") from exc
     except OSError as exc:
         if compression:
             raise DeliveryFault(f"{path.name}: the gzip stream is truncated or corrupt ({exc}).") from exc
         raise
+
+
+def _with_defects(batch: pa.RecordBatch | None, header: list[str] | None = None) -> pa.RecordBatch:
+    """`batch` plus the reader's `_defects` and `_line` columns (all NULL); an empty batch of `header` if None."""
+    if batch is None:
+        batch = pa.RecordBatch.from_arrays([pa.array([], pa.string()) for _ in header or []],
+                                           names=list(header or []))
+    n = batch.num_rows
+    return pa.RecordBatch.from_arrays([*batch.columns, pa.nulls(n, pa.string()), pa.nulls(n, pa.string())],
+                                      names=[*batch.schema.names, DEFECTS, "_line"])
+
+
+def _with_invalid_rows(batch: pa.RecordBatch, invalid: list[tuple[int | None, str]], first_line: int) -> pa.RecordBatch:
+    good = _with_defects(batch) if DEFECTS not in batch.schema.names else batch
+    names = good.schema.names
+    n_bad = len(invalid)
+    bad = pa.table({name: pa.nulls(n_bad, pa.string()) for name in names})
+    bad = bad.set_column(names.index(DEFECTS), DEFECTS, pa.array(["row:field_count"] * n_bad, pa.string()))
+    bad = bad.set_column(names.index("_line"), "_line", pa.array([text[:1000] for _, text in invalid], pa.string()))
+    total = good.num_rows + n_bad
+    # Put each invalid line back where it stood (its line number); unknown or
+    # off-range numbers (blank lines shift them) go to the end of the block.
+    slot_of: list[int | None] = []
+    taken: set[int] = set()
+    for number, _ in invalid:
+        p = number - first_line if number else -1
+        ok = 0 <= p < total and p not in taken
+        slot_of.append(p if ok else None)
+        if ok:
+            taken.add(p)
+    free = [p for p in range(total - 1, -1, -1) if p not in taken]
+    slot_of = [p if p is not None else free.pop(0) for p in slot_of]
+    for p in slot_of:
+        taken.add(p)
+    order = [-1] * total
+    for i, p in enumerate(slot_of):
+        order[p] = good.num_rows + i
+    remaining = iter(range(good.num_rows))
+    order = [o if o >= 0 else next(remaining) for o in order]
+    combined = pa.concat_tables([pa.Table.from_batches([good]), bad]).combine_chunks()
+    return combined.take(pa.array(order)).to_batches(max_chunksize=total)[0]
 
 
 def _cell_text(value: object) -> str | None:
@@ -126,16 +195,20 @@ def read_xlsx_header_and_rows(path: Path, sheet: str) -> tuple[list[str], Iterat
     rows = workbook.get_sheet_by_name(sheet).iter_rows()
     first = next(rows, None)
     header = [str(c).strip() for c in first] if first else []
+    while header and not header[-1]:
+        header.pop()  # the sheet's used range reaches past the last named column
     width = len(header)
 
     def cells() -> Iterator[list[str | None]]:
         for raw in rows:
             values = [_cell_text(v) for v in raw[:width]]
-            if all(v is None for v in values):
+            surplus = any(_cell_text(v) is not None for v in raw[width:])
+            if all(v is None for v in values) and not surplus:
                 continue  # Excel's trailing blank rows are not data
-            yield values + [None] * (width - len(values))
+            # A value right of the last named column has no column: the row is quarantined, not cut.
+            yield values + [None] * (width - len(values)) + ["row:field_count" if surplus else None]
 
-    return header, _batches(header, cells())
+    return header, _batches([*header, DEFECTS], cells())
 
 
 def read_jsonl(path: Path) -> tuple[list[str], Iterator[pa.RecordBatch]]:
@@ -155,7 +228,8 @@ def read_jsonl(path: Path) -> tuple[list[str], Iterator[pa.RecordBatch]]:
         except UnicodeDecodeError as exc:
             raise _not_utf8(path) from exc
         try:
-            obj = json.loads(text)
+            # Decimals stay as written: no float rounding, and 1e400 is not turned into inf.
+            obj = json.loads(text, parse_float=str)
             records.append(obj if isinstance(obj, dict) else {"_unparsed": text})
         except json.JSONDecodeError:
             records.append({"_unparsed": text})
@@ -169,6 +243,22 @@ def read_jsonl(path: Path) -> tuple[list[str], Iterator[pa.RecordBatch]]:
 
     def rows() -> Iterator[list[str | None]]:
         for rec in records:
-            yield [_cell_text(rec.get(name)) for name in columns]
+            cells = [_cell_text(rec.get(name)) for name in columns]
+            defects = []
+            for i, cell in enumerate(cells):
+                # JSON can spell a lone surrogate ("\ud800"), which no UTF-8 text holds:
+                # the cell is kept escaped and the row quarantined as `<column>:unencodable`.
+                if cell is not None and not _encodable(cell):
+                    cells[i] = cell.encode("utf-8", "backslashreplace").decode("utf-8")
+                    defects.append(f"{columns[i]}:unencodable")
+            yield [*cells, ",".join(defects) or None]
 
-    return header, _batches(columns, rows())
+    return header, _batches([*columns, DEFECTS], rows())
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

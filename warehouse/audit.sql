@@ -18,6 +18,9 @@ create table if not exists audit.deliveries (
     manifest           jsonb,
     loaded_at          timestamptz
 );
+-- When the dataset's blocking GX suite last passed on this delivery's rows; NULL
+-- until then, so a run killed during the check (or a failed check) re-validates it.
+alter table audit.deliveries add column if not exists validated_at timestamptz;
 create index if not exists deliveries_period on audit.deliveries (agency, dataset, period);
 
 create table if not exists audit.quarantine (

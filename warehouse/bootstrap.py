@@ -112,11 +112,74 @@ def bootstrap(conn: psycopg.Connection, raw_tables: list[RawTable]) -> list[str]
                 conn.execute((HERE / name).read_text())
         for table in raw_tables:
             ensure_raw_table(conn, table)
-        for role in config["roles"]:
+        for role in (*config["roles"], *config.get("owners", {})):
             if not _role_exists(conn, role):
                 conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
+        _apply_ownership(conn, raw_schemas)
         _apply_grants(conn, config, raw_schemas)
     return missing_optional
+
+
+# Who owns what (roles.yaml, `owners`). dbt's schemas; `risk` is shared: dbt
+# builds its tables there, but the schema and the review log belong to fdi_reviews,
+# because a schema's owner may drop any table in it.
+LOADER, BUILDER, REVIEWS = "fdi_loader", "fdi_builder", "fdi_reviews"
+BUILDER_SCHEMAS = ("staging", "intermediate", "marts", "fis", "kpi", "snapshots", "seeds")
+REVIEW_TABLES = ("flag_reviews", "flag_first_seen")
+# The stage roles the pipeline acts as: bootstrap grants them to a non-superuser service login.
+STAGE_ROLES = (LOADER, BUILDER)
+
+
+def _own_relations(conn: psycopg.Connection, schema: str, owner: str, skip: tuple[str, ...] = ()) -> None:
+    """Give `owner` every table, view, materialized view and free sequence of `schema` it does not own yet."""
+    rows = conn.execute(
+        """
+        select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm', 'S')
+          and pg_get_userbyid(c.relowner) <> %s
+          and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype in ('a', 'i'))
+        """, (schema, owner)).fetchall()
+    kinds = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence"}
+    for name, kind in rows:
+        if name in skip:
+            continue
+        conn.execute(sql.SQL("alter {} {}.{} owner to {}").format(
+            sql.SQL(kinds[kind]), sql.Identifier(schema), sql.Identifier(name), sql.Identifier(owner)))
+
+
+def _apply_ownership(conn: psycopg.Connection, raw_schemas: list[str]) -> None:
+    ident = sql.Identifier
+    for schema in (*raw_schemas, "audit"):
+        conn.execute(sql.SQL("alter schema {} owner to {}").format(ident(schema), ident(LOADER)))
+        _own_relations(conn, schema, LOADER)
+    conn.execute(sql.SQL("grant create on database {} to {}").format(
+        ident(conn.info.dbname), ident(BUILDER)))  # dbt's `create schema if not exists` checks it
+    for schema in BUILDER_SCHEMAS:
+        conn.execute(sql.SQL("alter schema {} owner to {}").format(ident(schema), ident(BUILDER)))
+        _own_relations(conn, schema, BUILDER)
+    conn.execute(sql.SQL("alter schema risk owner to {}").format(ident(REVIEWS)))
+    conn.execute(sql.SQL("grant usage, create on schema risk to {}").format(ident(BUILDER)))
+    _own_relations(conn, "risk", BUILDER, skip=REVIEW_TABLES)
+    for table in REVIEW_TABLES:
+        conn.execute(sql.SQL("alter table risk.{} owner to {}").format(ident(table), ident(REVIEWS)))
+    # A service login that is no superuser acts as the stage roles only if it is their member.
+    if not conn.execute("select rolsuper from pg_roles where rolname = current_user").fetchone()[0]:
+        for role in STAGE_ROLES:
+            conn.execute(sql.SQL("grant {} to current_user").format(ident(role)))
+
+
+def act_as(conn: psycopg.Connection, role: str) -> bool:
+    """`SET ROLE` to a stage role for the rest of the session, when the login may; True if it did.
+
+    The embedded service user is a superuser: acting as the stage role is what
+    keeps the stage's SQL from touching what it does not own (issue #13).
+    """
+    allowed = conn.execute("select pg_has_role(current_user, %s, 'MEMBER') from pg_roles where rolname = %s",
+                           (role, role)).fetchone()
+    if not allowed or not allowed[0]:
+        return False
+    conn.execute(sql.SQL("set role {}").format(sql.Identifier(role)))
+    return True
 
 
 def _apply_grants(conn: psycopg.Connection, config: dict, raw_schemas: list[str]) -> None:
@@ -137,6 +200,26 @@ def _apply_grants(conn: psycopg.Connection, config: dict, raw_schemas: list[str]
                 conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(ident, r))
                 # Tables dbt or the loader create later inherit the same grant.
                 conn.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(ident, r))
+    owners = [r for r in config.get("owners", {}) if r != REVIEWS]
+    for role, patterns in (config.get("stage_reads") or {}).items():
+        for pattern in patterns:
+            for schema in raw_schemas if pattern == "raw_*" else [pattern]:
+                ident, r = sql.Identifier(schema), sql.Identifier(role)
+                conn.execute(sql.SQL("grant usage on schema {} to {}").format(ident, r))
+                conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(ident, r))
+                conn.execute(sql.SQL("alter default privileges for role {} in schema {} grant select on tables to {}")
+                             .format(sql.Identifier(LOADER), ident, r))
+    if conn.info.server_version >= 170000 and raw_schemas:
+        # dbt's on-run-start ANALYZEs changed raw tables: PostgreSQL 17's MAINTAIN, not ownership.
+        conn.execute(sql.SQL("grant maintain on all tables in schema {} to {}").format(
+            sql.SQL(", ").join(sql.Identifier(s) for s in raw_schemas), sql.Identifier(BUILDER)))
+    for pattern, readers in config["read"].items():
+        for schema in raw_schemas if pattern == "raw_*" else [pattern]:
+            for owner in owners:  # tables the stages create later inherit the readers' grants
+                for role in readers:
+                    conn.execute(sql.SQL("alter default privileges for role {} in schema {} grant select on tables "
+                                         "to {}").format(sql.Identifier(owner), sql.Identifier(schema),
+                                                         sql.Identifier(role)))
     for table, grants in (config.get("write") or {}).items():
         schema, name = table.split(".")
         exists = conn.execute(

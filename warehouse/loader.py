@@ -74,6 +74,9 @@ class _Load:
 
     _QUEUE_BATCHES = 3
     _SPOOL_BYTES = 8 << 20
+    # The longest the caller waits for the writer thread: far above the COPY of
+    # one 4 MiB block on a loaded server, far below "the run never returns".
+    _WAIT_SECONDS = 600
 
     def __init__(self, conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta):
         self.conn = conn
@@ -96,13 +99,18 @@ class _Load:
         self._repaired_rows: set[int] = set()
 
     def _write_raw(self) -> None:
+        ended = False  # the producer's end-of-stream sentinel has been taken
         try:
             with self.conn.cursor() as cur, cur.copy(self._copy_sql) as copy:
                 while (chunk := self._queue.get()) is not None:
                     copy.write(chunk)
+                ended = True
+                # The server's verdict on the rows (a value it refuses) comes
+                # when the COPY ends, i.e. here, after the sentinel: waiting for
+                # a second sentinel then was the hang of issue #13.
         except BaseException as exc:  # surfaced to the caller's thread
             self._writer_error = exc
-            while self._queue.get() is not None:  # drain so the producer never blocks
+            while not ended and self._queue.get() is not None:  # drain so the producer never blocks
                 pass
 
     def copy(self, good: pa.Table) -> None:
@@ -116,8 +124,18 @@ class _Load:
             self._writer.start()
         buffer = io.BytesIO()
         pacsv.write_csv(good.select(self._columns), buffer, _WRITE)
-        self._queue.put(buffer.getbuffer())
+        # Bounded: a writer that died drains the queue, so this put returns.
+        self._queue.put(buffer.getbuffer(), timeout=self._WAIT_SECONDS)
         self.counts.rows_loaded += good.num_rows
+
+    def _join(self) -> None:
+        """Wait for the writer, with a bound: no code path waits forever (issue #13)."""
+        assert self._writer is not None
+        self._writer.join(self._WAIT_SECONDS)
+        if self._writer.is_alive():
+            self._writer_error = self._writer_error or TimeoutError(
+                f"the COPY of delivery {self.meta.delivery_id} did not end within {self._WAIT_SECONDS} s")
+        self._writer = None
 
     def quarantine(self, rows: Iterable) -> None:
         for q in rows:
@@ -135,9 +153,8 @@ class _Load:
     def close_stream(self) -> None:
         """End the raw COPY and wait for it; re-raise what the writer met."""
         if self._writer is not None:
-            self._queue.put(None)
-            self._writer.join()
-            self._writer = None
+            self._queue.put(None, timeout=self._WAIT_SECONDS)
+            self._join()
         if self._writer_error:
             raise self._writer_error
 
@@ -166,7 +183,7 @@ class _Load:
                 rows_in_manifest = excluded.rows_in_manifest, rows_loaded = excluded.rows_loaded,
                 rows_quarantined = excluded.rows_quarantined, rows_repaired = excluded.rows_repaired,
                 reason = null, warnings = excluded.warnings, folder = excluded.folder,
-                manifest = excluded.manifest, loaded_at = now()
+                manifest = excluded.manifest, loaded_at = now(), validated_at = null
             """,
             (m.delivery_id, m.agency, m.dataset, m.period, m.extracted_at, m.rows_in_manifest,
              self.counts.rows_loaded, self.counts.rows_quarantined, self.counts.rows_repaired,
@@ -178,9 +195,11 @@ class _Load:
     def abort(self) -> None:
         """Stop the writer after a failure; the transaction is rolled back by the caller."""
         if self._writer is not None:
-            self._queue.put(None)
-            self._writer.join()
-            self._writer = None
+            try:
+                self._queue.put(None, timeout=self._WAIT_SECONDS)
+            except queue.Full:  # the writer is stuck on the server; the rollback ends it
+                pass
+            self._join()
         self._quarantine.close()
         self._repairs.close()
 
@@ -214,7 +233,9 @@ def resolve_period(conn: psycopg.Connection, agency: str, dataset: str, period: 
 def load_delivery(conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta) -> Iterator[_Load]:
     """One delivery in one transaction; any exception rolls all of it back."""
     with conn.transaction():
-        # One loader per dataset and period at a time (parallel runs, sensor + backfill).
+        # One loader per dataset and period at a time (parallel runs, sensor + backfill),
+        # waiting with a bound: past it the load fails as transient and is retried.
+        conn.execute("select set_config('lock_timeout', %s, true)", (f"{_Load._WAIT_SECONDS}s",))
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"{meta.agency}/{meta.dataset}/{meta.period}",))
         conn.execute("select set_config('fdi.delivery_id', %s, true)", (meta.delivery_id,))
         # A forced reload replaces the delivery's own rows; other deliveries stay.

@@ -102,10 +102,12 @@ THRESHOLDS_VI = {
         "Đơn giá xuất khẩu cho bên liên kết thấp hơn phân vị 35 của hàng xuất khẩu độc lập (Nghị định 132/2020, Điều 7.3)",
     "operating loss in 3 or more consecutive fiscal years while revenue grows or capital is added":
         "Lỗ hoạt động từ 3 năm tài chính liên tiếp trở lên trong khi doanh thu tăng hoặc vốn được bổ sung",
-    "EBIT margin below the 35th percentile of VSIC-division peers and below the Decree 132 Art. 19.2(b) safe harbour, "
-    "with related-party transactions >= 10 % of revenue":
-        "Tỷ suất lợi nhuận hoạt động thấp hơn phân vị 35 của doanh nghiệp cùng ngành VSIC cấp 2 và thấp hơn mức an toàn "
-        "của Nghị định 132, Điều 19.2(b), với giao dịch liên kết từ 10 % doanh thu",
+    "operating loss below the 35th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, "
+    "sustained (the year before a loss below its range too, the weighted average of up to three years below the "
+    "peers' same average), revenue not down more than 5 %, related-party transactions >= 10 % of revenue":
+        "Lỗ hoạt động thấp hơn phân vị 35 của doanh nghiệp cùng ngành VSIC cấp 2 và thấp hơn mức an toàn của Nghị định 132, "
+        "Điều 19.2(b), kéo dài (năm trước cũng lỗ dưới khoảng so sánh, bình quân gia quyền tối đa ba năm thấp hơn bình quân "
+        "của doanh nghiệp so sánh), doanh thu không giảm quá 5 %, giao dịch liên kết từ 10 % doanh thu",
     "net interest above 30 % of EBITDA (Decree 132/2020 Art. 16.3)":
         "Chi phí lãi vay thuần vượt 30 % EBITDA (Nghị định 132/2020, Điều 16.3)",
     "related-party royalties and service fees above 5 % of revenue in a loss year":

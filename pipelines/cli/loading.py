@@ -11,17 +11,24 @@ from pipelines.cli.database import bootstrap_warehouse
 
 @main.command(help="Load every delivery of a landing folder and build the warehouse, in-process, with the same "
                    "Dagster assets the UI runs: verify, parse, check, COPY, audit, GX suites, then dbt build. "
-                   "Re-running is idempotent: loaded deliveries are skipped.")
+                   "Re-running is idempotent: loaded deliveries are skipped. One run at a time: a second one "
+                   "exits with status 5 while another holds the warehouse.")
 @click.option("--landing", type=click.Path(path_type=Path), required=True,
               help="Folder holding <agency>/<dataset>/<period>/ deliveries.")
 @click.option("--no-dbt", is_flag=True, help="Load raw only; skip the dbt build.")
 def run(landing: Path, no_dbt: bool) -> None:
-    from pipelines.run import require_landing, run_pipeline
+    from pipelines.run import RunLock, WarehouseBusy, require_landing, run_pipeline
 
     landing = require_landing(landing)
-    bootstrap_warehouse()
-    outcome = run_pipeline(landing, run_dbt=not no_dbt, progress=lambda msg: click.echo(f"· {msg}"))
-    print_summary()
+    try:
+        with RunLock(settings()) as lock:
+            conn, _ = bootstrap_warehouse()
+            lock.hold_database(conn.conninfo)
+            outcome = run_pipeline(landing, run_dbt=not no_dbt, progress=lambda msg: click.echo(f"· {msg}"))
+            print_summary()
+    except WarehouseBusy as busy:
+        click.echo(f"fdi run: {busy}", err=True)
+        raise SystemExit(5) from None
     if outcome.failed_checks or not outcome.dbt_success:
         raise SystemExit(1)
 

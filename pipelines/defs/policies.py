@@ -21,9 +21,10 @@ TRANSIENT_ERRORS = (
 MAX_RETRIES = 3
 RETRY_SECONDS = 20
 
-# Periods start here: the agreement allows fiscal years from 2000, but the
-# FDI register's electronic history (and so any delivery) begins in 2010.
-FIRST_MONTH = "2010-01"
+# Periods start where the agreement does: fiscal years from 2000 (tax.yaml,
+# cit_returns.fiscal_year min 2000). A late delivery of old history (2009-12)
+# is then a partition like any other, not an error (issue #13).
+FIRST_MONTH = "2000-01"
 TIMEZONE = "Asia/Ho_Chi_Minh"
 
 

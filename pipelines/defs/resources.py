@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import dagster as dg
 import psycopg
 
-from warehouse.bootstrap import bootstrap
+from warehouse.bootstrap import LOADER, act_as, bootstrap
 from warehouse.server import Connection, connect_info
 from warehouse.settings import Settings
 
@@ -40,4 +40,5 @@ class WarehouseResource(dg.ConfigurableResource):
         # transaction of its own, committed when that delivery is done, not a
         # savepoint inside one long run-wide transaction.
         with psycopg.connect(self.connection().conninfo, autocommit=True) as pg:
+            act_as(pg, LOADER)  # the loader writes raw_* and audit only (roles.yaml, owners)
             yield pg

@@ -7,6 +7,7 @@ import dagster as dg
 
 from pipelines.defs.assets.raw import raw_key
 from pipelines.defs.jobs import ingest_job_name, ingest_monthly, ingest_yearly
+from pipelines.defs.partitions import partitions_for, period_problem
 from sources.contract import all_datasets
 from sources.delivery import folder_identity
 from warehouse.settings import Settings
@@ -54,8 +55,14 @@ def landing_sensor(context: dg.SensorEvaluationContext):
     for folder, fingerprint in pending_deliveries(landing, seen):
         agency, dataset, period = folder_identity(folder)
         ds = _DATASETS.get((agency, dataset))
+        problem = None if ds is None else period_problem(
+            ds, period, set(partitions_for(ds).get_partition_keys(dynamic_partitions_store=context.instance)))
         if ds is None:
             context.log.warning(f"{folder}: no dataset {agency}/{dataset} in the agreement; ignored")
+        elif problem:
+            # A run request for a key that is no partition fails the whole tick, and every later
+            # tick with it: one bad folder would stop every new delivery (issue #13). `fdi run` audits it.
+            context.log.warning(f"{agency}/{dataset}/{period}: {problem}")
         else:
             requests.append(dg.RunRequest(
                 job_name=ingest_job_name(ds),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from warehouse.bootstrap import BUILDER
 from warehouse.server import Connection, static_connection
 from warehouse.settings import DBT_PROJECT_DIR, Settings
 
@@ -25,8 +26,10 @@ def dbt_env(conn: Connection, settings: Settings) -> dict[str, str]:
     dbt logs or the repository.
     """
     key = settings.pseudonym_key(create=settings.embedded)
+    # dbt acts as fdi_builder (profiles.yml `role`): it owns the schemas it builds and
+    # cannot touch the review log (warehouse/roles.yaml, owners).
     return {**conn.dbt_env(), "PGOPTIONS": f"-c fdi.pseudonym_key={key}",
-            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
+            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), "FDI_PGROLE": BUILDER}
 
 
 def dbt_executable() -> str:

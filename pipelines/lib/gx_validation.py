@@ -19,6 +19,7 @@ from psycopg import sql
 
 from pipelines.lib.contract_artifacts import suite_path
 from sources.contract import Dataset
+from warehouse.bootstrap import LOADER, act_as
 from warehouse.server import Connection
 
 
@@ -64,6 +65,7 @@ def validate_deliveries(conn: Connection, ds: Dataset, delivery_ids: list[str]) 
 
     view = f"gx_{ds.agency}_{ds.name}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        act_as(pg, LOADER)  # the short-lived view lives in audit, the loader's schema
         # DDL takes no bind parameters: the ids go in as a quoted literal.
         pg.execute(sql.SQL("create view audit.{} as select * from {}.{} where _delivery_id = any({})").format(
             sql.Identifier(view), sql.Identifier(ds.raw_schema), sql.Identifier(ds.name), sql.Literal(delivery_ids)))
@@ -88,3 +90,18 @@ def validate_deliveries(conn: Connection, ds: Dataset, delivery_ids: list[str]) 
                 "sample": [str(v) for v in (r.result.get("partial_unexpected_list") or [])[:5]],
             })
     return SuiteOutcome(success=bool(result.success), evaluated=len(result.results), failed=failed, rows=rows)
+
+
+def pending_validation(conn: Connection, ds: Dataset) -> list[tuple[str, int]]:
+    """(delivery_id, rows loaded) of every delivery of `ds` in force whose rows no suite run has passed."""
+    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        return [(d, int(n or 0)) for d, n in pg.execute(
+            "select delivery_id, rows_loaded from audit.deliveries where agency = %s and dataset = %s "
+            "and status = 'loaded' and validated_at is null order by period, delivery_id",
+            (ds.agency, ds.name)).fetchall()]
+
+
+def mark_validated(conn: Connection, delivery_ids: list[str]) -> None:
+    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        act_as(pg, LOADER)
+        pg.execute("update audit.deliveries set validated_at = now() where delivery_id = any(%s)", (delivery_ids,))

@@ -38,6 +38,6 @@ def test_bootstrap_is_idempotent(db):
     bootstrap(db, raw_tables())
     bootstrap(db, raw_tables())
     roles = {r[0] for r in db.execute("select rolname from pg_roles where rolname like 'fdi_%'")}
-    assert roles == {"fdi_engineer", "fdi_analyst", "fdi_monitor"}
+    assert roles == {"fdi_engineer", "fdi_analyst", "fdi_monitor", "fdi_loader", "fdi_builder", "fdi_reviews"}
     extensions = {r[0] for r in db.execute("select extname from pg_extension")}
     assert {"pg_trgm", "unaccent"} <= extensions

@@ -86,7 +86,7 @@ def served(warehouse):
 @pytest.fixture(scope="package")
 def economy(pg_server, tmp_path_factory):
     """(connection, admin psycopg connection) of a warehouse built once from a generated economy."""
-    from pipelines.lib.run import run_pipeline
+    from pipelines.run import run_pipeline
     from sources.synthetic.generator import GenerateOptions, generate
 
     tmp = tmp_path_factory.mktemp("workbench")

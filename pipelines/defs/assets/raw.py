@@ -13,7 +13,7 @@ import dagster as dg
 from pipelines.defs.partitions import partitions_for
 from pipelines.defs.policies import MAX_RETRIES, RETRY_SECONDS, TRANSIENT_ERRORS, freshness_for
 from pipelines.defs.resources import WarehouseResource
-from pipelines.lib.gx_validation import validate_deliveries
+from pipelines.lib.gx_validation import mark_validated, pending_validation, validate_deliveries
 from pipelines.lib.ingest import IngestResult, ingest_delivery
 from sources.contract import Dataset, all_datasets
 
@@ -78,7 +78,6 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
                 for warning in result.warnings:
                     context.log.warning(f"{ds.qualified} {period} ({result.delivery_id}): {warning}")
                 results.append(result)
-        fresh = [r.delivery_id for r in results if r.status in ("loaded", "superseded")]
         yield dg.MaterializeResult(metadata={
             "deliveries": _delivery_table(results),
             "rows_in": sum(r.rows_in_manifest or 0 for r in results if r.status != "rejected"),
@@ -88,12 +87,7 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
             "rejected": sum(r.status == "rejected" for r in results),
             "failed_checks": dg.MetadataValue.json(_merge_counts(results)),
         })
-        outcome = validate_deliveries(conn_info, ds, fresh)
-        yield dg.AssetCheckResult(
-            check_name=SUITE_CHECK, passed=outcome.success,
-            metadata={"expectations": outcome.evaluated, "rows_validated": outcome.rows,
-                      "failed": dg.MetadataValue.json(outcome.failed)},
-        )
+        yield suite_check(conn_info, ds)
         rejected = [r for r in results if r.status == "rejected"]
         yield dg.AssetCheckResult(
             check_name=ACCEPTED_CHECK, passed=not rejected, severity=dg.AssetCheckSeverity.WARN,
@@ -101,6 +95,35 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
         )
 
     return _raw
+
+
+def suite_check(conn_info, ds: Dataset) -> dg.AssetCheckResult:
+    """The blocking GX check over every delivery in force that no check has passed yet.
+
+    Not only this run's loads: after a run killed during the check, or a failed
+    check, the re-run validates those deliveries again (issue #13). A check that
+    was owed rows and saw none is a failure, never a pass on nothing.
+    """
+    pending = pending_validation(conn_info, ds)
+    ids = [delivery_id for delivery_id, _ in pending]
+    owed = sum(rows for _, rows in pending)
+    if not ids:
+        return dg.AssetCheckResult(
+            check_name=SUITE_CHECK, passed=True,
+            metadata={"deliveries_validated": 0, "rows_validated": 0,
+                      "note": "every delivery in force had passed the suite already"})
+    outcome = validate_deliveries(conn_info, ds, ids)
+    passed = outcome.success and (outcome.rows > 0 or owed == 0)
+    if passed:
+        mark_validated(conn_info, ids)
+    failed = outcome.failed
+    if outcome.success and not passed:
+        failed = [{"check": "rows", "note": f"{owed} rows were loaded but the suite saw none"}]
+    return dg.AssetCheckResult(
+        check_name=SUITE_CHECK, passed=passed,
+        metadata={"expectations": outcome.evaluated, "rows_validated": outcome.rows, "deliveries_validated": len(ids),
+                  "deliveries": dg.MetadataValue.json(ids[:50]), "failed": dg.MetadataValue.json(failed)},
+    )
 
 
 def _merge_counts(results: list[IngestResult]) -> dict[str, int]:

@@ -19,8 +19,11 @@ renamed as (
         investor_seq,
         -- personal data (contract `pii`): keyed hash only, never in clear past staging
         {{ pseudonymise('investor_reg_no') }} as investor_reg_no_hash,
+        -- an individual's name is personal data too (registry.yaml: "personal data
+        -- when investor_kind is individual"): only its keyed hash leaves raw
+        case when investor_kind = 'individual' then {{ pseudonymise('investor_name') }} end as investor_name_hash,
         -- text
-        investor_name,
+        case when investor_kind = 'individual' then null else investor_name end as investor_name,
         investor_country,
         investor_kind,
         ultimate_parent,
