@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.synthetic import credit, customs, finance, fx, labour, land, registry, scenarios, tax
+from sources.synthetic import credit, customs, finance, fx, labour, land, network, registry, scenarios, tax
 from sources.synthetic.defects import DefectPlanter
 from sources.synthetic.economy import Economy, months
 from sources.synthetic.truth import Truth
@@ -41,8 +41,9 @@ def build_economy(seed: int, enterprises: int, years: tuple[int, int]) -> Econom
     scenarios.assign_roles(economy)  # roles: planted cases and their look-alikes
     economy.finance_assets()
     scenarios.shape_assets(economy)
+    network.plant(economy)  # undisclosed related parties and nominee firms, on enterprises left without a role
     economy.books = finance.build_books(economy)  # books: each enterprise's fiscal years
-    economy.scenarios = scenarios.record(economy)
+    economy.scenarios = scenarios.record(economy) + network.record(economy)
     return economy
 
 
