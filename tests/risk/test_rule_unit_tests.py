@@ -22,6 +22,8 @@ from tests.helpers import dbt, fresh_warehouse
 from warehouse.settings import DBT_PROJECT_DIR
 
 UNIT_TESTS = DBT_PROJECT_DIR / "models" / "risk" / "_risk__unit_tests.yml"
+# the network rules (REL01, NOM01) keep theirs in a file of their own
+UNIT_TEST_FILES = sorted((DBT_PROJECT_DIR / "models" / "risk").glob("_risk__*unit_tests.yml"))
 TAX_CODE = re.compile(r"\b02\d{8}\b")
 
 
@@ -33,8 +35,9 @@ def rule_model(rule: str) -> str:
 
 def unit_tests() -> dict[str, list[dict]]:
     by_model: dict[str, list[dict]] = {}
-    for test in yaml.safe_load(UNIT_TESTS.read_text())["unit_tests"]:
-        by_model.setdefault(test["model"], []).append(test)
+    for path in UNIT_TEST_FILES:
+        for test in yaml.safe_load(path.read_text())["unit_tests"]:
+            by_model.setdefault(test["model"], []).append(test)
     return by_model
 
 
