@@ -25,20 +25,34 @@ register as (
 ),
 
 latest as (
-    select r.*
-    from register as r
-    where r.snapshot_period = (select max(snapshot_period) from register as x where x.enterprise_id = r.enterprise_id)
+    select *
+    from (
+        select r.*, max(r.snapshot_period) over (partition by r.enterprise_id) as latest_period
+        from register as r
+    ) as x
+    where snapshot_period = latest_period
 ),
 
-keyed as (
+chosen as (
     select distinct on (enterprise_id)
         enterprise_id,
         case when ultimate_parent is not null then 'ultimate_parent' else 'investor' end as basis,
-        coalesce(ultimate_parent, investor_name) as written_name,
-        {{ normalise_party('coalesce(ultimate_parent, investor_name)') }} as group_key
+        coalesce(ultimate_parent, investor_name) as written_name
     from latest
-    where {{ normalise_party('coalesce(ultimate_parent, investor_name)') }} is not null
     order by enterprise_id, (ultimate_parent is null), ownership_pct desc, project_code, investor_seq
+),
+
+-- each distinct name normalised once
+names as materialized (
+    select written_name, {{ normalise_party('written_name') }} as group_key
+    from (select distinct written_name from chosen) as d
+),
+
+keyed as (
+    select c.enterprise_id, c.basis, c.written_name, n.group_key
+    from chosen as c
+    join names as n on n.written_name = c.written_name
+    where n.group_key is not null
 )
 
 select

@@ -17,7 +17,7 @@ enterprises as (
 ),
 
 -- a party name that is exactly one enterprise's name makes the party that enterprise
-enterprise_names as (
+enterprise_names as materialized (
     select party, min(enterprise_id) as enterprise_id
     from (
         select enterprise_id, {{ normalise_party('name_vi') }} as party from {{ ref('dim_enterprise') }}
@@ -95,7 +95,8 @@ edges as (
     where enterprise_id is not null
 ),
 
-parties as (
+-- materialised: each distinct name is normalised once, not once per row that carries it
+parties as materialized (
     select party_name, {{ normalise_party('party_name') }} as party
     from (select distinct party_name from edges) as d
 ),
@@ -136,34 +137,40 @@ managers as (
 -- premises: a land parcel (zone or area, map sheet, parcel number), or a
 -- written address with a house or lot number (a ward alone is not an address)
 premises as (
-    select l.enterprise_id, 'land' as agency, 'leases' as dataset,
-           'parcel:' || coalesce(s.industrial_zone_code, {{ fold_text('s.admin_area') }}, '') || '|'
-               || s.map_sheet || '|' || s.parcel_no as place,
+    select l.enterprise_id, 'land' as agency, 'leases' as dataset, 'parcel' as kind,
+           coalesce(s.industrial_zone_code, s.admin_area, '') || '|' || s.map_sheet || '|' || s.parcel_no as written,
            to_date(s.snapshot_period, 'YYYY-MM') as seen_on, s.source_key
     from {{ ref('stg_land__leases') }} as s
     join links as l on l.agency = 'land' and l.dataset = 'leases'
         and l.delivery_id = s.delivery_id and l.row_number = s.row_number
     where s.status = 'active'
     union all
-    select {{ enterprise_id_from_tax_code('tax_code') }}, 'registry', 'projects',
-           'address:' || {{ normalise_address('address') }}, to_date(snapshot_period, 'YYYY-MM'), source_key
+    select {{ enterprise_id_from_tax_code('tax_code') }}, 'registry', 'projects', 'address',
+           address, to_date(snapshot_period, 'YYYY-MM'), source_key
     from {{ ref('stg_registry__projects') }}
     where tax_code is not null and address ~ '[0-9]'
     union all
-    select l.enterprise_id, 'labour', 'employment',
-           'address:' || {{ normalise_address('s.employer_address') }}, to_date(s.period, 'YYYY-MM'), s.source_key
+    select l.enterprise_id, 'labour', 'employment', 'address',
+           s.employer_address, to_date(s.period, 'YYYY-MM'), s.source_key
     from {{ ref('stg_labour__employment') }} as s
     join links as l on l.agency = 'labour' and l.dataset = 'employment'
         and l.delivery_id = s.delivery_id and l.row_number = s.row_number
     where s.employer_address ~ '[0-9]'
 ),
 
+-- each distinct written address normalised once
+addresses as materialized (
+    select written, 'address:' || {{ normalise_address('written') }} as place
+    from (select distinct written from premises where kind = 'address') as d
+),
+
 place_use as (
-    select enterprise_id, agency, dataset, place, min(seen_on) as seen_from,
-           (max(seen_on) + interval '1 month - 1 day')::date as seen_to, count(*) as records,
-           min(source_key) as source_key
-    from premises
-    where place is not null
+    select p.enterprise_id, p.agency, p.dataset, coalesce(a.place, 'parcel:' || p.written) as place,
+           min(p.seen_on) as seen_from, (max(p.seen_on) + interval '1 month - 1 day')::date as seen_to,
+           count(*) as records, min(p.source_key) as source_key
+    from premises as p
+    left join addresses as a on p.kind = 'address' and a.written = p.written
+    where p.kind = 'parcel' or a.place is not null
     group by 1, 2, 3, 4
 ),
 

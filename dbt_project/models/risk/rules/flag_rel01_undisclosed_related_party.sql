@@ -60,8 +60,8 @@ dealings as (
     group by 1, 2, 3
 ),
 
--- each distinct name normalised once
-names as (
+-- each distinct name normalised once (materialised, so not once per dealing)
+names as materialized (
     select party_name, {{ normalise_party('party_name') }} as party
     from (select distinct party_name from dealings) as d
 ),
