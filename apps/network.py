@@ -127,23 +127,27 @@ def format_text(hood: Neighbourhood) -> str:
 
 
 def render_svg(hood: Neighbourhood, size: int = 900) -> str:
-    """The neighbourhood as a standalone SVG: the enterprise in the centre, neighbours on a circle."""
+    """The neighbourhood as a standalone SVG: the enterprise in the centre, neighbours on a circle.
+
+    The canvas is wider than high so that labels (up to about 70 characters at 11 px) fit on either side."""
+    width = size + 500
     centre = size / 2
-    radius = size / 2 - 170
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-           f'viewBox="0 0 {size} {size}" font-family="sans-serif" font-size="11">',
-           f'<rect width="{size}" height="{size}" fill="white"/>',
+    cx = width / 2
+    radius = size / 2 - 150
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{size}" '
+           f'viewBox="0 0 {width} {size}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{width}" height="{size}" fill="white"/>',
            f'<text x="10" y="20" font-size="14">{escape(hood.tax_code)} {escape(hood.name)}</text>']
     count = max(1, len(hood.neighbours))
     for i, n in enumerate(sorted(hood.neighbours, key=lambda x: (not x.is_enterprise, x.label))):
         angle = 2 * math.pi * i / count - math.pi / 2
-        x, y = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
+        x, y = cx + radius * math.cos(angle), centre + radius * math.sin(angle)
         kinds = sorted({e.relationship for e in n.edges})
         for k, kind in enumerate(kinds):
             # parallel edges offset a little so each kind shows
             off = (k - (len(kinds) - 1) / 2) * 4
             dx, dy = -math.sin(angle) * off, math.cos(angle) * off
-            out.append(f'<line x1="{centre + dx:.1f}" y1="{centre + dy:.1f}" x2="{x + dx:.1f}" y2="{y + dy:.1f}" '
+            out.append(f'<line x1="{cx + dx:.1f}" y1="{centre + dy:.1f}" x2="{x + dx:.1f}" y2="{y + dy:.1f}" '
                        f'stroke="{KIND_COLOURS.get(kind, "#000")}" stroke-width="2"/>')
         shape = (f'<rect x="{x - 7:.1f}" y="{y - 7:.1f}" width="14" height="14" fill="#4c78a8"/>' if n.is_enterprise
                  else f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#f2b701"/>')
@@ -154,9 +158,9 @@ def render_svg(hood: Neighbourhood, size: int = 900) -> str:
         out.append(f'<text x="{tx:.1f}" y="{y - 2:.1f}" text-anchor="{anchor}">{escape(n.label[:40])}'
                    f'{" (" + escape(n.country) + ")" if n.country else ""}</text>')
         out.append(f'<text x="{tx:.1f}" y="{y + 11:.1f}" text-anchor="{anchor}" fill="#555">'
-                   f'{escape(", ".join(kinds))} · {escape(sources)} · {escape(n.years())}</text>')
-    out.append(f'<circle cx="{centre}" cy="{centre}" r="14" fill="#c0392b"/>')
-    out.append(f'<text x="{centre}" y="{centre + 30}" text-anchor="middle" font-weight="bold">'
+                   f'{escape((", ".join(kinds) + " · " + sources)[:80])} · {escape(n.years())}</text>')
+    out.append(f'<circle cx="{cx}" cy="{centre}" r="14" fill="#c0392b"/>')
+    out.append(f'<text x="{cx}" y="{centre + 30}" text-anchor="middle" font-weight="bold">'
                f'{escape(hood.tax_code)}</text>')
     for k, (kind, colour) in enumerate(KIND_COLOURS.items()):
         out.append(f'<line x1="10" y1="{size - 150 + 15 * k}" x2="30" y2="{size - 150 + 15 * k}" '
