@@ -70,7 +70,7 @@ relationship_signs as (
 
 trade as (
     select l.enterprise_id, left(l.period, 4)::int as year, l.partner_name, count(*) as lines,
-           sum(l.customs_value_vnd) as value_vnd
+           sum(l.customs_value_vnd) as value_vnd, min(l.declaration_no || '|' || l.line_no) as first_record
     from {{ ref('fct_customs_lines') }} as l
     join domestic as d on d.enterprise_id = l.enterprise_id
     group by 1, 2, 3
@@ -78,7 +78,7 @@ trade as (
 
 trade_by_group as (
     select t.enterprise_id, t.year, gp.group_id, min(gp.group_name) as group_name,
-           sum(t.lines) as lines, sum(t.value_vnd) as value_vnd
+           sum(t.lines) as lines, sum(t.value_vnd) as value_vnd, min(t.first_record) as first_record
     from trade as t
     join group_parties as gp on gp.party = {{ normalise_party('t.partner_name') }}
     group by 1, 2, 3
@@ -87,6 +87,7 @@ trade_by_group as (
 trade_signs as (
     select g.enterprise_id, g.year, 'trade' as sign,
            jsonb_build_object('group', g.group_name, 'lines', g.lines, 'value_vnd', g.value_vnd,
+                              'first_record', g.first_record,
                               'share_of_trade', round(g.value_vnd::numeric / nullif(a.value_vnd, 0), 4)) as detail
     from trade_by_group as g
     join (select enterprise_id, year, sum(value_vnd) as value_vnd from trade group by 1, 2) as a
