@@ -83,4 +83,19 @@ def flags_show(flag_id: str) -> None:
     click.echo(format_flag(detail))
 
 
-commands = [export_fis, kpi, review, flags]
+@click.command(help="Print an enterprise's neighbourhood in the enterprise network (marts.enterprise_relationships: "
+                    "parties, relationships, sources, years) and draw it as an SVG picture for a case file.")
+@click.argument("tax_code")
+@click.option("--svg", "svg_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the picture (default $FDI_HOME/outbox/network/<tax_code>.svg).")
+def network(tax_code: str, svg_path: Path | None) -> None:
+    from apps.network import NetworkError, fetch, format_text, write_svg
+
+    with connected(NetworkError) as pg:
+        hood = fetch(pg, tax_code)
+    click.echo(format_text(hood))
+    path = write_svg(hood, svg_path or settings().outbox / "network" / f"{hood.tax_code}.svg")
+    click.echo(f"picture: {path}")
+
+
+commands = [export_fis, kpi, review, flags, network]

@@ -14,6 +14,7 @@
         'flag_tp04_low_margin', 'flag_tp05_interest_cap', 'flag_tp06_royalties_in_loss',
         'flag_tp07_repatriation_in_loss', 'flag_cap01_capital_not_contributed', 'flag_reg01_expired_active',
         'flag_reg02_dormant_project', 'flag_abs01_absconding_owner', 'flag_land01_idle_land',
+        'flag_rel01_undisclosed_related_party', 'flag_nom01_hidden_foreign_control',
     ]) }}
 {%- endmacro %}
 

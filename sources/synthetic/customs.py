@@ -112,6 +112,8 @@ def _lines(economy: Economy, ent: Enterprise, state: _Month) -> Iterator[dict]:
             size = min(n_lines, rng.randint(1, MAX_LINES_PER_DECLARATION))
             related = bool(ent.parent_group) and rng.random() < (
                 max(ent.related_share, 0.5) if ent.role in planted_role else ent.related_share)
+            if ent.controlled_trade_share:  # a nominee trades mostly with the group it fronts for
+                related = rng.random() < ent.controlled_trade_share
             n_lines -= size
             yield from _declaration(ent, state, flow, regime, goods, size, related, rng, last_day)
         if ent.role == "TP01" and flow == "IM":
@@ -124,7 +126,7 @@ def _declaration(ent: Enterprise, state: _Month, flow: str, regime: str, goods: 
                  related: bool, rng: random.Random, last_day: int) -> Iterator[dict]:
     day = dt.date(state.year, state.month, rng.randint(1, last_day))
     if related:
-        partner, country = ent.parent_group, ent.origin
+        partner, country = (ent.parent_group, ent.origin) if ent.parent_group else ent.network_group
     else:
         country = rng.choices(_PARTNER_LIST, cum_weights=_PARTNER_CUM)[0]
         partner = rng.choice(PARTNERS[country])

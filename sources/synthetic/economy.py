@@ -159,6 +159,11 @@ class Enterprise:
     role_month: int | None = None  # month of the window (1 = its first month), for monthly scenarios
     dormant_from: dt.date | None = None  # REG02: every activity stops
     absconded_on: dt.date | None = None  # ABS01: the owner leaves
+    # Planted network cases (`sources.synthetic.network`).
+    network_group: tuple[str, str] | None = None  # (foreign group's parent, country) a domestic firm fronts for
+    network_lookalike: str | None = None  # the one sign of a NOM01 look-alike
+    planted_permits: list = field(default_factory=list)  # network.PlantedPermit of a domestic firm
+    controlled_trade_share: float = 0.0  # of declarations with `network_group`
 
     @property
     def vsic(self) -> str:

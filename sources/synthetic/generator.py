@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.synthetic import credit, customs, finance, fx, labour, land, losses, registry, scenarios, tax
+from sources.synthetic import credit, customs, finance, fx, labour, land, losses, network, registry, scenarios, tax
 from sources.synthetic.defects import DefectPlanter
 from sources.synthetic.economy import Economy, months
 from sources.synthetic.truth import Truth
@@ -44,8 +44,9 @@ def build_economy(seed: int, enterprises: int, years: tuple[int, int],
     economy.finance_assets()
     scenarios.shape_assets(economy)
     economy.honest_losses = losses.plan(economy, loss_rate)  # the base rate of honest losses
+    network.plant(economy)  # undisclosed related parties and nominee firms, on enterprises left without a role
     economy.books = finance.build_books(economy)  # books: each enterprise's fiscal years
-    economy.scenarios = scenarios.record(economy)
+    economy.scenarios = scenarios.record(economy) + network.record(economy)
     return economy
 
 

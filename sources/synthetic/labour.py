@@ -110,6 +110,9 @@ def _employment_rows(economy: Economy, year: int, month: int) -> Iterator[dict]:
 def _permit_rows(economy: Economy, year: int, month: int) -> Iterator[dict]:
     first_day, last_day = dt.date(year, month, 1), month_end(year, month)
     for ent in economy.enterprises:
+        if ent.planted_permits and ent.active_in_month(year, month):
+            yield from _planted_permit_rows(economy, ent, first_day, last_day)
+            continue
         if not ent.is_fdi or not ent.active_in_month(year, month):
             continue
         slots = max(1, round(ent.employees_base * FOREIGN_SHARE)) if ent.employees_base >= MIN_STAFF_FOR_FOREIGNERS else 0
@@ -147,6 +150,31 @@ def _permit_rows(economy: Economy, year: int, month: int) -> Iterator[dict]:
                         "status": status,
                     }
                 cycle += 1
+
+
+def _planted_permit_rows(economy: Economy, ent: Enterprise, first_day: dt.date, last_day: dt.date) -> Iterator[dict]:
+    """A domestic firm's foreign managers (sources.synthetic.network): issued on `start`, renewed every term."""
+    for slot, permit in enumerate(ent.planted_permits, start=90):
+        rng = economy.sub_rng("planted-permit", ent.index, slot)
+        worker = rng.choice(NAMES[permit.nationality])
+        passport = f"{permit.nationality[0]}{rng.randint(10**7, 10**8 - 1)}"
+        cycle = 0
+        while (issued := add_years(permit.start, PERMIT_YEARS * cycle)) <= last_day:
+            if first_day <= issued:
+                yield {
+                    "_owner": ent.tax_code,
+                    "permit_no": f"GP{ent.index:06d}{slot:02d}{cycle:02d}",
+                    "tax_code": ent.tax_code,
+                    "employer_name": ent.name_variant(last_day, "abbrev"),
+                    "worker_passport": passport,
+                    "worker_name": worker,
+                    "nationality": permit.nationality,
+                    "job_category": permit.category,
+                    "issued_on": issued,
+                    "expires_on": add_years(issued, PERMIT_YEARS) - dt.timedelta(days=1),
+                    "status": "issued" if cycle == 0 else "renewed",
+                }
+            cycle += 1
 
 
 def _stoppage_rows(economy: Economy, year: int, month: int) -> Iterator[dict]:

@@ -21,7 +21,8 @@ import psycopg
 
 from sources.synthetic.truth import read_csv
 
-RULES = ("TP01", "TP02", "TP03", "TP04", "TP05", "TP06", "TP07", "CAP01", "REG01", "REG02", "ABS01", "LAND01")
+RULES = ("TP01", "TP02", "TP03", "TP04", "TP05", "TP06", "TP07", "CAP01", "REG01", "REG02", "ABS01", "LAND01",
+         "REL01", "NOM01")
 # Targets of the task (issue 6): every rule on a generated economy.
 TARGET_PRECISION = 0.85
 TARGET_RECALL = 0.90

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from sources.contract import load_agency
+from sources.synthetic import network
 from sources.synthetic.defects import DefectPlanter
 from sources.synthetic.economy import Economy, Enterprise, month_end
 from sources.synthetic.finance import CIT_RATE, YearBook
@@ -85,7 +86,7 @@ def _related_rows(economy: Economy, year: int) -> Iterator[dict]:
     rate_year = year
     for ent in economy.enterprises:
         book = economy.books.get((ent.tax_code, year))
-        if book is None or not book.files_return or not ent.parent_group:
+        if book is None or not book.files_return or not ent.parent_group or network.omits_disclosure(ent, year):
             continue
         investor = next((i for p in ent.projects for i in p.investors if i.name == ent.parent_group), None)
         drawn = sum(economy.loan_amount_vnd(x) for x in ent.loans
@@ -102,7 +103,7 @@ def _related_rows(economy: Economy, year: int) -> Iterator[dict]:
                     "_owner": ent.tax_code,
                     "tax_code": ent.tax_code,
                     "fiscal_year": year,
-                    "counterparty_name": ent.parent_group,
+                    "counterparty_name": network.disclosed_name(ent, year),
                     "counterparty_country": ent.origin,
                     "counterparty_tax_id": investor.reg_no if investor else None,
                     # Decree 132/2020 Art. 5(2)(a): holds at least 25 % of the enterprise's capital.

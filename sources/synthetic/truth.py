@@ -14,7 +14,7 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
   check (the check expected to catch it).
 * `scenarios.csv`: every planted risk scenario and clean look-alike:
   rule, enterprise_tax_code, period, kind (`planted` | `lookalike`), note.
-  Annual rules (TP01-TP07) name a fiscal year `YYYY`; monthly rules name the
+  Annual rules (TP01-TP07, REL01, NOM01: `sources.synthetic.network`) name a fiscal year `YYYY`; monthly rules name the
   first month `YYYY-MM` in which the rule's condition holds in the data
   (REG01: the month after expiry; REG02: the twelfth silent month; CAP01: the
   month after the capital deadline; ABS01: the month the owner left, or the

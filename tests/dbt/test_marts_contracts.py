@@ -19,6 +19,9 @@ NOT_RECONCILED = {
     "enterprise_link_candidates",
     # versions seen by successive builds; its current versions equal dim_project (one_current_version test)
     "dim_project_history",
+    # the enterprise network: relationships and groups between enterprises, not records of a dataset
+    "enterprise_relationships",
+    "enterprise_groups",
 }
 RECONCILIATION_TESTS = {"rows_match_raw_in_force"}
 UNIQUENESS_TESTS = {"unique", "unique_combination"}

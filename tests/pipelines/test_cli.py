@@ -8,7 +8,7 @@ from pipelines.cli import main
 
 COMMANDS = [[], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"], ["db", "url"], ["generate"], ["run"],
             ["demo"], ["summary"], ["sync-contracts"], ["ui"], ["bench"], ["docs"], ["linkage-report"], ["flags"],
-            ["review"], ["evaluate"], ["export-fis"], ["kpi"]]
+            ["review"], ["evaluate"], ["export-fis"], ["kpi"], ["network"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "fdi")
@@ -53,3 +53,9 @@ def test_embedded_start_failure_is_one_sentence(monkeypatch, tmp_path):
 def test_contract_artifacts_are_in_sync():
     result = CliRunner().invoke(main, ["sync-contracts", "--check"])
     assert result.exit_code == 0, result.output
+
+
+def test_network_before_the_warehouse_is_built_is_one_sentence(warehouse):
+    result = CliRunner().invoke(main, ["network", "0200000001"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "marts.enterprise_relationships does not exist yet" in result.output

@@ -79,20 +79,38 @@ lines as (
 
 -- Names that make a partner related (Decree 132/2020 Art. 5): the
 -- counterparties the enterprise disclosed for the year, and its investors
--- and their ultimate parents in the register.
+-- and their ultimate parents in the register, and those of its sister
+-- companies (same ultimate parent).
 disclosed as (
     select distinct tax_code, fiscal_year::text as fiscal_year, counterparty_name_normalised as partner
     from {{ ref('stg_tax__related_party') }}
 ),
 
-investor_names as (
-    select distinct p.tax_code, p.snapshot_period, {{ normalise_name('n.name') }} as partner
+own_investor_names as (
+    select distinct p.tax_code, p.snapshot_period, {{ normalise_name('n.name') }} as partner,
+           {{ normalise_name('i.ultimate_parent') }} as ultimate_parent
     from {{ ref('stg_registry__projects') }} as p
     join {{ ref('stg_registry__investors') }} as i
       on i.project_code = p.project_code and i.snapshot_period = p.snapshot_period
     cross join lateral (values (i.investor_name), (i.ultimate_parent)) as n (name)
     where p.tax_code is not null and n.name is not null
       and p.snapshot_period in (select register_period from to_build)  -- the snapshots the months use
+),
+
+-- The enterprise network (models/marts/_marts__network.md): the investors and
+-- parent of an enterprise with the same ultimate parent in the same snapshot
+-- (a sister company) are related too. From the same register snapshot, so
+-- inputs_fingerprint already covers them.
+investor_names as (
+    select tax_code, snapshot_period, partner from own_investor_names
+    union
+    select a.tax_code, a.snapshot_period, b.partner
+    from (select distinct tax_code, snapshot_period, ultimate_parent from own_investor_names
+          where ultimate_parent is not null) as a
+    join (select distinct tax_code, snapshot_period, ultimate_parent from own_investor_names
+          where ultimate_parent is not null) as s
+      on s.snapshot_period = a.snapshot_period and s.ultimate_parent = a.ultimate_parent and s.tax_code <> a.tax_code
+    join own_investor_names as b on b.tax_code = s.tax_code and b.snapshot_period = s.snapshot_period
 ),
 
 -- each distinct partner name normalised once, not once per line

@@ -1,0 +1,65 @@
+-- One row per enterprise with a foreign organisation among its investors in
+-- the latest register snapshot: the key of its group. The key is the
+-- normalised ultimate parent the register declares (the investor with the
+-- largest stake that names one), else the normalised name of its largest
+-- foreign organisation investor. Enterprises sharing a key are sister
+-- companies: one group, never one enterprise (marts.enterprise_groups).
+with
+
+register as (
+    select
+        {{ enterprise_id_from_tax_code('p.tax_code') }} as enterprise_id,
+        p.snapshot_period,
+        i.investor_name,
+        i.investor_country,
+        i.ultimate_parent,
+        i.ownership_pct,
+        i.investor_seq,
+        p.project_code
+    from {{ ref('stg_registry__projects') }} as p
+    join {{ ref('stg_registry__investors') }} as i
+      on i.project_code = p.project_code and i.snapshot_period = p.snapshot_period
+    where p.tax_code is not null
+      and i.investor_kind = 'organization'
+      and i.investor_country <> 'VN'
+),
+
+latest as (
+    select *
+    from (
+        select r.*, max(r.snapshot_period) over (partition by r.enterprise_id) as latest_period
+        from register as r
+    ) as x
+    where snapshot_period = latest_period
+),
+
+chosen as (
+    select distinct on (enterprise_id)
+        enterprise_id,
+        case when ultimate_parent is not null then 'ultimate_parent' else 'investor' end as basis,
+        coalesce(ultimate_parent, investor_name) as written_name
+    from latest
+    order by enterprise_id, (ultimate_parent is null), ownership_pct desc, project_code, investor_seq
+),
+
+-- each distinct name normalised once
+names as materialized (
+    select written_name, {{ normalise_party('written_name') }} as group_key
+    from (select distinct written_name from chosen) as d
+),
+
+keyed as (
+    select c.enterprise_id, c.basis, c.written_name, n.group_key
+    from chosen as c
+    join names as n on n.written_name = c.written_name
+    where n.group_key is not null
+)
+
+select
+    enterprise_id,
+    group_key,
+    {{ network_group_id('group_key') }} as group_id,
+    -- the group's name as written: the same for every member (first form alphabetically)
+    min(written_name) over (partition by group_key) as group_name,
+    basis
+from keyed

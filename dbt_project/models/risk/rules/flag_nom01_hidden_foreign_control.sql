@@ -1,0 +1,139 @@
+-- NOM01 hidden foreign control of a domestic enterprise. Grain: one row per
+-- enterprise and year (period YYYY).
+--
+-- Method (docs/rule_nom01.md): investment behind a Vietnamese nominee (đầu tư
+-- núp bóng) leaves no trace in the register, but shows in other agencies'
+-- records. For an enterprise with no foreign ownership in the register, four
+-- kinds of sign are counted in each year it is seen (marts.fct_enterprise_year):
+--   manager  a foreign national on a manager or executive work permit;
+--   money    a loan, loan flow or capital from a party that is the parent,
+--            an investor or a member of a foreign group (enterprise_groups);
+--   premises a land parcel or fx account shared with a foreign-invested enterprise;
+--   trade    at least half of its customs value with one foreign group.
+-- One sign alone is ordinary (a foreign expert, a foreign lender, an exporter
+-- with one buyer); flagged from two kinds of sign.
+with
+
+domestic as (
+    select enterprise_id, tax_code
+    from {{ ref('dim_enterprise') }}
+    where not coalesce(is_fdi, false) and coalesce(foreign_ownership_pct, 0) = 0
+),
+
+years as (
+    select y.enterprise_id, y.year::int as year
+    from {{ ref('fct_enterprise_year') }} as y
+    join domestic as d on d.enterprise_id = y.enterprise_id
+),
+
+relationships as (
+    select * from {{ ref('enterprise_relationships') }}
+),
+
+-- a foreign group's parties: its members' foreign investors and parents, by normalised name
+group_parties as (
+    select distinct r.related_party as party, g.group_id, g.group_name
+    from relationships as r
+    join {{ ref('enterprise_groups') }} as g on g.enterprise_id = r.enterprise_id
+    where r.agency = 'registry' and r.relationship in ('investor', 'ultimate_parent')
+      and r.related_party is not null and coalesce(r.related_party_country, '') <> 'VN'
+),
+
+fdi as (
+    select enterprise_id from {{ ref('dim_enterprise') }}
+    where is_fdi or coalesce(foreign_ownership_pct, 0) > 0
+),
+
+-- relationship signs, each over the years it was seen
+relationship_signs as (
+    select r.enterprise_id, 'manager' as sign, r.first_seen, r.last_seen,
+           jsonb_build_object('relationship', r.relationship, 'nationality', r.related_party_country,
+                              'records', r.evidence -> 'source_keys') as detail
+    from relationships as r
+    where r.relationship = 'foreign_manager'
+    union all
+    select r.enterprise_id, 'money', r.first_seen, r.last_seen,
+           jsonb_build_object('relationship', r.relationship, 'party', r.related_party_name, 'group', gp.group_name,
+                              'agency', r.agency, 'records', r.evidence -> 'source_keys')
+    from relationships as r
+    join group_parties as gp on gp.party = r.related_party
+    where r.relationship in ('lender', 'investor') and r.agency in ('credit', 'fx')
+    union all
+    select r.enterprise_id, 'premises', r.first_seen, r.last_seen,
+           jsonb_build_object('relationship', r.relationship, 'with_enterprise', r.related_enterprise_id,
+                              'records', r.evidence -> 'source_keys')
+    from relationships as r
+    join fdi as f on f.enterprise_id = r.related_enterprise_id
+    where r.relationship = 'shared_bank_account'
+       or (r.relationship = 'shared_address' and r.agency = 'land')  -- a parcel, not a written address
+),
+
+trade as (
+    select l.enterprise_id, left(l.period, 4)::int as year, l.partner_name, count(*) as lines,
+           sum(l.customs_value_vnd) as value_vnd, min(l.declaration_no || '|' || l.line_no) as first_record
+    from {{ ref('fct_customs_lines') }} as l
+    join domestic as d on d.enterprise_id = l.enterprise_id
+    group by 1, 2, 3
+),
+
+trade_by_group as (
+    select t.enterprise_id, t.year, gp.group_id, min(gp.group_name) as group_name,
+           sum(t.lines) as lines, sum(t.value_vnd) as value_vnd, min(t.first_record) as first_record
+    from trade as t
+    join group_parties as gp on gp.party = {{ normalise_party('t.partner_name') }}
+    group by 1, 2, 3
+),
+
+trade_signs as (
+    select g.enterprise_id, g.year, 'trade' as sign,
+           jsonb_build_object('group', g.group_name, 'lines', g.lines, 'value_vnd', g.value_vnd,
+                              'first_record', g.first_record,
+                              'share_of_trade', round(g.value_vnd::numeric / nullif(a.value_vnd, 0), 4)) as detail
+    from trade_by_group as g
+    join (select enterprise_id, year, sum(value_vnd) as value_vnd from trade group by 1, 2) as a
+      on a.enterprise_id = g.enterprise_id and a.year = g.year
+    where g.lines >= {{ risk_threshold('NOM01', 'min_group_trade_lines') }}
+      and g.value_vnd >= {{ risk_threshold('NOM01', 'min_group_trade_share') }} * a.value_vnd
+),
+
+signs as (
+    select y.enterprise_id, y.year, s.sign, s.detail
+    from years as y
+    join relationship_signs as s
+      on s.enterprise_id = y.enterprise_id
+     and s.first_seen <= make_date(y.year, 12, 31) and s.last_seen >= make_date(y.year, 1, 1)
+    union all
+    select t.enterprise_id, t.year, t.sign, t.detail
+    from trade_signs as t
+    join years as y on y.enterprise_id = t.enterprise_id and y.year = t.year
+),
+
+per_year as (
+    select enterprise_id, year, count(distinct sign) as sign_kinds,
+           string_agg(distinct sign, ', ' order by sign) as sign_list,
+           jsonb_agg(jsonb_build_object('sign', sign) || detail order by sign) as details
+    from signs
+    group by 1, 2
+),
+
+findings as (
+    select
+        p.enterprise_id,
+        d.tax_code,
+        p.year::text as period,
+        {{ risk_score('p.sign_kinds', risk_threshold('NOM01', 'min_signs'), risk_threshold('NOM01', 'full_score_signs')) }} as score,
+        null::numeric as amount_at_stake_vnd,
+        'Năm ' || p.year || ', doanh nghiệp không có vốn nước ngoài trong đăng ký đầu tư nhưng có '
+            || p.sign_kinds || ' dấu hiệu bị nước ngoài kiểm soát (' || p.sign_list || ').' as summary,
+        jsonb_build_object(
+            'threshold', 'at least two kinds of sign of foreign control (manager, money, premises, trade) in a year, with no foreign ownership in the register',
+            'min_signs', {{ risk_threshold('NOM01', 'min_signs') }},
+            'sign_kinds', p.sign_kinds,
+            'signs', p.details
+        ) as evidence
+    from per_year as p
+    join domestic as d on d.enterprise_id = p.enterprise_id
+    where p.sign_kinds >= {{ risk_threshold('NOM01', 'min_signs') }}
+)
+
+{{ risk_flag_columns('NOM01', '1.0') }}

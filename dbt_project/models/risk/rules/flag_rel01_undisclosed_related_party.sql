@@ -1,0 +1,134 @@
+-- REL01 undisclosed related-party dealings. Grain: one row per enterprise and
+-- fiscal year (period YYYY).
+--
+-- Method (docs/rule_rel01.md): Decree 132/2020/ND-CP Art. 18.1 obliges an
+-- enterprise with related-party transactions to disclose them (Appendix I)
+-- with its CIT finalisation. The network (marts.enterprise_relationships,
+-- marts.enterprise_groups) shows who is related whatever the enterprise
+-- discloses: its investors and ultimate parent in the register, and those of
+-- every other member of its group. Flagged when, in a year its CIT return is
+-- in force, the enterprise trades with (customs), borrows from (credit) or
+-- pays (fx loan flows) such a party and that year's disclosure does not name
+-- it. The amount at stake is the undisclosed value: customs value of the
+-- trade plus the fx loan flows (a loan's balance is evidence, not a dealing
+-- of the year).
+with
+
+returns as (
+    select distinct enterprise_id, tax_code, fiscal_year::int as fiscal_year
+    from {{ ref('fct_tax_returns') }}
+),
+
+own_parties as (
+    select enterprise_id, related_party as party, relationship
+    from {{ ref('enterprise_relationships') }}
+    where agency = 'registry' and relationship in ('investor', 'ultimate_parent') and related_party is not null
+),
+
+-- a member's investors and parent are related to every member of its group
+related as (
+    select enterprise_id, party, min(relationship) as relationship
+    from (
+        select enterprise_id, party, relationship from own_parties
+        union all
+        select g.enterprise_id, o.party, 'same_group' as relationship
+        from {{ ref('enterprise_groups') }} as g
+        join {{ ref('enterprise_groups') }} as s on s.group_id = g.group_id and s.enterprise_id <> g.enterprise_id
+        join own_parties as o on o.enterprise_id = s.enterprise_id
+    ) as r
+    group by 1, 2
+),
+
+dealings as (
+    select enterprise_id, left(period, 4)::int as fiscal_year, partner_name as party_name, 'customs' as agency,
+           count(*) as records, sum(customs_value_vnd) as amount_vnd,
+           min(declaration_no || '|' || line_no) as first_record
+    from {{ ref('fct_customs_lines') }}
+    where enterprise_id is not null
+    group by 1, 2, 3
+    union all
+    select enterprise_id, extract(year from value_date)::int, counterparty_name, 'fx',
+           count(*), sum(amount_vnd), min(txn_id)
+    from {{ ref('fct_capital_flows') }}
+    where enterprise_id is not null and flow_type in ('loan_drawdown', 'loan_repayment', 'interest_payment')
+    group by 1, 2, 3
+    union all
+    select enterprise_id, left(snapshot_period, 4)::int, lender_name, 'credit',
+           count(distinct loan_id), 0, min(lender_code || '|' || loan_id)
+    from {{ ref('fct_loans') }}
+    where enterprise_id is not null and outstanding_amount_vnd > 0
+    group by 1, 2, 3
+),
+
+-- each distinct name normalised once (materialised, so not once per dealing)
+names as materialized (
+    select party_name, {{ normalise_party('party_name') }} as party
+    from (select distinct party_name from dealings) as d
+),
+
+disclosed as (
+    select distinct tax_code, fiscal_year::int as fiscal_year, {{ normalise_party('counterparty_name') }} as party
+    from {{ ref('stg_tax__related_party') }}
+),
+
+undisclosed as (
+    select t.enterprise_id, t.tax_code, t.fiscal_year, n.party, r.relationship, d.agency, d.records, d.amount_vnd,
+           d.first_record, d.party_name
+    from dealings as d
+    join names as n on n.party_name = d.party_name
+    join related as r on r.enterprise_id = d.enterprise_id and r.party = n.party
+    join returns as t on t.enterprise_id = d.enterprise_id and t.fiscal_year = d.fiscal_year
+    where not exists (
+        select 1 from disclosed as x
+        where x.tax_code = t.tax_code and x.fiscal_year = t.fiscal_year and x.party = n.party
+    )
+),
+
+per_year as (
+    select
+        enterprise_id, tax_code, fiscal_year,
+        sum(amount_vnd) as undisclosed_vnd,
+        bool_or(agency = 'credit') as has_loan,
+        string_agg(distinct party_name, '; ' order by party_name) as parties,
+        jsonb_agg(jsonb_build_object(
+            'party', party, 'written_as', party_name, 'relationship', relationship, 'agency', agency,
+            'records', records, 'amount_vnd', amount_vnd, 'first_record', first_record)
+            order by agency, party) as dealings
+    from undisclosed
+    group by 1, 2, 3
+),
+
+disclosures as (
+    select tax_code, fiscal_year::int as fiscal_year, count(*) as lines,
+           string_agg(distinct counterparty_name, '; ' order by counterparty_name) as named
+    from {{ ref('stg_tax__related_party') }}
+    group by 1, 2
+),
+
+findings as (
+    select
+        p.enterprise_id,
+        p.tax_code,
+        p.fiscal_year::text as period,
+        case when p.undisclosed_vnd > 0
+             then {{ risk_score('p.undisclosed_vnd', risk_threshold('REL01', 'min_undisclosed_vnd'), risk_threshold('REL01', 'full_score_undisclosed_vnd')) }}
+             else 50 end as score,
+        p.undisclosed_vnd as amount_at_stake_vnd,
+        'Năm ' || p.fiscal_year || ', doanh nghiệp giao dịch với bên liên kết (' || p.parties
+            || ') trị giá ' || {{ vn_number('p.undisclosed_vnd') }}
+            || ' VND mà không kê khai bên này trong phụ lục giao dịch liên kết'
+            || case when ds.lines is null then ' (không nộp phụ lục).' else '.' end as summary,
+        jsonb_build_object(
+            'threshold', 'dealings with a party the network shows as related (investor, ultimate parent, group member) that the year''s related-party disclosure does not name (Decree 132/2020 Art. 18.1)',
+            'min_undisclosed_vnd', {{ risk_threshold('REL01', 'min_undisclosed_vnd') }},
+            'undisclosed_vnd', p.undisclosed_vnd,
+            'dealings', p.dealings,
+            'disclosure_lines', coalesce(ds.lines, 0),
+            'disclosed_counterparties', ds.named
+        ) as evidence
+    from per_year as p
+    left join disclosures as ds on ds.tax_code = p.tax_code and ds.fiscal_year = p.fiscal_year
+    where p.undisclosed_vnd >= {{ risk_threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
+)
+
+{{ risk_flag_columns('REL01', '1.0') }}

@@ -1,0 +1,157 @@
+"""Planted network scenarios: undisclosed related parties (REL01) and nominee firms (NOM01), with look-alikes.
+
+Runs after `scenarios.shape_assets` and before the books (a nominee's loan
+from a foreign group is interest in its books), on enterprises no other
+scenario took. Every choice comes from its own random stream
+(`Economy.sub_rng("network", ...)`), so the rest of the economy is what it was
+without this module: only the chosen enterprises' records change.
+
+* REL01 planted: an FDI enterprise that trades with its parent group in a
+  year whose CIT return carries no related-party appendix (the tax
+  generator leaves that year's disclosure out, `omits_disclosure`).
+  Look-alike: one that discloses its parent under another written form
+  ("HANIL GROUP CO., LTD. (KOREA)" for "Hanil Group"), which name
+  normalisation must recognise.
+* NOM01 planted: a domestic enterprise (no foreign owner in any register)
+  with three signs of one foreign group's control in every year of the
+  window: a manager from the group's country on a work permit, a loan from
+  the group's parent, and nearly all its foreign trade with that parent.
+  Look-alikes: domestic enterprises with exactly one of those signs (a
+  foreign manager; a loan from a foreign group; an exporter selling to one
+  foreign group), which are ordinary and must not be flagged.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sources.synthetic.economy import Economy, Enterprise, Loan, add_years
+
+PER_ENTERPRISES = 100  # one planted case and one of each look-alike per 100 enterprises, at least MIN_CASES
+MIN_CASES = 2
+# NOM01: share of a nominee's declarations whose partner is its controlling group
+# (the rule's sign is half of the customs value with one group).
+CONTROLLED_TRADE_SHARE = 0.9
+NOMINEE_LOAN_SHARE = 0.08  # of revenue: small enough that interest stays far under the TP05 cap
+NOMINEE_LOAN_RATE_PCT = 4.0
+MANAGER_NATIONALITIES = ("KR", "JP", "CN", "TW")  # those the labour generator has worker names for
+LOOKALIKE_KINDS = ("manager", "lender", "buyer")
+
+
+@dataclass(frozen=True)
+class PlantedPermit:
+    """A foreign manager's work permit of a domestic enterprise, renewed every two years from `start`."""
+
+    nationality: str
+    category: str
+    start: dt.date
+
+
+def _eligible(economy: Economy, e: Enterprise) -> bool:
+    first = economy.years[0]
+    paired = getattr(economy, "_network_paired", None)
+    if paired is None:
+        paired = {code for a, b, _ in economy.lookalikes for code in (a, b)}
+        economy._network_paired = paired
+    return (e.role is None and e.tax_code not in paired and e.renamed_on is None and e.moved_on is None
+            and e.active_from <= dt.date(first - 3, 1, 1) and e.dormant_from is None and e.absconded_on is None
+            and all(p.terminated_on is None and not p.keeps_active_after_expiry
+                    and p.expires_on > dt.date(economy.years[1], 12, 31) for p in e.projects))
+
+
+def plant(economy: Economy) -> None:
+    """Choose and shape the network cases (before the books are built)."""
+    rng = economy.sub_rng("network")
+    count = max(MIN_CASES, economy.n // PER_ENTERPRISES)
+    first, last = economy.years
+    years = list(range(first, last + 1))
+
+    def trades_with_parent(e: Enterprise) -> bool:
+        return (e.is_fdi and e.parent_group is not None and e.related_share > 0
+                and (e.import_share > 0.2 or e.export_share > 0.3))
+
+    def take(role: str, predicate) -> list[Enterprise]:
+        candidates = [e for e in economy.enterprises if _eligible(economy, e) and predicate(e)]
+        chosen = rng.sample(candidates, min(count, len(candidates)))
+        for e in chosen:
+            e.role = role
+            e.role_year = rng.choice(years)
+        return chosen
+
+    take("REL01", trades_with_parent)
+    take("REL01~", trades_with_parent)
+
+    # The foreign groups a nominee can front for: an FDI enterprise's declared parent.
+    groups = [e for e in economy.enterprises if e.is_fdi and e.parent_group and e.origin in MANAGER_NATIONALITIES]
+    if not groups:
+        return
+
+    def domestic_trader(e: Enterprise) -> bool:
+        return not e.is_fdi and not e.projects and (e.import_share > 0 or e.export_share > 0)
+
+    def fronts_for(e: Enterprise, signs: tuple[str, ...]) -> None:
+        group = rng.choice(groups)
+        e.network_group = (group.parent_group, group.origin)
+        if "manager" in signs:
+            e.planted_permits = [PlantedPermit(group.origin, "manager", dt.date(first, 1, 10))]
+        if "lender" in signs:
+            amount = NOMINEE_LOAN_SHARE * e.revenue_base
+            disbursed = dt.date(first - 1, 6, 15)
+            e.loans.append(Loan(
+                lender_code=f"EXT-{group.origin}-{e.index:05d}", lender_name=group.parent_group,
+                # a nominee does not call its backer related: a plain foreign lender
+                lender_kind="foreign_lender", lender_country=group.origin,
+                loan_id=f"{e.index:06d}{disbursed:%y%m}77", currency="VND", original_amount=round(amount, -3),
+                interest_rate_pct=NOMINEE_LOAN_RATE_PCT, disbursed_on=disbursed,
+                matures_on=add_years(disbursed, last - first + 3), bullet=True,
+                # Circular 12/2022/TT-NHNN: a foreign loan is registered with the State Bank.
+                sbv_registration_no=f"{rng.randint(100, 999)}/{disbursed.year}/NHNN-QLNH"))
+        if "buyer" in signs:
+            e.controlled_trade_share = CONTROLLED_TRADE_SHARE
+            if e.export_share == 0 and e.import_share == 0:
+                e.export_share = 0.2
+
+    for e in take("NOM01", domestic_trader):
+        fronts_for(e, ("manager", "lender", "buyer"))
+    for kind in LOOKALIKE_KINDS:
+        for e in take("NOM01~", domestic_trader):
+            e.network_lookalike = kind
+            fronts_for(e, (kind,))
+
+
+def omits_disclosure(ent: Enterprise, year: int) -> bool:
+    """REL01 planted: no related-party appendix with the year's CIT return."""
+    return ent.role == "REL01" and ent.role_year == year
+
+
+def disclosed_name(ent: Enterprise, year: int) -> str | None:
+    """The parent as the related-party appendix writes it: a REL01 look-alike's own form in its year."""
+    if ent.role == "REL01~" and ent.role_year == year and ent.parent_group:
+        core = ent.parent_group.removesuffix(" Co., Ltd.")
+        country = {"KR": "KOREA", "JP": "JAPAN", "CN": "CHINA", "SG": "SINGAPORE", "TW": "TAIWAN",
+                   "HK": "HONG KONG", "US": "USA"}.get(ent.origin or "", ent.origin or "")
+        return f"{core.upper()} CO., LTD. ({country})"
+    return ent.parent_group
+
+
+def record(economy: Economy) -> list:
+    """Scenario rows for `_truth/scenarios.csv` (same shape as `scenarios.record`)."""
+    from sources.synthetic.scenarios import Scenario
+
+    first, last = economy.years
+    out = []
+    for e in economy.enterprises:
+        if e.role in ("REL01", "REL01~") and e.role_year:
+            planted = e.role == "REL01"
+            out.append(Scenario("REL01", e.tax_code, str(e.role_year), "planted" if planted else "lookalike",
+                                f"trades with {e.parent_group}; " + (
+                                    "no related-party disclosure that year" if planted
+                                    else f"disclosed as '{disclosed_name(e, e.role_year)}'")))
+        elif e.role in ("NOM01", "NOM01~"):
+            planted = e.role == "NOM01"
+            group, _ = e.network_group
+            note = (f"fronts for {group}: foreign manager, loan and trade" if planted
+                    else f"one sign only ({e.network_lookalike}) of {group}")
+            for year in range(first, last + 1):
+                out.append(Scenario("NOM01", e.tax_code, str(year), "planted" if planted else "lookalike", note))
+    return out
