@@ -31,12 +31,26 @@ class LandingMissing(FileNotFoundError):
     pass
 
 
+# `fdi run` exit statuses (contracts/warehouse.md, "Command line").
+EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_NO_DELIVERY = 0, 1, 3, 4
+
+
 @dataclass
 class RunOutcome:
     ingest_runs: int = 0
     failed_checks: list[str] = field(default_factory=list)
     dbt_ran: bool = False
     dbt_success: bool = True
+    deliveries: int = 0  # delivery folders the loaders saw (loaded, skipped as already loaded, or rejected)
+    rejected: list[str] = field(default_factory=list)  # agency/dataset/period of each rejected delivery
+
+    @property
+    def exit_status(self) -> int:
+        if self.failed_checks or not self.dbt_success:
+            return EXIT_FAILED
+        if not self.deliveries:
+            return EXIT_NO_DELIVERY
+        return EXIT_REJECTED if self.rejected else EXIT_OK
 
 
 def delivery_periods(landing: Path) -> dict[tuple[str, str], list[str]]:
@@ -103,9 +117,18 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
         result = dg.materialize(assets, selection=[raw_key(ds)], instance=instance, resources=resources, run_config=QUIET,
                                 tags={RANGE_START: periods[0], RANGE_END: periods[-1]}, raise_on_error=True)
         outcome.ingest_runs += 1
+        for event in result.get_asset_materialization_events():
+            metadata = event.materialization.metadata
+            outcome.deliveries += int(metadata["deliveries_seen"].value) if "deliveries_seen" in metadata else 0
+            if "rejected_periods" in metadata:
+                outcome.rejected += [f"{agency}/{name}/{p}" for p in metadata["rejected_periods"].value]
         for evaluation in result.get_asset_check_evaluations():
             if evaluation.check_name == SUITE_CHECK and not evaluation.passed:
                 outcome.failed_checks.append(f"{agency}/{name}")
+    if not outcome.deliveries:
+        progress(f"! no delivery in {landing}: expected <agency>/<dataset>/<period>/manifest.json folders "
+                 "(e.g. from `fdi generate`); nothing loaded, dbt build not run")
+        return outcome
     if run_dbt and outcome.failed_checks:
         progress(f"! contract suite failed for {', '.join(outcome.failed_checks)}: dbt build not run")
     elif run_dbt:

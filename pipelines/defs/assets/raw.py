@@ -85,6 +85,8 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
             "rows_quarantined": sum(r.rows_quarantined for r in results),
             "rows_repaired": sum(r.rows_repaired for r in results),
             "rejected": sum(r.status == "rejected" for r in results),
+            "deliveries_seen": len(results),
+            "rejected_periods": dg.MetadataValue.json([r.period for r in results if r.status == "rejected"]),
             "failed_checks": dg.MetadataValue.json(_merge_counts(results)),
         })
         outcome = validate_deliveries(conn_info, ds, fresh)
