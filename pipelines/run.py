@@ -117,7 +117,8 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
         result = dg.materialize(assets, selection=[raw_key(ds)], instance=instance, resources=resources, run_config=QUIET,
                                 tags={RANGE_START: periods[0], RANGE_END: periods[-1]}, raise_on_error=True)
         outcome.ingest_runs += 1
-        for event in result.get_asset_materialization_events():
+        # one event per partition of the range, each with the run's metadata: read the first
+        for event in result.get_asset_materialization_events()[:1]:
             metadata = event.materialization.metadata
             outcome.deliveries += int(metadata["deliveries_seen"].value) if "deliveries_seen" in metadata else 0
             if "rejected_periods" in metadata:
