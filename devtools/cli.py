@@ -24,12 +24,17 @@ from pipelines.cli.loading import print_summary
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed; fixes every byte of the output.")
 @click.option("--defects", type=click.FloatRange(0, 0.5), default=None,
               help="Share of rows and deliveries given a known defect (README 'Known defects'); default 0.02.")
-def generate(out: Path, enterprises: int, years: tuple[int, int], seed: int, defects: float | None) -> None:
+@click.option("--gaps", type=click.FloatRange(0, 0.5), default=0.0, show_default=True,
+              help="Thin the deliveries as real agencies do: this share of monthly periods is withheld (moved to "
+                   "<out>/_withheld/), and each snapshot dataset is delivered only in January and July with "
+                   "probability one half; listed in _truth/gaps.csv. 0 leaves every period delivered.")
+def generate(out: Path, enterprises: int, years: tuple[int, int], seed: int, defects: float | None,
+             gaps: float) -> None:
     from sources.synthetic.generator import DEFAULT_DEFECT_RATE, GenerateOptions
     from sources.synthetic.generator import generate as run_generate
 
     options = GenerateOptions(out=out, enterprises=enterprises, years=years, seed=seed,
-                              defects=DEFAULT_DEFECT_RATE if defects is None else defects)
+                              defects=DEFAULT_DEFECT_RATE if defects is None else defects, gaps=gaps)
     run_generate(options, progress=lambda msg: click.echo(f"· {msg}"))
     click.echo(f"deliveries in {out}, ground truth in {out / '_truth'}")
 

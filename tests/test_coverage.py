@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
+from apps.fis_export import ExportError, export_period
 from pipelines.run import EXIT_NO_DELIVERY, EXIT_OK, EXIT_REJECTED, run_pipeline
 from sources.contract import dataset
 from sources.synthetic.generator import GenerateOptions, generate
@@ -57,6 +58,7 @@ def landing(tmp_path_factory) -> Path:
         handle.write(b"damaged in transit")
     shutil.rmtree(customs / "2024-07")
     empty_delivery(folder, "fx", "capital_flows", "2024-05")
+    shutil.copytree(folder / "registry" / "projects" / "2024-03", root / "register_march")
     for period in (folder / "registry" / "projects").iterdir():
         if period.name not in REGISTER_MONTHS:
             shutil.rmtree(period)
@@ -144,3 +146,49 @@ def test_fdi_run_exit_statuses(pg_server, tmp_path):
         done = runner.invoke(main, ["run", "--landing", str(good), "--no-dbt"])
         assert done.exit_code == EXIT_REJECTED, done.output
         assert "1 delivery rejected: tax/payments/2024-02" in done.output
+
+
+def test_fis_feed_carries_the_register_forward_and_exports_an_incomplete_quarter_only_when_told(built, landing,
+                                                                                                  tmp_path):
+    """Runs last: it delivers the missing March (customs re-sent, the register's own) into the module's warehouse."""
+    pg, _ = built
+    quarters = dict(pg.execute("""select report_period, count(*) from fis.project_reports
+                                  where period_kind = 'quarter' group by 1""").fetchall())
+    assert set(quarters) == {"2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"}
+    # Q2 has no register snapshot of its own: January's carries forward, and its age is stated
+    assert pg.execute("""select distinct register_snapshot_period, register_snapshot_age_months
+                         from fis.project_reports where report_period = '2024-Q2'""").fetchall() == [("2024-01", 5)]
+    assert quarters["2024-Q2"] == quarters["2024-Q1"]
+    missing = "customs/declarations 2024-03 rejected; registry/projects 2024-03 missing"
+    assert pg.execute("""select distinct is_complete, missing_inputs from fis.project_reports
+                         where report_period = '2024-Q1'""").fetchall() == [(False, missing)]
+
+    outbox = tmp_path / "outbox"
+    with pytest.raises(ExportError, match="2024-Q1 is incomplete.*customs/declarations 2024-03 rejected"):
+        export_period(pg, "2024-Q1", outbox)
+    assert not (outbox / "fis" / "2024-Q1").exists()
+    first = export_period(pg, "2024-Q1", outbox, allow_incomplete=True)
+    manifest = json.loads((first.folder / "manifest.json").read_text())
+    assert (first.revision, manifest["complete"], manifest["missing_inputs"]) == (1, False, missing.split("; "))
+    imports_before = pg.execute("select sum(imports_usd) from fis.project_reports "
+                                "where report_period = '2024-Q1'").fetchone()[0]
+
+    # The agencies deliver what was missing: customs re-sends March, the register's March arrives late.
+    march = landing / "customs" / "declarations" / "2024-03"
+    shutil.rmtree(march)
+    shutil.copytree(landing.parent / "march_as_sent", march)
+    edit_manifest(march, delivery_id="customs-march-resent", extracted_at="2024-05-02T08:00:00+07:00")
+    shutil.copytree(landing.parent / "register_march", landing / "registry" / "projects" / "2024-03")
+    outcome = run_pipeline(landing, run_dbt=False, progress=lambda _: None)
+    assert outcome.rejected == []
+    dbt("build", "--select", "+fis", "--indirect-selection", "cautious")
+
+    assert pg.execute("""select distinct is_complete, missing_inputs from fis.project_reports
+                         where report_period = '2024-Q1'""").fetchall() == [(True, None)]
+    imports_after = pg.execute("select sum(imports_usd) from fis.project_reports "
+                               "where report_period = '2024-Q1'").fetchone()[0]
+    assert imports_after > imports_before  # March's imports were short in revision 1
+    second = export_period(pg, "2024-Q1", outbox)
+    manifest = json.loads((second.folder / "manifest.json").read_text())
+    assert (second.status, second.revision, manifest["complete"], manifest["missing_inputs"]) == \
+        ("written", 2, True, [])
