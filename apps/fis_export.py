@@ -9,6 +9,10 @@ period writes, under `<outbox>/fis/<period>/`:
   file, the content hash and what changed since revision N-1;
 * `manifest.json`: a copy of the latest revision's manifest.
 
+A period whose inputs are incomplete (fis.project_reports.missing_inputs) is
+refused unless `allow_incomplete`; its manifest then says `"complete": false`
+and lists `missing_inputs`. A change of completeness alone is a new revision.
+
 Revision history lives in the outbox (the files that were sent), so it
 survives any rebuild of the database; the ledger table `fis.export_revisions`
 mirrors it for SQL users and is refilled from the manifests when the database

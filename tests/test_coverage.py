@@ -69,7 +69,7 @@ def landing(tmp_path_factory) -> Path:
 def built(pg_server, landing):
     with fresh_warehouse(pg_server, landing.parent) as conn:
         outcome = run_pipeline(landing, run_dbt=False, progress=lambda _: None)
-        dbt("build", "--select", "+dataset_coverage", "+fct_enterprise_year", "+fis",
+        dbt("build", "--select", "+dataset_coverage", "+fct_enterprise_year", "+fis", "+kpi",
             "--indirect-selection", "cautious")
         with psycopg.connect(conn.conninfo, autocommit=True) as pg:
             yield pg, outcome
@@ -117,6 +117,16 @@ def test_fct_enterprise_year_says_how_much_of_the_year_it_covers(built):
     imports = pg.execute("select sum(imports_usd) from marts.fct_enterprise_year where year = 2024").fetchone()[0]
     assert imports == pg.execute("select sum(invoice_value_usd) from marts.fct_customs_lines "
                                  "where flow = 'IM' and enterprise_id is not null").fetchone()[0]
+
+
+def test_kpis_built_on_incomplete_inputs_say_so(built):
+    pg, _ = built
+    rows = dict(pg.execute("""select indicator_code, input_gaps from kpi.programme_targets
+                              where period = '2024'""").fetchall())
+    # registered capital is read from the register: ten of its months are missing
+    assert rows["fdi_registered_capital"] == "; ".join(
+        f"registry/projects 2024-{m:02d} missing" for m in range(1, 13) if f"2024-{m:02d}" not in REGISTER_MONTHS)
+    assert rows["trained_workforce_share"] is None  # labour is complete
 
 
 def test_fdi_run_exit_statuses(pg_server, tmp_path):
