@@ -55,6 +55,8 @@ def demo(enterprises: int, years: tuple[int, int], seed: int) -> None:
     bootstrap_warehouse()
     outcome = run_pipeline(landing, progress=lambda msg: click.echo(f"· {msg}"))
     print_summary()
+    _print_planted_rejections(landing, outcome.rejected)
+    click.echo("\nCoverage grid: fdi coverage    (✓ complete  · empty  ✗ rejected  ? missing)")
     click.echo(f"\nDagster UI on the same definitions: make ui    (landing folder: FDI_LANDING={landing})")
     if outcome.failed_checks or not outcome.dbt_success:
         raise SystemExit(1)
@@ -129,6 +131,21 @@ def evaluate(truth: Path) -> None:
     click.echo(format_evaluation(scores))
     if not all(s.meets_targets() for s in scores):
         raise SystemExit(1)
+
+
+def _print_planted_rejections(landing: Path, rejected: list[str]) -> None:
+    """Name the broken deliveries the generator planted (its _truth/defects.csv), so a reader of the demo
+    can tell a planted fault, rejected as it should be, from a real problem."""
+    from sources.synthetic.truth import read_csv
+
+    planted = {f"{d['agency']}/{d['dataset']}/{d['period']}": d["defect"]
+               for d in read_csv(landing / "_truth" / "defects.csv")
+               if d["expected"] == "rejected" and not d["row_number"]}
+    if not rejected:
+        return
+    click.echo("\nRejected deliveries, as planted by the generator (README 'Known defects', 6)")
+    for name in rejected:
+        click.echo(f"  {name}: " + (f"planted {planted[name]}" if name in planted else "NOT planted: look into it"))
 
 
 commands = [generate, demo, bench, linkage_report, evaluate]
