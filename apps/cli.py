@@ -13,15 +13,19 @@ from pipelines.cli import connected, settings
                                   "of the national FDI information system: CSV, JSON and a manifest (schema "
                                   "version, revision, rows, sha256) under <out>/fis/<period>/. A re-export whose "
                                   "numbers changed gets the next revision and lists what changed; an unchanged one "
-                                  "writes nothing.")
+                                  "writes nothing. A period whose inputs are incomplete (fis.project_reports."
+                                  "missing_inputs) is refused unless --allow-incomplete; its manifest then says "
+                                  "\"complete\": false and lists the missing inputs.")
 @click.option("--period", required=True, help="Report period: YYYY-Qn (quarterly) or YYYY (annual), e.g. 2024-Q3.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Outbox folder (default $FDI_HOME/outbox).")
-def export_fis(period: str, out: Path | None) -> None:
+@click.option("--allow-incomplete", is_flag=True,
+              help="Export a period whose inputs are incomplete, marked \"complete\": false in the manifest.")
+def export_fis(period: str, out: Path | None, allow_incomplete: bool) -> None:
     from apps.fis_export import ExportError, export_period
 
     with connected(ExportError) as pg:
-        result = export_period(pg, period, out or settings().outbox)
+        result = export_period(pg, period, out or settings().outbox, allow_incomplete=allow_incomplete)
     click.echo(result.summary())
 
 

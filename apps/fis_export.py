@@ -9,6 +9,10 @@ period writes, under `<outbox>/fis/<period>/`:
   file, the content hash and what changed since revision N-1;
 * `manifest.json`: a copy of the latest revision's manifest.
 
+A period whose inputs are incomplete (fis.project_reports.missing_inputs) is
+refused unless `allow_incomplete`; its manifest then says `"complete": false`
+and lists `missing_inputs`. A change of completeness alone is a new revision.
+
 Revision history lives in the outbox (the files that were sent), so it
 survives any rebuild of the database; the ledger table `fis.export_revisions`
 mirrors it for SQL users and is refilled from the manifests when the database
@@ -61,12 +65,15 @@ class ExportResult:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)  # project_code -> columns
+    missing_inputs: list[str] = field(default_factory=list)  # empty: the period is complete
 
     def summary(self) -> str:
         if self.status == "unchanged":
             return (f"{self.period}: unchanged since revision {self.revision} ({self.rows} rows); "
                     f"nothing written")
         lines = [f"{self.period}: wrote revision {self.revision}, {self.rows} rows, to {self.folder}"]
+        if self.missing_inputs:
+            lines.append(f"  INCOMPLETE (\"complete\": false in the manifest); missing: {'; '.join(self.missing_inputs)}")
         if self.revision > 1:
             columns = sorted({c for cols in self.changed.values() for c in cols})
             lines.append(f"  changed since revision {self.revision - 1}: {len(self.changed)} project(s)"
@@ -190,19 +197,34 @@ def fetch_rows(conn, period: str) -> list[dict]:
     return [{c: _plain(v) for c, v in zip(COLUMNS, row)} for row in cur.fetchall()]
 
 
-def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = None) -> ExportResult:
-    """Export one report period; write a new revision only when its rows changed."""
+def missing_inputs(conn, period: str) -> list[str]:
+    """The period's missing inputs (fis.project_reports.missing_inputs); empty when it is complete."""
+    text = conn.execute("select max(missing_inputs) from fis.project_reports where report_period = %s",
+                        (period,)).fetchone()[0]
+    return text.split("; ") if text else []
+
+
+def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = None, *,
+                  allow_incomplete: bool = False) -> ExportResult:
+    """Export one report period; write a new revision only when its rows or its completeness changed.
+
+    An incomplete period (a month of an input rejected, missing or not yet due) would reach the national
+    system as final: it is refused unless `allow_incomplete`, and then marked `"complete": false`."""
     if not PERIOD.match(period):
         raise ExportError(f"report period {period!r} is not YYYY-Qn or YYYY (e.g. 2024-Q3, 2024)")
     rows = fetch_rows(conn, period)
     if not rows:
         raise ExportError(f"fis.project_reports has no rows for {period}: nothing to export")
+    missing = missing_inputs(conn, period)
+    if missing and not allow_incomplete:
+        raise ExportError(f"{period} is incomplete, its figures would be short: missing {'; '.join(missing)}. "
+                          "Export it anyway with --allow-incomplete (the manifest then says \"complete\": false)")
     folder = period_folder(outbox, period)
     sync_ledger(conn, outbox)
     history = revision_manifests(folder) if folder.exists() else []
     digest = content_hash(rows)
     latest = history[-1] if history else None
-    if latest and latest["content_sha256"] == digest:
+    if latest and latest["content_sha256"] == digest and latest.get("missing_inputs", []) == missing:
         return ExportResult(period, "unchanged", latest["revision"], folder, len(rows))
 
     revision = max(latest["revision"] if latest else 0, _ledger_revision(conn, period)) + 1
@@ -235,6 +257,8 @@ def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = Non
         "previous_revision": latest["revision"] if latest else None,
         "exported_at": exported_at,
         "rows": len(rows),
+        "complete": not missing,
+        "missing_inputs": missing,
         "content_sha256": digest,
         "files": [{"name": p.name, "rows": len(rows), "sha256": sha256_file(p)} for p in (csv_path, json_path)],
         "changes": {"added_projects": added, "removed_projects": removed,
@@ -252,7 +276,7 @@ def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = Non
         conn.execute("update fis.project_reports set revision = %s where report_period = %s", (revision, period))
     return ExportResult(period, "written", revision, folder, len(rows), [csv_path, json_path,
                                                                          folder / "manifest.json"],
-                        added, removed, changed)
+                        added, removed, changed, missing)
 
 
 def verify_manifest(folder: Path) -> list[str]:

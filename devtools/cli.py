@@ -28,15 +28,19 @@ from pipelines.cli.loading import print_summary
               help="Share of enterprise-years with an honest operating loss (start-up, downturn, one-off; recorded "
                    "in _truth/honest_losses.csv); default 0.55, near the 56 % of Vietnam's FDI enterprises that "
                    "reported a loss in FY2023. At most 0.58: an honest loss run lasts at most two years.")
+@click.option("--gaps", type=click.FloatRange(0, 0.5), default=0.0, show_default=True,
+              help="Thin the deliveries as real agencies do: this share of monthly periods is withheld (moved to "
+                   "<out>/_withheld/), and each snapshot dataset is delivered only in January and July with "
+                   "probability one half; listed in _truth/gaps.csv. 0 leaves every period delivered.")
 def generate(out: Path, enterprises: int, years: tuple[int, int], seed: int, defects: float | None,
-             loss_rate: float | None) -> None:
+             loss_rate: float | None, gaps: float) -> None:
     from sources.synthetic.generator import DEFAULT_DEFECT_RATE, GenerateOptions
     from sources.synthetic.generator import generate as run_generate
     from sources.synthetic.losses import DEFAULT_LOSS_RATE
 
     options = GenerateOptions(out=out, enterprises=enterprises, years=years, seed=seed,
                               defects=DEFAULT_DEFECT_RATE if defects is None else defects,
-                              loss_rate=DEFAULT_LOSS_RATE if loss_rate is None else loss_rate)
+                              loss_rate=DEFAULT_LOSS_RATE if loss_rate is None else loss_rate, gaps=gaps)
     run_generate(options, progress=lambda msg: click.echo(f"· {msg}"))
     click.echo(f"deliveries in {out}, ground truth in {out / '_truth'}")
 
@@ -57,6 +61,8 @@ def demo(enterprises: int, years: tuple[int, int], seed: int) -> None:
     bootstrap_warehouse()
     outcome = run_pipeline(landing, progress=lambda msg: click.echo(f"· {msg}"))
     print_summary()
+    _print_planted_rejections(landing, outcome.rejected)
+    click.echo("\nCoverage grid: fdi coverage    (✓ complete  · empty  ✗ rejected  ? missing)")
     click.echo(f"\nDagster UI on the same definitions: make ui    (landing folder: FDI_LANDING={landing})")
     login, password = _demo_login()
     click.echo(f"Reviewers' workbench: fdi serve, then open http://127.0.0.1:8080/ and log in as {login} "
@@ -173,6 +179,21 @@ def evaluate(truth: Path) -> None:
     if not (all(s.meets_targets() for s in scores) and (honest is None or honest.meets_targets())
             and (queue is None or queue.meets_targets())):
         raise SystemExit(1)
+
+
+def _print_planted_rejections(landing: Path, rejected: list[str]) -> None:
+    """Name the broken deliveries the generator planted (its _truth/defects.csv), so a reader of the demo
+    can tell a planted fault, rejected as it should be, from a real problem."""
+    from sources.synthetic.truth import read_csv
+
+    planted = {f"{d['agency']}/{d['dataset']}/{d['period']}": d["defect"]
+               for d in read_csv(landing / "_truth" / "defects.csv")
+               if d["expected"] == "rejected" and not d["row_number"]}
+    if not rejected:
+        return
+    click.echo("\nRejected deliveries, as planted by the generator (README 'Known defects', 6)")
+    for name in rejected:
+        click.echo(f"  {name}: " + (f"planted {planted[name]}" if name in planted else "NOT planted: look into it"))
 
 
 commands = [generate, demo, bench, linkage_report, evaluate]

@@ -31,6 +31,10 @@ class LandingMissing(FileNotFoundError):
     pass
 
 
+# `fdi run` exit statuses (contracts/warehouse.md, "Command line").
+EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_NO_DELIVERY, EXIT_BUSY = 0, 1, 3, 4, 5
+
+
 class WarehouseBusy(RuntimeError):
     """Another `fdi run` holds the warehouse (contracts/warehouse.md: exit status 5)."""
 
@@ -89,8 +93,18 @@ class RunOutcome:
     failed_checks: list[str] = field(default_factory=list)
     dbt_ran: bool = False
     dbt_success: bool = True
-    rejected_folders: int = 0
+    rejected_folders: int = 0  # folders that are no delivery period, audited as rejected
     suite_rows: dict[str, int] = field(default_factory=dict)  # dataset -> rows its GX suite validated
+    deliveries: int = 0  # delivery folders the loaders saw (loaded, skipped as already loaded, or rejected)
+    rejected: list[str] = field(default_factory=list)  # agency/dataset/period of each rejected delivery
+
+    @property
+    def exit_status(self) -> int:
+        if self.failed_checks or not self.dbt_success:
+            return EXIT_FAILED
+        if not self.deliveries:
+            return EXIT_NO_DELIVERY
+        return EXIT_REJECTED if self.rejected or self.rejected_folders else EXIT_OK
 
 
 def delivery_periods(landing: Path) -> dict[tuple[str, str], list[str]]:
@@ -194,6 +208,12 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
         result = dg.materialize(assets, selection=[raw_key(ds)], instance=instance, resources=resources, run_config=QUIET,
                                 tags={RANGE_START: periods[0], RANGE_END: periods[-1]}, raise_on_error=True)
         outcome.ingest_runs += 1
+        # one event per partition of the range, each with the run's metadata: read the first
+        for event in result.get_asset_materialization_events()[:1]:
+            metadata = event.materialization.metadata
+            outcome.deliveries += int(metadata["deliveries_seen"].value) if "deliveries_seen" in metadata else 0
+            if "rejected_periods" in metadata:
+                outcome.rejected += [f"{agency}/{name}/{p}" for p in metadata["rejected_periods"].value]
         for evaluation in result.get_asset_check_evaluations():
             if evaluation.check_name != SUITE_CHECK:
                 continue
@@ -201,6 +221,10 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
                 outcome.failed_checks.append(f"{agency}/{name}")
             rows = evaluation.metadata.get("rows_validated")
             outcome.suite_rows[f"{agency}/{name}"] = int(rows.value) if rows is not None else 0
+    if not outcome.deliveries:
+        progress(f"! no delivery in {landing}: expected <agency>/<dataset>/<period>/manifest.json folders "
+                 "(e.g. from `fdi generate`); nothing loaded, dbt build not run")
+        return outcome
     # The same rule as the monthly_transform schedule: any loader's latest blocking check that did not pass,
     # in this run or an earlier one, holds the whole build back.
     held = failed_blocking_checks(instance)

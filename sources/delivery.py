@@ -183,8 +183,13 @@ class Delivery:
             _check_file_name(self.folder / "manifest.json", self.folder, entry.name)
             if not path.is_file():
                 raise DeliveryFault(f"{entry.name}: listed in the manifest but missing from {self.folder}.")
-            if path.stat().st_size == 0:
-                raise DeliveryFault(f"{entry.name} is empty (0 bytes); the manifest promises {entry.rows} rows.")
+            # A period with nothing to report is delivered as an empty file: zero
+            # bytes is exactly that for JSONL, which has no header line (README,
+            # "Delivery layout"). CSV and XLSX need their header even when empty.
+            if path.stat().st_size == 0 and (entry.rows > 0 or self.dataset.format != "jsonl"):
+                promise = (f"the manifest promises {entry.rows} rows" if entry.rows > 0
+                           else f"a {self.dataset.format} file needs its header row even with no data")
+                raise DeliveryFault(f"{entry.name} is empty (0 bytes); {promise}.")
             actual = sha256_of(path)
             if actual != entry.sha256:
                 raise DeliveryFault(
@@ -211,6 +216,8 @@ class Delivery:
             header, batches = formats.read_xlsx_header_and_rows(path, self.dataset.sheet or self.dataset.name)
         elif fmt == "jsonl":
             header, batches = formats.read_jsonl(path)
+            if not header:
+                return batches  # JSONL names its columns in each object: an empty file has none to miss
         else:
             header = formats.read_header(path, fmt)
             batches = formats.read_csv(path, fmt, header)

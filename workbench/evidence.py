@@ -128,8 +128,18 @@ THRESHOLDS_VI = {
     "tax payments stopping":
         "Nợ bảo hiểm xã hội tăng 3 tháng liên tiếp kèm chủ doanh nghiệp bỏ trốn, chuyển vốn ra nước ngoài hoặc "
         "ngừng nộp thuế",
-    "less than 30 % of the leased area in use for 24 consecutive months (Land Law 2013 Art. 64.1(i))":
-        "Dưới 30 % diện tích đất thuê được sử dụng trong 24 tháng liên tiếp (Luật Đất đai 2013, Điều 64.1(i))",
+    "less than 30 % of the leased area in use for 24 months elapsed between snapshots, none showing use "
+    "(Land Law 2013 Art. 64.1(i))":
+        "Dưới 30 % diện tích thuê được sử dụng suốt 24 tháng tính theo ngày của các kỳ số liệu, không kỳ nào cho thấy "
+        "đất được sử dụng (Luật Đất đai 2013, Điều 64.1(i))",
+    "at least two kinds of sign of foreign control (manager, money, premises, trade) in a year, "
+    "with no foreign ownership in the register":
+        "Ít nhất hai loại dấu hiệu kiểm soát của nước ngoài (người quản lý, dòng tiền, mặt bằng, thương mại) trong một "
+        "năm, trong khi đăng ký đầu tư không có sở hữu nước ngoài",
+    "dealings with a party the network shows as related (investor, ultimate parent, group member) "
+    "that the year's related-party disclosure does not name (Decree 132/2020 Art. 18.1)":
+        "Giao dịch với một bên mà mạng lưới doanh nghiệp cho thấy là bên liên kết (nhà đầu tư, công ty mẹ cuối cùng, "
+        "thành viên tập đoàn) nhưng tờ khai giao dịch liên kết của năm không nêu tên (Nghị định 132/2020, Điều 18.1)",
 }
 
 

@@ -111,7 +111,7 @@ def years_option(_ctx, _param, value: str) -> tuple[int, int]:
 
 
 # The command groups of this package register themselves on `main`.
-from pipelines.cli import database, loading, tools  # noqa: E402,F401
+from pipelines.cli import coverage, database, loading, tools  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

@@ -11,13 +11,18 @@ from pipelines.cli.database import bootstrap_warehouse
 
 @main.command(help="Load every delivery of a landing folder and build the warehouse, in-process, with the same "
                    "Dagster assets the UI runs: verify, parse, check, COPY, audit, GX suites, then dbt build. "
-                   "Re-running is idempotent: loaded deliveries are skipped. One run at a time: a second one "
-                   "exits with status 5 while another holds the warehouse.")
+                   "Re-running is idempotent: loaded deliveries are skipped. One run at a time.\n\n"
+                   "\b\nExit status:\n"
+                   "  0  every delivery loaded (or was already loaded)\n"
+                   "  3  the run completed but some deliveries were rejected (listed; see `fdi coverage`)\n"
+                   "  4  the landing folder held no delivery\n"
+                   "  5  another fdi run holds the warehouse; nothing was done\n"
+                   "  1  failure: a contract suite failed, dbt failed, or the run crashed")
 @click.option("--landing", type=click.Path(path_type=Path), required=True,
               help="Folder holding <agency>/<dataset>/<period>/ deliveries.")
 @click.option("--no-dbt", is_flag=True, help="Load raw only; skip the dbt build.")
 def run(landing: Path, no_dbt: bool) -> None:
-    from pipelines.run import RunLock, WarehouseBusy, require_landing, run_pipeline
+    from pipelines.run import EXIT_BUSY, RunLock, WarehouseBusy, require_landing, run_pipeline
 
     landing = require_landing(landing)
     try:
@@ -25,17 +30,21 @@ def run(landing: Path, no_dbt: bool) -> None:
             conn, _ = bootstrap_warehouse()
             lock.hold_database(conn.conninfo)
             outcome = run_pipeline(landing, run_dbt=not no_dbt, progress=lambda msg: click.echo(f"· {msg}"))
-            print_summary()
+            if outcome.deliveries:
+                print_summary()
     except WarehouseBusy as busy:
         click.echo(f"fdi run: {busy}", err=True)
-        raise SystemExit(5) from None
-    if outcome.failed_checks or not outcome.dbt_success:
-        raise SystemExit(1)
+        raise SystemExit(EXIT_BUSY) from None
+    if outcome.rejected:
+        click.echo(f"\n{len(outcome.rejected)} deliver{'y' if len(outcome.rejected) == 1 else 'ies'} rejected: "
+               f"{', '.join(outcome.rejected)}")
+    raise SystemExit(outcome.exit_status)
 
 
 def print_summary() -> None:
     import psycopg
 
+    from pipelines.cli.coverage import print_gaps
     from pipelines.lib.integrity import orphans, references
     from warehouse.server import connect_info, psql_binary
 
@@ -66,6 +75,8 @@ def print_summary() -> None:
         click.echo(f"  {name:<34}{n:>10} rows")
     psql = psql_binary()
     click.echo(f"\nConnect: psql '{conn.url}'" + (f"\n   (psql ships with the embedded server: {psql})" if psql else ""))
+    with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+        print_gaps(pg)
 
 
 @main.command(help="Print the load summary and the row counts of the public tables.")

@@ -119,8 +119,20 @@ def sources_path(agency: str) -> Path:
 _HEADER = "# Generated from sources/contracts by `fdi sync-contracts`; do not edit by hand.\n"
 
 
+AGREEMENT_SEED = DBT_PROJECT_DIR / "seeds" / "agreement_datasets.csv"
+
+
+def agreement_seed() -> str:
+    """Every dataset of the agreement with its grain and kind: what marts.dataset_coverage expects."""
+    lines = ["agency,dataset,grain,kind,expected"]
+    for agency in AGENCIES:
+        for ds in load_agency(agency).datasets.values():
+            lines.append(f"{ds.agency},{ds.name},{ds.grain},{ds.kind},{'false' if ds.optional else 'true'}")
+    return "\n".join(lines) + "\n"
+
+
 def rendered() -> dict[Path, str]:
-    files: dict[Path, str] = {}
+    files: dict[Path, str] = {AGREEMENT_SEED: agreement_seed()}
     for agency in AGENCIES:
         for ds in load_agency(agency).datasets.values():
             files[suite_path(ds)] = json.dumps(suite_for(ds), indent=2, ensure_ascii=False) + "\n"

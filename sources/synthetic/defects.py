@@ -331,6 +331,8 @@ class DefectPlanter:
         if fault == "legacy_encoding" and _is_utf8(path):
             fault = None  # nothing but ASCII to encode: the file is valid UTF-8 after all
         overrides: dict[str, dict] = {}
+        if fault == "empty_file" and count == 0 and ds.format == "jsonl":
+            fault = None  # an empty JSONL of 0 rows is a complete, empty period: nothing to break
         if fault == "empty_file":
             path.write_bytes(b"")
         if fault == "truncated_gzip":
@@ -343,8 +345,6 @@ class DefectPlanter:
             # The file changes after the manifest was written (a re-export over it).
             with open(path, "ab") as handle:
                 handle.write(gzip.compress(b"", mtime=0) if ds.format == "csv.gz" else b"\n")
-        if fault is None and path.stat().st_size == 0:
-            fault = "empty_file"  # an honest month without rows: JSONL has no header line to send
         if fault:
             expected, check = WARNING_FAULTS.get(fault, ("rejected", fault))
             self.truth.defect(agency=ds.agency, dataset=ds.name, period=period, delivery_id=delivery_id,

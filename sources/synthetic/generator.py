@@ -59,6 +59,7 @@ class GenerateOptions:
     defects: float = DEFAULT_DEFECT_RATE
     loss_rate: float = losses.DEFAULT_LOSS_RATE
     agencies: tuple[str, ...] = tuple(AGENCY_GENERATORS)
+    gaps: float = 0.0  # share of monthly periods withheld; > 0 also makes some snapshot datasets semi-annual
 
 
 def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda _: None) -> Economy:
@@ -67,6 +68,7 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
         shutil.rmtree(out / agency, ignore_errors=True)
     shutil.rmtree(out / "_truth", ignore_errors=True)
     shutil.rmtree(out / "_replay", ignore_errors=True)
+    shutil.rmtree(out / "_withheld", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     truth = Truth(out / "_truth")
     truth.parameters(seed=options.seed, enterprises=options.enterprises, years=list(options.years),
@@ -90,4 +92,44 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
         losses.write_truth(out / "_truth", economy)
     finally:
         truth.close()
+    if options.gaps > 0:
+        thin_deliveries(out, options.seed, options.gaps)
     return economy
+
+
+# The months a semi-annual snapshot is still delivered in.
+SEMI_ANNUAL_MONTHS = ("01", "07")
+
+
+def thin_deliveries(out: Path, seed: int, rate: float) -> list[tuple[str, str, str, str]]:
+    """Thin the landing folder as real agencies do: each monthly period (but a dataset's first) is withheld with
+    probability `rate`, and each snapshot dataset is, with probability one half, delivered only in January and
+    July. Withheld folders move to `<out>/_withheld/<agency>/<dataset>/<period>/`, so a test can deliver them
+    late; `_truth/gaps.csv` lists them. Its own random stream: the deliveries written are the same bytes."""
+    import csv
+    import random
+
+    from sources.contract import all_datasets
+
+    rng = random.Random(f"gaps-{seed}")
+    withheld: list[tuple[str, str, str, str]] = []
+    for ds in all_datasets():
+        if ds.grain != "month" or not (out / ds.agency / ds.name).is_dir():
+            continue
+        periods = sorted(p.name for p in (out / ds.agency / ds.name).iterdir() if p.is_dir())
+        semi_annual = ds.kind == "snapshot" and rng.random() < 0.5
+        for period in periods[1:]:
+            if semi_annual and period[5:] not in SEMI_ANNUAL_MONTHS:
+                withheld.append((ds.agency, ds.name, period, "semi_annual"))
+            elif rng.random() < rate:
+                withheld.append((ds.agency, ds.name, period, "missing"))
+    for agency, name, period, _ in withheld:
+        target = out / "_withheld" / agency / name / period
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(out / agency / name / period), target)
+    (out / "_truth").mkdir(parents=True, exist_ok=True)
+    with open(out / "_truth" / "gaps.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["agency", "dataset", "period", "kind"])
+        writer.writerows(withheld)
+    return withheld

@@ -171,6 +171,40 @@ def test_empty_file_rejects(tmp_path):
     assert str(err.value) == "payments_2024-03.csv is empty (0 bytes); the manifest promises 1 rows."
 
 
+@pytest.mark.parametrize(("agency", "name", "period"), [
+    ("fx", "capital_flows", "2024-03"),     # jsonl: zero bytes
+    ("tax", "payments", "2024-03"),         # csv: header only
+    ("customs", "declarations", "2024-03"),  # csv.gz: header only
+    ("credit", "loans", "2024-03"),         # csv-vn: header only
+    ("registry", "projects", "2024-03"),    # xlsx: header only
+])
+def test_an_empty_period_loads_as_complete_with_zero_rows(tmp_path, agency, name, period):
+    """README "Delivery layout": a period with nothing to report is a complete, empty delivery."""
+    folder, path = deliver(tmp_path, agency, name, period, [])
+    assert (path.stat().st_size == 0) == (dataset(agency, name).format == "jsonl")
+    good, quarantined, _, delivery = load(folder)
+    assert good == [] and quarantined == [] and delivery.rows_read == 0 and delivery.manifest.rows == 0
+
+
+def test_empty_csv_without_its_header_rejects_even_with_zero_rows(tmp_path):
+    folder, path = deliver(tmp_path, "tax", "payments", "2024-03", [])
+    path.write_bytes(b"")
+    write_manifest(folder, dataset("tax", "payments"), "2024-03", "test-empty", EXTRACTED, [WrittenFile(path.name, 0)])
+    with pytest.raises(DeliveryFault) as err:
+        load(folder)
+    assert str(err.value) == ("payments_2024-03.csv is empty (0 bytes); a csv file needs its header row even "
+                              "with no data.")
+
+
+def test_empty_jsonl_rejects_when_the_manifest_promises_rows(tmp_path):
+    folder, path = deliver(tmp_path, "fx", "capital_flows", "2024-03", [])
+    write_manifest(folder, dataset("fx", "capital_flows"), "2024-03", "test-empty", EXTRACTED,
+                   [WrittenFile(path.name, 3)])
+    with pytest.raises(DeliveryFault) as err:
+        load(folder)
+    assert str(err.value) == "capital_flows_2024-03.jsonl is empty (0 bytes); the manifest promises 3 rows."
+
+
 def test_legacy_encoding_rejects(tmp_path):
     row = {"tax_code": TAX_CODE, "fiscal_year": 2023, "amendment_no": 0, "taxpayer_name": "Công ty TNHH Hải An",
            "filed_on": dt.date(2024, 3, 1), "revenue_vnd": 10, "cost_of_goods_vnd": 5, "operating_expense_vnd": 2,

@@ -42,28 +42,105 @@ register as (
     select * from {{ ref('stg_registry__projects') }}
 ),
 
--- Every snapshot month gives its quarter and its year.
-register_periods as (
-    select r.*, p.report_period, p.is_quarterly
-    from register as r
-    {{ fis_report_periods("to_date(r.snapshot_period, 'YYYY-MM')") }}
+coverage as (
+    select agency, dataset, period, grain, status from {{ ref('dataset_coverage') }}
+),
+
+-- Report periods: the quarters and years of every register snapshot and of
+-- every month the agreement expects from the first snapshot on, so a quarter
+-- without a register snapshot of its own still has its projects.
+report_periods as (
+    select distinct p.report_period, p.is_quarterly
+    from (
+        select distinct snapshot_period as month from register
+        union
+        select c.period from coverage as c
+        where c.grain = 'month' and c.period >= (select min(snapshot_period) from register)
+    ) as m
+    {{ fis_report_periods("to_date(m.month, 'YYYY-MM')") }}
+),
+
+report_bounds as (
+    select
+        report_period,
+        is_quarterly,
+        to_char(first_day, 'YYYY-MM') as first_month,
+        to_char(first_day + (case when is_quarterly then interval '2 months' else interval '11 months' end),
+                'YYYY-MM') as last_month
+    from (
+        select report_period, is_quarterly,
+               case when is_quarterly then make_date(left(report_period, 4)::int, right(report_period, 1)::int * 3 - 2, 1)
+                    else make_date(report_period::int, 1, 1) end as first_day
+        from report_periods
+    ) as b
+),
+
+-- A snapshot describes the register until the next one: a period uses its
+-- own snapshots (the latest of them per project, as before) or, with none
+-- of its own, the latest snapshot before it (carried forward).
+register_snapshots as (
+    select distinct snapshot_period from register
+),
+
+period_snapshots as (
+    select b.report_period, s.snapshot_period
+    from report_bounds as b
+    join register_snapshots as s on s.snapshot_period between b.first_month and b.last_month
+    union all
+    select b.report_period, max(s.snapshot_period)
+    from report_bounds as b
+    join register_snapshots as s on s.snapshot_period < b.first_month
+    where not exists (select 1 from register_snapshots as o where o.snapshot_period between b.first_month and b.last_month)
+    group by b.report_period
 ),
 
 -- The project as the register stood at the end of the period (its latest
--- snapshot in the period).
+-- snapshot in the period, or carried forward).
 project_periods as (
-    select distinct on (project_code, report_period)
-        project_code,
-        report_period,
-        is_quarterly,
-        tax_code,
-        {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id,  -- NULL with no tax code
-        enterprise_name,
-        issued_on,
-        registered_capital_usd,
-        snapshot_period
-    from register_periods
-    order by project_code, report_period, snapshot_period desc
+    select distinct on (r.project_code, ps.report_period)
+        r.project_code,
+        ps.report_period,
+        b.is_quarterly,
+        r.tax_code,
+        {{ enterprise_id_from_tax_code('r.tax_code') }} as enterprise_id,  -- NULL with no tax code
+        r.enterprise_name,
+        r.issued_on,
+        r.registered_capital_usd,
+        r.snapshot_period,
+        b.last_month
+    from period_snapshots as ps
+    join report_bounds as b using (report_period)
+    join register as r using (snapshot_period)
+    order by r.project_code, ps.report_period, r.snapshot_period desc
+),
+
+-- Inputs of a period and what is missing of them (marts.dataset_coverage):
+-- every month of the flow datasets, the period's last month of the snapshot
+-- ones (the register and land as they stood at the period's end), and the
+-- CIT returns of the year on annual rows. A month not yet due counts as
+-- missing: the period is not over.
+report_inputs as (
+    select b.report_period, i.agency, i.dataset, to_char(m, 'YYYY-MM') as period
+    from report_bounds as b
+    cross join lateral generate_series(to_date(b.first_month, 'YYYY-MM'), to_date(b.last_month, 'YYYY-MM'),
+                                       interval '1 month') as m
+    cross join (values ('fx', 'capital_flows', false), ('customs', 'declarations', false),
+                       ('labour', 'employment', false), ('tax', 'payments', false),
+                       ('registry', 'projects', true), ('land', 'leases', true)) as i (agency, dataset, is_snapshot)
+    where not i.is_snapshot or to_char(m, 'YYYY-MM') = b.last_month
+    union all
+    select report_period, 'tax', 'cit_returns', report_period from report_bounds where not is_quarterly
+),
+
+missing_inputs as (
+    select
+        i.report_period,
+        string_agg(i.agency || '/' || i.dataset || ' ' || i.period || ' ' || coalesce(c.status, 'not yet due'), '; '
+                   order by i.agency, i.dataset, i.period) as missing_inputs
+    from report_inputs as i
+    left join coverage as c using (agency, dataset, period)
+    where c.status is distinct from 'complete'
+    group by 1
 ),
 
 -- Allocation rule: registered capital share among the enterprise's projects
@@ -142,23 +219,24 @@ payments as (
     group by 1, 2
 ),
 
--- Land: leases in force at the period's latest snapshot.
+-- Land: leases in force at the latest land snapshot on or before the
+-- period's end (a snapshot carries forward until the next one).
 leases as (
-    select l.enterprise_id, l.snapshot_period, l.area_m2, l.status, p.report_period
+    select l.enterprise_id, l.snapshot_period, l.area_m2, l.status
     from ({{ linked_records('land', 'leases') }}) as l
-    {{ fis_report_periods("to_date(l.snapshot_period, 'YYYY-MM')") }}
 ),
 
 last_lease_snapshot as (
-    select report_period, max(snapshot_period) as snapshot_period
-    from leases
+    select b.report_period, max(s.snapshot_period) as snapshot_period
+    from report_bounds as b
+    join (select distinct snapshot_period from leases) as s on s.snapshot_period <= b.last_month
     group by 1
 ),
 
 land as (
-    select l.enterprise_id, l.report_period, sum(l.area_m2) filter (where l.status = 'active') as leased_area_m2
+    select l.enterprise_id, s.report_period, sum(l.area_m2) filter (where l.status = 'active') as leased_area_m2
     from leases as l
-    join last_lease_snapshot as s on s.report_period = l.report_period and s.snapshot_period = l.snapshot_period
+    join last_lease_snapshot as s on s.snapshot_period = l.snapshot_period
     where l.enterprise_id is not null
     group by 1, 2
 ),
@@ -196,7 +274,11 @@ joined as (
             'registry',
             case when pay.enterprise_id is not null or (cit.enterprise_id is not null and not a.is_quarterly) then 'tax' end
         ) as sources,
-        coalesce(ledger.revision, 0) as revision
+        coalesce(ledger.revision, 0) as revision,
+        a.snapshot_period as register_snapshot_period,
+        ((left(a.last_month, 4)::int * 12 + right(a.last_month, 2)::int)
+         - (left(a.snapshot_period, 4)::int * 12 + right(a.snapshot_period, 2)::int)) as register_snapshot_age_months,
+        mi.missing_inputs
     from allocated as a
     left join capital as c on c.enterprise_id = a.enterprise_id and c.report_period = a.report_period
     left join cit on cit.enterprise_id = a.enterprise_id and cit.report_period = a.report_period
@@ -205,6 +287,7 @@ joined as (
     left join payments as pay on pay.enterprise_id = a.enterprise_id and pay.report_period = a.report_period
     left join land as l on l.enterprise_id = a.enterprise_id and l.report_period = a.report_period
     left join ledger on ledger.report_period = a.report_period
+    left join missing_inputs as mi on mi.report_period = a.report_period
 ),
 
 -- Cumulative capital since the certificate: the project's own (allocated)
@@ -254,6 +337,10 @@ select
     round(j.allocation_share, 6)::numeric(9, 6) as allocation_share,
     (j.projects_of_enterprise > 1)::boolean as is_allocated,
     j.sources::text as sources,
-    j.revision::integer as revision
+    j.revision::integer as revision,
+    j.register_snapshot_period::text as register_snapshot_period,
+    j.register_snapshot_age_months::integer as register_snapshot_age_months,
+    (j.missing_inputs is null)::boolean as is_complete,
+    j.missing_inputs::text as missing_inputs
 from joined as j
 left join cumulative as cum on cum.project_code = j.project_code and cum.report_period = j.report_period

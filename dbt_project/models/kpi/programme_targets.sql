@@ -14,7 +14,28 @@
 --   targets are floors: "đạt", "phấn đấu đạt từ"; the high end of a range is
 --   the aim, not a ceiling), `not_met` below it, `no_data` when no agency
 --   data covers the period.
+-- * input_gaps: the periods of the indicator's input dataset within the
+--   row's years that are not complete (marts.dataset_coverage), so an
+--   actual built on a partial year says so; NULL when nothing is missing.
 with
+
+-- the dataset each indicator is computed from
+kpi_inputs as (
+    select * from (values
+        ('fdi_registered_capital', 'registry', 'projects'),
+        ('trained_workforce_share', 'labour', 'employment'),
+        ('industrial_zone_occupancy', 'land', 'zones'),
+        ('industrial_zone_wastewater_treatment', 'land', 'zones')
+    ) as v (indicator_code, agency, dataset)
+),
+
+input_gaps as (
+    select k.indicator_code, left(c.period, 4)::int as year, c.agency, c.dataset, c.period,
+           c.agency || '/' || c.dataset || ' ' || c.period || ' ' || c.status as gap
+    from kpi_inputs as k
+    join {{ ref('dataset_coverage') }} as c on c.agency = k.agency and c.dataset = k.dataset
+    where c.status <> 'complete'
+),
 
 targets as (
     select * from {{ ref('kpi_targets') }}
@@ -129,5 +150,9 @@ select
     years_with_data::int as years_with_data,
     coalesce(is_complete, false)::boolean as is_complete,
     numerator::numeric(20, 2) as numerator,
-    denominator::numeric(20, 2) as denominator
-from unioned
+    denominator::numeric(20, 2) as denominator,
+    (select string_agg(g.gap, '; ' order by g.agency, g.dataset, g.period)
+     from input_gaps as g
+     where g.indicator_code = u.indicator_code
+       and g.year between left(u.period, 4)::int and right(u.period, 4)::int)::text as input_gaps
+from unioned as u

@@ -2,7 +2,32 @@
 -- one agency reported on it. A measure is NULL when no agency reported it
 -- for that enterprise and year, never 0 for unknown: left joins only, no
 -- coalesce to 0.
+-- Coverage: each agency's measures say how much of the year its data covers
+-- (marts.dataset_coverage), so a sum over 10 months of customs is visible as
+-- 10 months, not read as the year. Coverage is the dataset's, the same for
+-- every enterprise of the year: an enterprise absent from a complete month
+-- had nothing to report in it.
 with
+
+coverage as (
+    select
+        left(period, 4)::int as year,
+        {%- for agency, dataset, column in [
+            ('customs', 'declarations', 'customs_months_covered'),
+            ('tax', 'payments', 'tax_payments_months_covered'),
+            ('labour', 'employment', 'labour_months_covered'),
+            ('fx', 'capital_flows', 'fx_months_covered'),
+            ('credit', 'loans', 'credit_months_covered'),
+            ('land', 'leases', 'land_months_covered'),
+        ] %}
+        count(*) filter (where agency = '{{ agency }}' and dataset = '{{ dataset }}' and status = 'complete')
+            as {{ column }},
+        {%- endfor %}
+        coalesce(bool_or(status = 'complete') filter (where agency = 'tax' and dataset = 'cit_returns'), false)
+            as tax_year_covered
+    from {{ ref('dataset_coverage') }}
+    group by 1
+),
 
 tax as (
     select enterprise_id, fiscal_year as year,
@@ -109,7 +134,19 @@ select
     c.capital_inflow_usd::numeric(20, 2) as capital_inflow_usd,
     c.repatriation_usd::numeric(20, 2) as repatriation_usd,
     l.loans_outstanding_usd::numeric(20, 2) as loans_outstanding_usd,
-    d.leased_area_m2::numeric(16, 2) as leased_area_m2
+    d.leased_area_m2::numeric(16, 2) as leased_area_m2,
+    coalesce(cov.customs_months_covered, 0)::integer as customs_months_covered,
+    coalesce(cov.tax_payments_months_covered, 0)::integer as tax_payments_months_covered,
+    coalesce(cov.labour_months_covered, 0)::integer as labour_months_covered,
+    coalesce(cov.fx_months_covered, 0)::integer as fx_months_covered,
+    coalesce(cov.credit_months_covered, 0)::integer as credit_months_covered,
+    coalesce(cov.land_months_covered, 0)::integer as land_months_covered,
+    coalesce(cov.tax_year_covered, false)::boolean as tax_year_covered,
+    -- every dataset behind the row's measures delivered for the whole year
+    coalesce(cov.customs_months_covered = 12 and cov.tax_payments_months_covered = 12
+             and cov.labour_months_covered = 12 and cov.fx_months_covered = 12
+             and cov.credit_months_covered = 12 and cov.land_months_covered = 12
+             and cov.tax_year_covered, false)::boolean as is_complete
 from spine as s
 left join tax as t using (enterprise_id, year)
 left join payments as p using (enterprise_id, year)
@@ -118,3 +155,4 @@ left join employment as e using (enterprise_id, year)
 left join capital as c using (enterprise_id, year)
 left join loans as l using (enterprise_id, year)
 left join land as d using (enterprise_id, year)
+left join coverage as cov on cov.year = s.year

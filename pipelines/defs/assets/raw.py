@@ -3,9 +3,11 @@
 Materialising a partition loads the delivery in `<landing>/<agency>/<dataset>/<period>/`
 (verify, parse, check, COPY, audit). Two checks ride on each materialisation:
 `contract_suite` runs the committed GX suite on the loaded rows and blocks
-downstream when it fails; `delivery_accepted` warns when a delivery was
-rejected as a whole (nothing of it was loaded, so nothing downstream is wrong,
-but an engineer must ask the agency for a new one).
+downstream when it fails; `delivery_accepted` fails (severity error, so the
+partition is not green) when a delivery was rejected as a whole, with each
+rejected period and its reason: nothing of it was loaded, so nothing
+downstream builds from it, but the period is a gap (marts.dataset_coverage)
+and an engineer must ask the agency for a new delivery.
 """
 
 import dagster as dg
@@ -85,13 +87,17 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
             "rows_quarantined": sum(r.rows_quarantined for r in results),
             "rows_repaired": sum(r.rows_repaired for r in results),
             "rejected": sum(r.status == "rejected" for r in results),
+            "deliveries_seen": len(results),
+            "rejected_periods": dg.MetadataValue.json([r.period for r in results if r.status == "rejected"]),
             "failed_checks": dg.MetadataValue.json(_merge_counts(results)),
         })
         yield suite_check(conn_info, ds)
         rejected = [r for r in results if r.status == "rejected"]
         yield dg.AssetCheckResult(
-            check_name=ACCEPTED_CHECK, passed=not rejected, severity=dg.AssetCheckSeverity.WARN,
-            metadata={"rejected": dg.MetadataValue.json({r.delivery_id: r.reason for r in rejected})},
+            check_name=ACCEPTED_CHECK, passed=not rejected, severity=dg.AssetCheckSeverity.ERROR,
+            description="; ".join(f"{r.period} rejected: {r.reason}" for r in rejected) or None,
+            metadata={"rejected": dg.MetadataValue.json({r.delivery_id: r.reason for r in rejected}),
+                      "rejected_periods": dg.MetadataValue.json({r.period: r.reason for r in rejected})},
         )
 
     return _raw

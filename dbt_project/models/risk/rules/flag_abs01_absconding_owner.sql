@@ -10,7 +10,26 @@
 -- stoppage with cause owner_absconded, an fx divestment or capital_transfer
 -- outflow, or its monthly tax payments stopping. Labour records are tied to
 -- the enterprise by entity resolution (marts.fct_employment).
+--
+-- A gap in the data is never read as evidence: a month of labour data that
+-- was rejected or is missing (marts.dataset_coverage) neither breaks a
+-- rising streak nor extends it (the streak is measured on the months'
+-- dates, and arrears must still be higher than at the last observation); an
+-- enterprise absent from a complete month breaks it, as before. Tax payments
+-- "stop" only at a month whose payments data is complete.
 with
+
+labour_gaps as (
+    select {{ month_index('period') }} as month_index
+    from {{ ref('dataset_coverage') }}
+    where agency = 'labour' and dataset = 'employment' and status <> 'complete'
+),
+
+payments_complete as (
+    select {{ month_index('period') }} as month_index
+    from {{ ref('dataset_coverage') }}
+    where agency = 'tax' and dataset = 'payments' and status = 'complete'
+),
 
 arrears as (
     select f.enterprise_id, f.period, {{ month_index('f.period') }} as month_index, sum(f.si_arrears_vnd) as arrears_vnd
@@ -19,25 +38,48 @@ arrears as (
     group by f.enterprise_id, f.period
 ),
 
-rising as (
+steps as (
     select
         a.*,
-        a.month_index - row_number() over (partition by a.enterprise_id order by a.month_index) as run_id
-    from (
-        select a.*, lag(a.arrears_vnd) over (partition by a.enterprise_id order by a.month_index) as previous_vnd,
-               lag(a.month_index) over (partition by a.enterprise_id order by a.month_index) as previous_month
-        from arrears as a
-    ) as a
-    where a.arrears_vnd > 0
-      and (a.previous_month is null or a.previous_month < a.month_index - 1 or a.arrears_vnd > a.previous_vnd)
+        lag(a.arrears_vnd) over (partition by a.enterprise_id order by a.month_index) as previous_vnd,
+        lag(a.month_index) over (partition by a.enterprise_id order by a.month_index) as previous_month
+    from arrears as a
+),
+
+-- a month between two observations is bridged when the labour data of it is missing or rejected
+bridged as (
+    select
+        s.*,
+        s.previous_month is not null and s.previous_month < s.month_index - 1
+            and (select count(*) from labour_gaps as g where g.month_index > s.previous_month and g.month_index < s.month_index)
+                = s.month_index - s.previous_month - 1 as is_bridged
+    from steps as s
+),
+
+marked as (
+    select
+        b.*,
+        b.arrears_vnd > 0
+            and (b.previous_month is null or (b.previous_month < b.month_index - 1 and not b.is_bridged)
+                 or b.arrears_vnd > b.previous_vnd) as is_rising,
+        (b.previous_month is null or (b.previous_month < b.month_index - 1 and not b.is_bridged)
+         or not (b.arrears_vnd > 0 and b.arrears_vnd > b.previous_vnd))::int as is_break
+    from bridged as b
+),
+
+rising as (
+    select m.*, sum(m.is_break) over (partition by m.enterprise_id order by m.month_index) as run_id
+    from marked as m
 ),
 
 runs as (
     select enterprise_id, run_id, min(month_index) as run_start, max(month_index) as run_end,
-           count(*) as rising_months, max(arrears_vnd) as peak_arrears_vnd
+           max(month_index) - min(month_index) + 1 as rising_months, count(*) as months_observed,
+           max(arrears_vnd) as peak_arrears_vnd
     from rising
+    where is_rising
     group by enterprise_id, run_id
-    having count(*) >= {{ risk_threshold('ABS01', 'min_rising_months') }}
+    having max(month_index) - min(month_index) + 1 >= {{ risk_threshold('ABS01', 'min_rising_months') }}
 ),
 
 enterprises as (
@@ -66,13 +108,15 @@ payment_months as (
     select tax_code, {{ month_index('period') }} as month_index from {{ ref('stg_tax__payments') }}
 ),
 
+-- the stop is seen at the first month after the last payment whose
+-- payments data is complete: a rejected or missing month shows nothing
 filings_stopped as (
-    select e.enterprise_id, max(p.month_index) + 1 as month_index,
-           'tax payments stop after ' || {{ month_from_index('max(p.month_index)') }} as sign
-    from payment_months as p
+    select e.enterprise_id, min(c.month_index) as month_index,
+           'tax payments stop after ' || {{ month_from_index('p.last_month') }} as sign
+    from (select tax_code, max(month_index) as last_month from payment_months group by tax_code) as p
     join enterprises as e on e.tax_code = p.tax_code
-    group by e.enterprise_id
-    having max(p.month_index) < (select max(month_index) from payment_months)
+    join payments_complete as c on c.month_index > p.last_month
+    group by e.enterprise_id, p.last_month
 ),
 
 signs as (
@@ -110,6 +154,10 @@ findings as (
             'first_rising_month', {{ month_from_index('min(j.run_start)') }},
             'last_rising_month', {{ month_from_index('max(j.run_end)') }},
             'peak_arrears_vnd', max(j.peak_arrears_vnd),
+            'months_observed', max(j.months_observed),
+            'labour_months_without_data', coalesce((
+                select jsonb_agg({{ month_from_index('g.month_index') }} order by g.month_index)
+                from labour_gaps as g where g.month_index between min(j.run_start) and max(j.run_end)), '[]'::jsonb),
             'signs', jsonb_agg(distinct j.sign)
         ) as evidence
     from judged as j

@@ -1,69 +1,127 @@
 -- LAND01 leased land left idle. Grain: one row per enterprise and month
--- (period YYYY-MM): the 24th consecutive month in which an active lease of
--- the enterprise had less than 30 % of its area in use.
+-- (period YYYY-MM): the first land snapshot at which an active lease of the
+-- enterprise has had less than 30 % of its area in use for 24 months.
 --
 -- Method (docs/rule_land01.md): land not put to use 24 months behind the
 -- investment schedule may be recovered by the State (Land Law 45/2013/QH13
 -- Art. 64.1(i)). Leases often name the lessee without a tax code, so the
 -- lease is tied to its enterprise through entity resolution
 -- (marts.enterprise_links); unmatched leases cannot be flagged.
+--
+-- The duration is measured on the snapshots' dates, never by counting
+-- rows: idle since the first idle snapshot with no snapshot showing use (or
+-- the lease gone) in between, 24 months elapsed (both months counted, as the
+-- land law's "24 months"). So a lease observed every six months, or with a
+-- rejected or missing month in between, is flagged like one observed
+-- monthly; a gap in the data is neither use nor idleness, and the evidence
+-- states which land periods in the span were not complete
+-- (marts.dataset_coverage).
 with
 
-leases as (
+lease_rows as (
     select
-        l.lease_id, l.parcel_no, l.industrial_zone_code, l.snapshot_period, l.area_m2, l.in_use_area_m2,
-        l.lease_start, k.enterprise_id
+        l.lease_id, l.parcel_no, l.industrial_zone_code, l.snapshot_period, l.status, l.area_m2,
+        l.in_use_area_m2, k.enterprise_id
     from {{ ref('stg_land__leases') }} as l
     join {{ ref('enterprise_links') }} as k
       on k.agency = 'land' and k.dataset = 'leases'
      and k.delivery_id = l.delivery_id and k.row_number = l.row_number
-    where l.status = 'active' and l.area_m2 > 0 and k.enterprise_id is not null
+    where k.enterprise_id is not null
+),
+
+land_snapshots as (
+    select distinct snapshot_period from {{ ref('stg_land__leases') }}
+),
+
+lease_span as (
+    select lease_id, min(snapshot_period) as first_seen, max(snapshot_period) as last_seen
+    from lease_rows
+    group by 1
+),
+
+-- every land snapshot between a lease's first and last appearance: a
+-- snapshot without the lease shows it gone, which ends an idle run
+observations as (
+    select
+        s.lease_id,
+        p.snapshot_period,
+        {{ month_index('p.snapshot_period') }} as month_index,
+        coalesce(r.status = 'active' and r.area_m2 > 0
+                 and r.in_use_area_m2 < {{ risk_threshold('LAND01', 'max_in_use_share') }} * r.area_m2, false) as is_idle,
+        r.enterprise_id, r.parcel_no, r.industrial_zone_code, r.area_m2, r.in_use_area_m2
+    from lease_span as s
+    join land_snapshots as p on p.snapshot_period between s.first_seen and s.last_seen
+    left join lease_rows as r on r.lease_id = s.lease_id and r.snapshot_period = p.snapshot_period
+),
+
+islands as (
+    select
+        o.*,
+        row_number() over (partition by o.lease_id order by o.snapshot_period)
+            - row_number() over (partition by o.lease_id, o.is_idle order by o.snapshot_period) as run_id
+    from observations as o
 ),
 
 idle as (
-    select
-        i.*,
-        {{ month_index('i.snapshot_period') }} as month_index,
-        {{ month_index('i.snapshot_period') }}
-            - row_number() over (partition by i.lease_id order by i.snapshot_period) as run_id
-    from leases as i
-    where i.in_use_area_m2 < {{ risk_threshold('LAND01', 'max_in_use_share') }} * i.area_m2
+    select i.*, min(i.month_index) over (partition by i.lease_id, i.run_id) as run_start
+    from islands as i
+    where i.is_idle
 ),
 
 runs as (
     select
-        enterprise_id, lease_id, parcel_no, industrial_zone_code, run_id,
-        min(month_index) as run_start, max(month_index) as run_end, count(*) as idle_months,
+        lease_id, run_id,
+        max(enterprise_id) as enterprise_id, max(parcel_no) as parcel_no, max(industrial_zone_code) as industrial_zone_code,
+        min(run_start) as run_start, max(month_index) as run_end,
+        max(month_index) - min(run_start) + 1 as idle_months,
+        count(*) as snapshots_observed,
+        -- the first snapshot at which 24 months have elapsed: the flag's period, stable as data arrives
+        min(month_index) filter (where month_index - run_start + 1 >= {{ risk_threshold('LAND01', 'min_idle_months') }})
+            as flagged_at,
         max(area_m2) as area_m2,
         max(in_use_area_m2 / area_m2) as max_in_use_share
     from idle
-    group by enterprise_id, lease_id, parcel_no, industrial_zone_code, run_id
-    having count(*) >= {{ risk_threshold('LAND01', 'min_idle_months') }}
+    group by lease_id, run_id
+    having max(month_index) - min(run_start) + 1 >= {{ risk_threshold('LAND01', 'min_idle_months') }}
+),
+
+-- land periods of the run's span that were not complete: stated, not read
+runs_with_coverage as (
+    select
+        r.*,
+        coalesce((
+            select jsonb_agg(c.period || ' ' || c.status order by c.period)
+            from {{ ref('dataset_coverage') }} as c
+            where c.agency = 'land' and c.dataset = 'leases' and c.status <> 'complete'
+              and {{ month_index('c.period') }} between r.run_start and r.run_end
+        ), '[]'::jsonb) as coverage_gaps
+    from runs as r
 ),
 
 findings as (
     select
         r.enterprise_id,
         e.tax_code,
-        {{ month_from_index("r.run_start + " ~ risk_threshold('LAND01', 'min_idle_months') ~ " - 1") }} as period,
+        {{ month_from_index('r.flagged_at') }} as period,
         {{ risk_score('max(r.idle_months)', risk_threshold('LAND01', 'min_idle_months'), risk_threshold('LAND01', 'full_score_idle_months')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Thửa đất thuê ' || string_agg(r.lease_id, ', ' order by r.lease_id) || ' (' || {{ vn_number('sum(r.area_m2)') }}
             || ' m²) chỉ sử dụng tối đa ' || {{ vn_pct('max(r.max_in_use_share)') }} || ' diện tích trong '
             || max(r.idle_months) || ' tháng liên tiếp (ngưỡng ' || {{ vn_pct(risk_threshold('LAND01', 'max_in_use_share')) }} || ').' as summary,
         jsonb_build_object(
-            'threshold', 'less than 30 % of the leased area in use for 24 consecutive months (Land Law 2013 Art. 64.1(i))',
+            'threshold', 'less than 30 % of the leased area in use for 24 months elapsed between snapshots, none showing use (Land Law 2013 Art. 64.1(i))',
             'max_in_use_share', {{ risk_threshold('LAND01', 'max_in_use_share') }},
             'min_idle_months', {{ risk_threshold('LAND01', 'min_idle_months') }},
             'leases', jsonb_agg(jsonb_build_object(
                 'lease_id', r.lease_id, 'parcel_no', r.parcel_no, 'industrial_zone_code', r.industrial_zone_code,
                 'area_m2', r.area_m2, 'max_in_use_share', round(r.max_in_use_share::numeric, 4),
                 'idle_months', r.idle_months, 'first_idle_month', {{ month_from_index('r.run_start') }},
-                'last_idle_month', {{ month_from_index('r.run_end') }}) order by r.lease_id)
+                'last_idle_month', {{ month_from_index('r.run_end') }}, 'snapshots_observed', r.snapshots_observed,
+                'coverage_gaps', r.coverage_gaps) order by r.lease_id)
         ) as evidence
-    from runs as r
+    from runs_with_coverage as r
     left join {{ ref('dim_enterprise') }} as e on e.enterprise_id = r.enterprise_id
-    group by r.enterprise_id, e.tax_code, {{ month_from_index("r.run_start + " ~ risk_threshold('LAND01', 'min_idle_months') ~ " - 1") }}
+    group by r.enterprise_id, e.tax_code, {{ month_from_index('r.flagged_at') }}
 )
 
 {{ risk_flag_columns('LAND01', '1.0') }}

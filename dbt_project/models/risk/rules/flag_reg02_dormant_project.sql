@@ -8,7 +8,24 @@
 -- return filed, a customs line, a social-insurance (labour) record tied to
 -- the enterprise by entity resolution, or an fx capital-account transaction.
 -- Months are counted within the months the warehouse holds data for.
+--
+-- A gap in the data is never read as silence: a month shows silence only
+-- when all four activity datasets (tax payments, customs, labour, fx) are
+-- complete for it (marts.dataset_coverage). A month without full data is
+-- neither silence nor activity: the duration is measured on the months'
+-- dates, from the first silent month to the last, not by counting rows,
+-- and the evidence lists the months in between that lacked data.
 with
+
+observed_months as (
+    select {{ month_index('period') }} as month_index
+    from {{ ref('dataset_coverage') }}
+    where status = 'complete'
+      and (agency, dataset) in (('tax', 'payments'), ('customs', 'declarations'), ('labour', 'employment'),
+                                ('fx', 'capital_flows'))
+    group by period
+    having count(*) = 4
+),
 
 activity as (
     select tax_code, period from {{ ref('stg_tax__payments') }}
@@ -41,28 +58,59 @@ months as (
         greatest(d.first_month, {{ month_index("to_char(p.issued_on, 'YYYY-MM')") }}), d.last_month) as m (month_index)
 ),
 
-silent as (
+judged as (
     select
         m.*,
-        m.month_index - row_number() over (partition by m.tax_code order by m.month_index) as run_id
+        exists(select 1 from activity as a
+                where a.tax_code = m.tax_code and {{ month_index('a.period') }} = m.month_index) as is_active,
+        exists(select 1 from observed_months as o where o.month_index = m.month_index) as is_observed
     from months as m
-    where not exists (
-        select 1 from activity as a
-        where a.tax_code = m.tax_code and {{ month_index('a.period') }} = m.month_index)
+),
+
+islands as (
+    select
+        j.*,
+        row_number() over (partition by j.tax_code order by j.month_index)
+            - row_number() over (partition by j.tax_code, j.is_active order by j.month_index) as run_id
+    from judged as j
+    where j.is_active or j.is_observed
+),
+
+silent as (
+    select i.*, min(i.month_index) over (partition by i.tax_code, i.run_id) as run_start
+    from islands as i
+    where not i.is_active
 ),
 
 runs as (
-    select tax_code, projects, run_id, min(month_index) as run_start, max(month_index) as run_end, count(*) as silent_months
+    select
+        tax_code, projects, run_id, min(run_start) as run_start, max(month_index) as run_end,
+        max(month_index) - min(run_start) + 1 as silent_months,
+        count(*) as months_observed,
+        -- the first observed month at which 12 months have elapsed: the flag's period
+        min(month_index) filter (where month_index - run_start + 1 >= {{ risk_threshold('REG02', 'min_silent_months') }})
+            as flagged_at
     from silent
     group by tax_code, projects, run_id
-    having count(*) >= {{ risk_threshold('REG02', 'min_silent_months') }}
+    having max(month_index) - min(run_start) + 1 >= {{ risk_threshold('REG02', 'min_silent_months') }}
+),
+
+runs_with_coverage as (
+    select
+        r.*,
+        coalesce((
+            select jsonb_agg({{ month_from_index('g') }} order by g)
+            from generate_series(r.run_start, r.run_end) as g
+            where not exists (select 1 from observed_months as o where o.month_index = g)
+        ), '[]'::jsonb) as months_without_full_data
+    from runs as r
 ),
 
 findings as (
     select
         {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id,
         tax_code,
-        {{ month_from_index("run_start + " ~ risk_threshold('REG02', 'min_silent_months') ~ " - 1") }} as period,
+        {{ month_from_index('flagged_at') }} as period,
         {{ risk_score('silent_months', risk_threshold('REG02', 'min_silent_months'), risk_threshold('REG02', 'full_score_silent_months')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Dự án ' || projects || ' vẫn hoạt động trong sổ đăng ký nhưng doanh nghiệp không có nộp thuế, hải quan, lao động hay giao dịch vốn trong '
@@ -73,9 +121,11 @@ findings as (
             'silent_months', silent_months,
             'first_silent_month', {{ month_from_index('run_start') }},
             'last_silent_month', {{ month_from_index('run_end') }},
-            'active_projects', projects
+            'active_projects', projects,
+            'months_observed', months_observed,
+            'months_without_full_data', months_without_full_data
         ) as evidence
-    from runs
+    from runs_with_coverage
 )
 
 {{ risk_flag_columns('REG02', '1.0') }}

@@ -1,0 +1,94 @@
+-- Coverage as data: one row per agency, dataset and period the agreement
+-- expects, so a partial figure can say what it lacks (issue: no partial
+-- figure passes as complete).
+--
+-- Which periods are expected (written down in the README, "Coverage"):
+-- * from the first period of the warehouse's data: the earliest month any
+--   monthly dataset delivered (monthly datasets), the earliest year any annual
+--   dataset delivered (annual datasets). A dataset whose own first period is
+--   missing shows as missing, not as starting later;
+-- * up to the latest period due: the data's own clock, never the wall clock,
+--   so a rebuild of the same deliveries gives the same grid. A month is due
+--   once any agency has delivered that month or a later one; a year once its
+--   December is due (an annual delivery counts as its December).
+-- A period is `complete` when a delivery is in force (status `loaded`), even
+-- with 0 rows (README "Delivery layout": an empty period is delivered, not
+-- skipped); `rejected` when every delivery of it was rejected; `missing` when
+-- nothing arrived. Datasets outside the agreement (contract `optional`) have
+-- rows only for periods they delivered. Folders that are not periods of the
+-- dataset's grain create no rows (the loader rejects them).
+with
+
+agreement as (
+    select agency, dataset, grain, kind, expected from {{ ref('agreement_datasets') }}
+),
+
+deliveries as (
+    select d.delivery_id, d.agency, d.dataset, d.period, d.status, d.extracted_at, d.received_at,
+           d.rows_loaded, d.rows_quarantined, d.reason, a.grain
+    from {{ source('audit', 'deliveries') }} as d
+    join agreement as a using (agency, dataset)
+    where (a.grain = 'month' and d.period ~ '^\d{4}-(0[1-9]|1[0-2])$')
+       or (a.grain = 'year' and d.period ~ '^\d{4}$')
+),
+
+clock as (
+    select
+        min(to_date(period, 'YYYY-MM')) filter (where grain = 'month') as first_month,
+        min(period::int) filter (where grain = 'year') as first_year,
+        max(case when grain = 'month' then to_date(period, 'YYYY-MM')
+                 else to_date(period || '-12', 'YYYY-MM') end) as last_month_due
+    from deliveries
+),
+
+expected_periods as (
+    select a.agency, a.dataset, a.grain, a.kind, to_char(m, 'YYYY-MM') as period
+    from agreement as a
+    cross join clock as c
+    cross join lateral generate_series(c.first_month, c.last_month_due, interval '1 month') as m
+    where a.grain = 'month' and a.expected
+    union all
+    select a.agency, a.dataset, a.grain, a.kind, y::text
+    from agreement as a
+    cross join clock as c
+    cross join lateral generate_series(c.first_year, extract(year from c.last_month_due)::int) as y
+    where a.grain = 'year' and a.expected
+      and to_date(y::text || '-12', 'YYYY-MM') <= c.last_month_due
+    union
+    -- whatever was delivered is covered, expected or not
+    select d.agency, d.dataset, a.grain, a.kind, d.period
+    from deliveries as d
+    join agreement as a using (agency, dataset)
+),
+
+in_force as (
+    select agency, dataset, period, delivery_id, extracted_at, rows_loaded, rows_quarantined
+    from deliveries
+    where status = 'loaded'
+),
+
+-- the latest rejected delivery of a period, for its sentence
+last_rejected as (
+    select distinct on (agency, dataset, period) agency, dataset, period, extracted_at, reason
+    from deliveries
+    where status = 'rejected'
+    order by agency, dataset, period, extracted_at desc nulls last, received_at desc
+)
+
+select
+    e.agency::text as agency,
+    e.dataset::text as dataset,
+    e.period::text as period,
+    e.grain::text as grain,
+    e.kind::text as kind,
+    (case when f.delivery_id is not null then 'complete'
+          when r.period is not null then 'rejected'
+          else 'missing' end)::text as status,
+    f.delivery_id::text as delivery_id,
+    f.rows_loaded::bigint as rows_in_force,
+    f.rows_quarantined::bigint as rows_quarantined,
+    coalesce(f.extracted_at, r.extracted_at)::timestamptz as extracted_at,
+    (case when f.delivery_id is null then r.reason end)::text as reason
+from expected_periods as e
+left join in_force as f using (agency, dataset, period)
+left join last_rejected as r using (agency, dataset, period)

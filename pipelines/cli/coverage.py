@@ -1,0 +1,83 @@
+"""`fdi coverage`: the grid of datasets × periods from marts.dataset_coverage, and the gaps to chase."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import click
+
+from pipelines.cli import connected, main
+
+MARKS = {"complete": "✓", "empty": "·", "rejected": "✗", "missing": "?"}
+LEGEND = "✓ complete  · complete, empty  ✗ rejected  ? missing"
+
+
+def _coverage_rows(pg, agency: str | None, year: int | None) -> list[tuple]:
+    if not pg.execute("select to_regclass('marts.dataset_coverage') is not null").fetchone()[0]:
+        raise click.UsageError("marts.dataset_coverage does not exist yet: run `fdi run` (dbt build) first")
+    return pg.execute(
+        """select agency, dataset, grain, period, status, rows_in_force, reason
+           from marts.dataset_coverage
+           where (%(agency)s::text is null or agency = %(agency)s) and (%(year)s::int is null or left(period, 4)::int = %(year)s)
+           order by agency, dataset, period""", {"agency": agency, "year": year}).fetchall()
+
+
+def _mark(status: str, rows: int | None) -> str:
+    return MARKS["empty" if status == "complete" and rows == 0 else status]
+
+
+def grid_lines(rows: list[tuple]) -> list[str]:
+    """One block per year: a line per dataset, a column per month (annual datasets in the `year` column)."""
+    cells: dict[str, dict[tuple[str, str], dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+    for agency, dataset, grain, period, status, n, _ in rows:
+        column = period[5:] if grain == "month" else "year"
+        cells[period[:4]][(agency, dataset)][column] = _mark(status, n)
+    columns = [f"{m:02d}" for m in range(1, 13)] + ["year"]
+    width = max((len(f"{a}/{d}") for block in cells.values() for a, d in block), default=10) + 2
+    lines = []
+    for year in sorted(cells):
+        lines.append(f"{year:<{width}}" + " ".join(f"{c:>2}" for c in columns))
+        for (agency, dataset), marks in sorted(cells[year].items()):
+            lines.append(f"{agency + '/' + dataset:<{width}}" + " ".join(f"{marks.get(c, ''):>2}" for c in columns))
+        lines.append("")
+    return lines
+
+
+def gap_lines(rows: list[tuple]) -> list[str]:
+    """Every rejected or missing period, with the rejection's sentence: what to ask the agencies for."""
+    out = []
+    for agency, dataset, _, period, status, _, reason in rows:
+        if status != "complete":
+            out.append(f"  {MARKS[status]} {agency}/{dataset} {period}: "
+                       + (reason if status == "rejected" else "nothing delivered"))
+    return out
+
+
+def print_gaps(pg) -> None:
+    """The end of `fdi summary`: the gaps, or that there are none."""
+    if not pg.execute("select to_regclass('marts.dataset_coverage') is not null").fetchone()[0]:
+        return
+    gaps = gap_lines(_coverage_rows(pg, None, None))
+    click.echo(f"\nCoverage gaps ({len(gaps)}; `fdi coverage` shows the grid)" if gaps
+               else "\nCoverage: every expected period of every dataset is complete")
+    for line in gaps:
+        click.echo(line)
+
+
+@main.command(help="Print the coverage grid of the agreement's datasets × periods (marts.dataset_coverage): "
+                   f"{LEGEND}; then list every gap to chase, with the rejection's reason.")
+@click.option("--agency", type=click.Choice(["registry", "tax", "customs", "land", "labour", "credit", "fx"]),
+              default=None, help="Only this agency's datasets.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Only this year's periods.")
+def coverage(agency: str | None, year: int | None) -> None:
+    with connected() as pg:
+        rows = _coverage_rows(pg, agency, year)
+    if not rows:
+        click.echo("No coverage rows: no delivery has been loaded for this selection.")
+        return
+    click.echo(f"Coverage  ({LEGEND})\n")
+    for line in grid_lines(rows):
+        click.echo(line)
+    gaps = gap_lines(rows)
+    click.echo(f"Gaps: {len(gaps)}" if gaps else "No gaps: every expected period is complete.")
+    for line in gaps:
+        click.echo(line)

@@ -1,0 +1,204 @@
+"""Guards issue 14: no partial figure passes as complete.
+
+One small generated economy (2024, no defects) thinned by hand the way real
+agencies thin it: customs March rejected (its file damaged), customs July
+missing, a month of fx capital flows with nothing to report (a zero-byte
+JSONL delivery of 0 rows), and the register (projects) delivered only in
+January and July. The warehouse must say so in marts.dataset_coverage, in
+the coverage columns of fct_enterprise_year, in fis.project_reports and in
+`fdi export-fis`, and `fdi run` must exit with the right status.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from apps.fis_export import ExportError, export_period
+from pipelines.run import EXIT_NO_DELIVERY, EXIT_OK, EXIT_REJECTED, run_pipeline
+from sources.contract import dataset
+from sources.synthetic.generator import GenerateOptions, generate
+from sources.synthetic.writers import WrittenFile, file_name, write_manifest, write_rows
+from tests.helpers import dbt, edit_manifest, fresh_warehouse
+
+pytestmark = pytest.mark.e2e
+
+REGISTER_MONTHS = {"2024-01", "2024-07"}
+
+
+def empty_delivery(landing: Path, agency: str, name: str, period: str) -> None:
+    ds = dataset(agency, name)
+    folder = landing / agency / name / period
+    manifest = json.loads((folder / "manifest.json").read_text())
+    shutil.rmtree(folder)
+    path = folder / file_name(ds, period)
+    count = write_rows(path, ds, ds.column_names, [])
+    write_manifest(folder, ds, period, f"empty-{agency}-{name}-{period}", _when(manifest),
+                   [WrittenFile(path.name, count)])
+
+
+def _when(manifest: dict):
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(manifest["extracted_at"])
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("coverage")
+    folder = root / "landing"
+    generate(GenerateOptions(out=folder, enterprises=40, years=(2024, 2024), seed=11, defects=0.0))
+    customs = folder / "customs" / "declarations"
+    shutil.copytree(customs / "2024-03", root / "march_as_sent")  # to re-deliver it later
+    with open(next((customs / "2024-03").glob("*.csv.gz")), "ab") as handle:
+        handle.write(b"damaged in transit")
+    shutil.rmtree(customs / "2024-07")
+    empty_delivery(folder, "fx", "capital_flows", "2024-05")
+    shutil.copytree(folder / "registry" / "projects" / "2024-03", root / "register_march")
+    for period in (folder / "registry" / "projects").iterdir():
+        if period.name not in REGISTER_MONTHS:
+            shutil.rmtree(period)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(pg_server, landing):
+    with fresh_warehouse(pg_server, landing.parent) as conn:
+        outcome = run_pipeline(landing, run_dbt=False, progress=lambda _: None)
+        dbt("build", "--select", "+dataset_coverage", "+fct_enterprise_year", "+fis", "+kpi",
+            "--indirect-selection", "cautious")
+        with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+            yield pg, outcome
+
+
+def status_of(pg, agency, name, period):
+    return pg.execute("select status, rows_in_force, reason from marts.dataset_coverage "
+                      "where agency = %s and dataset = %s and period = %s", (agency, name, period)).fetchone()
+
+
+def test_run_says_which_deliveries_were_rejected(built):
+    _, outcome = built
+    assert outcome.rejected == ["customs/declarations/2024-03"]
+    assert outcome.exit_status == EXIT_REJECTED
+
+
+def test_dataset_coverage_has_the_status_of_each_period(built):
+    pg, _ = built
+    status, rows, reason = status_of(pg, "customs", "declarations", "2024-03")
+    assert status == "rejected" and rows is None and "sha256" in reason
+    assert status_of(pg, "customs", "declarations", "2024-07") == ("missing", None, None)
+    assert status_of(pg, "fx", "capital_flows", "2024-05") == ("complete", 0, None)
+    assert status_of(pg, "customs", "declarations", "2024-04")[:1] == ("complete",)
+    register = dict(pg.execute("select period, status from marts.dataset_coverage "
+                               "where agency = 'registry' and dataset = 'projects'").fetchall())
+    assert register == {f"2024-{m:02d}": "complete" if f"2024-{m:02d}" in REGISTER_MONTHS else "missing"
+                        for m in range(1, 13)}
+    # the annual datasets: one row for 2024, complete
+    assert status_of(pg, "tax", "cit_returns", "2024")[:1] == ("complete",)
+    # every other expected period of every dataset of the agreement is complete
+    others = pg.execute("""select count(*) filter (where status <> 'complete'), count(*) from marts.dataset_coverage
+                           where not (agency = 'customs' or (agency, dataset) = ('registry', 'projects'))""").fetchone()
+    assert others[0] == 0 and others[1] == 12 * 9 + 4  # 9 more monthly datasets; 4 annual (self_reports delivered)
+
+
+def test_fct_enterprise_year_says_how_much_of_the_year_it_covers(built):
+    pg, _ = built
+    cols = pg.execute("""select distinct customs_months_covered, tax_payments_months_covered, labour_months_covered,
+                                fx_months_covered, credit_months_covered, land_months_covered, tax_year_covered,
+                                is_complete
+                         from marts.fct_enterprise_year where year = 2024""").fetchall()
+    # by hand: customs lacks March (rejected) and July (missing); fx May is an empty month, still covered
+    assert cols == [(10, 12, 12, 12, 12, 12, True, False)]
+    # the imports are the ten months' sum, and say so
+    imports = pg.execute("select sum(imports_usd) from marts.fct_enterprise_year where year = 2024").fetchone()[0]
+    assert imports == pg.execute("select sum(invoice_value_usd) from marts.fct_customs_lines "
+                                 "where flow = 'IM' and enterprise_id is not null").fetchone()[0]
+
+
+def test_kpis_built_on_incomplete_inputs_say_so(built):
+    pg, _ = built
+    rows = dict(pg.execute("""select indicator_code, input_gaps from kpi.programme_targets
+                              where period = '2024'""").fetchall())
+    # registered capital is read from the register: ten of its months are missing
+    assert rows["fdi_registered_capital"] == "; ".join(
+        f"registry/projects 2024-{m:02d} missing" for m in range(1, 13) if f"2024-{m:02d}" not in REGISTER_MONTHS)
+    assert rows["trained_workforce_share"] is None  # labour is complete
+
+
+def test_fdi_run_exit_statuses(pg_server, tmp_path):
+    from pipelines.cli import main
+
+    good = tmp_path / "good"
+    generate(GenerateOptions(out=good, enterprises=3, years=(2024, 2024), seed=3, defects=0.0,
+                             agencies=("tax",)))
+    for period in (good / "tax" / "payments").iterdir():
+        if period.name != "2024-01":
+            shutil.rmtree(period)
+    for name in ("cit_returns", "related_party"):
+        shutil.rmtree(good / "tax" / name)
+    junk = tmp_path / "junk"
+    (junk / "notes").mkdir(parents=True)
+    (junk / "notes" / "readme.txt").write_text("not a delivery")
+    with fresh_warehouse(pg_server, tmp_path):
+        runner = CliRunner()
+        done = runner.invoke(main, ["run", "--landing", str(junk), "--no-dbt"])
+        assert done.exit_code == EXIT_NO_DELIVERY, done.output
+        assert "no delivery in" in done.output
+        done = runner.invoke(main, ["run", "--landing", str(good), "--no-dbt"])
+        assert done.exit_code == EXIT_OK, done.output
+        broken = good / "tax" / "payments" / "2024-02"
+        shutil.copytree(good / "tax" / "payments" / "2024-01", broken)
+        edit_manifest(broken, period="2024-02", delivery_id="broken-february", file_rows=999)
+        done = runner.invoke(main, ["run", "--landing", str(good), "--no-dbt"])
+        assert done.exit_code == EXIT_REJECTED, done.output
+        assert "1 delivery rejected: tax/payments/2024-02" in done.output
+
+
+def test_fis_feed_carries_the_register_forward_and_exports_an_incomplete_quarter_only_when_told(built, landing,
+                                                                                                  tmp_path):
+    """Runs last: it delivers the missing March (customs re-sent, the register's own) into the module's warehouse."""
+    pg, _ = built
+    quarters = dict(pg.execute("""select report_period, count(*) from fis.project_reports
+                                  where period_kind = 'quarter' group by 1""").fetchall())
+    assert set(quarters) == {"2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"}
+    # Q2 has no register snapshot of its own: January's carries forward, and its age is stated
+    assert pg.execute("""select distinct register_snapshot_period, register_snapshot_age_months
+                         from fis.project_reports where report_period = '2024-Q2'""").fetchall() == [("2024-01", 5)]
+    assert quarters["2024-Q2"] == quarters["2024-Q1"]
+    missing = "customs/declarations 2024-03 rejected; registry/projects 2024-03 missing"
+    assert pg.execute("""select distinct is_complete, missing_inputs from fis.project_reports
+                         where report_period = '2024-Q1'""").fetchall() == [(False, missing)]
+
+    outbox = tmp_path / "outbox"
+    with pytest.raises(ExportError, match="2024-Q1 is incomplete.*customs/declarations 2024-03 rejected"):
+        export_period(pg, "2024-Q1", outbox)
+    assert not (outbox / "fis" / "2024-Q1").exists()
+    first = export_period(pg, "2024-Q1", outbox, allow_incomplete=True)
+    manifest = json.loads((first.folder / "manifest.json").read_text())
+    assert (first.revision, manifest["complete"], manifest["missing_inputs"]) == (1, False, missing.split("; "))
+    imports_before = pg.execute("select sum(imports_usd) from fis.project_reports "
+                                "where report_period = '2024-Q1'").fetchone()[0]
+
+    # The agencies deliver what was missing: customs re-sends March, the register's March arrives late.
+    march = landing / "customs" / "declarations" / "2024-03"
+    shutil.rmtree(march)
+    shutil.copytree(landing.parent / "march_as_sent", march)
+    edit_manifest(march, delivery_id="customs-march-resent", extracted_at="2024-05-02T08:00:00+07:00")
+    shutil.copytree(landing.parent / "register_march", landing / "registry" / "projects" / "2024-03")
+    outcome = run_pipeline(landing, run_dbt=False, progress=lambda _: None)
+    assert outcome.rejected == []
+    dbt("build", "--select", "+fis", "--indirect-selection", "cautious")
+
+    assert pg.execute("""select distinct is_complete, missing_inputs from fis.project_reports
+                         where report_period = '2024-Q1'""").fetchall() == [(True, None)]
+    imports_after = pg.execute("select sum(imports_usd) from fis.project_reports "
+                               "where report_period = '2024-Q1'").fetchone()[0]
+    assert imports_after > imports_before  # March's imports were short in revision 1
+    second = export_period(pg, "2024-Q1", outbox)
+    manifest = json.loads((second.folder / "manifest.json").read_text())
+    assert (second.status, second.revision, manifest["complete"], manifest["missing_inputs"]) == \
+        ("written", 2, True, [])
