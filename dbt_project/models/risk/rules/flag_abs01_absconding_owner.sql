@@ -88,7 +88,8 @@ enterprises as (
 
 stoppages as (
     select k.enterprise_id, {{ month_index("to_char(s.started_on, 'YYYY-MM')") }} as month_index,
-           'stoppage owner_absconded ' || s.started_on as sign
+           'stoppage'::text as sign_kind,
+           'ngừng hoạt động do chủ doanh nghiệp bỏ trốn từ ' || to_char(s.started_on, 'DD/MM/YYYY') as sign
     from {{ ref('stg_labour__stoppages') }} as s
     join {{ ref('enterprise_links') }} as k
       on k.agency = 'labour' and k.dataset = 'stoppages' and k.delivery_id = s.delivery_id and k.row_number = s.row_number
@@ -97,7 +98,9 @@ stoppages as (
 
 outflows as (
     select enterprise_id, {{ month_index('period') }} as month_index,
-           flow_type || ' ' || round(amount_usd) || ' USD ' || value_date as sign
+           flow_type::text as sign_kind,
+           case flow_type when 'divestment' then 'thoái vốn ' else 'chuyển nhượng vốn ra nước ngoài ' end
+               || {{ vn_number('amount_usd') }} || ' USD ngày ' || to_char(value_date, 'DD/MM/YYYY') as sign
     from {{ ref('fct_capital_flows') }}
     where direction = 'outflow' and flow_type in ('divestment', 'capital_transfer')
 ),
@@ -112,7 +115,8 @@ payment_months as (
 -- payments data is complete: a rejected or missing month shows nothing
 filings_stopped as (
     select e.enterprise_id, min(c.month_index) as month_index,
-           'tax payments stop after ' || {{ month_from_index('p.last_month') }} as sign
+           'tax_stop'::text as sign_kind,
+           'ngừng nộp thuế sau tháng ' || {{ month_from_index('p.last_month') }} as sign
     from (select tax_code, max(month_index) as last_month from payment_months group by tax_code) as p
     join enterprises as e on e.tax_code = p.tax_code
     join payments_complete as c on c.month_index > p.last_month
@@ -129,6 +133,7 @@ judged as (
     select
         r.*,
         s.month_index as sign_month,
+        s.sign_kind,
         s.sign,
         greatest(r.run_start + {{ risk_threshold('ABS01', 'min_rising_months') }} - 1, s.month_index) as flag_month
     from runs as r
@@ -142,7 +147,7 @@ findings as (
         j.enterprise_id,
         e.tax_code,
         {{ month_from_index('min(j.flag_month)') }} as period,
-        {{ risk_score("count(distinct split_part(j.sign, ' ', 1))", 1, risk_threshold('ABS01', 'full_score_signs')) }} as score,
+        {{ risk_score("count(distinct j.sign_kind)", 1, risk_threshold('ABS01', 'full_score_signs')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Nợ bảo hiểm xã hội tăng ' || max(j.rising_months) || ' tháng liên tiếp (' || {{ month_from_index('min(j.run_start)') }}
             || '–' || {{ month_from_index('max(j.run_end)') }} || ', cao nhất ' || {{ vn_number('max(j.peak_arrears_vnd)') }}

@@ -92,7 +92,8 @@ capacity as (
 foreign_loans as (
     select
         tax_code, left(snapshot_period, 4)::int as fiscal_year,
-        string_agg(distinct lender_name || ' (' || lender_kind || ')', '; ') as lenders,
+        string_agg(distinct lender_name || ' (' || case lender_kind when 'foreign_related_party' then 'bên liên kết nước ngoài'
+                                                    else 'bên cho vay nước ngoài' end || ')', '; ') as lenders,
         max(outstanding_amount_vnd) as max_outstanding_vnd
     from {{ ref('fct_loans') }}
     where lender_kind in ('foreign_related_party', 'foreign_lender')
