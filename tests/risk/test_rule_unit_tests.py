@@ -22,9 +22,11 @@ from tests.helpers import dbt, fresh_warehouse
 from warehouse.settings import DBT_PROJECT_DIR
 
 UNIT_TESTS = DBT_PROJECT_DIR / "models" / "risk" / "_risk__unit_tests.yml"
-# Issue 15: the rules that meet honest loss-makers give their closest honest look-alike beside the
-# flagged case and the near miss (a start-up for TP03, a downturn for TP04, ...).
-RULES_WITH_HONEST_LOOKALIKE = ("TP01", "TP02", "TP03", "TP04", "TP05", "TP06", "TP07", "CAP01")
+# Issue 15: every rule gives its closest honest look-alike beside the flagged case and the near miss
+# (a start-up for TP03, a downturn for TP04, land put to use between idle spells for LAND01, ...);
+# the network rules' one-sign look-alikes are their near misses.
+RULES_WITH_HONEST_LOOKALIKE = ("TP01", "TP02", "TP03", "TP04", "TP05", "TP06", "TP07", "CAP01",
+                               "REG01", "REG02", "ABS01", "LAND01")
 # the network rules (REL01, NOM01) keep theirs in a file of their own
 UNIT_TEST_FILES = sorted((DBT_PROJECT_DIR / "models" / "risk").glob("_risk__*unit_tests.yml"))
 TAX_CODE = re.compile(r"\b02\d{8}\b")

@@ -26,7 +26,7 @@ agreement as (
 deliveries as (
     select d.delivery_id, d.agency, d.dataset, d.period, d.status, d.extracted_at, d.received_at,
            d.rows_loaded, d.rows_quarantined, d.reason, a.grain
-    from {{ source('audit', 'deliveries') }} as d
+    from {{ ref('stg_audit__deliveries') }} as d
     join agreement as a using (agency, dataset)
     where (a.grain = 'month' and d.period ~ '^\d{4}-(0[1-9]|1[0-2])$')
        or (a.grain = 'year' and d.period ~ '^\d{4}$')

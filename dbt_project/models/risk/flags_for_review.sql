@@ -30,7 +30,7 @@ latest_review as (
 -- that was not a confirmation
 last_other as (
     select flag_id, max(review_id) as review_id
-    from {{ source('risk_reviews', 'flag_reviews') }}
+    from {{ ref('stg_risk_reviews__flag_reviews') }}
     where status <> 'confirmed'
     group by flag_id
 ),
@@ -41,7 +41,7 @@ confirmations as (
         c.evidence_hash,
         count(distinct c.decided_by)::int as confirmers,
         string_agg(distinct c.decided_by, ', ') as confirmed_by
-    from {{ source('risk_reviews', 'flag_reviews') }} as c
+    from {{ ref('stg_risk_reviews__flag_reviews') }} as c
     left join last_other as o on o.flag_id = c.flag_id
     where c.status = 'confirmed' and c.review_id > coalesce(o.review_id, 0)
     group by c.flag_id, c.evidence_hash
