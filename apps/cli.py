@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipelines.cli import connected, settings
+from pipelines.cli.root import connected, settings
 
 
 @click.command("export-fis", help="Export one report period of fis.project_reports (Form A.III.1) to the outbox "

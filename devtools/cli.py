@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from pipelines.cli import connected, settings, years_option
 from pipelines.cli.database import bootstrap_warehouse
 from pipelines.cli.loading import print_summary
+from pipelines.cli.root import connected, settings, years_option
 
 
 @click.command(help="Write a whole, coherent Hải Phòng economy as agency deliveries, in the landing layout of the "

@@ -5,7 +5,7 @@ from collections import defaultdict
 
 import click
 
-from pipelines.cli import connected, main
+from pipelines.cli.root import connected, main
 
 MARKS = {"complete": "✓", "empty": "·", "rejected": "✗", "missing": "?"}
 LEGEND = "✓ complete  · complete, empty  ✗ rejected  ? missing"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from pipelines.cli import main, settings
+from pipelines.cli.root import main, settings
 
 
 @main.group(help="Start, stop and inspect the warehouse database.")

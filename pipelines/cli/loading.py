@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from pipelines.cli import main, settings
 from pipelines.cli.database import bootstrap_warehouse
+from pipelines.cli.root import main, settings
 
 
 @main.command(help="Load every delivery of a landing folder and build the warehouse, in-process, with the same "

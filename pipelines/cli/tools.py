@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from pipelines.cli import main, settings
 from pipelines.cli.database import bootstrap_warehouse
+from pipelines.cli.root import main, settings
 from warehouse.settings import PROJECT_ROOT
 
 
