@@ -142,6 +142,8 @@ RULE_NAMES = {
     "REG02": ("Dự án không hoạt động", "Dormant project"),
     "ABS01": ("Nợ BHXH tăng, chủ bỏ trốn", "Rising arrears, absconding owner"),
     "LAND01": ("Đất thuê bỏ trống", "Idle leased land"),
+    "REL01": ("Giao dịch liên kết không kê khai", "Undisclosed related-party dealings"),
+    "NOM01": ("Dấu hiệu đầu tư núp bóng", "Hidden foreign control (nominee)"),
 }
 AGENCIES = {
     "registry": ("Đăng ký đầu tư", "Investment registry"), "tax": ("Thuế", "Tax"), "customs": ("Hải quan", "Customs"),

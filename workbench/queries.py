@@ -23,6 +23,8 @@ RULE_AGENCIES = {
     "TP07": ("tax", "fx"), "CAP01": ("registry", "fx"), "REG01": ("registry",),
     "REG02": ("registry", "tax", "customs", "labour", "fx"), "ABS01": ("labour", "tax", "fx"),
     "LAND01": ("land",),
+    "REL01": ("customs", "tax", "credit", "fx", "registry"),
+    "NOM01": ("labour", "credit", "fx", "customs", "registry", "land"),
 }
 
 
