@@ -85,6 +85,22 @@ def fresh_warehouse(pg_server, folder: Path) -> Iterator:
             admin.execute(f'drop database if exists "{name}" with (force)')
 
 
+@contextmanager
+def built_economy(pg_server, folder: Path, *, enterprises: int, years: tuple[int, int], seed: int) -> Iterator:
+    """A generated economy (no defects) loaded and built through the whole pipeline once, in a fresh warehouse;
+    yields (connection, an open autocommit psycopg connection, the landing folder)."""
+    from pipelines.run import run_pipeline
+    from sources.synthetic.generator import GenerateOptions, generate
+
+    with fresh_warehouse(pg_server, folder) as conn:
+        landing = folder / "landing"
+        generate(GenerateOptions(out=landing, enterprises=enterprises, years=years, seed=seed, defects=0.0))
+        outcome = run_pipeline(landing, progress=lambda _: None)
+        assert outcome.failed_checks == [] and outcome.dbt_success
+        with psycopg.connect(conn.conninfo, autocommit=True) as pg:
+            yield conn, pg, landing
+
+
 def dbt(*args: str) -> None:
     """The project's dbt CLI on the warehouse the environment points at, with the environment the Dagster
     dbt resource gives it (pipelines.lib.dbt_project.dbt_env: connection and pseudonym key); a non-zero exit

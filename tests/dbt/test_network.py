@@ -16,15 +16,13 @@ import shutil
 import uuid
 import xml.etree.ElementTree as ET
 
-import psycopg
 import pytest
 
 from apps.network import fetch, format_text, render_svg
 from pipelines.run import run_pipeline
-from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.score_rules import evaluate
 from sources.synthetic.truth import read_csv
-from tests.helpers import dbt, edit_manifest, fresh_warehouse
+from tests.helpers import built_economy, dbt, edit_manifest
 
 pytestmark = pytest.mark.e2e
 
@@ -32,14 +30,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def built(pg_server, tmp_path_factory):
     """(connection, landing) of a small economy built once for the module."""
-    tmp = tmp_path_factory.mktemp("network")
-    with fresh_warehouse(pg_server, tmp) as conn:
-        landing = tmp / "landing"
-        generate(GenerateOptions(out=landing, enterprises=150, years=(2023, 2024), seed=5, defects=0.0))
-        outcome = run_pipeline(landing, progress=lambda _: None)
-        assert outcome.failed_checks == [] and outcome.dbt_success
-        with psycopg.connect(conn.conninfo, autocommit=True) as pg:
-            yield pg, landing
+    with built_economy(pg_server, tmp_path_factory.mktemp("network"), enterprises=150, years=(2023, 2024),
+                       seed=5) as (_conn, pg, landing):
+        yield pg, landing
 
 
 def _ids(db) -> tuple[set, set]:

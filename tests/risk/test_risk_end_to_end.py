@@ -25,7 +25,6 @@ import pytest
 
 from apps.review import open_flags, record_review
 from pipelines.run import run_pipeline
-from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.score_rules import (
     RULES,
     evaluate,
@@ -34,7 +33,7 @@ from sources.synthetic.score_rules import (
     format_honest_losses,
     format_queue,
 )
-from tests.helpers import dbt, edit_manifest, fresh_warehouse
+from tests.helpers import built_economy, dbt, edit_manifest
 
 pytestmark = pytest.mark.e2e
 
@@ -44,14 +43,9 @@ ENTERPRISES = 250
 @pytest.fixture(scope="module")
 def built(pg_server, tmp_path_factory):
     """(connection, landing) of a warehouse built once for the module."""
-    tmp = tmp_path_factory.mktemp("risk")
-    with fresh_warehouse(pg_server, tmp) as conn:
-        landing = tmp / "landing"
-        generate(GenerateOptions(out=landing, enterprises=ENTERPRISES, years=(2022, 2024), seed=11, defects=0.0))
-        outcome = run_pipeline(landing, progress=lambda _: None)
-        assert outcome.failed_checks == [] and outcome.dbt_success
-        with psycopg.connect(conn.conninfo, autocommit=True) as pg:
-            yield pg, landing
+    with built_economy(pg_server, tmp_path_factory.mktemp("risk"), enterprises=ENTERPRISES, years=(2022, 2024),
+                       seed=11) as (_conn, pg, landing):
+        yield pg, landing
 
 
 def snapshot(db) -> dict[str, tuple]:

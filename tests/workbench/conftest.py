@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
-from tests.helpers import fresh_warehouse
+from tests.helpers import built_economy
 
 ENTERPRISES = 200  # enough for TP01/TP02 comparables and every rule once (tests/risk uses 250)
 
@@ -86,17 +86,9 @@ def served(warehouse):
 @pytest.fixture(scope="package")
 def economy(pg_server, tmp_path_factory):
     """(connection, admin psycopg connection) of a warehouse built once from a generated economy."""
-    from pipelines.run import run_pipeline
-    from sources.synthetic.generator import GenerateOptions, generate
-
-    tmp = tmp_path_factory.mktemp("workbench")
-    with fresh_warehouse(pg_server, tmp) as conn:
-        landing = tmp / "landing"
-        generate(GenerateOptions(out=landing, enterprises=ENTERPRISES, years=(2022, 2024), seed=11, defects=0.0))
-        outcome = run_pipeline(landing, progress=lambda _: None)
-        assert outcome.failed_checks == [] and outcome.dbt_success
-        with psycopg.connect(conn.conninfo, autocommit=True) as pg:
-            yield conn, pg
+    with built_economy(pg_server, tmp_path_factory.mktemp("workbench"), enterprises=ENTERPRISES, years=(2022, 2024),
+                       seed=11) as (conn, pg, _landing):
+        yield conn, pg
 
 
 @pytest.fixture(scope="module")
