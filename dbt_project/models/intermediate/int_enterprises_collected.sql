@@ -3,8 +3,9 @@
 -- by name is not invented here: such records stay unmatched for review.
 with
 
+-- the records counted per delivery and identity: a fraction of the records
 records as (
-    select * from {{ ref('int_source_records_unioned') }}
+    select * from {{ ref('int_delivery_identities_counted') }}
     where tax_code is not null
 )
 
@@ -14,6 +15,6 @@ select
     min(period) as first_seen_period,
     max(period) as last_seen_period,
     array_agg(distinct agency order by agency) as agencies,
-    count(*) as records
+    sum(records)::bigint as records
 from records
 group by tax_code

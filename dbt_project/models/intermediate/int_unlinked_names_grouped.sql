@@ -7,8 +7,8 @@ with
 -- employer's name every month, and normalising is the costly part.
 -- Materialized, so the normalising below runs on these rows only.
 records as materialized (
-    select name, name_en, address, admin_area, industrial_zone_code, count(*) as records
-    from {{ ref('int_source_records_unioned') }}
+    select name, name_en, address, admin_area, industrial_zone_code, sum(records) as records
+    from {{ ref('int_delivery_identities_counted') }}
     where tax_code is null
     group by 1, 2, 3, 4, 5
 ),

@@ -46,7 +46,7 @@ tax_name as (
 
 other_name as (
     select distinct on (tax_code) tax_code, name
-    from {{ ref('int_source_records_unioned') }}
+    from {{ ref('int_delivery_identities_counted') }}
     where tax_code is not null and name is not null
     order by tax_code, period desc, agency, dataset
 ),

@@ -18,7 +18,7 @@ undecided as (
 
 records as (
     select name_group_id, string_agg(distinct agency || '.' || dataset, ', ') as datasets
-    from {{ ref('int_records_linked') }}
+    from {{ ref('enterprise_links') }}
     where match_method = 'unmatched'
     group by name_group_id
 )
