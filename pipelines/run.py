@@ -183,15 +183,19 @@ class InProcess:
         return cls(list(definitions.assets), dict(definitions.resources), dg.DagsterInstance.get())
 
 
-def build_warehouse(dagster: InProcess) -> dg.ExecuteInProcessResult:
+def build_warehouse(dagster: InProcess, *, full_tests: bool = False) -> dg.ExecuteInProcessResult:
     """`dbt build` of every seed, model, snapshot and test through the dbt assets: the run the
-    `monthly_transform` schedule launches. Incremental models build only what changed."""
+    `monthly_transform` schedule launches. Incremental models build only what changed and their tests read
+    what the build wrote; `full_tests` tests every row and runs the unit tests (the `nightly_full_tests` run)."""
+    from pipelines.defs.assets.dbt import FULL_TESTS_TAG
+
     dbt_keys = [key for asset in dagster.assets if asset.node_def.name == "fdi_dbt_models" for key in asset.keys]
     return dg.materialize(dagster.assets, selection=dbt_keys, instance=dagster.instance, resources=dagster.resources,
-                          run_config=QUIET, raise_on_error=False)
+                          run_config=QUIET, raise_on_error=False,
+                          tags={FULL_TESTS_TAG: "true"} if full_tests else None)
 
 
-def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bool = True,
+def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bool = True, full_tests: bool = False,
                  progress: Callable[[str], None] = print) -> RunOutcome:
     landing = require_landing(landing)
     os.environ["FDI_LANDING"] = str(landing)  # the resources read it when the run starts
@@ -234,5 +238,5 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
     elif run_dbt:
         progress("building the warehouse with dbt")
         outcome.dbt_ran = True
-        outcome.dbt_success = build_warehouse(dagster).success
+        outcome.dbt_success = build_warehouse(dagster, full_tests=full_tests).success
     return outcome

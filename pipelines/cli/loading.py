@@ -21,7 +21,10 @@ from pipelines.cli.root import main, settings
 @click.option("--landing", type=click.Path(path_type=Path), required=True,
               help="Folder holding <agency>/<dataset>/<period>/ deliveries.")
 @click.option("--no-dbt", is_flag=True, help="Load raw only; skip the dbt build.")
-def run(landing: Path, no_dbt: bool) -> None:
+@click.option("--full-tests", is_flag=True,
+              help="Test every row of every model and run the dbt unit tests (as the nightly_full_tests schedule "
+                   "does); by default the tests of incremental models read the deliveries this build brought in.")
+def run(landing: Path, no_dbt: bool, full_tests: bool) -> None:
     from pipelines.run import EXIT_BUSY, RunLock, WarehouseBusy, require_landing, run_pipeline
 
     landing = require_landing(landing)
@@ -29,7 +32,7 @@ def run(landing: Path, no_dbt: bool) -> None:
         with RunLock(settings()) as lock:
             conn, _ = bootstrap_warehouse()
             lock.hold_database(conn.conninfo)
-            outcome = run_pipeline(landing, run_dbt=not no_dbt, progress=lambda msg: click.echo(f"· {msg}"))
+            outcome = run_pipeline(landing, run_dbt=not no_dbt, full_tests=full_tests, progress=lambda msg: click.echo(f"· {msg}"))
             if outcome.deliveries:
                 print_summary()
     except WarehouseBusy as busy:

@@ -31,8 +31,13 @@ def yearly_ingest(context: dg.ScheduleEvaluationContext):
         yield dg.RunRequest(run_key=f"{key.to_user_string()}/{period}", partition_key=period, asset_selection=[key])
 
 
-def monthly_transform_schedule(dbt_assets: dg.AssetsDefinition) -> dg.ScheduleDefinition:
-    job = dg.define_asset_job("dbt_build", selection=dg.AssetSelection.assets(dbt_assets))
+def dbt_build_job(dbt_assets: dg.AssetsDefinition):  # an asset job, resolved by the Definitions
+    return dg.define_asset_job("dbt_build", selection=dg.AssetSelection.assets(dbt_assets))
+
+
+def monthly_transform_schedule(dbt_assets: dg.AssetsDefinition,
+                               job=None) -> dg.ScheduleDefinition:
+    job = job or dbt_build_job(dbt_assets)
 
     @dg.schedule(name="monthly_transform", job=job, cron_schedule="0 8 5 * *", execution_timezone=TIMEZONE,
                  description="dbt build of every model, test and check after the monthly ingest; skipped while a "
@@ -44,3 +49,24 @@ def monthly_transform_schedule(dbt_assets: dg.AssetsDefinition) -> dg.ScheduleDe
         return dg.RunRequest(run_key=context.scheduled_execution_time.strftime("dbt_build/%Y-%m"))
 
     return monthly_transform
+
+
+def nightly_full_tests_schedule(dbt_assets: dg.AssetsDefinition,
+                                job=None) -> dg.ScheduleDefinition:
+    """Every night, the dbt build with every data test on every row and the unit tests: the monthly build's
+    tests read only what it wrote (dbt_project/macros/test_scope.sql), so this is the pass that re-reads the
+    whole history. With no new delivery its incremental models write nothing, so the run is the tests."""
+    from pipelines.defs.assets.dbt import FULL_TESTS_TAG
+
+    @dg.schedule(name="nightly_full_tests", job=job or dbt_build_job(dbt_assets), cron_schedule="0 2 * * *",
+                 execution_timezone=TIMEZONE,
+                 description="dbt build testing every row of every model, with the unit tests; skipped while a "
+                             "loader's blocking contract check has not passed (pipelines/defs/gate.py).")
+    def nightly_full_tests(context: dg.ScheduleEvaluationContext):
+        failed = failed_blocking_checks(context.instance)
+        if failed:
+            return dg.SkipReason(hold_reason(failed))
+        return dg.RunRequest(run_key=context.scheduled_execution_time.strftime("dbt_full_tests/%Y-%m-%d"),
+                             tags={FULL_TESTS_TAG: "true"})
+
+    return nightly_full_tests

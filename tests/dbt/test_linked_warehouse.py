@@ -43,6 +43,9 @@ HELD_BACK_MONTHS = [f"2024-{m:02d}" for m in range(7, 13)]
 # correction of a closed period arrives. Land leases carry records without a
 # tax code (linked by name).
 REDELIVERED = [("land", "leases"), ("customs", "declarations")]
+# The models incremental by delivery (docs/linked-warehouse.md, "Incremental builds").
+INCREMENTAL_BY_DELIVERY = ["intermediate.int_source_records_unioned", "intermediate.int_delivery_identities_counted",
+                           "marts.enterprise_links"]
 
 
 def assert_same_rows(db, a: str, b: str) -> None:
@@ -239,6 +242,92 @@ def test_fdi_docs_builds_a_site_with_the_bilingual_docs(loads):
     manifest = json.loads((site.index.parent / "manifest.json").read_text(encoding="utf-8"))
     assert "Mã định danh doanh nghiệp ổn định" in \
         manifest["nodes"]["model.fdi.dim_enterprise"]["columns"]["enterprise_id"]["description"]
+
+
+def test_incremental_links_wrote_only_new_and_corrected_deliveries_and_equal_a_full_refresh(loads):
+    db = loads.db
+    # The second build linked the records of the deliveries it had not seen
+    # (the held-back months and the two corrections) and kept every other
+    # record's row as it was: the rows it wrote are exactly those deliveries'
+    # records, plus the records of name groups whose decision changed.
+    # The deliveries the second load brought: written to the audit after the marker, still in force.
+    new_deliveries = {d for (d,) in db.execute(
+        "select delivery_id from audit.deliveries where status = 'loaded' and xmin::text::bigint >= %s",
+        (loads.before_second_build,))}
+    assert {d for (d,) in db.execute("select delivery_id from audit.deliveries where status = 'superseded'")}
+    for model in INCREMENTAL_BY_DELIVERY:
+        written = {d for (d,) in db.execute(
+            f"select distinct delivery_id from {model} where xmin::text::bigint >= %s", (loads.before_second_build,))}
+        assert written and new_deliveries <= written | _deliveries_without_records(db, model), model
+        if model != "marts.enterprise_links":
+            assert written <= new_deliveries, "only new deliveries' records are read"
+        kept = db.execute(f"select count(*) from {model} where xmin::text::bigint < %s",
+                          (loads.before_second_build,)).fetchone()[0]
+        assert kept > 0, f"{model} was rewritten as a whole"
+    # No row of a superseded delivery is left.
+    for model in INCREMENTAL_BY_DELIVERY:
+        assert db.execute(f"""select count(*) from {model} m join audit.deliveries d using (delivery_id)
+                              where d.status <> 'loaded'""").fetchone()[0] == 0
+    # ... and each equals a full refresh.
+    for model in INCREMENTAL_BY_DELIVERY:
+        db.execute(f"create table public.{model.split('.')[1]}_incremental as select * from {model}")
+    dbt("run", "--select", *[model.split(".")[1] for model in INCREMENTAL_BY_DELIVERY], "--full-refresh")
+    for model in INCREMENTAL_BY_DELIVERY:
+        assert_same_rows(db, f"public.{model.split('.')[1]}_incremental", model)
+
+
+def _deliveries_without_records(db, model: str) -> set[str]:
+    """Deliveries in force that have no row in the model (datasets naming no enterprise, empty periods)."""
+    return {d for (d,) in db.execute(
+        f"select delivery_id from audit.deliveries d where status = 'loaded' "
+        f"and not exists (select 1 from {model} m where m.delivery_id = d.delivery_id)")}
+
+
+def test_a_build_tests_the_deliveries_it_brought_and_the_full_pass_tests_every_row(loads):
+    db = loads.db
+    # A wrong value in a record of an old delivery (one the last build had already tested) ...
+    delivery_id, row_number, method = db.execute(
+        "select l.delivery_id, l.row_number, l.match_method from marts.enterprise_links l "
+        "join audit.deliveries d using (delivery_id) "
+        "where d.xmin::text::bigint < %s and l.dataset = 'payments' limit 1", (loads.before_second_build,)).fetchone()
+    record = (delivery_id, row_number)
+    db.execute("update marts.enterprise_links set match_method = 'guessed' where delivery_id = %s and row_number = %s",
+               record)
+    build = ("build", "--select", "enterprise_links", "--exclude-resource-type", "unit_test")
+    try:
+        # ... is not read by a build that brings no new delivery: its tests read what it wrote;
+        code, out = _dbt_status(*build)
+        assert code == 0, out
+        # the full pass (the nightly schedule, `fdi run --full-tests`) reads every row and fails on it;
+        code, out = _dbt_status(*build, "--vars", '{"fdi_full_tests": true}')
+        assert code != 0 and "accepted_values_enterprise_links_match_method" in out, out
+        # and `dbt test` on its own always reads every row.
+        assert _dbt_status("test", "--select", "enterprise_links")[0] != 0
+        # Delivered again (a later load time), the record is in the next build's scope and its test fails.
+        db.execute("update audit.deliveries set loaded_at = now() where delivery_id = %s", (delivery_id,))
+        code, out = _dbt_status(*build)
+        assert code != 0 and "accepted_values_enterprise_links_match_method" in out, out
+    finally:
+        db.execute("update marts.enterprise_links set match_method = %s where delivery_id = %s and row_number = %s",
+                   (method, *record))
+    code, out = _dbt_status(*build)
+    assert code == 0, out
+
+
+def _dbt_status(*args: str) -> tuple[int, str]:
+    """dbt's exit status and the end of its output (tests.helpers.dbt asserts success; here failure is an
+    expected outcome too)."""
+    import os
+    import subprocess
+
+    from pipelines.lib.dbt_project import dbt_env, dbt_executable
+    from warehouse.server import connect_info
+    from warehouse.settings import DBT_PROJECT_DIR, Settings
+
+    settings = Settings.from_env()
+    env = {**os.environ, **dbt_env(connect_info(settings), settings)}
+    done = subprocess.run([dbt_executable(), *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+    return done.returncode, done.stdout[-4000:]
 
 
 def test_incremental_customs_wrote_only_changed_months_and_equals_a_full_refresh(loads):

@@ -7,12 +7,14 @@
 -- the year's related-party disclosures and the register snapshot used for
 -- investors. A new month therefore builds one month, a correction rebuilds
 -- its month, a late disclosure rebuilds its year; the table always equals a
--- full refresh.
+-- full refresh. A build's data tests read the lines of its new deliveries
+-- through the index on delivery_id (macros/test_scope.sql).
 {{ config(
     materialized='incremental',
     unique_key='period',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    indexes=[{'columns': ['delivery_id']}],
 ) }}
 
 with

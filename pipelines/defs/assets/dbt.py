@@ -7,6 +7,7 @@ Dagster group. Sources point at the loader assets through
 become asset checks (dagster-dbt's default).
 """
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +35,18 @@ TRANSLATOR = FdiTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_ch
                                                                   enable_source_tests_as_checks=True))
 
 
+# A run tagged with this (the `nightly_full_tests` schedule, `fdi run --full-tests`) tests every row of every
+# model and runs the dbt unit tests; any other build tests what it wrote (dbt_project/macros/test_scope.sql)
+# and leaves the unit tests, which prove the SQL and not the month's data, to CI and the nightly run.
+FULL_TESTS_TAG = "fdi/full_tests"
+
+
+def dbt_build_args(tags: Mapping[str, str]) -> list[str]:
+    if tags.get(FULL_TESTS_TAG) == "true":
+        return ["build", "--vars", json.dumps({"fdi_full_tests": True})]
+    return ["build", "--exclude-resource-type", "unit_test"]
+
+
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())
 
@@ -45,6 +58,6 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def fdi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         settings = warehouse.settings()
         os.environ.update(dbt_env(warehouse.connection(), settings))
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(dbt_build_args(context.run.tags), context=context).stream()
 
     return fdi_dbt_models

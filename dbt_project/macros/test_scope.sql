@@ -1,0 +1,95 @@
+{#- What a data test reads (docs/linked-warehouse.md, "Incremental builds").
+
+    A monthly build writes one month into the incremental models, so their
+    tests read the rows of the deliveries this build brought in: every data
+    test has `where: __new_deliveries__` (dbt_project.yml), which resolves
+    here, per tested relation:
+      * a relation listed in var `fdi_tested_by_new_deliveries` (it has a
+        `delivery_id` column and an index on it), in a `dbt build` or `dbt
+        run`: the rows of the deliveries loaded since the last build that
+        passed (intermediate.dbt_builds), so a failed build's deliveries are
+        tested again by the next one;
+      * anything else, `dbt test` on its own, `--full-refresh`, or var
+        `fdi_full_tests` true (`fdi run --full-tests`, the nightly
+        `nightly_full_tests` schedule): every row.
+    A test that reconciles totals opts out with `where: __every_row__`. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where == '__new_deliveries__' -%}
+        {%- set where = new_deliveries_filter(relation) -%}
+    {%- elif where == '__every_row__' -%}
+        {%- set where = none -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro new_deliveries_filter(relation) -%}
+    {%- if relation.identifier not in var('fdi_tested_by_new_deliveries', [])
+          or var('fdi_full_tests', false) or flags.FULL_REFRESH or not records_builds() -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set filter -%}
+    {#- `= any(array(...))`: an index condition, so the month's rows are read through the index -#}
+    delivery_id = any(array(
+        select d.delivery_id from audit.deliveries as d
+        where d.status = 'loaded'
+          and d.loaded_at > coalesce((
+              select max(b.loaded_until) from {{ builds_table() }} as b
+              where b.succeeded
+                and b.started_at < (select started_at from {{ builds_table() }}
+                                    where invocation_id = '{{ invocation_id }}')
+          ), '-infinity')))
+    {%- endset -%}
+    {{- return(filter) -}}
+{%- endmacro %}
+
+{#- Only builds write models, so only they narrow their tests to what they wrote. -#}
+{% macro records_builds() -%}
+    {{- return(flags.WHICH in ['build', 'run']) -}}
+{%- endmacro %}
+
+{% macro builds_table() -%}
+    {{- return(api.Relation.create(database=target.database, schema='intermediate', identifier='dbt_builds')) -}}
+{%- endmacro %}
+
+{#- on-run-start: note the build and the newest delivery it can see. -#}
+{% macro record_build_start() -%}
+    {%- if records_builds() -%}
+    create table if not exists {{ builds_table() }} (
+        invocation_id text primary key,
+        started_at timestamptz not null,
+        loaded_until timestamptz,
+        succeeded boolean not null default false
+    );
+    {#- the hooks' connection may not have taken the profile's role; the tests' connections have -#}
+    {%- if target.get('role') %}
+    alter table {{ builds_table() }} owner to {{ target.get('role') }};
+    {%- endif %}
+    insert into {{ builds_table() }} (invocation_id, started_at, loaded_until)
+    select '{{ invocation_id }}', clock_timestamp(), max(loaded_at) from audit.deliveries
+    {%- else -%}
+    select 'not a build: nothing recorded'
+    {%- endif -%}
+{%- endmacro %}
+
+{#- on-run-end: a build that built every model listed in
+    fdi_tested_by_new_deliveries, with no error and no failed test, has
+    tested their rows up to its deliveries; a build of a selection has not. -#}
+{% macro record_build_end(results) -%}
+    {%- if records_builds() and execute -%}
+    {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
+    {%- set built = results | map(attribute='node') | map(attribute='name') | list -%}
+    {%- set missing = var('fdi_tested_by_new_deliveries', []) | reject('in', built) | list -%}
+    update {{ builds_table() }} set succeeded = {{ 'false' if failed or missing else 'true' }}
+    where invocation_id = '{{ invocation_id }}'
+    {%- else -%}
+    select 'not a build: nothing recorded'
+    {%- endif -%}
+{%- endmacro %}
