@@ -15,8 +15,9 @@ here, never asserted in a test.
 economy of every agency is loaded by the project's ingestion, `dbt build` runs
 once in full, then one new month of every monthly dataset is delivered and
 the same build (what the `monthly_transform` schedule runs) runs again; both
-times, their ratio and what the incremental customs fact wrote go to
-`$FDI_HOME/bench/dbt.json`.
+times, their ratio, the slowest nodes, node time per folder (staging,
+intermediate, marts, risk, fis, kpi, their tests, unit tests) and what the
+incremental customs fact wrote go to `$FDI_HOME/bench/dbt.json`.
 """
 from __future__ import annotations
 
@@ -357,10 +358,38 @@ def _dbt_run_results(run_id: str) -> dict:
         "slowest": [{"node": r["unique_id"].split(".", 2)[2], "kind": r["unique_id"].split(".")[0],
                      "seconds": round(r["execution_time"], 2)}
                     for r in sorted(results, key=lambda r: -r["execution_time"])[:10]],
+        "node_seconds_by_folder": _node_seconds_by_folder(results, paths[-1].with_name("manifest.json")),
         "fct_customs_lines_s": round(customs["execution_time"], 2) if customs else None,
         # the last statement of delete+insert is the insert: the rows dbt says it inserted
         "fct_customs_lines_rows_affected": (customs or {}).get("adapter_response", {}).get("rows_affected"),
     }
+
+
+def _node_seconds_by_folder(results: list[dict], manifest_path: Path) -> dict[str, float]:
+    """Node time (summed over dbt's threads) per model folder (staging, intermediate, marts, risk, fis, kpi),
+    a test counted with the model it tests and under "tests: <folder>": where a build spends its time."""
+    if not manifest_path.exists():
+        return {}
+    nodes = json.loads(manifest_path.read_text())["nodes"]
+
+    def folder(unique_id: str) -> str:
+        node = nodes.get(unique_id, {})
+        parts = Path(node.get("original_file_path", "")).parts
+        return parts[1] if len(parts) > 2 and parts[0] == "models" else node.get("resource_type", "other")
+
+    seconds: dict[str, float] = {}
+    for r in results:
+        uid, kind = r["unique_id"], r["unique_id"].split(".")[0]
+        if kind == "test":
+            tested = nodes.get(uid, {}).get("attached_node") or next(
+                (d for d in nodes.get(uid, {}).get("depends_on", {}).get("nodes", []) if d.startswith("model.")), "")
+            label = f"tests: {folder(tested)}" if tested else "tests: other"
+        elif kind == "model":
+            label = folder(uid)
+        else:
+            label = kind
+        seconds[label] = round(seconds.get(label, 0.0) + r["execution_time"], 2)
+    return dict(sorted(seconds.items(), key=lambda kv: -kv[1]))
 
 
 def _timed_build(dagster, conninfo: str, say: Callable[[str], None]) -> dict:
@@ -513,6 +542,11 @@ def format_dbt_report(report: dict) -> str:
                      f"{'' if run['success'] else '  FAILED'}  {slowest}")
     lines.append(f"incremental / full: {report['incremental_vs_full']:.0%} (dbt's own elapsed: "
                  f"{report.get('incremental_vs_full_dbt_elapsed', 0):.0%})")
+    for label, run in (("full", full), ("incremental", inc)):
+        folders = run.get("node_seconds_by_folder", {})
+        total = sum(folders.values()) or 1
+        lines.append(f"node time of the {label} build by folder (s, share of {total:.0f} s over dbt's threads): "
+                     + ", ".join(f"{k} {v:.0f} ({v / total:.0%})" for k, v in folders.items()))
     lines.append(f"fct_customs_lines in the incremental build: wrote {customs['rows_written']:,} of "
                  f"{customs['rows_total']:,} rows, periods {', '.join(customs['periods_written']) or 'none'}; "
                  f"the new month has {customs['new_month_rows']:,}: "
