@@ -130,18 +130,32 @@ project_links as materialized (
 -- the investors to link: every one in a full build; else those of new
 -- deliveries, those of a project linked now (same snapshot), and, when any
 -- project was, those whose project has no row in their own snapshot (they
--- take the nearest one, which may now be another)
+-- take the nearest one, which may now be another). Joins, not an OR of
+-- subqueries, so each is a hash join over the register, never a scan per row.
+investors as materialized (
+    select period, source_key, delivery_id, row_number, project_code
+    from {{ ref('stg_registry__investors') }}
+),
+
 investors_to_link as (
-    select i.period, i.source_key, i.delivery_id, i.row_number, i.project_code
-    from {{ ref('stg_registry__investors') }} as i
     {% if is_incremental() %}
-    where i.delivery_id in (select delivery_id from new_deliveries)
-       or exists (select 1 from linked as p
-                  where p.agency = 'registry' and p.dataset = 'projects'
-                    and p.source_key = i.project_code and p.period = i.period)
-       or (exists (select 1 from linked as p where p.agency = 'registry' and p.dataset = 'projects')
-           and not exists (select 1 from project_links as p
-                           where p.project_code = i.project_code and p.period = i.period))
+    select i.*
+    from investors as i
+    join new_deliveries as d on d.delivery_id = i.delivery_id
+    union
+    select i.*
+    from investors as i
+    join (select distinct period, source_key from linked
+          where agency = 'registry' and dataset = 'projects') as p
+      on p.source_key = i.project_code and p.period = i.period
+    union
+    select i.*
+    from investors as i
+    where exists (select 1 from linked as p where p.agency = 'registry' and p.dataset = 'projects')
+      and not exists (select 1 from project_links as p
+                      where p.project_code = i.project_code and p.period = i.period)
+    {% else %}
+    select * from investors
     {% endif %}
 ),
 
@@ -168,7 +182,7 @@ investors_nearest_snapshot as (
              abs(to_date(p.period, 'YYYY-MM') - to_date(i.period, 'YYYY-MM')), p.period desc
 ),
 
-investors as (
+investor_links as (
     select
         'registry'::text as agency, 'investors'::text as dataset, period::text as period, source_key,
         delivery_id, row_number,
@@ -186,7 +200,7 @@ investors as (
 all_links as (
     select * from linked
     union all
-    select * from investors
+    select * from investor_links
 )
 
 select
