@@ -66,3 +66,32 @@ def test_fdi_run_holds_dbt_back_on_a_failed_check_of_an_earlier_run(warehouse, t
     assert not outcome.dbt_ran
     assert "customs/declarations" in outcome.failed_checks
     assert any("held back" in line and "raw_customs/declarations" in line for line in lines)
+
+
+# The nightly full test pass follows the same rule; the monthly build tests what it wrote and leaves the dbt
+# unit tests out, the nightly run tests every row and runs them (dbt_project/macros/test_scope.sql). The dbt
+# side is proven in tests/dbt/test_linked_warehouse.py. (Last in this module: a schedule test's instance
+# left behind breaks the in-process run above when it comes first.)
+def test_the_monthly_build_leaves_unit_tests_out_and_the_full_run_tests_everything():
+    import json
+
+    from pipelines.defs.assets.dbt import FULL_TESTS_TAG, dbt_build_args
+
+    assert dbt_build_args({}) == ["build", "--exclude-resource-type", "unit_test"]
+    full = dbt_build_args({FULL_TESTS_TAG: "true"})
+    assert full[0] == "build" and "--exclude-resource-type" not in full
+    assert json.loads(full[full.index("--vars") + 1]) == {"fdi_full_tests": True}
+
+
+def test_the_nightly_schedule_asks_for_every_row_and_waits_for_a_failed_blocking_check():
+    from pipelines.defs.assets.dbt import FULL_TESTS_TAG
+    from pipelines.defs.schedules import nightly_full_tests_schedule
+
+    schedule = nightly_full_tests_schedule(_stand_in)
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=dt.datetime(2024, 4, 6, 2, 0))
+        (request,) = schedule.evaluate_tick(ctx).run_requests
+        assert request.tags[FULL_TESTS_TAG] == "true"
+        _report(instance, passed=False)
+        held = schedule.evaluate_tick(ctx)
+        assert not held.run_requests and "raw_customs/declarations" in held.skip_message
