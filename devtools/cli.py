@@ -48,7 +48,11 @@ def generate(out: Path, enterprises: int, years: tuple[int, int], seed: int, def
 @click.command(help="Generate a small economy under FDI_HOME, run the whole pipeline on it, and print the summary.")
 @click.option("--enterprises", type=click.IntRange(1, 10_000), default=120, show_default=True)
 @click.option("--years", default="2024", show_default=True, callback=years_option)
-@click.option("--seed", type=int, default=42, show_default=True)
+# Seed 3 plants two broken deliveries among the 136 of the default economy (a legacy encoding, a row count
+# short of its manifest), so the demo shows a rejection named as planted and a gap in the coverage; seed 42,
+# the generator's default, plants none at this size.
+@click.option("--seed", type=int, default=3, show_default=True,
+              help="Random seed of the economy (the default plants two broken deliveries).")
 @click.option("--verbose", is_flag=True,
               help="Stream the generator's steps, dbt's node-by-node log and the libraries' logs; without it, "
                    "one line per dataset and one for the dbt build (every failing node is still named).")
