@@ -338,13 +338,12 @@ def customs_rows_written(conninfo: str, since_xid: int) -> dict:
 
 def _dbt_run_results(run_id: str) -> dict:
     """dbt's own account of a build: elapsed time, node statuses, the slowest nodes."""
-    from warehouse.settings import DBT_PROJECT_DIR
+    from pipelines.lib.dbt_project import run_target
 
-    # dagster-dbt writes each invocation's artifacts to target/<op>-<run id[:7]>-<uuid>/
-    paths = sorted(DBT_PROJECT_DIR.glob(f"target/fdi_dbt_models-{run_id[:7]}-*/run_results.json"))
-    if not paths:
+    path = run_target(run_id) / "run_results.json"
+    if not path.exists():
         return {}
-    doc = json.loads(paths[-1].read_text())
+    doc = json.loads(path.read_text())
     results = doc["results"]
     statuses: dict[str, int] = {}
     for r in results:

@@ -48,8 +48,15 @@ def generate(out: Path, enterprises: int, years: tuple[int, int], seed: int, def
 @click.command(help="Generate a small economy under FDI_HOME, run the whole pipeline on it, and print the summary.")
 @click.option("--enterprises", type=click.IntRange(1, 10_000), default=120, show_default=True)
 @click.option("--years", default="2024", show_default=True, callback=years_option)
-@click.option("--seed", type=int, default=42, show_default=True)
-def demo(enterprises: int, years: tuple[int, int], seed: int) -> None:
+# Seed 3 plants two broken deliveries among the 136 of the default economy (a legacy encoding, a row count
+# short of its manifest), so the demo shows a rejection named as planted and a gap in the coverage; seed 42,
+# the generator's default, plants none at this size.
+@click.option("--seed", type=int, default=3, show_default=True,
+              help="Random seed of the economy (the default plants two broken deliveries).")
+@click.option("--verbose", is_flag=True,
+              help="Stream the generator's steps, dbt's node-by-node log and the libraries' logs; without it, "
+                   "one line per dataset and one for the dbt build (every failing node is still named).")
+def demo(enterprises: int, years: tuple[int, int], seed: int, verbose: bool) -> None:
     from pipelines.run import run_pipeline
     from sources.synthetic.generator import GenerateOptions
     from sources.synthetic.generator import generate as run_generate
@@ -57,10 +64,10 @@ def demo(enterprises: int, years: tuple[int, int], seed: int) -> None:
     landing = settings().home / "demo" / "landing"
     click.echo(f"· generating {enterprises} enterprises, {years[0]}-{years[1]}, into {landing}")
     run_generate(GenerateOptions(out=landing, enterprises=enterprises, years=years, seed=seed),
-                 progress=lambda msg: click.echo(f"· {msg}"))
+                 progress=(lambda msg: click.echo(f"· {msg}")) if verbose else (lambda _: None))
     bootstrap_warehouse()
-    outcome = run_pipeline(landing, progress=lambda msg: click.echo(f"· {msg}"))
-    print_summary()
+    outcome = run_pipeline(landing, progress=lambda msg: click.echo(f"· {msg}"), verbose=verbose)
+    print_summary(every_table=verbose)
     _print_planted_rejections(landing, outcome.rejected)
     click.echo("\nCoverage grid: fdi coverage    (✓ complete  · empty  ✗ rejected  ? missing)")
     click.echo(f"\nDagster UI on the same definitions: make ui    (landing folder: FDI_LANDING={landing})")

@@ -88,6 +88,7 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
             "rows_repaired": sum(r.rows_repaired for r in results),
             "rejected": sum(r.status == "rejected" for r in results),
             "deliveries_seen": len(results),
+            "deliveries_skipped": sum(r.status == "skipped" for r in results),  # loaded by an earlier run
             "rejected_periods": dg.MetadataValue.json([r.period for r in results if r.status == "rejected"]),
             "failed_checks": dg.MetadataValue.json(_merge_counts(results)),
         })
