@@ -1,12 +1,5 @@
 {#- Macros of the risk schema (models/risk/). -#}
 
-{#- One threshold of seeds/risk_thresholds.csv, as a scalar subquery: every
-    number a rule compares with lives in that seed, with its legal source. -#}
-{% macro risk_threshold(rule_code, parameter) -%}
-    (select value from {{ ref('risk_thresholds') }}
-     where rule_code = '{{ rule_code }}' and parameter = '{{ parameter }}')
-{%- endmacro %}
-
 {#- The rule models whose findings make up risk.flags, in catalogue order. -#}
 {% macro risk_rule_models() -%}
     {{ return([
@@ -33,8 +26,8 @@ select
     f.tax_code::text as tax_code,
     f.period::text as period,
     (case
-        when f.score >= {{ risk_threshold('ALL', 'severity_high_min_score') }} then 'high'
-        when f.score >= {{ risk_threshold('ALL', 'severity_medium_min_score') }} then 'medium'
+        when f.score >= {{ threshold('ALL', 'severity_high_min_score') }} then 'high'
+        when f.score >= {{ threshold('ALL', 'severity_medium_min_score') }} then 'medium'
         else 'low'
     end)::text as severity,
     round(f.score::numeric, 1)::numeric(5, 1) as score,
@@ -114,9 +107,9 @@ comparables as (
         count(*) as comparables,
         min(unit_price_vnd) as price_min,
         max(unit_price_vnd) as price_max,
-        percentile_cont({{ risk_threshold(rule_code, 'percentile_low') }}::float) within group (order by unit_price_vnd) as price_p35,
-        percentile_cont({{ risk_threshold(rule_code, 'percentile_median') }}::float) within group (order by unit_price_vnd) as price_median,
-        percentile_cont({{ risk_threshold(rule_code, 'percentile_high') }}::float) within group (order by unit_price_vnd) as price_p75
+        percentile_cont({{ threshold(rule_code, 'percentile_low') }}::float) within group (order by unit_price_vnd) as price_p35,
+        percentile_cont({{ threshold(rule_code, 'percentile_median') }}::float) within group (order by unit_price_vnd) as price_median,
+        percentile_cont({{ threshold(rule_code, 'percentile_high') }}::float) within group (order by unit_price_vnd) as price_p75
     from lines
     where not is_related_party
     group by hs_code, unit, fiscal_year
@@ -145,11 +138,11 @@ goods as (
         ({{ shifted }}) / nullif(c.price_median * r.quantity, 0) as shift_share
     from related as r
     join comparables as c using (hs_code, unit, fiscal_year)
-    where c.comparables >= {{ risk_threshold(rule_code, 'min_comparables') }}
-      and r.related_lines >= {{ risk_threshold(rule_code, 'min_related_lines') }}
+    where c.comparables >= {{ threshold(rule_code, 'min_comparables') }}
+      and r.related_lines >= {{ threshold(rule_code, 'min_related_lines') }}
       and r.related_price {{ '> c.price_p75' if above else '< c.price_p35' }}
       and ({{ shifted }})
-          >= {{ risk_threshold(rule_code, 'min_shift_share') }} * c.price_median * r.quantity
+          >= {{ threshold(rule_code, 'min_shift_share') }} * c.price_median * r.quantity
 ),
 
 findings as (
@@ -157,7 +150,7 @@ findings as (
         enterprise_id,
         tax_code,
         fiscal_year as period,
-        {{ risk_score('max(shift_share)', risk_threshold(rule_code, 'min_shift_share'), risk_threshold(rule_code, 'full_score_shift_share')) }} as score,
+        {{ risk_score('max(shift_share)', threshold(rule_code, 'min_shift_share'), threshold(rule_code, 'full_score_shift_share')) }} as score,
         sum(shifted_vnd) as amount_at_stake_vnd,
         'Năm ' || fiscal_year || ', doanh nghiệp {{ words.trade }} bên liên kết ' || count(*)
             || ' mã hàng với đơn giá {{ "trên phân vị 75" if above else "dưới phân vị 35" }} của {{ words.market }} (mã HS '

@@ -107,7 +107,7 @@ findings as (
         {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id,
         tax_code,
         to_char(capital_deadline + interval '1 month', 'YYYY-MM') as period,
-        {{ risk_score('1 - sum(contributed_usd) / sum(foreign_capital_due_usd)', '1 - ' ~ risk_threshold('CAP01', 'min_contributed_share'), 1) }} as score,
+        {{ risk_score('1 - sum(contributed_usd) / sum(foreign_capital_due_usd)', '1 - ' ~ threshold('CAP01', 'min_contributed_share'), 1) }} as score,
         -- the capital missing, in VND at the latest year's average is not
         -- known here: the evidence keeps USD, the amount at stake is left out
         null::numeric as amount_at_stake_vnd,
@@ -116,7 +116,7 @@ findings as (
             || ' USD phải góp (' || {{ vn_pct('sum(contributed_usd) / sum(foreign_capital_due_usd)') }} || ').' as summary,
         jsonb_build_object(
             'threshold', 'foreign capital contributed below charter capital x foreign ownership by the deadline (Law on Enterprises 2020 Art. 47, 75)',
-            'min_contributed_share', {{ risk_threshold('CAP01', 'min_contributed_share') }},
+            'min_contributed_share', {{ threshold('CAP01', 'min_contributed_share') }},
             'contributed_usd', round(sum(contributed_usd), 2),
             'foreign_capital_due_usd', round(sum(foreign_capital_due_usd), 2),
             'quarantined_contributions_usd', round(sum(quarantined_usd), 2),
@@ -129,7 +129,7 @@ findings as (
     from judged
     group by tax_code, to_char(capital_deadline + interval '1 month', 'YYYY-MM')
     having sum(contributed_usd) + sum(quarantined_usd)
-           < {{ risk_threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
+           < {{ threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
        and sum(quarantined_unknown) = 0
 )
 

@@ -111,7 +111,7 @@ findings as (
         p.tax_code,
         p.fiscal_year::text as period,
         case when p.undisclosed_vnd > 0
-             then {{ risk_score('p.undisclosed_vnd', risk_threshold('REL01', 'min_undisclosed_vnd'), risk_threshold('REL01', 'full_score_undisclosed_vnd')) }}
+             then {{ risk_score('p.undisclosed_vnd', threshold('REL01', 'min_undisclosed_vnd'), threshold('REL01', 'full_score_undisclosed_vnd')) }}
              else 50 end as score,
         p.undisclosed_vnd as amount_at_stake_vnd,
         'Năm ' || p.fiscal_year || ', doanh nghiệp giao dịch với bên liên kết (' || p.parties
@@ -120,7 +120,7 @@ findings as (
             || case when ds.lines is null then ' (không nộp phụ lục).' else '.' end as summary,
         jsonb_build_object(
             'threshold', 'dealings with a party the network shows as related (investor, ultimate parent, group member) that the year''s related-party disclosure does not name (Decree 132/2020 Art. 18.1)',
-            'min_undisclosed_vnd', {{ risk_threshold('REL01', 'min_undisclosed_vnd') }},
+            'min_undisclosed_vnd', {{ threshold('REL01', 'min_undisclosed_vnd') }},
             'undisclosed_vnd', p.undisclosed_vnd,
             'dealings', p.dealings,
             'disclosure_lines', coalesce(ds.lines, 0),
@@ -128,7 +128,7 @@ findings as (
         ) as evidence
     from per_year as p
     left join disclosures as ds on ds.tax_code = p.tax_code and ds.fiscal_year = p.fiscal_year
-    where p.undisclosed_vnd >= {{ risk_threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
+    where p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
 )
 
 {{ risk_flag_columns('REL01', '1.0') }}

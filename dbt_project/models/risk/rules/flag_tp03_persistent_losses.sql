@@ -51,7 +51,7 @@ judged as (
                   where c.tax_code = r.tax_code and c.fiscal_year between r.run_start and r.fiscal_year), 0)
             as capital_added_usd
     from runs as r
-    where r.years_in_run >= {{ risk_threshold('TP03', 'min_loss_years') }}
+    where r.years_in_run >= {{ threshold('TP03', 'min_loss_years') }}
 ),
 
 findings as (
@@ -59,7 +59,7 @@ findings as (
         enterprise_id,
         tax_code,
         fiscal_year::text as period,
-        {{ risk_score('years_in_run', risk_threshold('TP03', 'min_loss_years'), risk_threshold('TP03', 'full_score_years')) }} as score,
+        {{ risk_score('years_in_run', threshold('TP03', 'min_loss_years'), threshold('TP03', 'full_score_years')) }} as score,
         -losses_in_run_vnd as amount_at_stake_vnd,
         'Doanh nghiệp lỗ hoạt động ' || years_in_run || ' năm liên tiếp (' || run_start || '–' || fiscal_year
             || ', tổng lỗ ' || {{ vn_number('-losses_in_run_vnd') }} || ' VND) trong khi doanh thu tăng từ '
@@ -68,7 +68,7 @@ findings as (
             || '.' as summary,
         jsonb_build_object(
             'threshold', 'operating loss in 3 or more consecutive fiscal years while revenue grows or capital is added',
-            'min_loss_years', {{ risk_threshold('TP03', 'min_loss_years') }},
+            'min_loss_years', {{ threshold('TP03', 'min_loss_years') }},
             'loss_years', years_in_run,
             'first_loss_year', run_start,
             'ebit_vnd', ebit_vnd,

@@ -62,7 +62,7 @@ returns as (
         (t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd)::numeric / t.revenue_vnd as ebit_margin,
         left(e.vsic_code, 2) as vsic_division,
         s.start_year,
-        coalesce(t.fiscal_year <= s.start_year + {{ risk_threshold('TP04', 'startup_years') }}, false) as is_startup_year
+        coalesce(t.fiscal_year <= s.start_year + {{ threshold('TP04', 'startup_years') }}, false) as is_startup_year
     from {{ ref('fct_tax_returns') }} as t
     join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
     left join started as s on s.tax_code = t.tax_code
@@ -83,7 +83,7 @@ compared as (
                count(*) as years_compared
         from returns as x
         where x.tax_code = r.tax_code
-          and x.fiscal_year between r.fiscal_year - {{ risk_threshold('TP04', 'comparison_years') }} + 1 and r.fiscal_year
+          and x.fiscal_year between r.fiscal_year - {{ threshold('TP04', 'comparison_years') }} + 1 and r.fiscal_year
     ) as w
 ),
 
@@ -91,10 +91,10 @@ peers as (
     select
         vsic_division, fiscal_year,
         count(*) as peers,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_low') }}::float) within group (order by ebit_margin) as margin_p35,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_median') }}::float) within group (order by ebit_margin) as margin_median,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_low') }}::float) within group (order by weighted_margin) as weighted_margin_p35
+        percentile_cont({{ threshold('TP04', 'percentile_low') }}::float) within group (order by ebit_margin) as margin_p35,
+        percentile_cont({{ threshold('TP04', 'percentile_median') }}::float) within group (order by ebit_margin) as margin_median,
+        percentile_cont({{ threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75,
+        percentile_cont({{ threshold('TP04', 'percentile_low') }}::float) within group (order by weighted_margin) as weighted_margin_p35
     from compared
     where not is_startup_year
     group by vsic_division, fiscal_year
@@ -121,18 +121,18 @@ judged as (
         r.*, p.peers, p.margin_p35, p.margin_median, p.margin_p75, p.weighted_margin_p35,
         pp.margin_p35 as prior_margin_p35, rp.related_vnd, rp.counterparties,
         case
-            when r.vsic_division between '45' and '47' then {{ risk_threshold('TP04', 'safe_harbour_distribution') }}
-            when r.vsic_division between '10' and '33' then {{ risk_threshold('TP04', 'safe_harbour_manufacturing') }}
-            else {{ risk_threshold('TP04', 'safe_harbour_processing') }}
+            when r.vsic_division between '45' and '47' then {{ threshold('TP04', 'safe_harbour_distribution') }}
+            when r.vsic_division between '10' and '33' then {{ threshold('TP04', 'safe_harbour_manufacturing') }}
+            else {{ threshold('TP04', 'safe_harbour_processing') }}
         end as safe_harbour_margin
     from compared as r
     join peers as p using (vsic_division, fiscal_year)
     join peers as pp on pp.vsic_division = r.vsic_division and pp.fiscal_year = r.prior_year
     join related as rp on rp.tax_code = r.tax_code and rp.fiscal_year = r.fiscal_year
-    where p.peers >= {{ risk_threshold('TP04', 'min_peers') }}
-      and pp.peers >= {{ risk_threshold('TP04', 'min_peers') }}
+    where p.peers >= {{ threshold('TP04', 'min_peers') }}
+      and pp.peers >= {{ threshold('TP04', 'min_peers') }}
       and r.prior_year = r.fiscal_year - 1
-      and rp.related_vnd >= {{ risk_threshold('TP04', 'min_related_share') }} * r.revenue_vnd
+      and rp.related_vnd >= {{ threshold('TP04', 'min_related_share') }} * r.revenue_vnd
       and not r.is_startup_year
       and not exists (select 1 from explained as x
                       where x.enterprise_id = r.enterprise_id and x.period = r.fiscal_year::text)
@@ -143,7 +143,7 @@ findings as (
         enterprise_id,
         tax_code,
         fiscal_year::text as period,
-        {{ risk_score('margin_p35 - ebit_margin', 0, risk_threshold('TP04', 'full_score_margin_gap')) }} as score,
+        {{ risk_score('margin_p35 - ebit_margin', 0, threshold('TP04', 'full_score_margin_gap')) }} as score,
         (margin_median - ebit_margin) * revenue_vnd as amount_at_stake_vnd,
         'Năm ' || fiscal_year || ', tỷ suất lợi nhuận hoạt động ' || {{ vn_pct('ebit_margin') }}
             || ' thấp hơn phân vị 35 của ' || peers || ' doanh nghiệp cùng ngành VSIC ' || vsic_division
@@ -174,11 +174,11 @@ findings as (
     from judged
     where ebit_margin < margin_p35
       and ebit_margin < safe_harbour_margin
-      and ebit_margin < {{ risk_threshold('TP04', 'max_ebit_margin') }}
+      and ebit_margin < {{ threshold('TP04', 'max_ebit_margin') }}
       and prior_margin < prior_margin_p35
-      and prior_margin < {{ risk_threshold('TP04', 'max_ebit_margin') }}
+      and prior_margin < {{ threshold('TP04', 'max_ebit_margin') }}
       and weighted_margin < weighted_margin_p35
-      and revenue_vnd >= (1 - {{ risk_threshold('TP04', 'max_revenue_fall') }}) * prior_revenue_vnd
+      and revenue_vnd >= (1 - {{ threshold('TP04', 'max_revenue_fall') }}) * prior_revenue_vnd
 )
 
 {{ risk_flag_columns('TP04', '2.0') }}

@@ -38,7 +38,7 @@ findings as (
         r.enterprise_id,
         r.tax_code,
         r.fiscal_year::text as period,
-        case when r.profit_before_tax_vnd < 0 then 100 else {{ risk_threshold("TP07", "score_losses_carried") }} end as score,
+        case when r.profit_before_tax_vnd < 0 then 100 else {{ threshold("TP07", "score_losses_carried") }} end as score,
         p.amount_vnd as amount_at_stake_vnd,
         'Năm ' || r.fiscal_year || ', doanh nghiệp chuyển lợi nhuận ra nước ngoài ' || {{ vn_number('p.amount_usd') }}
             || ' USD (' || p.counterparties || ') trong khi '
@@ -58,7 +58,7 @@ findings as (
         ) as evidence
     from returns as r
     join repatriated as p on p.tax_code = r.tax_code and p.fiscal_year = r.fiscal_year
-    where p.amount_vnd > {{ risk_threshold('TP07', 'min_repatriation_vnd') }}
+    where p.amount_vnd > {{ threshold('TP07', 'min_repatriation_vnd') }}
       and (r.profit_before_tax_vnd < 0 or r.loss_carried_forward_vnd > 0 or r.loss_carried_forward_prior_vnd > 0)
 )
 
