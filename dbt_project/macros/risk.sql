@@ -190,3 +190,19 @@ findings as (
     {% endfor %}
     on conflict (flag_id) do nothing
 {%- endmacro %}
+
+{#- The fiscal years from `first_year` to `last_year` in which the enterprise
+    `tax_code` has no CIT return in force (not filed, quarantined, or the
+    year's delivery rejected or missing), as a jsonb array, NULL when there is
+    none. Years before the enterprise's first return are not gaps: it did not
+    file yet, or the data starts later. A rule whose figures span such a year
+    states it in its evidence (issue 14: a gap is never evidence). -#}
+{% macro tax_years_without_return(tax_code, first_year, last_year) -%}
+    (select jsonb_agg(y order by y)
+     from generate_series(
+         greatest(({{ first_year }})::int,
+                  (select min(x.fiscal_year) from {{ ref('fct_tax_returns') }} as x where x.tax_code = {{ tax_code }})),
+         ({{ last_year }})::int) as y
+     where not exists (select 1 from {{ ref('fct_tax_returns') }} as x
+                       where x.tax_code = {{ tax_code }} and x.fiscal_year = y))
+{%- endmacro %}

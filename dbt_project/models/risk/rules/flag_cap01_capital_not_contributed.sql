@@ -11,6 +11,9 @@
 -- 75: paid in full by the deadline). Only projects issued within the fx data
 -- (their whole contribution history is visible) and whose deadline has
 -- passed are judged; contributions count from the issue date to the deadline.
+-- A window holding an fx month with no delivery in force (rejected or
+-- missing) is not judged until that month arrives: the contribution may be in
+-- it, and a gap in the data is never evidence that nothing was paid.
 with
 
 flows as (
@@ -77,9 +80,21 @@ quarantined as (
       and coalesce(a.tax_code, r.tax_code) is not null
 ),
 
+-- fx months without a delivery in force (rejected or missing,
+-- marts.dataset_coverage): a contribution paid in such a month is not in the
+-- data, so a shortfall over a window holding one is not established
+fx_gaps as (
+    select period from {{ ref('dataset_coverage') }}
+    where agency = 'fx' and dataset = 'capital_flows' and status <> 'complete'
+),
+
 judged as (
     select
         p.*,
+        (
+            select count(*) from fx_gaps as g
+            where g.period between to_char(p.issued_on, 'YYYY-MM') and to_char(p.capital_deadline, 'YYYY-MM')
+        ) as uncovered_months,
         coalesce((
             select sum(q.amount_usd) from quarantined as q
             where q.tax_code = p.tax_code and q.value_date between p.issued_on and p.capital_deadline
@@ -131,6 +146,8 @@ findings as (
     having sum(contributed_usd) + sum(quarantined_usd)
            < {{ threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
        and sum(quarantined_unknown) = 0
+       -- a month of the window without fx data is unknown, never "nothing paid"
+       and sum(uncovered_months) = 0
 )
 
-{{ risk_flag_columns('CAP01', '1.0') }}
+{{ risk_flag_columns('CAP01', '1.1') }}

@@ -118,7 +118,10 @@ explained as (
 
 judged as (
     select
-        r.*, p.peers, p.margin_p35, p.margin_median, p.margin_p75, p.weighted_margin_p35,
+        r.*,
+        {{ tax_years_without_return('r.tax_code', 'r.fiscal_year - ' ~ threshold('TP04', 'comparison_years') ~ ' + 1', 'r.fiscal_year') }}
+            as years_without_return,
+        p.peers, p.margin_p35, p.margin_median, p.margin_p75, p.weighted_margin_p35,
         pp.margin_p35 as prior_margin_p35, rp.related_vnd, rp.counterparties,
         case
             when r.vsic_division between '45' and '47' then {{ threshold('TP04', 'safe_harbour_distribution') }}
@@ -170,7 +173,11 @@ findings as (
             'safe_harbour_margin', safe_harbour_margin,
             'related_party_transactions_vnd', related_vnd,
             'related_parties', counterparties
-        ) as evidence
+        )
+        -- a year of the comparison period without a return is left out of the
+        -- weighted average, never read as a loss; stated when there is one
+        || coalesce(jsonb_build_object('comparison_years_without_return', years_without_return), '{}'::jsonb)
+            as evidence
     from judged
     where ebit_margin < margin_p35
       and ebit_margin < safe_harbour_margin

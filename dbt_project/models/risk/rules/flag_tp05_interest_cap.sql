@@ -122,7 +122,9 @@ findings as (
             || case when r.ebitda_vnd > 0 then {{ vn_pct('r.interest_expense_vnd::numeric / r.ebitda_vnd') }} else 'hơn 100 %' end
             || ' EBITDA (' || {{ vn_number('r.ebitda_vnd') }} || ' VND), vượt mức trần '
             || {{ vn_pct(threshold('TP05', 'interest_cap_share')) }} || ' của Nghị định 132/2020, có khoản vay từ '
-            || coalesce(l.lenders, rl.counterparties) || '.' as summary,
+            || coalesce(l.lenders, rl.counterparties) || '.'
+            || coalesce(' Năm ' || (select string_agg(y, ', ') from jsonb_array_elements_text(g.years) as y)
+                        || ' không có tờ khai: năng lực trả lãi được đánh giá không có năm đó.', '') as summary,
         jsonb_build_object(
             'threshold', 'net interest above 30 % of EBITDA (Decree 132/2020 Art. 16.3)',
             'interest_cap_share', {{ threshold('TP05', 'interest_cap_share') }},
@@ -143,8 +145,15 @@ findings as (
             'foreign_or_related_lenders', l.lenders,
             'related_party_interest_or_loans', rl.counterparties,
             'related_party_interest_or_loans_vnd', rl.amount_vnd
-        ) as evidence
+        )
+        -- a year of the comparison period without a return: the earning
+        -- capacity is measured without it (it may understate it) and a missing
+        -- year before is no proof of a downturn either way; stated when there is one
+        || coalesce(jsonb_build_object('comparison_years_without_return', g.years), '{}'::jsonb) as evidence
     from returns as r
+    cross join lateral (
+        select {{ tax_years_without_return('r.tax_code', 'r.fiscal_year - ' ~ threshold('TP05', 'comparison_years') ~ ' + 1', 'r.fiscal_year') }} as years
+    ) as g
     left join foreign_loans as l on l.tax_code = r.tax_code and l.fiscal_year = r.fiscal_year
     left join related_loans as rl on rl.tax_code = r.tax_code and rl.fiscal_year = r.fiscal_year
     join capacity as c on c.tax_code = r.tax_code and c.fiscal_year = r.fiscal_year
