@@ -14,9 +14,16 @@
 -- of the year).
 with
 
+-- A year is judged only when its related-party disclosures were delivered
+-- (marts.dataset_coverage: tax related_party complete): in a year whose
+-- delivery was rejected or is missing, no enterprise's disclosure is in the
+-- data, and a missing disclosure is unknown, never "not disclosed".
 returns as (
-    select distinct enterprise_id, tax_code, fiscal_year::int as fiscal_year
-    from {{ ref('fct_tax_returns') }}
+    select distinct t.enterprise_id, t.tax_code, t.fiscal_year::int as fiscal_year
+    from {{ ref('fct_tax_returns') }} as t
+    join {{ ref('dataset_coverage') }} as c
+      on c.agency = 'tax' and c.dataset = 'related_party' and c.period = t.fiscal_year::text
+     and c.status = 'complete'
 ),
 
 own_parties as (
@@ -131,4 +138,4 @@ findings as (
     where p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
 )
 
-{{ risk_flag_columns('REL01', '1.0') }}
+{{ risk_flag_columns('REL01', '1.1') }}
