@@ -153,7 +153,7 @@ findings as (
             || '–' || {{ month_from_index('max(j.run_end)') }} || ', cao nhất ' || {{ vn_number('max(j.peak_arrears_vnd)') }}
             || ' VND) kèm dấu hiệu chủ doanh nghiệp bỏ trốn: ' || string_agg(distinct j.sign, '; ') || '.' as summary,
         jsonb_build_object(
-            'threshold', 'social-insurance arrears rising 3 consecutive months plus a stoppage owner_absconded, a capital outflow or tax payments stopping',
+            'threshold', {{ threshold_sentence('social-insurance arrears rising {ABS01.min_rising_months} consecutive months plus a stoppage owner_absconded, a capital outflow or tax payments stopping') }},
             'min_rising_months', {{ threshold('ABS01', 'min_rising_months') }},
             'rising_months', max(j.rising_months),
             'first_rising_month', {{ month_from_index('min(j.run_start)') }},

@@ -109,7 +109,7 @@ findings as (
             || ' m²) chỉ sử dụng tối đa ' || {{ vn_pct('max(r.max_in_use_share)') }} || ' diện tích trong '
             || max(r.idle_months) || ' tháng liên tiếp (ngưỡng ' || {{ vn_pct(threshold('LAND01', 'max_in_use_share')) }} || ').' as summary,
         jsonb_build_object(
-            'threshold', 'less than 30 % of the leased area in use for 24 months elapsed between snapshots, none showing use (Land Law 2013 Art. 64.1(i))',
+            'threshold', {{ threshold_sentence('less than {LAND01.max_in_use_share%} % of the leased area in use for {LAND01.min_idle_months} months elapsed between snapshots, none showing use (Land Law 2013 Art. 64.1(i))') }},
             'max_in_use_share', {{ threshold('LAND01', 'max_in_use_share') }},
             'min_idle_months', {{ threshold('LAND01', 'min_idle_months') }},
             'leases', jsonb_agg(jsonb_build_object(

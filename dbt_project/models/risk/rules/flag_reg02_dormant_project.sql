@@ -122,7 +122,7 @@ findings as (
         'Dự án ' || projects || ' vẫn hoạt động trong sổ đăng ký nhưng doanh nghiệp không có nộp thuế, hải quan, lao động hay giao dịch vốn trong '
             || silent_months || ' tháng liên tiếp (từ ' || {{ month_from_index('run_start') }} || ' đến ' || {{ month_from_index('run_end') }} || ').' as summary,
         jsonb_build_object(
-            'threshold', 'no tax, customs, labour or fx activity for 12 consecutive months with an active project (Law on Investment 2020 Art. 48.2(d))',
+            'threshold', {{ threshold_sentence('no tax, customs, labour or fx activity for {REG02.min_silent_months} consecutive months with an active project (Law on Investment 2020 Art. 48.2(d))') }},
             'min_silent_months', {{ threshold('REG02', 'min_silent_months') }},
             'silent_months', silent_months,
             'first_silent_month', {{ month_from_index('run_start') }},

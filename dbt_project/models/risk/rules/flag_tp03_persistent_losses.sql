@@ -94,7 +94,7 @@ findings as (
             || case when capital_added_usd > 0 then ' và nhận thêm vốn ' || {{ vn_number('capital_added_usd') }} || ' USD' else '' end
             || '.' as summary,
         jsonb_build_object(
-            'threshold', 'operating loss in 3 or more consecutive fiscal years while revenue grows or capital is added',
+            'threshold', {{ threshold_sentence('operating loss in {TP03.min_loss_years} or more consecutive fiscal years while revenue grows or capital is added') }},
             'min_loss_years', {{ threshold('TP03', 'min_loss_years') }},
             'loss_years', years_in_run,
             'first_loss_year', run_start,

@@ -149,13 +149,13 @@ findings as (
         {{ risk_score('margin_p35 - ebit_margin', 0, threshold('TP04', 'full_score_margin_gap')) }} as score,
         (margin_median - ebit_margin) * revenue_vnd as amount_at_stake_vnd,
         'Năm ' || fiscal_year || ', tỷ suất lợi nhuận hoạt động ' || {{ vn_pct('ebit_margin') }}
-            || ' thấp hơn phân vị 35 của ' || peers || ' doanh nghiệp cùng ngành VSIC ' || vsic_division
+            || ' thấp hơn phân vị ' || {{ threshold_sentence('{TP04.percentile_low%}') }} || ' của ' || peers || ' doanh nghiệp cùng ngành VSIC ' || vsic_division
             || ' (' || {{ vn_pct('margin_p35') }} || ') và mức an toàn ' || {{ vn_pct('safe_harbour_margin') }}
             || ', năm trước ' || {{ vn_pct('prior_margin') }} || ', bình quân gia quyền ' || years_compared || ' năm '
-            || {{ vn_pct('weighted_margin') }} || ' (phân vị 35: ' || {{ vn_pct('weighted_margin_p35') }}
+            || {{ vn_pct('weighted_margin') }} || ' (phân vị ' || {{ threshold_sentence('{TP04.percentile_low%}') }} || ': ' || {{ vn_pct('weighted_margin_p35') }}
             || '), doanh thu không giảm, với giao dịch liên kết ' || {{ vn_number('related_vnd') }} || ' VND.' as summary,
         jsonb_build_object(
-            'threshold', 'operating loss below the 35th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, sustained (the year before a loss below its range too, the weighted average of up to three years below the peers'' same average), revenue not down more than 5 %, related-party transactions >= 10 % of revenue',
+            'threshold', {{ threshold_sentence("operating loss below the {TP04.percentile_low%}th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, sustained (the year before a loss below its range too, the weighted average of up to {TP04.comparison_years} years below the peers' same average), revenue not down more than {TP04.max_revenue_fall%} %, related-party transactions >= {TP04.min_related_share%} % of revenue") }},
             'prior_year_ebit_margin', round(prior_margin, 4),
             'prior_year_peer_margin_p35', round(prior_margin_p35::numeric, 4),
             'weighted_margin', round(weighted_margin, 4),

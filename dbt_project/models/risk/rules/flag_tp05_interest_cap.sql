@@ -126,7 +126,7 @@ findings as (
             || coalesce(' Năm ' || (select string_agg(y, ', ') from jsonb_array_elements_text(g.years) as y)
                         || ' không có tờ khai: năng lực trả lãi được đánh giá không có năm đó.', '') as summary,
         jsonb_build_object(
-            'threshold', 'net interest above 30 % of EBITDA (Decree 132/2020 Art. 16.3)',
+            'threshold', {{ threshold_sentence('net interest above {TP05.interest_cap_share%} % of EBITDA (Decree 132/2020 Art. 16.3)') }},
             'interest_cap_share', {{ threshold('TP05', 'interest_cap_share') }},
             'interest_expense_vnd', r.interest_expense_vnd,
             'profit_before_tax_vnd', r.profit_before_tax_vnd,

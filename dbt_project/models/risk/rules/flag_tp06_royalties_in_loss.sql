@@ -39,7 +39,7 @@ findings as (
             || {{ vn_number('f.fees_vnd') }} || ' VND, bằng ' || {{ vn_pct('f.fees_vnd::numeric / r.revenue_vnd') }}
             || ' doanh thu (ngưỡng ' || {{ vn_pct(threshold('TP06', 'max_fee_share')) }} || ').' as summary,
         jsonb_build_object(
-            'threshold', 'related-party royalties and service fees above 5 % of revenue in a loss year',
+            'threshold', {{ threshold_sentence('related-party royalties and service fees above {TP06.max_fee_share%} % of revenue in a loss year') }},
             'max_fee_share', {{ threshold('TP06', 'max_fee_share') }},
             'royalties_vnd', coalesce(f.royalties_vnd, 0),
             'service_fees_vnd', coalesce(f.service_fees_vnd, 0),
