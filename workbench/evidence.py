@@ -137,7 +137,7 @@ THRESHOLD_TEMPLATES = {
     "operating loss in {TP03.min_loss_years} or more consecutive fiscal years while revenue grows or capital is added":
         "Lỗ hoạt động từ {TP03.min_loss_years} năm tài chính liên tiếp trở lên trong khi doanh thu tăng hoặc vốn được bổ sung",
     "operating loss below the {TP04.percentile_low%}th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, "
-    "sustained (the year before a loss below its range too, the weighted average of up to {TP04.comparison_years} years below the "
+    "sustained (the year before a loss below its range too, the weighted average of up to {TP04.comparison_years#} years below the "
     "peers' same average), revenue not down more than {TP04.max_revenue_fall%} %, related-party "
     "transactions >= {TP04.min_related_share%} % of revenue":
         "Lỗ hoạt động thấp hơn phân vị {TP04.percentile_low%} của doanh nghiệp cùng ngành VSIC cấp 2 và thấp "
@@ -173,7 +173,7 @@ THRESHOLD_TEMPLATES = {
         "Dưới {LAND01.max_in_use_share%} % diện tích thuê được sử dụng suốt {LAND01.min_idle_months} tháng "
         "tính theo ngày của các kỳ số liệu, không kỳ nào cho thấy "
         "đất được sử dụng (Luật Đất đai 2013, Điều 64.1(i))",
-    "at least {NOM01.min_signs} kinds of sign of foreign control (manager, money, premises, trade) in a year, "
+    "at least {NOM01.min_signs#} kinds of sign of foreign control (manager, money, premises, trade) in a year, "
     "with no foreign ownership in the register":
         "Ít nhất {NOM01.min_signs} loại dấu hiệu kiểm soát của nước ngoài (người quản lý, dòng tiền, mặt bằng, thương mại) trong một "
         "năm, trong khi đăng ký đầu tư không có sở hữu nước ngoài",
@@ -186,7 +186,8 @@ THRESHOLD_TEMPLATES = {
 
 
 THRESHOLDS_CSV = DBT_PROJECT_DIR / "seeds" / "thresholds.csv"
-_PLACEHOLDER = re.compile(r"\{([A-Z0-9]+\.[a-z_]+)(%?)\}")
+_PLACEHOLDER = re.compile(r"\{([A-Z0-9]+\.[a-z_]+)([%#]?)\}")
+_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 
 
 def _plain(number: Decimal) -> str:
@@ -202,7 +203,10 @@ def thresholds_vi() -> dict[str, str]:
 
     def fill(template: str, decimal_comma: bool) -> str:
         def one(m: re.Match) -> str:
-            text = _plain(values[m.group(1)] * (100 if m.group(2) else 1))
+            value = values[m.group(1)]
+            if m.group(2) == "#" and not decimal_comma and value == value.to_integral_value() and 1 <= value <= 12:
+                return _WORDS[int(value) - 1]  # as the macro threshold_sentence spells it in English
+            text = _plain(value * (100 if m.group(2) == "%" else 1))
             return text.replace(".", ",") if decimal_comma else text
         return _PLACEHOLDER.sub(one, template)
 

@@ -10,8 +10,11 @@
 
 {#- A sentence naming thresholds, built from their values in the seed rather
     than retyped: `template` is English text where {RULE.parameter} stands for
-    the value (3, 24, 0.5) and {RULE.parameter%} for the value as a percentage
-    (0.30 -> 30). The rules write their evidence `threshold` this way, and the
+    the value (3, 24, 0.5), {RULE.parameter%} for the value as a percentage
+    (0.30 -> 30) and {RULE.parameter#} for a whole number from one to twelve
+    in English words (3 -> three; other values as digits): the sentences kept
+    their wording when their numbers moved to the seed, because the evidence
+    hash covers them and a reworded sentence would reopen every decided flag. The rules write their evidence `threshold` this way, and the
     workbench fills its Vietnamese sentence with the same values
     (workbench/evidence.py), so a threshold changed in the seed changes both. -#}
 {% macro threshold_sentence(template) -%}
@@ -21,9 +24,15 @@
         {%- set text = chunk -%}
         {%- if not loop.first -%}
             {%- set name, text = chunk.split('}', 1) -%}
-            {%- set rule_code, parameter = name.rstrip('%').split('.') -%}
-            {%- do pieces.append('trim_scale(' ~ ('100 * ' if name.endswith('%') else '')
-                                 ~ threshold(rule_code, parameter) ~ ')::text') -%}
+            {%- set rule_code, parameter = name.rstrip('%#').split('.') -%}
+            {%- set value = threshold(rule_code, parameter) -%}
+            {%- if name.endswith('#') -%}
+                {%- do pieces.append('(select case when v = trunc(v) and v between 1 and 12 then (array['
+                                     ~ "'one','two','three','four','five','six','seven','eight','nine','ten','eleven','twelve'"
+                                     ~ '])[v::int] else trim_scale(v)::text end from (select ' ~ value ~ ' as v) as t)') -%}
+            {%- else -%}
+                {%- do pieces.append('trim_scale(' ~ ('100 * ' if name.endswith('%') else '') ~ value ~ ')::text') -%}
+            {%- endif -%}
         {%- endif -%}
         {%- if text -%}{%- do pieces.append("'" ~ text.replace("'", "''") ~ "'") -%}{%- endif -%}
     {%- endfor -%}

@@ -70,4 +70,9 @@ def test_threshold_sentences_are_filled_from_the_seed():
     assert sentences["net interest above 30 % of EBITDA (Decree 132/2020 Art. 16.3)"] == \
         "Chi phí lãi vay thuần vượt 30 % EBITDA (Nghị định 132/2020, Điều 16.3)"
     assert not any("{" in text for pair in sentences.items() for text in pair)
+    # small whole numbers read as words in English, as before they moved to the seed (a reworded sentence
+    # changes the evidence hash and would reopen every decided TP04 and NOM01 flag); digits in Vietnamese
+    tp04 = next(en for en in sentences if en.startswith("operating loss below the 35th percentile"))
+    assert "weighted average of up to three years" in tp04 and "tối đa 3 năm" in sentences[tp04]
+    assert any(en.startswith("at least two kinds of sign of foreign control") for en in sentences)
 

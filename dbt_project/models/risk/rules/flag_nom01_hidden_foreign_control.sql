@@ -126,7 +126,7 @@ findings as (
         'Năm ' || p.year || ', doanh nghiệp không có vốn nước ngoài trong đăng ký đầu tư nhưng có '
             || p.sign_kinds || ' dấu hiệu bị nước ngoài kiểm soát (' || p.sign_list || ').' as summary,
         jsonb_build_object(
-            'threshold', {{ threshold_sentence('at least {NOM01.min_signs} kinds of sign of foreign control (manager, money, premises, trade) in a year, with no foreign ownership in the register') }},
+            'threshold', {{ threshold_sentence('at least {NOM01.min_signs#} kinds of sign of foreign control (manager, money, premises, trade) in a year, with no foreign ownership in the register') }},
             'min_signs', {{ threshold('NOM01', 'min_signs') }},
             'sign_kinds', p.sign_kinds,
             'signs', p.details

@@ -155,7 +155,7 @@ findings as (
             || {{ vn_pct('weighted_margin') }} || ' (phân vị ' || {{ threshold_sentence('{TP04.percentile_low%}') }} || ': ' || {{ vn_pct('weighted_margin_p35') }}
             || '), doanh thu không giảm, với giao dịch liên kết ' || {{ vn_number('related_vnd') }} || ' VND.' as summary,
         jsonb_build_object(
-            'threshold', {{ threshold_sentence("operating loss below the {TP04.percentile_low%}th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, sustained (the year before a loss below its range too, the weighted average of up to {TP04.comparison_years} years below the peers' same average), revenue not down more than {TP04.max_revenue_fall%} %, related-party transactions >= {TP04.min_related_share%} % of revenue") }},
+            'threshold', {{ threshold_sentence("operating loss below the {TP04.percentile_low%}th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, sustained (the year before a loss below its range too, the weighted average of up to {TP04.comparison_years#} years below the peers' same average), revenue not down more than {TP04.max_revenue_fall%} %, related-party transactions >= {TP04.min_related_share%} % of revenue") }},
             'prior_year_ebit_margin', round(prior_margin, 4),
             'prior_year_peer_margin_p35', round(prior_margin_p35::numeric, 4),
             'weighted_margin', round(weighted_margin, 4),
