@@ -11,12 +11,14 @@
 {#- A sentence naming thresholds, built from their values in the seed rather
     than retyped: `template` is English text where {RULE.parameter} stands for
     the value (3, 24, 0.5), {RULE.parameter%} for the value as a percentage
-    (0.30 -> 30) and {RULE.parameter#} for a whole number from one to twelve
-    in English words (3 -> three; other values as digits): the sentences kept
-    their wording when their numbers moved to the seed, because the evidence
-    hash covers them and a reworded sentence would reopen every decided flag. The rules write their evidence `threshold` this way, and the
-    workbench fills its Vietnamese sentence with the same values
-    (workbench/evidence.py), so a threshold changed in the seed changes both. -#}
+    (0.30 -> 30), and {RULE.parameter} with a # before its closing brace for a
+    whole number from one to twelve in English words (3 -> three; any other
+    value as digits). The words keep the sentences as they read before their
+    numbers moved to the seed: the evidence hash covers them, and a reworded
+    sentence would reopen every decided flag. The rules write their evidence
+    `threshold` this way, and the workbench fills its Vietnamese sentence with
+    the same values (workbench/evidence.py), so a threshold changed in the seed
+    changes both. -#}
 {% macro threshold_sentence(template) -%}
     {%- set chunks = template.split('{') -%}
     {%- set pieces = [] -%}
