@@ -19,15 +19,45 @@ TAX_CODE_REGEX = r"^\d{10}(-\d{3})?$"
 HS_CHAPTER_REGEX = r"^(0[1-9]|[1-6][0-9]|7[0-68-9]|8[0-9]|9[0-7])"  # 01-97 without 77
 
 
+# Where an expectation is proven (`meta.proven_in`): "stream" for a check of one row's
+# values, which `sources.checks` runs on every row under the same name before COPY (a
+# failing row never reaches raw); "database" for what only the landed table can show.
+PROVEN_IN_STREAM = "stream"
+PROVEN_IN_DATABASE = "database"
+
+
 def _expectation(kind: str, check: str, **kwargs: object) -> dict:
-    return {"type": kind, "kwargs": kwargs, "meta": {"check": check}}
+    return {"type": kind, "kwargs": kwargs, "meta": {"check": check, "proven_in": PROVEN_IN_STREAM}}
+
+
+def _delivery_expectations() -> list[dict]:
+    """What the blocking check proves on the database: the rows of the validated deliveries in raw are
+    exactly the rows the stream passed. The values come from audit at validation time (GX expectation
+    parameters, see `pipelines.lib.gx_validation.delivery_parameters`); aggregates of one table, so GX
+    computes them in one scan of the deliveries' rows."""
+    def exp(kind: str, check: str, **kwargs: object) -> dict:
+        return {"type": kind, "kwargs": kwargs, "meta": {"check": check, "proven_in": PROVEN_IN_DATABASE}}
+
+    return [
+        exp("expect_table_row_count_to_equal", "delivery:rows_loaded", value={"$PARAMETER": "rows_loaded"}),
+        exp("expect_column_min_to_be_between", "delivery:row_number_min", column="_row_number", min_value=1),
+        exp("expect_column_max_to_be_between", "delivery:row_number_max", column="_row_number",
+            max_value={"$PARAMETER": "rows_in"}),
+        # With the count, the sum of row numbers ties the landed rows to the loaded ones: a row added,
+        # lost or loaded twice changes one or both.
+        exp("expect_column_sum_to_be_between", "delivery:row_number_sum", column="_row_number",
+            min_value={"$PARAMETER": "row_number_sum"}, max_value={"$PARAMETER": "row_number_sum"}),
+    ]
 
 
 def suite_for(ds: Dataset) -> dict:
-    """The GX suite of a dataset: the contract's checks that hold for a loaded row.
+    """The GX suite of a dataset: the contract's checks that hold for a loaded row, then the delivery's.
 
-    Checks that need the delivery's context (period, extraction date) or a
-    checksum run in the stream (`sources.checks`), under the same names.
+    Every row expectation is a stream check of the same name (`proven_in: stream`;
+    tests/sources/test_stream_guarantees.py shows the stream quarantines every
+    value it would flag), so the blocking check does not rescan them; it proves
+    the `database` ones. Checks that need the delivery's context (period,
+    extraction date) or a checksum run in the stream only.
     """
     exps: list[dict] = []
     for col in ds.columns:
@@ -64,7 +94,7 @@ def suite_for(ds: Dataset) -> dict:
         "name": ds.qualified,
         "meta": {"contract": f"sources/contracts/{ds.agency}.yaml", "schema_version": SCHEMA_VERSION,
                  "generated_by": "fdi sync-contracts"},
-        "expectations": exps,
+        "expectations": exps + _delivery_expectations(),
     }
 
 
