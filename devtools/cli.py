@@ -32,15 +32,18 @@ from pipelines.cli.root import connected, settings, years_option
               help="Thin the deliveries as real agencies do: this share of monthly periods is withheld (moved to "
                    "<out>/_withheld/), and each snapshot dataset is delivered only in January and July with "
                    "probability one half; listed in _truth/gaps.csv. 0 leaves every period delivered.")
+@click.option("--workers", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Processes writing customs months at once; 0: one per core. The output does not depend on it.")
 def generate(out: Path, enterprises: int, years: tuple[int, int], seed: int, defects: float | None,
-             loss_rate: float | None, gaps: float) -> None:
+             loss_rate: float | None, gaps: float, workers: int) -> None:
     from sources.synthetic.generator import DEFAULT_DEFECT_RATE, GenerateOptions
     from sources.synthetic.generator import generate as run_generate
     from sources.synthetic.losses import DEFAULT_LOSS_RATE
 
     options = GenerateOptions(out=out, enterprises=enterprises, years=years, seed=seed,
                               defects=DEFAULT_DEFECT_RATE if defects is None else defects,
-                              loss_rate=DEFAULT_LOSS_RATE if loss_rate is None else loss_rate, gaps=gaps)
+                              loss_rate=DEFAULT_LOSS_RATE if loss_rate is None else loss_rate, gaps=gaps,
+                              workers=workers)
     run_generate(options, progress=lambda msg: click.echo(f"· {msg}"))
     click.echo(f"deliveries in {out}, ground truth in {out / '_truth'}")
 
