@@ -55,7 +55,7 @@ def suite_for(ds: Dataset) -> dict:
     """The GX suite of a dataset: the contract's checks that hold for a loaded row, then the delivery's.
 
     Every row expectation is a stream check of the same name (`proven_in: stream`;
-    tests/sources/test_stream_guarantees.py shows the stream quarantines every
+    tests/pipelines/test_stream_guarantees.py shows the stream quarantines every
     value it would flag), so the blocking check does not rescan them; it proves
     the `database` ones. Checks that need the delivery's context (period,
     extraction date) or a checksum run in the stream only.

@@ -1,12 +1,12 @@
 """Run a dataset's committed GX 1.x suite on the rows a delivery put in raw.
 
-What is proven where (docs/ingestion.md, "Checks in the stream, GX on the result"):
+What is proven where (docs/ingestion.md, "The GX check: what is proven where"):
 
 * Row expectations (`meta.proven_in: stream`: not null, pattern, value set,
   range, column pair) are the contract's checks of one row's values.
   `sources.checks` runs each of them on every row, under the same name, before
   `COPY`, and a row failing one is quarantined, never loaded: they hold for
-  what landed by construction, and tests/sources/test_stream_guarantees.py
+  what landed by construction, and tests/pipelines/test_stream_guarantees.py
   shows, expectation by expectation, that the stream quarantines every value
   GX would flag. The blocking check does not rescan them.
 * Delivery expectations (`meta.proven_in: database`) are what only the landed
