@@ -17,6 +17,7 @@ import math
 import multiprocessing as mp
 import random
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -203,8 +204,9 @@ def month_lines(economy: Economy, year: int, month: int) -> Iterator[dict]:
         yield from _lines(economy, ent, state)
 
 
-def generate(economy: Economy, planter: DefectPlanter, periods: list[str], workers: int = 1) -> int:
-    """Write a delivery per month; returns the lines written (corrections' originals in `_replay` not counted).
+def generate(economy: Economy, planter: DefectPlanter, periods: list[str], workers: int = 1) -> tuple[int, int]:
+    """Write a delivery per month; returns the lines written (corrections' originals in `_replay` not counted)
+    and the number of processes that wrote them.
 
     With `workers` > 1 the months are written in that many processes at once
     (forked, so they share the economy without copying it). The bytes are the
@@ -219,8 +221,10 @@ def generate(economy: Economy, planter: DefectPlanter, periods: list[str], worke
         extracted = extraction_time(month_end(year, month) + dt.timedelta(days=2), hour=6)
         plans.append(planter.plan(DECLARATIONS, period, extracted))
     workers = max(1, min(workers, len(plans)))
+    if threading.active_count() > 1:
+        workers = 1  # forking a process with other threads can deadlock the child on a lock one of them held
     if workers == 1:
-        return sum(_write_month(economy, planter, plan) for plan in plans)
+        return sum(_write_month(economy, planter, plan) for plan in plans), 1
     planter.truth.flush()  # a forked worker must not inherit unwritten truth rows
     global _FORKED
     _FORKED = (economy, planter, planter.truth.folder)
@@ -230,7 +234,7 @@ def generate(economy: Economy, planter: DefectPlanter, periods: list[str], worke
             for lines, part in pool.imap(_write_month_apart, plans):  # in month order
                 planter.truth.append_part(Truth(Path(part)))
                 written += lines
-            return written
+            return written, workers
     finally:
         _FORKED = None
         shutil.rmtree(planter.truth.folder / ".parts", ignore_errors=True)

@@ -62,7 +62,9 @@ class GenerateOptions:
     loss_rate: float = losses.DEFAULT_LOSS_RATE
     agencies: tuple[str, ...] = tuple(AGENCY_GENERATORS)
     gaps: float = 0.0  # share of monthly periods withheld; > 0 also makes some snapshot datasets semi-annual
-    workers: int = 0  # processes writing customs months at once; 0: one per core. The bytes do not depend on it.
+    # Processes writing customs months at once (0: one per core); the bytes do not depend on it. One by
+    # default: the months are forked, which only a process without other threads can do safely (`fdi generate`).
+    workers: int = 1
 
 
 def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda _: None) -> Economy:
@@ -94,10 +96,10 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
             if agency == "customs":  # the largest dataset: its months are written in parallel
                 workers = options.workers or os.cpu_count() or 1
                 started = time.perf_counter()
-                lines = customs.generate(economy, planter, periods, workers=workers)
+                lines, used = customs.generate(economy, planter, periods, workers=workers)
                 seconds = time.perf_counter() - started
                 progress(f"customs: {lines:,} declaration lines in {seconds:.1f} s "
-                         f"({lines / max(seconds, 1e-9):,.0f} lines/s, {min(workers, len(periods))} worker(s))")
+                         f"({lines / max(seconds, 1e-9):,.0f} lines/s, {used} worker(s))")
             else:
                 AGENCY_GENERATORS[agency](economy, planter, periods)
         losses.write_truth(out / "_truth", economy)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 from sources.synthetic.generator import GenerateOptions, generate
 
+FDI = Path(sys.executable).parent / "fdi"
 SMALL = dict(enterprises=60, years=(2023, 2024), defects=0.05)
 
 
@@ -25,12 +28,17 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
 
 
 def test_the_bytes_do_not_depend_on_how_many_processes_write_the_customs_months(tmp_path):
-    options = dict(enterprises=40, years=(2024, 2024), seed=3, defects=0.1)
-    one = digests(generate(GenerateOptions(out=tmp_path / "one", workers=1, **options)) and tmp_path / "one")
-    three = digests(generate(GenerateOptions(out=tmp_path / "three", workers=3, **options)) and tmp_path / "three")
-    assert one == three
+    options = ["--enterprises", "40", "--years", "2024", "--seed", "3", "--defects", "0.1"]
+    runs = {}
+    for workers in ("1", "3"):
+        # `fdi generate` in a process of its own: the months are forked only where no other thread runs.
+        out = subprocess.run([str(FDI), "generate", "--out", str(tmp_path / workers), *options, "--workers", workers],
+                             capture_output=True, text=True, check=True).stdout
+        assert f"{workers} worker(s)" in out
+        runs[workers] = digests(tmp_path / workers)
+    assert runs["1"] == runs["3"]
     # Not vacuous: customs rows were damaged and periods re-sent, each from its delivery's own stream.
-    defects = (tmp_path / "three" / "_truth" / "defects.csv").read_text(encoding="utf-8")
+    defects = (tmp_path / "3" / "_truth" / "defects.csv").read_text(encoding="utf-8")
     assert any(line.startswith("customs,declarations,") for line in defects.splitlines())
-    assert any(name.startswith("_replay/customs/") for name in three)
-    assert not (tmp_path / "three" / "_truth" / ".parts").exists()
+    assert any(name.startswith("_replay/customs/") for name in runs["3"])
+    assert not (tmp_path / "3" / "_truth" / ".parts").exists()
