@@ -15,9 +15,11 @@ and lists `missing_inputs`. A change of completeness alone is a new revision.
 
 Revision history lives in the outbox (the files that were sent), so it
 survives any rebuild of the database; the ledger table `fis.export_revisions`
-mirrors it for SQL users and is refilled from the manifests when the database
-is new. Revision numbers only grow: the next one is one above the highest in
-either place. An export whose rows equal the latest revision's writes nothing.
+(created by the bootstrap, written here only) mirrors it for SQL users and is
+refilled from the manifests when the database is new; `fis.project_reports`
+reads its latest revision per period when dbt builds it. Revision numbers only
+grow: the next one is one above the highest in either place. An export whose
+rows equal the latest revision's writes nothing.
 """
 from __future__ import annotations
 
@@ -31,7 +33,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from psycopg import sql
+
 from sources.checks import neutralise_formula
+from warehouse.bootstrap import EXPORTER
 
 # Version of the feed's layout (columns and manifest). Bump when a column is
 # added, renamed or changes meaning, so the receiving system can tell.
@@ -40,7 +45,7 @@ DATASET = "fis.project_reports"
 PERIOD = re.compile(r"^\d{4}(-Q[1-4])?$")
 
 # The feed's columns, in order: warehouse.md (fis) plus the allocation marks
-# and the enterprise name of Form A.III.1. `revision` is written per export.
+# and the enterprise name of Form A.III.1. `revision` is written per export (the file's own number).
 COLUMNS = (
     "project_code", "tax_code", "enterprise_name", "report_period", "period_kind",
     "capital_realized_usd", "capital_realized_cum_usd", "revenue_vnd", "profit_before_tax_vnd",
@@ -155,33 +160,30 @@ def _diff(previous: list[dict], current: list[dict]) -> tuple[list[str], list[st
 
 
 # -- ledger --------------------------------------------------------------------------
-def _ledger_exists(conn) -> bool:
-    return conn.execute("select to_regclass('fis.export_revisions') is not null").fetchone()[0]
-
-
 def sync_ledger(conn, outbox: Path) -> None:
-    """Refill fis.export_revisions from the outbox manifests (a new database forgets nothing that was sent)."""
-    if not _ledger_exists(conn):
-        return
+    """Refill fis.export_revisions from the outbox manifests (a new database forgets nothing that was sent).
+
+    Written as fdi_exporter, the ledger's owner (warehouse/roles.yaml): dbt only reads it."""
     root = Path(outbox) / "fis"
     if not root.exists():
         return
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        for m in revision_manifests(folder):
-            changes = m.get("changes") or {}
-            conn.execute(
-                """insert into fis.export_revisions (report_period, revision, exported_at, row_count, content_sha256,
-                                                     changed_projects, changed_columns, manifest_path)
-                   values (%s, %s, %s, %s, %s, %s, %s, %s)
-                   on conflict (report_period, revision) do nothing""",
-                (m["report_period"], m["revision"], m["exported_at"], m["rows"], m["content_sha256"],
-                 changes.get("changed_projects", []), changes.get("changed_columns", []),
-                 str(folder / f"manifest_r{m['revision']}.json")))
+    with conn.transaction():
+        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(EXPORTER)))
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            for m in revision_manifests(folder):
+                changes = m.get("changes") or {}
+                conn.execute(
+                    """insert into fis.export_revisions (report_period, revision, exported_at, row_count,
+                                                         content_sha256, changed_projects, changed_columns,
+                                                         manifest_path)
+                       values (%s, %s, %s, %s, %s, %s, %s, %s)
+                       on conflict (report_period, revision) do nothing""",
+                    (m["report_period"], m["revision"], m["exported_at"], m["rows"], m["content_sha256"],
+                     changes.get("changed_projects", []), changes.get("changed_columns", []),
+                     str(folder / f"manifest_r{m['revision']}.json")))
 
 
 def _ledger_revision(conn, period: str) -> int:
-    if not _ledger_exists(conn):
-        return 0
     return conn.execute("select coalesce(max(revision), 0) from fis.export_revisions where report_period = %s",
                         (period,)).fetchone()[0]
 
@@ -269,11 +271,7 @@ def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = Non
     (folder / f"manifest_r{revision}.json").write_text(text, encoding="utf-8")
     (folder / "manifest.json").write_text(text, encoding="utf-8")
 
-    if _ledger_exists(conn):
-        sync_ledger(conn, outbox)
-        # The table shows what was sent without waiting for the next dbt build
-        # (which reads the same number back from the ledger).
-        conn.execute("update fis.project_reports set revision = %s where report_period = %s", (revision, period))
+    sync_ledger(conn, outbox)  # fis.project_reports.revision reads it at the next build
     return ExportResult(period, "written", revision, folder, len(rows), [csv_path, json_path,
                                                                          folder / "manifest.json"],
                         added, removed, changed, missing)

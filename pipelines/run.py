@@ -6,10 +6,15 @@ backfill policy), then one dbt build, unless a blocking contract check failed.
 """
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
+import time
 import warnings
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +28,10 @@ from warehouse.settings import Settings
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 # In-process runs print our own progress lines; Dagster's console logger adds
-# only warnings and errors (every event stays in the run storage for the UI).
+# only warnings and errors (every event stays in the run storage for the UI),
+# and without --verbose nothing: the run's own lines report every failure.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+SILENT = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 class LandingMissing(FileNotFoundError):
@@ -107,6 +114,71 @@ class RunOutcome:
         return EXIT_REJECTED if self.rejected or self.rejected_folders else EXIT_OK
 
 
+@dataclass
+class DbtBuild:
+    """What one `dbt build` did, read from its run_results.json: the one line `fdi run` prints for it."""
+    run_id: str  # the Dagster run; its dbt artifacts are in pipelines.lib.dbt_project.run_target(run_id)
+    nodes: int
+    seconds: float
+    skipped: int = 0
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (status, node, dbt's message)
+    errors: list[str] = field(default_factory=list)  # failures outside any node (dbt did not start, a crash)
+
+    @classmethod
+    def from_run_results(cls, run_id: str, results: dict | None, seconds: float, errors: list[str]) -> DbtBuild:
+        if results is None:
+            return cls(run_id, 0, seconds,
+                       errors=errors or ["dbt wrote no run_results.json: it stopped before building"])
+        nodes = results["results"]
+        failures = [(r["status"], _node_name(r["unique_id"]), " ".join(str(r.get("message") or "").split()))
+                    for r in nodes if r["status"] in ("error", "fail", "runtime error")]
+        return cls(run_id, len(nodes), seconds, sum(r["status"] == "skipped" for r in nodes), failures,
+                   [] if failures else errors)
+
+    @property
+    def success(self) -> bool:
+        return not self.failures and not self.errors
+
+    def lines(self) -> list[str]:
+        """One line, then one per failing node (or failure outside the nodes) with its message."""
+        problems = len(self.failures) + len(self.errors)
+        head = (f"dbt build: {self.nodes} nodes done in {self.seconds:.0f} s, {problems} error"
+                f"{'' if problems == 1 else 's'}" + (f", {self.skipped} skipped" if self.skipped else ""))
+        return [head, *(f"  ✗ {status} {node}: {message}" for status, node, message in self.failures),
+                *(f"  ✗ {error}" for error in self.errors)]
+
+
+def _node_name(unique_id: str) -> str:
+    """`model project_reports`, `test not_null_flags_flag_id`, `unit_test <its name>` from a dbt unique id."""
+    kind, _, rest = unique_id.split(".", 2)
+    parts = rest.split(".")
+    return f"{kind} {parts[-1] if kind == 'unit_test' else parts[0]}"
+
+
+class _LibraryChatter(logging.Filter):
+    """Without --verbose: the libraries' info and warnings (dagster, dbt, GX) stay out of the output;
+    errors and fdi's own records pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or record.name.split(".")[0] == "fdi"
+
+
+@contextmanager
+def _quiet(verbose: bool) -> Iterator[None]:
+    if verbose:
+        yield
+        return
+    chatter = _LibraryChatter()
+    handlers = logging.getLogger().handlers
+    for handler in handlers:
+        handler.addFilter(chatter)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(chatter)
+
+
 def delivery_periods(landing: Path) -> dict[tuple[str, str], list[str]]:
     """(agency, dataset) -> sorted periods with a delivery folder, ignoring `_`-prefixed folders."""
     periods: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -183,20 +255,60 @@ class InProcess:
         return cls(list(definitions.assets), dict(definitions.resources), dg.DagsterInstance.get())
 
 
-def build_warehouse(dagster: InProcess, *, full_tests: bool = False) -> dg.ExecuteInProcessResult:
+def build_warehouse(dagster: InProcess, *, verbose: bool = True, full_tests: bool = False) -> DbtBuild:
     """`dbt build` of every seed, model, snapshot and test through the dbt assets: the run the
     `monthly_transform` schedule launches. Incremental models build only what changed and their tests read
-    what the build wrote; `full_tests` tests every row and runs the unit tests (the `nightly_full_tests` run)."""
+    what the build wrote; `full_tests` tests every row and runs the unit tests (the `nightly_full_tests` run).
+
+    dbt's node-by-node log streams to stdout with `verbose`; without it, it is kept back and the build is
+    told by `DbtBuild.lines()`, every failing node with dbt's message."""
     from pipelines.defs.assets.dbt import FULL_TESTS_TAG
+    from pipelines.lib.dbt_project import run_target
 
     dbt_keys = [key for asset in dagster.assets if asset.node_def.name == "fdi_dbt_models" for key in asset.keys]
-    return dg.materialize(dagster.assets, selection=dbt_keys, instance=dagster.instance, resources=dagster.resources,
-                          run_config=QUIET, raise_on_error=False,
-                          tags={FULL_TESTS_TAG: "true"} if full_tests else None)
+    started = time.monotonic()
+    log = io.StringIO()
+    with redirect_stdout(log) if not verbose else nullcontext():
+        result = dg.materialize(dagster.assets, selection=dbt_keys, instance=dagster.instance,
+                                resources=dagster.resources, run_config=QUIET if verbose else SILENT,
+                                raise_on_error=False, tags={FULL_TESTS_TAG: "true"} if full_tests else None)
+    seconds = time.monotonic() - started
+    results_file = run_target(result.run_id) / "run_results.json"
+    results = json.loads(results_file.read_text()) if results_file.exists() else None
+    errors = [] if result.success else [
+        " ".join((event.step_failure_data.error.message if event.step_failure_data.error else
+                  "step failed").split())[:2000] for event in result.get_step_failure_events()]
+    if errors and not verbose:  # what dbt said before it stopped, never hidden
+        errors += [line for line in log.getvalue().splitlines() if "error" in line.lower()][-20:]
+    return DbtBuild.from_run_results(result.run_id, results, seconds, errors)
 
 
-def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bool = True, full_tests: bool = False,
-                 progress: Callable[[str], None] = print) -> RunOutcome:
+def dataset_line(agency: str, name: str, periods: list[str], metadata: dict) -> str:
+    """The one line a dataset gets: its periods, the rows loaded, quarantined and rejected."""
+    def number(key: str) -> int:
+        return int(metadata[key].value) if key in metadata else 0
+
+    span = periods[0] if len(periods) == 1 else f"{periods[0]}..{periods[-1]}"
+    rejected = list(metadata["rejected_periods"].value) if "rejected_periods" in metadata else []
+    skipped = number("deliveries_skipped")
+    return (f"{agency + '/' + name:<26}{len(periods):>3} {'period' if len(periods) == 1 else 'periods':<8}{span:<17}"
+            f"{number('rows_loaded'):>9,} rows {number('rows_quarantined'):>6,} quarantined "
+            f"{len(rejected):>3} rejected" + (f" ({', '.join(rejected)})" if rejected else "")
+            + (f"; {skipped} already loaded" if skipped else ""))
+
+
+def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bool = True,
+                 progress: Callable[[str], None] = print, verbose: bool = True, full_tests: bool = False) -> RunOutcome:
+    """Load every delivery of `landing`, then build the warehouse unless a blocking check failed.
+
+    `progress` gets one line per dataset and one for the dbt build; with `verbose`, the libraries' logs
+    and dbt's node-by-node log stream as well."""
+    with _quiet(verbose):
+        return _run(landing, settings, run_dbt, progress, verbose, full_tests)
+
+
+def _run(landing: Path, settings: Settings | None, run_dbt: bool, progress: Callable[[str], None],
+         verbose: bool, full_tests: bool = False) -> RunOutcome:
     landing = require_landing(landing)
     os.environ["FDI_LANDING"] = str(landing)  # the resources read it when the run starts
     from pipelines.defs.assets.raw import SUITE_CHECK, raw_key
@@ -208,8 +320,8 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
     planned = triage(landing, dagster, progress, outcome)
     for (agency, name), periods in planned.items():
         ds = contract_dataset(agency, name)
-        progress(f"loading {agency}/{name}: {len(periods)} period(s) {periods[0]}..{periods[-1]}")
-        result = dg.materialize(assets, selection=[raw_key(ds)], instance=instance, resources=resources, run_config=QUIET,
+        result = dg.materialize(assets, selection=[raw_key(ds)], instance=instance, resources=resources,
+                                run_config=QUIET if verbose else SILENT,
                                 tags={RANGE_START: periods[0], RANGE_END: periods[-1]}, raise_on_error=True)
         outcome.ingest_runs += 1
         # one event per partition of the range, each with the run's metadata: read the first
@@ -218,11 +330,13 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
             outcome.deliveries += int(metadata["deliveries_seen"].value) if "deliveries_seen" in metadata else 0
             if "rejected_periods" in metadata:
                 outcome.rejected += [f"{agency}/{name}/{p}" for p in metadata["rejected_periods"].value]
+            progress(dataset_line(agency, name, periods, metadata))
         for evaluation in result.get_asset_check_evaluations():
             if evaluation.check_name != SUITE_CHECK:
                 continue
             if not evaluation.passed:
                 outcome.failed_checks.append(f"{agency}/{name}")
+                progress(f"! {agency}/{name}: its contract suite (GX) failed on what landed")
             rows = evaluation.metadata.get("rows_validated")
             outcome.suite_rows[f"{agency}/{name}"] = int(rows.value) if rows is not None else 0
     if not outcome.deliveries:
@@ -236,7 +350,10 @@ def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bo
     if run_dbt and held:
         progress(f"! {hold_reason(held)}")
     elif run_dbt:
-        progress("building the warehouse with dbt")
+        progress("building the warehouse with dbt" + ("" if verbose else " (its node-by-node log: --verbose)"))
         outcome.dbt_ran = True
-        outcome.dbt_success = build_warehouse(dagster, full_tests=full_tests).success
+        build = build_warehouse(dagster, verbose=verbose, full_tests=full_tests)
+        outcome.dbt_success = build.success
+        for line in build.lines():
+            progress(line)
     return outcome

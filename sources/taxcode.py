@@ -15,7 +15,9 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 from stdnum.vn import mst
 
 _SEPARATORS = re.compile(r"[\s.]")
-_SHAPE = re.compile(r"^\d{10}(-\d{3})?$")
+# ASCII digits to the very end: Python's \d also takes Unicode digits (０, ٠) and its `$`
+# a trailing newline, which the GX suite's PostgreSQL regex rightly refuses (tests/pipelines/test_stream_guarantees.py).
+_SHAPE = re.compile(r"^[0-9]{10}(-[0-9]{3})?\Z")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 # pgcrypto, so the keyed hash is built on core sha256(); see pseudonym.sql).
 REQUIRED_EXTENSIONS = ("pg_trgm", "unaccent")
 OPTIONAL_EXTENSIONS = ("pgcrypto", "fuzzystrmatch")
-SCHEMA_FILES = ("audit.sql", "pseudonym.sql", "reviews.sql")
+SCHEMA_FILES = ("audit.sql", "pseudonym.sql", "reviews.sql", "exports.sql")
 PUBLIC_SCHEMAS = ("audit", "staging", "intermediate", "marts", "risk", "fis", "kpi", "snapshots", "seeds")
 
 # Contract type -> PostgreSQL type of the raw column. Raw keeps the agreed
@@ -105,8 +105,8 @@ def bootstrap(conn: psycopg.Connection, raw_tables: list[RawTable]) -> list[str]
         raw_schemas = sorted({t.schema for t in raw_tables})
         for schema in (*PUBLIC_SCHEMAS, *raw_schemas):
             conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-        # Tables people own (audit, reviews) live outside dbt's reach, so no
-        # rebuild or full refresh can drop them.
+        # Tables kept outside dbt (audit, reviews, the export ledger) are
+        # created here and nowhere else, so no rebuild or full refresh can drop them.
         for name in SCHEMA_FILES:
             if (HERE / name).exists():
                 conn.execute((HERE / name).read_text())
@@ -120,14 +120,15 @@ def bootstrap(conn: psycopg.Connection, raw_tables: list[RawTable]) -> list[str]
     return missing_optional
 
 
-# Who owns what (roles.yaml, `owners`). dbt's schemas; `risk` is shared: dbt
-# builds its tables there, but the schema and the review log belong to fdi_reviews,
-# because a schema's owner may drop any table in it.
-LOADER, BUILDER, REVIEWS = "fdi_loader", "fdi_builder", "fdi_reviews"
-BUILDER_SCHEMAS = ("staging", "intermediate", "marts", "fis", "kpi", "snapshots", "seeds")
-REVIEW_TABLES = ("flag_reviews", "flag_first_seen")
+# Who owns what (roles.yaml, `owners`). dbt owns the schemas it builds. `risk` and `fis` are shared: dbt
+# builds its tables there, but each schema belongs to the owner of the tables kept there outside dbt (the
+# review log; the export ledger), because a schema's owner may drop any table in it.
+LOADER, BUILDER, REVIEWS, EXPORTER = "fdi_loader", "fdi_builder", "fdi_reviews", "fdi_exporter"
+BUILDER_SCHEMAS = ("staging", "intermediate", "marts", "kpi", "snapshots", "seeds")
+KEPT_TABLES = {"risk": (REVIEWS, ("flag_reviews", "flag_first_seen")),
+               "fis": (EXPORTER, ("export_revisions",))}
 # The stage roles the pipeline acts as: bootstrap grants them to a non-superuser service login.
-STAGE_ROLES = (LOADER, BUILDER)
+STAGE_ROLES = (LOADER, BUILDER, EXPORTER)
 
 
 def _own_relations(conn: psycopg.Connection, schema: str, owner: str, skip: tuple[str, ...] = ()) -> None:
@@ -157,11 +158,14 @@ def _apply_ownership(conn: psycopg.Connection, raw_schemas: list[str]) -> None:
     for schema in BUILDER_SCHEMAS:
         conn.execute(sql.SQL("alter schema {} owner to {}").format(ident(schema), ident(BUILDER)))
         _own_relations(conn, schema, BUILDER)
-    conn.execute(sql.SQL("alter schema risk owner to {}").format(ident(REVIEWS)))
-    conn.execute(sql.SQL("grant usage, create on schema risk to {}").format(ident(BUILDER)))
-    _own_relations(conn, "risk", BUILDER, skip=REVIEW_TABLES)
-    for table in REVIEW_TABLES:
-        conn.execute(sql.SQL("alter table risk.{} owner to {}").format(ident(table), ident(REVIEWS)))
+    # A warehouse built before the ledger moved here has it owned by fdi_builder (a dbt pre-hook made it):
+    # these statements hand it, and the schema, to their owner on every run.
+    for schema, (owner, tables) in KEPT_TABLES.items():
+        conn.execute(sql.SQL("alter schema {} owner to {}").format(ident(schema), ident(owner)))
+        conn.execute(sql.SQL("grant usage, create on schema {} to {}").format(ident(schema), ident(BUILDER)))
+        _own_relations(conn, schema, BUILDER, skip=tables)
+        for table in tables:
+            conn.execute(sql.SQL("alter table {}.{} owner to {}").format(ident(schema), ident(table), ident(owner)))
     # A service login that is no superuser acts as the stage roles only if it is their member.
     if not conn.execute("select rolsuper from pg_roles where rolname = current_user").fetchone()[0]:
         for role in STAGE_ROLES:

@@ -1,6 +1,12 @@
 """risk.flags.evidence (JSON) as rows a reviewer can read: labelled, numbers formatted."""
 from __future__ import annotations
 
+import csv
+import functools
+import re
+from decimal import Decimal
+
+from warehouse.settings import DBT_PROJECT_DIR
 from workbench import i18n
 
 # Labels of the evidence keys the rules write (models/risk/rules/*.sql); an
@@ -114,26 +120,36 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-# The rules write their threshold in English (models/risk/rules/*.sql). Keyed by
-# the exact sentence, so a rule whose wording changes shows its own words
-# rather than a stale translation.
-THRESHOLDS_VI = {
-    "related-party unit price above the 75th percentile of unrelated imports (Decree 132/2020 Art. 7.3)":
-        "Đơn giá nhập khẩu từ bên liên kết cao hơn phân vị 75 của hàng nhập khẩu độc lập (Nghị định 132/2020, Điều 7.3)",
-    "related-party unit price below the 35th percentile of unrelated exports (Decree 132/2020 Art. 7.3)":
-        "Đơn giá xuất khẩu cho bên liên kết thấp hơn phân vị 35 của hàng xuất khẩu độc lập (Nghị định 132/2020, Điều 7.3)",
-    "operating loss in 3 or more consecutive fiscal years while revenue grows or capital is added":
-        "Lỗ hoạt động từ 3 năm tài chính liên tiếp trở lên trong khi doanh thu tăng hoặc vốn được bổ sung",
-    "operating loss below the 35th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, "
-    "sustained (the year before a loss below its range too, the weighted average of up to three years below the "
-    "peers' same average), revenue not down more than 5 %, related-party transactions >= 10 % of revenue":
-        "Lỗ hoạt động thấp hơn phân vị 35 của doanh nghiệp cùng ngành VSIC cấp 2 và thấp hơn mức an toàn của Nghị định 132, "
-        "Điều 19.2(b), kéo dài (năm trước cũng lỗ dưới khoảng so sánh, bình quân gia quyền tối đa ba năm thấp hơn bình quân "
-        "của doanh nghiệp so sánh), doanh thu không giảm quá 5 %, giao dịch liên kết từ 10 % doanh thu",
-    "net interest above 30 % of EBITDA (Decree 132/2020 Art. 16.3)":
-        "Chi phí lãi vay thuần vượt 30 % EBITDA (Nghị định 132/2020, Điều 16.3)",
-    "related-party royalties and service fees above 5 % of revenue in a loss year":
-        "Phí bản quyền và phí dịch vụ trả bên liên kết vượt 5 % doanh thu trong năm lỗ",
+# The rules write their threshold in English (models/risk/rules/*.sql), built
+# from a template whose {RULE.parameter} stands for a value of
+# seeds/thresholds.csv and {RULE.parameter%} for it as a percentage (dbt macro
+# threshold_sentence). The Vietnamese reading has the same placeholders, filled
+# from the same file, so no threshold is retyped here. Keyed by the exact
+# sentence, so a rule whose wording changes shows its own words rather than a
+# stale translation.
+THRESHOLD_TEMPLATES = {
+    "related-party unit price above the {TP01.percentile_high%}th percentile of unrelated imports (Decree 132/2020 Art. 7.3)":
+        "Đơn giá nhập khẩu từ bên liên kết cao hơn phân vị {TP01.percentile_high%} của hàng nhập khẩu độc "
+        "lập (Nghị định 132/2020, Điều 7.3)",
+    "related-party unit price below the {TP02.percentile_low%}th percentile of unrelated exports (Decree 132/2020 Art. 7.3)":
+        "Đơn giá xuất khẩu cho bên liên kết thấp hơn phân vị {TP02.percentile_low%} của hàng xuất khẩu độc "
+        "lập (Nghị định 132/2020, Điều 7.3)",
+    "operating loss in {TP03.min_loss_years} or more consecutive fiscal years while revenue grows or capital is added":
+        "Lỗ hoạt động từ {TP03.min_loss_years} năm tài chính liên tiếp trở lên trong khi doanh thu tăng hoặc vốn được bổ sung",
+    "operating loss below the {TP04.percentile_low%}th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, "
+    "sustained (the year before a loss below its range too, the weighted average of up to {TP04.comparison_years#} years below the "
+    "peers' same average), revenue not down more than {TP04.max_revenue_fall%} %, related-party "
+    "transactions >= {TP04.min_related_share%} % of revenue":
+        "Lỗ hoạt động thấp hơn phân vị {TP04.percentile_low%} của doanh nghiệp cùng ngành VSIC cấp 2 và thấp "
+        "hơn mức an toàn của Nghị định 132, "
+        "Điều 19.2(b), kéo dài (năm trước cũng lỗ dưới khoảng so sánh, bình quân gia quyền tối đa "
+        "{TP04.comparison_years} năm thấp hơn bình quân "
+        "của doanh nghiệp so sánh), doanh thu không giảm quá {TP04.max_revenue_fall%} %, giao dịch liên kết "
+        "từ {TP04.min_related_share%} % doanh thu",
+    "net interest above {TP05.interest_cap_share%} % of EBITDA (Decree 132/2020 Art. 16.3)":
+        "Chi phí lãi vay thuần vượt {TP05.interest_cap_share%} % EBITDA (Nghị định 132/2020, Điều 16.3)",
+    "related-party royalties and service fees above {TP06.max_fee_share%} % of revenue in a loss year":
+        "Phí bản quyền và phí dịch vụ trả bên liên kết vượt {TP06.max_fee_share%} % doanh thu trong năm lỗ",
     "profit repatriated in a loss year or with losses carried forward (Law on Investment 2020 Art. 12)":
         "Chuyển lợi nhuận ra nước ngoài trong năm lỗ hoặc khi còn lỗ lũy kế (Luật Đầu tư 2020, Điều 12)",
     "foreign capital contributed below charter capital x foreign ownership by the deadline "
@@ -142,27 +158,59 @@ THRESHOLDS_VI = {
         "(Luật Doanh nghiệp 2020, Điều 47, 75)",
     "status active with expires_on before the snapshot month (Law on Investment 2020 Art. 48.2)":
         "Dự án vẫn ở trạng thái hoạt động sau ngày hết hạn (Luật Đầu tư 2020, Điều 48.2)",
-    "no tax, customs, labour or fx activity for 12 consecutive months with an active project "
+    "no tax, customs, labour or fx activity for {REG02.min_silent_months} consecutive months with an active project "
     "(Law on Investment 2020 Art. 48.2(d))":
-        "Không phát sinh dữ liệu thuế, hải quan, lao động hay ngoại hối 12 tháng liên tiếp trong khi dự án vẫn hoạt động "
+        "Không phát sinh dữ liệu thuế, hải quan, lao động hay ngoại hối {REG02.min_silent_months} tháng liên "
+        "tiếp trong khi dự án vẫn hoạt động "
         "(Luật Đầu tư 2020, Điều 48.2(d))",
-    "social-insurance arrears rising 3 consecutive months plus a stoppage owner_absconded, a capital outflow or "
+    "social-insurance arrears rising {ABS01.min_rising_months} consecutive months plus a stoppage owner_absconded, a capital outflow or "
     "tax payments stopping":
-        "Nợ bảo hiểm xã hội tăng 3 tháng liên tiếp kèm chủ doanh nghiệp bỏ trốn, chuyển vốn ra nước ngoài hoặc "
+        "Nợ bảo hiểm xã hội tăng {ABS01.min_rising_months} tháng liên tiếp kèm chủ doanh nghiệp bỏ trốn, chuyển vốn ra nước ngoài hoặc "
         "ngừng nộp thuế",
-    "less than 30 % of the leased area in use for 24 months elapsed between snapshots, none showing use "
+    "less than {LAND01.max_in_use_share%} % of the leased area in use for {LAND01.min_idle_months} "
+    "months elapsed between snapshots, none showing use "
     "(Land Law 2013 Art. 64.1(i))":
-        "Dưới 30 % diện tích thuê được sử dụng suốt 24 tháng tính theo ngày của các kỳ số liệu, không kỳ nào cho thấy "
+        "Dưới {LAND01.max_in_use_share%} % diện tích thuê được sử dụng suốt {LAND01.min_idle_months} tháng "
+        "tính theo ngày của các kỳ số liệu, không kỳ nào cho thấy "
         "đất được sử dụng (Luật Đất đai 2013, Điều 64.1(i))",
-    "at least two kinds of sign of foreign control (manager, money, premises, trade) in a year, "
+    "at least {NOM01.min_signs#} kinds of sign of foreign control (manager, money, premises, trade) in a year, "
     "with no foreign ownership in the register":
-        "Ít nhất hai loại dấu hiệu kiểm soát của nước ngoài (người quản lý, dòng tiền, mặt bằng, thương mại) trong một "
+        "Ít nhất {NOM01.min_signs} loại dấu hiệu kiểm soát của nước ngoài (người quản lý, dòng tiền, mặt bằng, thương mại) trong một "
         "năm, trong khi đăng ký đầu tư không có sở hữu nước ngoài",
     "dealings with a party the network shows as related (investor, ultimate parent, group member) "
     "that the year's related-party disclosure does not name (Decree 132/2020 Art. 18.1)":
         "Giao dịch với một bên mà mạng lưới doanh nghiệp cho thấy là bên liên kết (nhà đầu tư, công ty mẹ cuối cùng, "
         "thành viên tập đoàn) nhưng tờ khai giao dịch liên kết của năm không nêu tên (Nghị định 132/2020, Điều 18.1)",
 }
+
+
+
+THRESHOLDS_CSV = DBT_PROJECT_DIR / "seeds" / "thresholds.csv"
+_PLACEHOLDER = re.compile(r"\{([A-Z0-9]+\.[a-z_]+)([%#]?)\}")
+_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def _plain(number: Decimal) -> str:
+    """As PostgreSQL's trim_scale(value)::text writes it: 0.30 -> 0.3, 30.00 -> 30."""
+    return format(number.normalize(), "f")
+
+
+@functools.cache
+def thresholds_vi() -> dict[str, str]:
+    """The rules' English threshold sentences, as the seed's values make them, and their Vietnamese readings."""
+    with THRESHOLDS_CSV.open(encoding="utf-8", newline="") as f:
+        values = {f"{r['rule_code']}.{r['parameter']}": Decimal(r["value"]) for r in csv.DictReader(f)}
+
+    def fill(template: str, decimal_comma: bool) -> str:
+        def one(m: re.Match) -> str:
+            value = values[m.group(1)]
+            if m.group(2) == "#" and not decimal_comma and value == value.to_integral_value() and 1 <= value <= 12:
+                return _WORDS[int(value) - 1]  # as the macro threshold_sentence spells it in English
+            text = _plain(value * (100 if m.group(2) == "%" else 1))
+            return text.replace(".", ",") if decimal_comma else text
+        return _PLACEHOLDER.sub(one, template)
+
+    return {fill(en, False): fill(vi, True) for en, vi in THRESHOLD_TEMPLATES.items()}
 
 
 def _label(key: str, lang: str) -> str:
@@ -204,8 +252,8 @@ def evidence_rows(evidence: dict, lang: str) -> dict:
         elif isinstance(value, dict):
             for k, v in value.items():
                 fields.append((f"{_label(key, lang)} · {_label(k, lang)}", _shown(k, v, lang)))
-        elif key == "threshold" and lang == "vi" and value in THRESHOLDS_VI:
-            fields.append((_label(key, lang), THRESHOLDS_VI[value]))
+        elif key == "threshold" and lang == "vi" and value in thresholds_vi():
+            fields.append((_label(key, lang), thresholds_vi()[value]))
         else:
             fields.append((_label(key, lang), _shown(key, value, lang)))
     return {"fields": fields, "tables": tables}

@@ -1,12 +1,5 @@
 {#- Macros of the risk schema (models/risk/). -#}
 
-{#- One threshold of seeds/risk_thresholds.csv, as a scalar subquery: every
-    number a rule compares with lives in that seed, with its legal source. -#}
-{% macro risk_threshold(rule_code, parameter) -%}
-    (select value from {{ ref('risk_thresholds') }}
-     where rule_code = '{{ rule_code }}' and parameter = '{{ parameter }}')
-{%- endmacro %}
-
 {#- The rule models whose findings make up risk.flags, in catalogue order. -#}
 {% macro risk_rule_models() -%}
     {{ return([
@@ -33,8 +26,8 @@ select
     f.tax_code::text as tax_code,
     f.period::text as period,
     (case
-        when f.score >= {{ risk_threshold('ALL', 'severity_high_min_score') }} then 'high'
-        when f.score >= {{ risk_threshold('ALL', 'severity_medium_min_score') }} then 'medium'
+        when f.score >= {{ threshold('ALL', 'severity_high_min_score') }} then 'high'
+        when f.score >= {{ threshold('ALL', 'severity_medium_min_score') }} then 'medium'
         else 'low'
     end)::text as severity,
     round(f.score::numeric, 1)::numeric(5, 1) as score,
@@ -70,104 +63,40 @@ from {{ findings }} as f
     ((({{ index }})::int / 12)::text || '-' || lpad(((({{ index }})::int % 12) + 1)::text, 2, '0'))
 {%- endmacro %}
 
-{#- TP01 and TP02, the two sides of one method (models/risk/docs/rule_tp01.md,
-    rule_tp02.md): related-party customs lines of `flow` ('IM' or 'EX') priced
-    `side` ('above' the 75th or 'below' the 35th percentile) of the unrelated
-    lines of the same HS code, unit and year (Decree 132/2020/ND-CP Art. 7.3
-    and Appendix: the 35th-75th percentile range; a price outside it is
-    adjusted to the median). Ends with the `findings` CTE that
-    risk_flag_columns reads; the value shifted abroad is
-    sum(price - median) x quantity for imports, sum(median - price) x quantity
-    for exports. -#}
-{% macro related_party_price_range(rule_code, flow, side) -%}
-{%- set above = side == 'above' -%}
-{%- if side not in ('above', 'below') or flow not in ('IM', 'EX') -%}
-    {{ exceptions.raise_compiler_error("related_party_price_range: flow IM|EX, side above|below") }}
+{#- The findings of TP01 or TP02 (models/risk/docs/rule_tp01.md, rule_tp02.md)
+    from `goods`, rows of intermediate.int_customs_price_deviations the rule
+    kept: one finding per enterprise and fiscal year, with the good that moved
+    the most value in the summary and every good in the evidence. Ends with
+    the `findings` CTE that risk_flag_columns reads. -#}
+{% macro customs_price_findings(rule_code, flow, goods='goods') -%}
+{%- if flow not in ('IM', 'EX') -%}
+    {{ exceptions.raise_compiler_error("customs_price_findings: flow IM|EX") }}
 {%- endif -%}
-{%- set shifted = 'r.value_vnd - c.price_median * r.quantity' if above else 'c.price_median * r.quantity - r.value_vnd' -%}
+{%- set above = flow == 'IM' -%}
 {%- set words = {
-    'IM': {'trade': 'nhập khẩu từ', 'market': 'hàng nhập khẩu độc lập', 'moved': 'giá trị', 'flow': 'imports'},
-    'EX': {'trade': 'xuất khẩu cho', 'market': 'hàng xuất khẩu độc lập', 'moved': 'thu nhập', 'flow': 'exports'},
+    'IM': {'trade': 'nhập khẩu từ', 'side': 'trên', 'market': 'hàng nhập khẩu độc lập', 'moved': 'giá trị',
+           'bound': 'above the {' ~ rule_code ~ '.percentile_high%}th', 'flow': 'imports'},
+    'EX': {'trade': 'xuất khẩu cho', 'side': 'dưới', 'market': 'hàng xuất khẩu độc lập', 'moved': 'thu nhập',
+           'bound': 'below the {' ~ rule_code ~ '.percentile_low%}th', 'flow': 'exports'},
 }[flow] -%}
-{%- set bound = 'above the 75th' if above else 'below the 35th' -%}
-with
-
-lines as (
-    select
-        enterprise_id,
-        tax_code,
-        left(period, 4) as fiscal_year,
-        hs_code,
-        unit,
-        partner_name,
-        is_related_party,
-        quantity,
-        customs_value_vnd,
-        customs_value_vnd / quantity as unit_price_vnd
-    from {{ ref('fct_customs_lines') }}
-    where flow = '{{ flow }}' and quantity > 0 and customs_value_vnd > 0 and tax_code is not null
-),
-
-comparables as (
-    select
-        hs_code, unit, fiscal_year,
-        count(*) as comparables,
-        min(unit_price_vnd) as price_min,
-        max(unit_price_vnd) as price_max,
-        percentile_cont({{ risk_threshold(rule_code, 'percentile_low') }}::float) within group (order by unit_price_vnd) as price_p35,
-        percentile_cont({{ risk_threshold(rule_code, 'percentile_median') }}::float) within group (order by unit_price_vnd) as price_median,
-        percentile_cont({{ risk_threshold(rule_code, 'percentile_high') }}::float) within group (order by unit_price_vnd) as price_p75
-    from lines
-    where not is_related_party
-    group by hs_code, unit, fiscal_year
-),
-
-related as (
-    select
-        enterprise_id, tax_code, fiscal_year, hs_code, unit,
-        count(*) as related_lines,
-        string_agg(distinct partner_name, '; ' order by partner_name) as partners,
-        sum(quantity) as quantity,
-        sum(customs_value_vnd) as value_vnd,
-        -- the enterprise's own price: the median of its related-party lines,
-        -- robust to one odd shipment
-        percentile_cont(0.5) within group (order by unit_price_vnd) as related_price
-    from lines
-    where is_related_party
-    group by enterprise_id, tax_code, fiscal_year, hs_code, unit
-),
-
-goods as (
-    select
-        r.*,
-        c.comparables, c.price_min, c.price_max, c.price_p35, c.price_median, c.price_p75,
-        {{ shifted }} as shifted_vnd,
-        ({{ shifted }}) / nullif(c.price_median * r.quantity, 0) as shift_share
-    from related as r
-    join comparables as c using (hs_code, unit, fiscal_year)
-    where c.comparables >= {{ risk_threshold(rule_code, 'min_comparables') }}
-      and r.related_lines >= {{ risk_threshold(rule_code, 'min_related_lines') }}
-      and r.related_price {{ '> c.price_p75' if above else '< c.price_p35' }}
-      and ({{ shifted }})
-          >= {{ risk_threshold(rule_code, 'min_shift_share') }} * c.price_median * r.quantity
-),
-
 findings as (
     select
         enterprise_id,
         tax_code,
         fiscal_year as period,
-        {{ risk_score('max(shift_share)', risk_threshold(rule_code, 'min_shift_share'), risk_threshold(rule_code, 'full_score_shift_share')) }} as score,
+        {{ risk_score('max(shift_share)', threshold(rule_code, 'min_shift_share'), threshold(rule_code, 'full_score_shift_share')) }} as score,
         sum(shifted_vnd) as amount_at_stake_vnd,
         'Năm ' || fiscal_year || ', doanh nghiệp {{ words.trade }} bên liên kết ' || count(*)
-            || ' mã hàng với đơn giá {{ "trên phân vị 75" if above else "dưới phân vị 35" }} của {{ words.market }} (mã HS '
+            || ' mã hàng với đơn giá {{ words.side }} phân vị '
+            || {{ threshold_sentence('{' ~ rule_code ~ ('.percentile_high%}' if above else '.percentile_low%}')) }}
+            || ' của {{ words.market }} (mã HS '
             || (array_agg(hs_code order by shifted_vnd desc))[1] || ': '
             || {{ vn_number('(array_agg(related_price order by shifted_vnd desc))[1]') }} || ' VND/'
             || (array_agg(unit order by shifted_vnd desc))[1] || ', trung vị '
             || {{ vn_number('(array_agg(price_median order by shifted_vnd desc))[1]') }}
             || ' VND); {{ words.moved }} ước tính chuyển ra nước ngoài ' || {{ vn_number('sum(shifted_vnd)') }} || ' VND.' as summary,
         jsonb_build_object(
-            'threshold', 'related-party unit price {{ bound }} percentile of unrelated {{ words.flow }} (Decree 132/2020 Art. 7.3)',
+            'threshold', {{ threshold_sentence('related-party unit price ' ~ words.bound ~ ' percentile of unrelated ' ~ words.flow ~ ' (Decree 132/2020 Art. 7.3)') }},
             'shifted_value_vnd', round(sum(shifted_vnd)),
             'goods', jsonb_agg(jsonb_build_object(
                 'hs_code', hs_code, 'unit', unit, 'related_partners', partners,
@@ -180,7 +109,7 @@ findings as (
                 'shifted_value_vnd', round(shifted_vnd::numeric), 'shift_share', round(shift_share::numeric, 4))
                 order by hs_code, unit)
         ) as evidence
-    from goods
+    from {{ goods }}
     group by enterprise_id, tax_code, fiscal_year
 )
 {%- endmacro %}
@@ -196,4 +125,20 @@ findings as (
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
     on conflict (flag_id) do nothing
+{%- endmacro %}
+
+{#- The fiscal years from `first_year` to `last_year` in which the enterprise
+    `tax_code` has no CIT return in force (not filed, quarantined, or the
+    year's delivery rejected or missing), as a jsonb array, NULL when there is
+    none. Years before the enterprise's first return are not gaps: it did not
+    file yet, or the data starts later. A rule whose figures span such a year
+    states it in its evidence (issue 14: a gap is never evidence). -#}
+{% macro tax_years_without_return(tax_code, first_year, last_year) -%}
+    (select jsonb_agg(y order by y)
+     from generate_series(
+         greatest(({{ first_year }})::int,
+                  (select min(x.fiscal_year) from {{ ref('fct_tax_returns') }} as x where x.tax_code = {{ tax_code }})),
+         ({{ last_year }})::int) as y
+     where not exists (select 1 from {{ ref('fct_tax_returns') }} as x
+                       where x.tax_code = {{ tax_code }} and x.fiscal_year = y))
 {%- endmacro %}

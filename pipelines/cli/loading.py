@@ -24,7 +24,10 @@ from pipelines.cli.root import main, settings
 @click.option("--full-tests", is_flag=True,
               help="Test every row of every model and run the dbt unit tests (as the nightly_full_tests schedule "
                    "does); by default the tests of incremental models read the deliveries this build brought in.")
-def run(landing: Path, no_dbt: bool, full_tests: bool) -> None:
+@click.option("--verbose", is_flag=True,
+              help="Stream dbt's node-by-node log and the libraries' logs; without it, one line per dataset and "
+                   "one for the dbt build (every failing node is still named, with dbt's message).")
+def run(landing: Path, no_dbt: bool, full_tests: bool, verbose: bool) -> None:
     from pipelines.run import EXIT_BUSY, RunLock, WarehouseBusy, require_landing, run_pipeline
 
     landing = require_landing(landing)
@@ -32,9 +35,10 @@ def run(landing: Path, no_dbt: bool, full_tests: bool) -> None:
         with RunLock(settings()) as lock:
             conn, _ = bootstrap_warehouse()
             lock.hold_database(conn.conninfo)
-            outcome = run_pipeline(landing, run_dbt=not no_dbt, full_tests=full_tests, progress=lambda msg: click.echo(f"· {msg}"))
+            outcome = run_pipeline(landing, run_dbt=not no_dbt, progress=lambda msg: click.echo(f"· {msg}"),
+                                   verbose=verbose, full_tests=full_tests)
             if outcome.deliveries:
-                print_summary()
+                print_summary(every_table=verbose)
     except WarehouseBusy as busy:
         click.echo(f"fdi run: {busy}", err=True)
         raise SystemExit(EXIT_BUSY) from None
@@ -44,7 +48,14 @@ def run(landing: Path, no_dbt: bool, full_tests: bool) -> None:
     raise SystemExit(outcome.exit_status)
 
 
-def print_summary() -> None:
+# The table a reader of each public schema looks at first (the summary without --verbose names only these).
+HEADLINE_TABLES = {"marts": ("dim_enterprise", "fct_enterprise_year"), "risk": ("flags",),
+                   "fis": ("project_reports",), "kpi": ("programme_targets",)}
+
+
+def print_summary(every_table: bool = True) -> None:
+    """What the warehouse holds: deliveries by status, cross-dataset integrity, the public tables (each with
+    its rows, or per schema its headline tables), how to connect, and the coverage gaps."""
     import psycopg
 
     from pipelines.cli.coverage import print_gaps
@@ -73,9 +84,16 @@ def print_summary() -> None:
     click.echo("\nCross-dataset integrity (rows kept, reported)")
     for ref, n, sample in integrity:
         click.echo(f"  {ref.label}: {'ok' if not n else f'{n} unknown, e.g. ' + ', '.join(sample)}")
-    click.echo("\nPublic tables")
-    for name, n in counts:
-        click.echo(f"  {name:<34}{n:>10} rows")
+    if every_table:
+        click.echo("\nPublic tables")
+        for name, n in counts:
+            click.echo(f"  {name:<34}{n:>10} rows")
+    else:
+        click.echo("\nPublic tables (the rows of each: fdi summary)")
+        for schema, headline in HEADLINE_TABLES.items():
+            tables = [(name.split(".", 1)[1], n) for name, n in counts if name.startswith(f"{schema}.")]
+            shown = ", ".join(f"{table} {n:,} rows" for table, n in tables if table in headline)
+            click.echo(f"  {schema:<6}{len(tables):>3} tables" + (f"; {shown}" if shown else ""))
     psql = psql_binary()
     click.echo(f"\nConnect: psql '{conn.url}'" + (f"\n   (psql ships with the embedded server: {psql})" if psql else ""))
     with psycopg.connect(conn.conninfo, autocommit=True) as pg:

@@ -19,15 +19,46 @@ TAX_CODE_REGEX = r"^\d{10}(-\d{3})?$"
 HS_CHAPTER_REGEX = r"^(0[1-9]|[1-6][0-9]|7[0-68-9]|8[0-9]|9[0-7])"  # 01-97 without 77
 
 
+# Where an expectation is proven (`meta.proven_in`): "stream" for a check of one row's
+# values, which `sources.checks` runs on every row under the same name before COPY (a
+# failing row never reaches raw); "database" for what only the landed table can show.
+PROVEN_IN_STREAM = "stream"
+PROVEN_IN_DATABASE = "database"
+
+
 def _expectation(kind: str, check: str, **kwargs: object) -> dict:
-    return {"type": kind, "kwargs": kwargs, "meta": {"check": check}}
+    return {"type": kind, "kwargs": kwargs, "meta": {"check": check, "proven_in": PROVEN_IN_STREAM}}
+
+
+def _delivery_expectations() -> list[dict]:
+    """What the blocking check proves on the database: the rows of each validated delivery in raw are
+    exactly the rows the stream passed. They read the delivery summary (`pipelines.lib.gx_validation`):
+    one row per delivery, its landed rows counted and their row numbers summed in one scan of raw,
+    beside what audit says the stream loaded."""
+    def exp(kind: str, check: str, **kwargs: object) -> dict:
+        return {"type": kind, "kwargs": kwargs, "meta": {"check": check, "proven_in": PROVEN_IN_DATABASE}}
+
+    return [
+        exp("expect_column_pair_values_to_be_equal", "delivery:rows_loaded",
+            column_A="rows_landed", column_B="rows_loaded"),
+        exp("expect_column_values_to_be_between", "delivery:row_number_min", column="row_number_min", min_value=1),
+        exp("expect_column_pair_values_a_to_be_greater_than_b", "delivery:row_number_max",
+            column_A="rows_read", column_B="row_number_max", or_equal=True, ignore_row_if="either_value_is_missing"),
+        # With the count, the sum of row numbers ties the landed rows to the loaded ones: a row added,
+        # lost or loaded twice changes one or both.
+        exp("expect_column_pair_values_to_be_equal", "delivery:row_number_sum",
+            column_A="row_number_sum", column_B="row_number_sum_expected"),
+    ]
 
 
 def suite_for(ds: Dataset) -> dict:
-    """The GX suite of a dataset: the contract's checks that hold for a loaded row.
+    """The GX suite of a dataset: the contract's checks that hold for a loaded row, then the delivery's.
 
-    Checks that need the delivery's context (period, extraction date) or a
-    checksum run in the stream (`sources.checks`), under the same names.
+    Every row expectation is a stream check of the same name (`proven_in: stream`;
+    tests/pipelines/test_stream_guarantees.py shows the stream quarantines every
+    value it would flag), so the blocking check does not rescan them; it proves
+    the `database` ones. Checks that need the delivery's context (period,
+    extraction date) or a checksum run in the stream only.
     """
     exps: list[dict] = []
     for col in ds.columns:
@@ -64,7 +95,7 @@ def suite_for(ds: Dataset) -> dict:
         "name": ds.qualified,
         "meta": {"contract": f"sources/contracts/{ds.agency}.yaml", "schema_version": SCHEMA_VERSION,
                  "generated_by": "fdi sync-contracts"},
-        "expectations": exps,
+        "expectations": exps + _delivery_expectations(),
     }
 
 

@@ -1,11 +1,13 @@
-"""The dbt project as the library knows it: its one cached `DbtProject`, its manifest, and the environment of
-a dbt process (connection and pseudonym key). The Dagster assets (`pipelines.defs.assets.dbt`), `fdi docs`, the
-benchmark and the tests all reach dbt through here."""
+"""The dbt project as the library knows it: its one cached `DbtProject`, prepared once per process, and the
+environment of a dbt process (connection and pseudonym key). The Dagster assets (`pipelines.defs.assets.dbt`),
+`fdi docs`, the benchmark and the tests all reach dbt through here."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -15,7 +17,14 @@ from warehouse.bootstrap import BUILDER
 from warehouse.server import Connection, static_connection
 from warehouse.settings import DBT_PROJECT_DIR, Settings
 
-_SOURCES = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml", "profiles.yml")
+
+def profile_env(conn: Connection) -> dict[str, str]:
+    """The variables `dbt_project/profiles.yml` reads: the connection, and the role dbt acts as.
+
+    dbt acts as fdi_builder (profiles.yml `role`): it owns the schemas it builds and cannot touch the
+    review log or the export ledger (warehouse/roles.yaml, owners). The same values at parse and at build
+    keep dbt's partial parsing valid: its state check hashes the profile's connection keys."""
+    return {**conn.dbt_env(), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), "FDI_PGROLE": BUILDER}
 
 
 def dbt_env(conn: Connection, settings: Settings) -> dict[str, str]:
@@ -26,10 +35,7 @@ def dbt_env(conn: Connection, settings: Settings) -> dict[str, str]:
     dbt logs or the repository.
     """
     key = settings.pseudonym_key(create=settings.embedded)
-    # dbt acts as fdi_builder (profiles.yml `role`): it owns the schemas it builds and
-    # cannot touch the review log (warehouse/roles.yaml, owners).
-    return {**conn.dbt_env(), "PGOPTIONS": f"-c fdi.pseudonym_key={key}",
-            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), "FDI_PGROLE": BUILDER}
+    return {**profile_env(conn), "PGOPTIONS": f"-c fdi.pseudonym_key={key}"}
 
 
 def dbt_executable() -> str:
@@ -37,31 +43,48 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
-def _stale(manifest: Path) -> bool:
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    for name in _SOURCES:
-        path = DBT_PROJECT_DIR / name
-        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
-        if any(f.is_file() and f.stat().st_mtime > built for f in files):
-            return True
-    return False
-
-
-def prepare_manifest(settings: Settings | None = None) -> Path:
-    """`dbt parse` when the manifest is missing or older than the project (no database needed)."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if _stale(manifest):
-        settings = settings or Settings.from_env()
-        env = {**os.environ, **static_connection(settings).dbt_env(), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
-        done = subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, env=env,
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
-    return manifest
+def run_target(run_id: str) -> Path:
+    """The target folder of the dbt build of one Dagster run: its run_results.json says what each node did."""
+    return DBT_PROJECT_DIR / "target" / f"run-{run_id}"
 
 
 @cache
 def dbt_project() -> DbtProject:
+    """The one DbtProject of the process. Creating it parses nothing; `prepare_manifest` does, once."""
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+@contextmanager
+def _environ(extra: dict[str, str]) -> Iterator[None]:
+    """os.environ with `extra` for the duration: dagster-dbt hands its own environment to the dbt it starts."""
+    saved = {name: os.environ.get(name) for name in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+_prepared = threading.Lock()
+_manifest: list[Path] = []  # the manifest, once this process has prepared it
+
+
+def prepare_manifest(settings: Settings | None = None) -> Path:
+    """The project's manifest, prepared once per process by the DbtProject's own preparer (`dbt parse`).
+
+    dbt's partial parsing re-reads only the files changed since the last parse, so an unchanged project
+    costs a few seconds, not a full parse. `dbt parse` connects nowhere; the profile still needs the
+    connection's variables (`settings`, default the environment's), and the dbt beside this Python."""
+    with _prepared:
+        if not _manifest:
+            settings = settings or Settings.from_env()
+            project = dbt_project()
+            path = os.pathsep.join([str(Path(dbt_executable()).parent), os.environ.get("PATH", "")])
+            with _environ({**profile_env(static_connection(settings)), "PATH": path}):
+                project.preparer.prepare(project)
+            _manifest.append(project.manifest_path)
+        return _manifest[0]

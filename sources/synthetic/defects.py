@@ -17,6 +17,13 @@ by `--defects` it
 Rows of enterprises carrying planted risk scenarios are never damaged, and a
 broken delivery of a dataset marked `resend_broken` is re-sent clean, so the
 evidence of every planted scenario reaches the warehouse.
+
+Two random streams, so deliveries can be written in parallel and stay the same
+bytes: `plan` draws what happens to a delivery as a whole (late, broken,
+corrected) from the planter's stream, in delivery order; `write` damages its
+rows from a stream of the delivery's own, seeded by the plan. A month of
+customs lines can then be written in another process (`sources.synthetic.customs`)
+and give the same bytes as in this one.
 """
 from __future__ import annotations
 
@@ -56,6 +63,21 @@ class Planted:
     column: str
     expected: str
     check: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What happens to one delivery as a whole, decided before any of its rows is written."""
+
+    ds: Dataset
+    period: str
+    extracted: dt.datetime
+    kind: str  # regular | late
+    fault: str | None
+    reason: str | None  # None (one delivery), or why the period is re-sent: broken_file | amendment | revised
+    later: dt.datetime | None  # extract time of the correction
+    revision: int
+    row_seed: int  # seeds the stream that damages this delivery's rows
 
 
 def contract_key(ds: Dataset) -> Callable[[dict], str]:
@@ -103,7 +125,8 @@ class DefectPlanter:
         self.truth = truth
         self.seed = seed
         self.rate = rate
-        self.rng = random.Random(seed * 7919 + 17)
+        self.rng = random.Random(seed * 7919 + 17)  # delivery-level decisions, drawn in delivery order (`plan`)
+        self.row_rng = random.Random(0)  # row-level damage of the delivery being written, reseeded per plan
         self.protected: set[str] = set()  # tax codes of scenario enterprises: rows never damaged
         self._fault_counts = {f: 0 for f in DELIVERY_FAULTS}
 
@@ -158,25 +181,25 @@ class DefectPlanter:
         candidates = self._candidates(ds, row)
         if not candidates:
             return None
-        kind, col = self.rng.choice(candidates)
+        kind, col = self.row_rng.choice(candidates)
         value = row[col.name]
         if kind == "tax_code_leading_zero":
             # In a workbook the cell becomes a number, as Excel does; in CSV the text loses its zero.
             row[col.name] = int(value) if ds.format == "xlsx" and value.isdigit() else value[1:]
             return Planted(kind, col.name, "repaired", "tax_code_leading_zero")
         if kind == "tax_code_separators":
-            row[col.name] = f"{value[:4]} {value[4:7]} {value[7:]}" if self.rng.random() < 0.5 else \
+            row[col.name] = f"{value[:4]} {value[4:7]} {value[7:]}" if self.row_rng.random() < 0.5 else \
                 f"{value[:4]}.{value[4:7]}.{value[7:]}"
             return Planted(kind, col.name, "repaired", "tax_code_separators")
         if kind == "tax_code_check_digit":
-            wrong = str((int(value[9]) + self.rng.randint(1, 9)) % 10)
+            wrong = str((int(value[9]) + self.row_rng.randint(1, 9)) % 10)
             row[col.name] = value[:9] + wrong + value[10:]
             return Planted(kind, col.name, "quarantined", f"{col.name}:check_digit")
         if kind == "text_nfd":
             row[col.name] = unicodedata.normalize("NFD", value)
             return Planted(kind, col.name, "repaired", "unicode_nfc")
         if kind == "formula_injection":
-            row[col.name] = self.rng.choice(["=", "+", "-", "@"]) + value
+            row[col.name] = self.row_rng.choice(["=", "+", "-", "@"]) + value
             return Planted(kind, col.name, "neutralised", "formula_prefix")
         if kind == "negative_amount":
             row[col.name] = -abs(value) - 1
@@ -186,14 +209,14 @@ class DefectPlanter:
             base = row.get(other)
             if not isinstance(base, dt.date):
                 return None
-            new = base - dt.timedelta(days=self.rng.randint(1, 400))
+            new = base - dt.timedelta(days=self.row_rng.randint(1, 400))
             if self._breaks_rules(ds, row, col, new, ignore_own=True):
                 return None  # another rule would fire too
             row[col.name] = new
             name = {">": "gt", ">=": "ge"}[op]
             return Planted(kind, col.name, "quarantined", f"{col.name}:{name}_{other}")
         if kind == "future_date":
-            new = extracted.date() + dt.timedelta(days=self.rng.randint(30, 900))
+            new = extracted.date() + dt.timedelta(days=self.row_rng.randint(30, 900))
             if self._breaks_rules(ds, row, col, new):
                 return None
             row[col.name] = new
@@ -202,23 +225,23 @@ class DefectPlanter:
             row[col.name] = "77" + str(value)[2:]
             return Planted(kind, col.name, "quarantined", f"{col.name}:hs_chapter")
         if kind == "unknown_currency":
-            row[col.name] = self.rng.choice(["XYZ", "VNX", "USS"])
+            row[col.name] = self.row_rng.choice(["XYZ", "VNX", "USS"])
             return Planted(kind, col.name, "quarantined", f"{col.name}:currency")
         return None
 
     # -- corrections ------------------------------------------------------------
     def _revise(self, ds: Dataset, row: dict) -> dict | None:
         """The row as the original, superseded delivery had it: a number off by 10 %, or missing."""
-        if self.rng.random() >= REVISED_ROW_SHARE:
+        if self.row_rng.random() >= REVISED_ROW_SHARE:
             return row
         numbers = [c for c in ds.columns
                    if c.type in ("integer", "decimal") and c.name not in ds.key and not c.rule
                    and not any(o.comparison and o.comparison[1] == c.name for o in ds.columns)
                    and isinstance(row.get(c.name), (int, float)) and not isinstance(row.get(c.name), bool)
                    and row[c.name] > 1]
-        if not numbers or self.rng.random() < 0.2:
+        if not numbers or self.row_rng.random() < 0.2:
             return None  # the correction adds a row the original left out
-        col = self.rng.choice(numbers)
+        col = self.row_rng.choice(numbers)
         revised = dict(row)
         value = row[col.name] * 0.9
         revised[col.name] = round(value) if col.type == "integer" else round(value, 2)
@@ -236,10 +259,12 @@ class DefectPlanter:
         `_replay` and is re-sent clean. `revise` maps a row to its version in a
         superseded original (default: a few numbers off, a few rows missing).
         """
-        key_of = key_of or contract_key(ds)
-        if not callable(rows):
-            rows = list(rows)
-        fresh: Callable[[], Iterable[dict]] = rows if callable(rows) else (lambda _r=rows: _r)
+        plan = self.plan(ds, period, extracted, revision, allow_faults, resend_broken, amends=revise is not None)
+        return self.write(plan, rows, key_of, owner_of, revise)
+
+    def plan(self, ds: Dataset, period: str, extracted: dt.datetime, revision: int = 0, allow_faults: bool = True,
+             resend_broken: bool = False, amends: bool = False) -> Plan:
+        """Decide what happens to a delivery as a whole; call in delivery order (it draws from the planter's stream)."""
         if self.rate > 0 and self.rng.random() < self.rate:
             extracted = extracted + dt.timedelta(days=self.rng.randint(*LATE_DAYS))
             kind = "late"
@@ -250,19 +275,35 @@ class DefectPlanter:
         if fault and fault not in WARNING_FAULTS and (resend_broken or corrected):
             reason = "broken_file"
         elif corrected:
-            reason = "amendment" if revise is not None else "revised"
+            reason = "amendment" if amends else "revised"
         else:
             reason = None
+        later = extracted + dt.timedelta(days=self.rng.randint(*CORRECTION_DAYS)) if reason else None
+        # No draw without defects: a defect-free economy leaves the planter's stream untouched.
+        row_seed = self.rng.getrandbits(64) if self.rate > 0 else 0
+        return Plan(ds, period, extracted, kind, fault, reason, later, revision, row_seed)
+
+    def write(self, plan: Plan, rows: Rows, key_of: Callable[[dict], str] | None = None,
+              owner_of: Callable[[dict], str] | None = None,
+              revise: Callable[[dict], dict | None] | None = None) -> Path:
+        """Write a planned delivery: its rows damaged from the plan's own stream, so in any process, in any order."""
+        ds, period, extracted, revision = plan.ds, plan.period, plan.extracted, plan.revision
+        self.row_rng = random.Random(plan.row_seed)
+        key_of = key_of or contract_key(ds)
+        if not callable(rows):
+            rows = list(rows)
+        fresh: Callable[[], Iterable[dict]] = rows if callable(rows) else (lambda _r=rows: _r)
+        fault, reason = plan.fault, plan.reason
         if reason is None:
             return self._write(ds, period, self.landing, extracted, fresh(), key_of, owner_of,
-                               delivery_uuid(self.seed, ds.qualified, period, revision), fault, kind, True)
+                               delivery_uuid(self.seed, ds.qualified, period, revision), fault, plan.kind, True)
         original_id = delivery_uuid(self.seed, ds.qualified, period, revision, "original")
         reviser = revise or (lambda row: self._revise(ds, row))
         source = fresh() if reason == "broken_file" else (
             r for r in (reviser(dict(row)) for row in fresh()) if r is not None)
         self._write(ds, period, self.replay, extracted, source, key_of, None, original_id,
                     fault if reason == "broken_file" else None, "original", False)
-        later = extracted + dt.timedelta(days=self.rng.randint(*CORRECTION_DAYS))
+        later = plan.later
         correction_id = delivery_uuid(self.seed, ds.qualified, period, revision, "correction")
         folder = self._write(ds, period, self.landing, later, fresh(), key_of, owner_of, correction_id,
                              None, "correction", True)
@@ -298,7 +339,7 @@ class DefectPlanter:
                 owner = owner_of(row) if owner_of is not None else None
                 has_tax_code = bool(row.get(tax_column)) if tax_column else False
                 planted = None
-                if fault is None and self.rate > 0 and self.rng.random() < self.rate \
+                if fault is None and self.rate > 0 and self.row_rng.random() < self.rate \
                         and owner not in self.protected:
                     planted = self._damage(ds, row, extracted)
                     if planted:
@@ -317,7 +358,7 @@ class DefectPlanter:
         victim = ""
         source: Iterable[dict] = stream()
         if fault == "renamed_column":
-            victim = self.rng.choice(ds.required_columns)
+            victim = self.row_rng.choice(ds.required_columns)
             renamed = victim.upper() + "_X"
             header = [h if h != victim else renamed for h in header]
             source = ({(renamed if k == victim else k): v for k, v in r.items()} for r in stream())
@@ -339,7 +380,7 @@ class DefectPlanter:
             data = path.read_bytes()
             path.write_bytes(data[: max(20, len(data) * 2 // 3)])
         if fault == "row_count_mismatch":
-            overrides[name] = {"rows": count + self.rng.randint(1, 50)}
+            overrides[name] = {"rows": count + self.row_rng.randint(1, 50)}
         write_manifest(folder, ds, period, delivery_id, extracted, [WrittenFile(name, count)], overrides=overrides)
         if fault == "hash_mismatch":
             # The file changes after the manifest was written (a re-export over it).

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,8 @@ LOOKALIKE_FIELDS = ["tax_code_a", "tax_code_b", "kind"]
 DELIVERY_FIELDS = ["agency", "dataset", "period", "delivery_id", "extracted_at", "location", "kind", "rows"]
 CORRECTION_FIELDS = ["agency", "dataset", "period", "original_delivery_id", "original_extracted_at",
                      "correction_delivery_id", "correction_extracted_at", "reason"]
+_FIELDS = {"records.csv": RECORD_FIELDS, "defects.csv": DEFECT_FIELDS, "scenarios.csv": SCENARIO_FIELDS,
+           "lookalikes.csv": LOOKALIKE_FIELDS, "deliveries.csv": DELIVERY_FIELDS, "corrections.csv": CORRECTION_FIELDS}
 
 
 @dataclass
@@ -101,14 +104,28 @@ class Truth:
 
     def open_all(self) -> None:
         """Create every file with its header, so an empty truth file still says what it would hold."""
-        for name, fields in (("records.csv", RECORD_FIELDS), ("defects.csv", DEFECT_FIELDS),
-                             ("scenarios.csv", SCENARIO_FIELDS), ("lookalikes.csv", LOOKALIKE_FIELDS),
-                             ("deliveries.csv", DELIVERY_FIELDS), ("corrections.csv", CORRECTION_FIELDS)):
+        for name, fields in _FIELDS.items():
             self._writer(name, fields)
 
     def parameters(self, **params: object) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "economy.json").write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
+
+    def flush(self) -> None:
+        for handle in self._handles.values():
+            handle.flush()
+
+    def append_part(self, part: Truth) -> None:
+        """Append what another Truth (a worker's, on its own folder) wrote, in its order; then remove it."""
+        part.close()
+        for path in sorted(part.folder.glob("*.csv")):
+            self._writer(path.name, _FIELDS[path.name])
+            handle = self._handles[path.name]
+            with open(path, encoding="utf-8", newline="") as body:
+                body.readline()  # the part's own header
+                shutil.copyfileobj(body, handle, 1 << 20)
+            path.unlink()
+        part.folder.rmdir()
 
     def close(self) -> None:
         for handle in self._handles.values():

@@ -1,8 +1,9 @@
-"""What warehouse.md promises of every public model in `marts`, read from the dbt manifest and the Dagster graph.
+"""What warehouse.md promises of every public model (schemas `marts`, `risk`, `fis`, `kpi`), read from the dbt
+manifest and the Dagster graph.
 
 No database: the manifest is what `dbt parse` makes of the project, so a model
-added without its contract, its bilingual column docs, its tests or its
-reconciliation with raw fails here before any build.
+added without its contract, its stated grain, its bilingual column docs, its
+key tests or its reconciliation with raw fails here before any build.
 """
 from __future__ import annotations
 
@@ -13,15 +14,31 @@ import re
 import dagster as dg
 import pytest
 
+# The public schemas of contracts/warehouse.md.
+PUBLIC_SCHEMAS = ("marts", "risk", "fis", "kpi")
+# Every risk rule model (found by this tag, dbt_project.yml) holds findings of its rule: judgements made on
+# the marts, not records of a dataset, so none has a row count to reconcile with raw.
+RULE_TAG = "risk_rule"
 # Public models without a row-count reconciliation with raw, and why.
 NOT_RECONCILED = {
     # the review queue: candidate pairs the matcher produced, not records
-    "enterprise_link_candidates",
-    # versions seen by successive builds; its current versions equal dim_project (one_current_version test)
-    "dim_project_history",
-    # the enterprise network: relationships and groups between enterprises, not records of a dataset
-    "enterprise_relationships",
-    "enterprise_groups",
+    "enterprise_link_candidates": "candidate pairs the matcher produced, not records",
+    "dim_project_history": "versions seen by successive builds; its current versions equal dim_project "
+                           "(one_current_version test)",
+    "enterprise_relationships": "the enterprise network: relationships between enterprises, not records",
+    "enterprise_groups": "the enterprise network: groups of enterprises, not records",
+    "dataset_coverage": "one row per expected period, delivered or not: the grid raw is measured against",
+    "flags": "the union of the rule models' findings (the rule catalogue test checks the union)",
+    "flags_for_review": "risk.flags with the review decision in force: one row per flag (unique flag_id)",
+    "enterprise_scores": "one row per flagged enterprise and year, built from risk.flags",
+    "project_reports": "a report per project and period, aggregated from the marts (its unit tests prove the "
+                       "sums); raw holds no report to count against",
+    "self_report_discrepancies": "comparisons of self-reports with agency figures, not records",
+    "indicator_fdi_registered_capital": "one figure per year, not records",
+    "indicator_trained_workforce_share": "one figure per year, not records",
+    "indicator_industrial_zone_occupancy": "one figure per year, not records",
+    "indicator_industrial_zone_wastewater_treatment": "one figure per year, not records",
+    "programme_targets": "indicators against targets per period, not records",
 }
 RECONCILIATION_TESTS = {"rows_match_raw_in_force"}
 UNIQUENESS_TESTS = {"unique", "unique_combination"}
@@ -39,9 +56,13 @@ def manifest(tmp_path_factory) -> dict:
     return json.loads(prepare_manifest(settings).read_text())
 
 
-def _marts_models(manifest: dict) -> dict[str, dict]:
+def _public_models(manifest: dict) -> dict[str, dict]:
     return {n["unique_id"]: n for n in manifest["nodes"].values()
-            if n["resource_type"] == "model" and n["schema"] == "marts"}
+            if n["resource_type"] == "model" and n["schema"] in PUBLIC_SCHEMAS}
+
+
+def _is_rule(model: dict) -> bool:
+    return RULE_TAG in model["tags"]
 
 
 def _tests_by_model(manifest: dict, models: dict) -> dict[str, list[dict]]:
@@ -58,35 +79,51 @@ def _tests_by_model(manifest: dict, models: dict) -> dict[str, list[dict]]:
 
 
 def test_every_public_model_has_an_enforced_contract_and_bilingual_docs(manifest):
-    models = _marts_models(manifest)
-    assert {"dim_enterprise", "enterprise_links", "dim_project", "fct_enterprise_year"} <= {
-        m["name"] for m in models.values()}
+    models = _public_models(manifest)
+    assert {"dim_enterprise", "enterprise_links", "dim_project", "fct_enterprise_year", "flags",
+            "enterprise_scores", "project_reports", "programme_targets"} <= {m["name"] for m in models.values()}
+    assert {m["schema"] for m in models.values()} == set(PUBLIC_SCHEMAS)
+    assert sum(_is_rule(m) for m in models.values()) >= 14, "the rule models are not found by their tag"
+    problems = []
     for model in models.values():
         name = model["name"]
-        assert model["config"]["contract"]["enforced"], f"{name}: contract not enforced"
-        assert "one row per" in model["description"].lower(), f"{name}: no grain stated"
-        assert BILINGUAL.search(model["description"]), f"{name}: description not in English / Vietnamese"
-        assert model["columns"], f"{name}: no documented columns"
+        if not (model["config"].get("contract") or {}).get("enforced"):
+            problems.append(f"{name}: contract not enforced")
+        if "one row per" not in model["description"].lower():
+            problems.append(f"{name}: no grain stated")
+        if not BILINGUAL.search(model["description"]):
+            problems.append(f"{name}: description not in English / Vietnamese")
+        if not model["columns"]:
+            problems.append(f"{name}: no documented columns")
         for column, spec in model["columns"].items():
-            assert spec.get("data_type"), f"{name}.{column}: no data_type for the contract"
-            assert BILINGUAL.search(spec.get("description") or ""), \
-                f"{name}.{column}: description not in English / Vietnamese"
+            if not spec.get("data_type"):
+                problems.append(f"{name}.{column}: no data_type for the contract")
+            if not BILINGUAL.search(spec.get("description") or ""):
+                problems.append(f"{name}.{column}: description not in English / Vietnamese")
+    assert not problems, "\n".join(problems)
 
 
 def test_every_public_model_has_key_tests_and_a_reconciliation_with_raw(manifest):
-    models = _marts_models(manifest)
+    models = _public_models(manifest)
     tests = _tests_by_model(manifest, models)
+    problems = []
     for uid, model in models.items():
         kinds = {(t.get("test_metadata") or {}).get("name") or "singular" for t in tests[uid]}
+        constrained = {c["type"] for spec in model["columns"].values() for c in spec.get("constraints") or []}
         name = model["name"]
-        assert kinds & UNIQUENESS_TESTS, f"{name}: no uniqueness test"
-        assert "not_null" in kinds, f"{name}: no not_null test"
-        if name not in NOT_RECONCILED:
+        if not kinds & UNIQUENESS_TESTS:
+            problems.append(f"{name}: no uniqueness test")
+        if "not_null" not in kinds | constrained:
+            problems.append(f"{name}: no not_null test or constraint")
+        if not _is_rule(model) and name not in NOT_RECONCILED:
             singular = {t["name"] for t in tests[uid] if not t.get("test_metadata")}
-            assert kinds & RECONCILIATION_TESTS or any("match" in s for s in singular), \
-                f"{name}: no reconciliation with raw"
+            if not (kinds & RECONCILIATION_TESTS or any("match" in s for s in singular)):
+                problems.append(f"{name}: no reconciliation with raw")
+    assert not problems, "\n".join(problems)
     kinds = {(t.get("test_metadata") or {}).get("name") for ts in tests.values() for t in ts}
     assert {"relationships", "accepted_values"} <= kinds
+    stale = set(NOT_RECONCILED) - {m["name"] for m in models.values()}
+    assert not stale, f"NOT_RECONCILED names models that are not public: {sorted(stale)}"
 
 
 def test_dbt_tests_of_public_models_are_dagster_asset_checks(manifest, monkeypatch, tmp_path):
@@ -97,8 +134,8 @@ def test_dbt_tests_of_public_models_are_dagster_asset_checks(manifest, monkeypat
     from pipelines.definitions import defs
 
     checks = set(defs().resolve_asset_graph().asset_check_keys)
-    models = _marts_models(manifest)
-    expected = {dg.AssetCheckKey(dg.AssetKey(["marts", models[uid]["name"]]), t["name"])
+    models = _public_models(manifest)
+    expected = {dg.AssetCheckKey(dg.AssetKey([models[uid]["schema"], models[uid]["name"]]), t["name"])
                 for uid, ts in _tests_by_model(manifest, models).items() for t in ts}
     assert expected and expected <= checks, sorted(str(k) for k in expected - checks)[:10]
     # the singular reconciliation of the 360° view is a check of that model, not a loose observation

@@ -221,6 +221,12 @@ def test_export_revisions_manifest_and_spreadsheet_safety(built, tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["schema_version"] and manifest["revision"] == 1 and manifest["rows"] == first.rows
     assert verify_manifest(folder) == []
+    # The ledger has the revision at once, written by its owner (no UPDATE of a dbt table);
+    # fis.project_reports reads it when dbt builds it next.
+    assert db.execute("select revision, content_sha256 from fis.export_revisions where report_period = %s",
+                      (period,)).fetchall() == [(1, manifest["content_sha256"])]
+    assert one(db, "select distinct revision from fis.project_reports where report_period = %s", period) == 0
+    dbt("build", "--select", "stg_fis_exports__export_revisions", "project_reports")
     assert one(db, "select distinct revision from fis.project_reports where report_period = %s", period) == 1
 
     files_before = sorted(p.name for p in folder.iterdir())

@@ -1,5 +1,6 @@
-"""Issue #13, least privilege: the loader writes raw_* and audit only, dbt its own schemas only, and the
-review log is safe from every role the pipeline acts as (owned by fdi_reviews, which neither can become)."""
+"""Issue #13, least privilege: the loader writes raw_* and audit only, dbt its own schemas only, the
+review log is safe from every role the pipeline acts as (owned by fdi_reviews, which neither can become),
+and the FIS export ledger is the exporter's: dbt reads it and can never rewrite what was sent."""
 from __future__ import annotations
 
 import psycopg
@@ -46,6 +47,30 @@ def test_review_log_belongs_to_a_role_no_stage_can_become(db):
 ])
 def test_no_pipeline_role_can_rewrite_or_remove_reviews(db, role, attack):
     refused(db, role, attack)
+
+
+def test_export_ledger_belongs_to_the_exporter_and_dbt_only_reads_it(db):
+    assert db.execute("select tableowner from pg_tables where schemaname = 'fis' and tablename = 'export_revisions'"
+                      ).fetchone()[0] == "fdi_exporter"
+    assert db.execute("select nspowner::regrole::text from pg_namespace where nspname = 'fis'").fetchone()[0] \
+        == "fdi_exporter"
+    assert as_role(db, "fdi_builder", "select count(*) from fis.export_revisions") == [(0,)]
+    with db.transaction():
+        db.execute("set local role fdi_exporter")
+        db.execute("insert into fis.export_revisions (report_period, revision, exported_at, row_count, content_sha256)"
+                   " values ('2024-Q1', 1, now(), 3, 'abc')")
+    for attack in ("insert into fis.export_revisions (report_period, revision, exported_at, row_count, "
+                   "content_sha256) values ('2024-Q1', 2, now(), 3, 'x')",
+                   "update fis.export_revisions set revision = 0",
+                   "delete from fis.export_revisions",
+                   "truncate fis.export_revisions",
+                   "drop table fis.export_revisions"):
+        refused(db, "fdi_builder", attack)
+    # dbt still builds its own tables in the schema, and analysts read them
+    with db.transaction():
+        db.execute("set local role fdi_builder")
+        db.execute("create table fis.probe as select count(*) as n from fis.export_revisions")
+    assert as_role(db, "fdi_analyst", "select n from fis.probe") == [(1,)]
 
 
 def test_loader_writes_raw_and_audit_only(db, tmp_path):

@@ -80,11 +80,13 @@ def test_the_rule_unit_tests_pass_on_postgresql(pg_server, tmp_path):
         dbt("build", "--select", "+path:models/risk/rules", "+flags", "--exclude", "resource_type:test",
                 "resource_type:unit_test")
         target = tmp_path / "dbt-target"
-        dbt("test", "--select", "test_type:unit,path:models/risk", "--target-path", str(target))
+        # and the core of TP01/TP02, intermediate.int_customs_price_deviations
+        dbt("test", "--select", "test_type:unit,path:models/risk", "test_type:unit,int_customs_price_deviations",
+            "--target-path", str(target))
     # run_results.json also holds the on-run-start hooks; only the unit tests are judged
     results = [r for r in json.loads((target / "run_results.json").read_text())["results"]
                if r["unique_id"].startswith("unit_test.")]
     tested = {r["unique_id"].split(".")[2] for r in results if r["status"] == "pass"}
-    assert {rule_model(rule) for rule in RULES} | {"enterprise_scores"} <= tested
+    assert {rule_model(rule) for rule in RULES} | {"enterprise_scores", "int_customs_price_deviations"} <= tested
     failed = {r["unique_id"]: r["message"] for r in results if r["status"] != "pass"}
     assert not failed, f"dbt unit tests failed: {failed}"

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 from sources.synthetic.generator import GenerateOptions, generate
 
+FDI = Path(sys.executable).parent / "fdi"
 SMALL = dict(enterprises=60, years=(2023, 2024), defects=0.05)
 
 
@@ -22,3 +25,20 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     shared = set(first) & set(other)
     changed = [name for name in shared if first[name] != other[name] and "central_rates" not in name]
     assert len(changed) > 0.5 * len(shared)
+
+
+def test_the_bytes_do_not_depend_on_how_many_processes_write_the_customs_months(tmp_path):
+    options = ["--enterprises", "40", "--years", "2024", "--seed", "3", "--defects", "0.1"]
+    runs = {}
+    for workers in ("1", "3"):
+        # `fdi generate` in a process of its own: the months are forked only where no other thread runs.
+        out = subprocess.run([str(FDI), "generate", "--out", str(tmp_path / workers), *options, "--workers", workers],
+                             capture_output=True, text=True, check=True).stdout
+        assert f"{workers} worker(s)" in out
+        runs[workers] = digests(tmp_path / workers)
+    assert runs["1"] == runs["3"]
+    # Not vacuous: customs rows were damaged and periods re-sent, each from its delivery's own stream.
+    defects = (tmp_path / "3" / "_truth" / "defects.csv").read_text(encoding="utf-8")
+    assert any(line.startswith("customs,declarations,") for line in defects.splitlines())
+    assert any(name.startswith("_replay/customs/") for name in runs["3"])
+    assert not (tmp_path / "3" / "_truth" / ".parts").exists()

@@ -21,21 +21,10 @@
 -- NULL means no agency reported the figure for the enterprise and period,
 -- never 0 (warehouse.md, fis).
 --
--- The export ledger fis.export_revisions is written by `fdi export-fis`
--- (apps/fis_export.py) and never by dbt: created here if missing so the
--- first build on a fresh database can read it; a rebuild never drops it.
-{{ config(pre_hook="
-    create table if not exists fis.export_revisions (
-        report_period text not null,
-        revision integer not null,
-        exported_at timestamptz not null,
-        row_count integer not null,
-        content_sha256 text not null,
-        changed_projects text[] not null default '{}',
-        changed_columns text[] not null default '{}',
-        manifest_path text,
-        primary key (report_period, revision)
-    )") }}
+-- `revision` is the latest revision of the period in the export ledger
+-- fis.export_revisions when this table is built. The ledger is written by
+-- `fdi export-fis` only (created by the bootstrap, warehouse/exports.sql) and
+-- is current at once; an export shows here from the next build on.
 with
 
 register as (
@@ -243,7 +232,7 @@ land as (
 
 ledger as (
     select report_period, max(revision) as revision
-    from {{ source('fis', 'export_revisions') }}
+    from {{ ref('stg_fis_exports__export_revisions') }}
     group by 1
 ),
 

@@ -30,12 +30,12 @@ compared as (
         b.enterprise_id,
         coalesce(b.name_similarity, 0)
         -- a different legal form or ordinal is a different enterprise of the same stem
-        * case when g.legal_form <> b.legal_form then {{ er_threshold('distinguishing_mismatch_factor') }} else 1 end
-        * case when g.name_suffix <> b.name_suffix then {{ er_threshold('distinguishing_mismatch_factor') }} else 1 end
+        * case when g.legal_form <> b.legal_form then {{ threshold('ER', 'distinguishing_mismatch_factor') }} else 1 end
+        * case when g.name_suffix <> b.name_suffix then {{ threshold('ER', 'distinguishing_mismatch_factor') }} else 1 end
         as name_score,
         case
             when g.address_normalised is null then null
-            when b.address_normalised is null then {{ er_threshold('address_unknown_score') }}
+            when b.address_normalised is null then {{ threshold('ER', 'address_unknown_score') }}
             else b.address_similarity
         end as address_score
     from compared_pairs as b
@@ -49,8 +49,8 @@ scored as (
         -- address both count; without one, the name alone
         case
             when address_score is null then name_score
-            else {{ er_threshold('name_weight') }} * name_score
-                 + (1 - {{ er_threshold('name_weight') }}) * address_score
+            else {{ threshold('ER', 'name_weight') }} * name_score
+                 + (1 - {{ threshold('ER', 'name_weight') }}) * address_score
         end as score
     from compared
 ),
@@ -81,11 +81,11 @@ select
     round(runner_up_score::numeric, 4) as runner_up_score,
     case
         when candidate_rank = 1
-         and score >= {{ er_threshold('accept_min_score') }}
-         and name_score >= {{ er_threshold('accept_min_name_score') }}
-         and score - runner_up_score >= {{ er_threshold('min_margin') }}
+         and score >= {{ threshold('ER', 'accept_min_score') }}
+         and name_score >= {{ threshold('ER', 'accept_min_name_score') }}
+         and score - runner_up_score >= {{ threshold('ER', 'min_margin') }}
         then 'linked'
-        when score >= {{ er_threshold('review_min_score') }} then 'review'
+        when score >= {{ threshold('ER', 'review_min_score') }} then 'review'
         else 'rejected'
     end as decision
 from ranked
@@ -93,4 +93,4 @@ from ranked
 -- candidate a reviewer would be shown. The rest, millions of unrelated
 -- enterprises of the same area, decide nothing: ranks and runner-up scores
 -- above were computed over all of them.
-where candidate_rank = 1 or score >= {{ er_threshold('review_min_score') }}
+where candidate_rank = 1 or score >= {{ threshold('ER', 'review_min_score') }}

@@ -58,8 +58,8 @@ prioritised as (
 scored as (
     select
         p.*,
-        p.combined_score * ({{ risk_threshold('ALL', 'rank_amount_floor') }}
-                            + (1 - {{ risk_threshold('ALL', 'rank_amount_floor') }}) * p.amount_percentile) as priority_score
+        p.combined_score * ({{ threshold('ALL', 'rank_amount_floor') }}
+                            + (1 - {{ threshold('ALL', 'rank_amount_floor') }}) * p.amount_percentile) as priority_score
     from prioritised as p
 )
 

@@ -16,7 +16,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from pipelines.defs.resources import WarehouseResource
-from pipelines.lib.dbt_project import dbt_env, dbt_executable, dbt_project, prepare_manifest
+from pipelines.lib.dbt_project import dbt_env, dbt_executable, dbt_project, prepare_manifest, run_target
 from warehouse.settings import DBT_PROJECT_DIR
 
 
@@ -58,6 +58,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def fdi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         settings = warehouse.settings()
         os.environ.update(dbt_env(warehouse.connection(), settings))
-        yield from dbt.cli(dbt_build_args(context.run.tags), context=context).stream()
+        # The node-by-node log goes to stdout (dagster-dbt); `fdi run` reads the run's
+        # run_results.json from its own target folder to say in one line what the build did.
+        yield from dbt.cli(dbt_build_args(context.run.tags), context=context, target_path=run_target(context.run_id)).stream()
 
     return fdi_dbt_models

@@ -79,7 +79,7 @@ runs as (
     from rising
     where is_rising
     group by enterprise_id, run_id
-    having max(month_index) - min(month_index) + 1 >= {{ risk_threshold('ABS01', 'min_rising_months') }}
+    having max(month_index) - min(month_index) + 1 >= {{ threshold('ABS01', 'min_rising_months') }}
 ),
 
 enterprises as (
@@ -135,11 +135,11 @@ judged as (
         s.month_index as sign_month,
         s.sign_kind,
         s.sign,
-        greatest(r.run_start + {{ risk_threshold('ABS01', 'min_rising_months') }} - 1, s.month_index) as flag_month
+        greatest(r.run_start + {{ threshold('ABS01', 'min_rising_months') }} - 1, s.month_index) as flag_month
     from runs as r
     join signs as s
       on s.enterprise_id = r.enterprise_id
-     and s.month_index between r.run_start and r.run_end + {{ risk_threshold('ABS01', 'window_months') }}
+     and s.month_index between r.run_start and r.run_end + {{ threshold('ABS01', 'window_months') }}
 ),
 
 findings as (
@@ -147,14 +147,14 @@ findings as (
         j.enterprise_id,
         e.tax_code,
         {{ month_from_index('min(j.flag_month)') }} as period,
-        {{ risk_score("count(distinct j.sign_kind)", 1, risk_threshold('ABS01', 'full_score_signs')) }} as score,
+        {{ risk_score("count(distinct j.sign_kind)", 1, threshold('ABS01', 'full_score_signs')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Nợ bảo hiểm xã hội tăng ' || max(j.rising_months) || ' tháng liên tiếp (' || {{ month_from_index('min(j.run_start)') }}
             || '–' || {{ month_from_index('max(j.run_end)') }} || ', cao nhất ' || {{ vn_number('max(j.peak_arrears_vnd)') }}
             || ' VND) kèm dấu hiệu chủ doanh nghiệp bỏ trốn: ' || string_agg(distinct j.sign, '; ') || '.' as summary,
         jsonb_build_object(
-            'threshold', 'social-insurance arrears rising 3 consecutive months plus a stoppage owner_absconded, a capital outflow or tax payments stopping',
-            'min_rising_months', {{ risk_threshold('ABS01', 'min_rising_months') }},
+            'threshold', {{ threshold_sentence('social-insurance arrears rising {ABS01.min_rising_months} consecutive months plus a stoppage owner_absconded, a capital outflow or tax payments stopping') }},
+            'min_rising_months', {{ threshold('ABS01', 'min_rising_months') }},
             'rising_months', max(j.rising_months),
             'first_rising_month', {{ month_from_index('min(j.run_start)') }},
             'last_rising_month', {{ month_from_index('max(j.run_end)') }},

@@ -11,6 +11,9 @@
 -- 75: paid in full by the deadline). Only projects issued within the fx data
 -- (their whole contribution history is visible) and whose deadline has
 -- passed are judged; contributions count from the issue date to the deadline.
+-- A window holding an fx month with no delivery in force (rejected or
+-- missing) is not judged until that month arrives: the contribution may be in
+-- it, and a gap in the data is never evidence that nothing was paid.
 with
 
 flows as (
@@ -77,9 +80,21 @@ quarantined as (
       and coalesce(a.tax_code, r.tax_code) is not null
 ),
 
+-- fx months without a delivery in force (rejected or missing,
+-- marts.dataset_coverage): a contribution paid in such a month is not in the
+-- data, so a shortfall over a window holding one is not established
+fx_gaps as (
+    select period from {{ ref('dataset_coverage') }}
+    where agency = 'fx' and dataset = 'capital_flows' and status <> 'complete'
+),
+
 judged as (
     select
         p.*,
+        (
+            select count(*) from fx_gaps as g
+            where g.period between to_char(p.issued_on, 'YYYY-MM') and to_char(p.capital_deadline, 'YYYY-MM')
+        ) as uncovered_months,
         coalesce((
             select sum(q.amount_usd) from quarantined as q
             where q.tax_code = p.tax_code and q.value_date between p.issued_on and p.capital_deadline
@@ -107,7 +122,7 @@ findings as (
         {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id,
         tax_code,
         to_char(capital_deadline + interval '1 month', 'YYYY-MM') as period,
-        {{ risk_score('1 - sum(contributed_usd) / sum(foreign_capital_due_usd)', '1 - ' ~ risk_threshold('CAP01', 'min_contributed_share'), 1) }} as score,
+        {{ risk_score('1 - sum(contributed_usd) / sum(foreign_capital_due_usd)', '1 - ' ~ threshold('CAP01', 'min_contributed_share'), 1) }} as score,
         -- the capital missing, in VND at the latest year's average is not
         -- known here: the evidence keeps USD, the amount at stake is left out
         null::numeric as amount_at_stake_vnd,
@@ -116,7 +131,7 @@ findings as (
             || ' USD phải góp (' || {{ vn_pct('sum(contributed_usd) / sum(foreign_capital_due_usd)') }} || ').' as summary,
         jsonb_build_object(
             'threshold', 'foreign capital contributed below charter capital x foreign ownership by the deadline (Law on Enterprises 2020 Art. 47, 75)',
-            'min_contributed_share', {{ risk_threshold('CAP01', 'min_contributed_share') }},
+            'min_contributed_share', {{ threshold('CAP01', 'min_contributed_share') }},
             'contributed_usd', round(sum(contributed_usd), 2),
             'foreign_capital_due_usd', round(sum(foreign_capital_due_usd), 2),
             'quarantined_contributions_usd', round(sum(quarantined_usd), 2),
@@ -129,8 +144,10 @@ findings as (
     from judged
     group by tax_code, to_char(capital_deadline + interval '1 month', 'YYYY-MM')
     having sum(contributed_usd) + sum(quarantined_usd)
-           < {{ risk_threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
+           < {{ threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
        and sum(quarantined_unknown) = 0
+       -- a month of the window without fx data is unknown, never "nothing paid"
+       and sum(uncovered_months) = 0
 )
 
-{{ risk_flag_columns('CAP01', '1.0') }}
+{{ risk_flag_columns('CAP01', '1.1') }}

@@ -47,7 +47,7 @@ observations as (
         p.snapshot_period,
         {{ month_index('p.snapshot_period') }} as month_index,
         coalesce(r.status = 'active' and r.area_m2 > 0
-                 and r.in_use_area_m2 < {{ risk_threshold('LAND01', 'max_in_use_share') }} * r.area_m2, false) as is_idle,
+                 and r.in_use_area_m2 < {{ threshold('LAND01', 'max_in_use_share') }} * r.area_m2, false) as is_idle,
         r.enterprise_id, r.parcel_no, r.industrial_zone_code, r.area_m2, r.in_use_area_m2
     from lease_span as s
     join land_snapshots as p on p.snapshot_period between s.first_seen and s.last_seen
@@ -76,13 +76,13 @@ runs as (
         max(month_index) - min(run_start) + 1 as idle_months,
         count(*) as snapshots_observed,
         -- the first snapshot at which 24 months have elapsed: the flag's period, stable as data arrives
-        min(month_index) filter (where month_index - run_start + 1 >= {{ risk_threshold('LAND01', 'min_idle_months') }})
+        min(month_index) filter (where month_index - run_start + 1 >= {{ threshold('LAND01', 'min_idle_months') }})
             as flagged_at,
         max(area_m2) as area_m2,
         max(in_use_area_m2 / area_m2) as max_in_use_share
     from idle
     group by lease_id, run_id
-    having max(month_index) - min(run_start) + 1 >= {{ risk_threshold('LAND01', 'min_idle_months') }}
+    having max(month_index) - min(run_start) + 1 >= {{ threshold('LAND01', 'min_idle_months') }}
 ),
 
 -- land periods of the run's span that were not complete: stated, not read
@@ -103,15 +103,15 @@ findings as (
         r.enterprise_id,
         e.tax_code,
         {{ month_from_index('r.flagged_at') }} as period,
-        {{ risk_score('max(r.idle_months)', risk_threshold('LAND01', 'min_idle_months'), risk_threshold('LAND01', 'full_score_idle_months')) }} as score,
+        {{ risk_score('max(r.idle_months)', threshold('LAND01', 'min_idle_months'), threshold('LAND01', 'full_score_idle_months')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Thửa đất thuê ' || string_agg(r.lease_id, ', ' order by r.lease_id) || ' (' || {{ vn_number('sum(r.area_m2)') }}
             || ' m²) chỉ sử dụng tối đa ' || {{ vn_pct('max(r.max_in_use_share)') }} || ' diện tích trong '
-            || max(r.idle_months) || ' tháng liên tiếp (ngưỡng ' || {{ vn_pct(risk_threshold('LAND01', 'max_in_use_share')) }} || ').' as summary,
+            || max(r.idle_months) || ' tháng liên tiếp (ngưỡng ' || {{ vn_pct(threshold('LAND01', 'max_in_use_share')) }} || ').' as summary,
         jsonb_build_object(
-            'threshold', 'less than 30 % of the leased area in use for 24 months elapsed between snapshots, none showing use (Land Law 2013 Art. 64.1(i))',
-            'max_in_use_share', {{ risk_threshold('LAND01', 'max_in_use_share') }},
-            'min_idle_months', {{ risk_threshold('LAND01', 'min_idle_months') }},
+            'threshold', {{ threshold_sentence('less than {LAND01.max_in_use_share%} % of the leased area in use for {LAND01.min_idle_months} months elapsed between snapshots, none showing use (Land Law 2013 Art. 64.1(i))') }},
+            'max_in_use_share', {{ threshold('LAND01', 'max_in_use_share') }},
+            'min_idle_months', {{ threshold('LAND01', 'min_idle_months') }},
             'leases', jsonb_agg(jsonb_build_object(
                 'lease_id', r.lease_id, 'parcel_no', r.parcel_no, 'industrial_zone_code', r.industrial_zone_code,
                 'area_m2', r.area_m2, 'max_in_use_share', round(r.max_in_use_share::numeric, 4),

@@ -92,8 +92,8 @@ trade_signs as (
     from trade_by_group as g
     join (select enterprise_id, year, sum(value_vnd) as value_vnd from trade group by 1, 2) as a
       on a.enterprise_id = g.enterprise_id and a.year = g.year
-    where g.lines >= {{ risk_threshold('NOM01', 'min_group_trade_lines') }}
-      and g.value_vnd >= {{ risk_threshold('NOM01', 'min_group_trade_share') }} * a.value_vnd
+    where g.lines >= {{ threshold('NOM01', 'min_group_trade_lines') }}
+      and g.value_vnd >= {{ threshold('NOM01', 'min_group_trade_share') }} * a.value_vnd
 ),
 
 signs as (
@@ -121,19 +121,19 @@ findings as (
         p.enterprise_id,
         d.tax_code,
         p.year::text as period,
-        {{ risk_score('p.sign_kinds', risk_threshold('NOM01', 'min_signs'), risk_threshold('NOM01', 'full_score_signs')) }} as score,
+        {{ risk_score('p.sign_kinds', threshold('NOM01', 'min_signs'), threshold('NOM01', 'full_score_signs')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Năm ' || p.year || ', doanh nghiệp không có vốn nước ngoài trong đăng ký đầu tư nhưng có '
             || p.sign_kinds || ' dấu hiệu bị nước ngoài kiểm soát (' || p.sign_list || ').' as summary,
         jsonb_build_object(
-            'threshold', 'at least two kinds of sign of foreign control (manager, money, premises, trade) in a year, with no foreign ownership in the register',
-            'min_signs', {{ risk_threshold('NOM01', 'min_signs') }},
+            'threshold', {{ threshold_sentence('at least {NOM01.min_signs#} kinds of sign of foreign control (manager, money, premises, trade) in a year, with no foreign ownership in the register') }},
+            'min_signs', {{ threshold('NOM01', 'min_signs') }},
             'sign_kinds', p.sign_kinds,
             'signs', p.details
         ) as evidence
     from per_year as p
     join domestic as d on d.enterprise_id = p.enterprise_id
-    where p.sign_kinds >= {{ risk_threshold('NOM01', 'min_signs') }}
+    where p.sign_kinds >= {{ threshold('NOM01', 'min_signs') }}
 )
 
 {{ risk_flag_columns('NOM01', '1.0') }}

@@ -30,7 +30,7 @@ stale as (
         count(*) as stale_snapshots
     from snapshots as s
     where s.status = 'active'
-      and s.expires_on + make_interval(months => {{ risk_threshold('REG01', 'grace_months') }}::int)
+      and s.expires_on + make_interval(months => {{ threshold('REG01', 'grace_months') }}::int)
           < to_date(s.snapshot_period, 'YYYY-MM')
     group by s.project_code, s.tax_code
 ),
@@ -40,7 +40,7 @@ projects as (
         st.*,
         greatest(
             to_char(date_trunc('month', st.expires_on) + interval '1 month'
-                    + make_interval(months => {{ risk_threshold('REG01', 'grace_months') }}::int), 'YYYY-MM'),
+                    + make_interval(months => {{ threshold('REG01', 'grace_months') }}::int), 'YYYY-MM'),
             w.first_period) as period
     from stale as st
     cross join window_start as w
@@ -52,7 +52,7 @@ findings as (
         tax_code,
         period,
         -- the longer a lapsed project stays registered active, the worse
-        {{ risk_score('max(stale_snapshots)', 0, risk_threshold('REG01', 'full_score_months')) }} as score,
+        {{ risk_score('max(stale_snapshots)', 0, threshold('REG01', 'full_score_months')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Dự án ' || string_agg(project_code, ', ' order by project_code) || ' hết hạn ngày '
             || to_char(min(expires_on), 'DD/MM/YYYY') || ' nhưng vẫn ở trạng thái hoạt động trong sổ đăng ký đến kỳ '

@@ -94,11 +94,11 @@ runs as (
         max(month_index) - min(run_start) + 1 as silent_months,
         count(*) as months_observed,
         -- the first observed month at which 12 months have elapsed: the flag's period
-        min(month_index) filter (where month_index - run_start + 1 >= {{ risk_threshold('REG02', 'min_silent_months') }})
+        min(month_index) filter (where month_index - run_start + 1 >= {{ threshold('REG02', 'min_silent_months') }})
             as flagged_at
     from silent
     group by tax_code, projects, run_id
-    having max(month_index) - min(run_start) + 1 >= {{ risk_threshold('REG02', 'min_silent_months') }}
+    having max(month_index) - min(run_start) + 1 >= {{ threshold('REG02', 'min_silent_months') }}
 ),
 
 runs_with_coverage as (
@@ -117,13 +117,13 @@ findings as (
         {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id,
         tax_code,
         {{ month_from_index('flagged_at') }} as period,
-        {{ risk_score('silent_months', risk_threshold('REG02', 'min_silent_months'), risk_threshold('REG02', 'full_score_silent_months')) }} as score,
+        {{ risk_score('silent_months', threshold('REG02', 'min_silent_months'), threshold('REG02', 'full_score_silent_months')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Dự án ' || projects || ' vẫn hoạt động trong sổ đăng ký nhưng doanh nghiệp không có nộp thuế, hải quan, lao động hay giao dịch vốn trong '
             || silent_months || ' tháng liên tiếp (từ ' || {{ month_from_index('run_start') }} || ' đến ' || {{ month_from_index('run_end') }} || ').' as summary,
         jsonb_build_object(
-            'threshold', 'no tax, customs, labour or fx activity for 12 consecutive months with an active project (Law on Investment 2020 Art. 48.2(d))',
-            'min_silent_months', {{ risk_threshold('REG02', 'min_silent_months') }},
+            'threshold', {{ threshold_sentence('no tax, customs, labour or fx activity for {REG02.min_silent_months} consecutive months with an active project (Law on Investment 2020 Art. 48.2(d))') }},
+            'min_silent_months', {{ threshold('REG02', 'min_silent_months') }},
             'silent_months', silent_months,
             'first_silent_month', {{ month_from_index('run_start') }},
             'last_silent_month', {{ month_from_index('run_end') }},

@@ -14,9 +14,16 @@
 -- of the year).
 with
 
+-- A year is judged only when its related-party disclosures were delivered
+-- (marts.dataset_coverage: tax related_party complete): in a year whose
+-- delivery was rejected or is missing, no enterprise's disclosure is in the
+-- data, and a missing disclosure is unknown, never "not disclosed".
 returns as (
-    select distinct enterprise_id, tax_code, fiscal_year::int as fiscal_year
-    from {{ ref('fct_tax_returns') }}
+    select distinct t.enterprise_id, t.tax_code, t.fiscal_year::int as fiscal_year
+    from {{ ref('fct_tax_returns') }} as t
+    join {{ ref('dataset_coverage') }} as c
+      on c.agency = 'tax' and c.dataset = 'related_party' and c.period = t.fiscal_year::text
+     and c.status = 'complete'
 ),
 
 own_parties as (
@@ -111,7 +118,7 @@ findings as (
         p.tax_code,
         p.fiscal_year::text as period,
         case when p.undisclosed_vnd > 0
-             then {{ risk_score('p.undisclosed_vnd', risk_threshold('REL01', 'min_undisclosed_vnd'), risk_threshold('REL01', 'full_score_undisclosed_vnd')) }}
+             then {{ risk_score('p.undisclosed_vnd', threshold('REL01', 'min_undisclosed_vnd'), threshold('REL01', 'full_score_undisclosed_vnd')) }}
              else 50 end as score,
         p.undisclosed_vnd as amount_at_stake_vnd,
         'Năm ' || p.fiscal_year || ', doanh nghiệp giao dịch với bên liên kết (' || p.parties
@@ -120,7 +127,7 @@ findings as (
             || case when ds.lines is null then ' (không nộp phụ lục).' else '.' end as summary,
         jsonb_build_object(
             'threshold', 'dealings with a party the network shows as related (investor, ultimate parent, group member) that the year''s related-party disclosure does not name (Decree 132/2020 Art. 18.1)',
-            'min_undisclosed_vnd', {{ risk_threshold('REL01', 'min_undisclosed_vnd') }},
+            'min_undisclosed_vnd', {{ threshold('REL01', 'min_undisclosed_vnd') }},
             'undisclosed_vnd', p.undisclosed_vnd,
             'dealings', p.dealings,
             'disclosure_lines', coalesce(ds.lines, 0),
@@ -128,7 +135,7 @@ findings as (
         ) as evidence
     from per_year as p
     left join disclosures as ds on ds.tax_code = p.tax_code and ds.fiscal_year = p.fiscal_year
-    where p.undisclosed_vnd >= {{ risk_threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
+    where p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
 )
 
-{{ risk_flag_columns('REL01', '1.0') }}
+{{ risk_flag_columns('REL01', '1.1') }}

@@ -2,15 +2,27 @@
 -- fiscal year (period YYYY) in which its purchases from related parties of
 -- some HS code were priced above the arm's-length range.
 --
--- Method (docs/rule_tp01.md, macro related_party_price_range): the
--- arm's-length range of a good is the 35th to 75th percentile of the unit
--- prices (customs value in VND / quantity) of UNRELATED import lines of the
--- same HS code, unit and year (Decree 132/2020/ND-CP Art. 7.3 and Appendix).
--- A related-party price above the 75th percentile is adjusted to the median
--- (Art. 7.3), so the value shifted abroad is sum((price - median) * quantity).
--- Related party = the partner's normalised name is a counterparty the
--- enterprise disclosed, an investor of its projects or their ultimate parent
--- (marts.fct_customs_lines).
-{{ related_party_price_range('TP01', 'IM', 'above') }}
+-- Method (docs/rule_tp01.md): the range and the enterprise's price come from
+-- intermediate.int_customs_price_deviations (the 35th to 75th percentile of
+-- UNRELATED import lines of the same HS code, unit and year, Decree
+-- 132/2020/ND-CP Art. 7.3 and Appendix). Flagged: a related-party price above
+-- the 75th percentile, with enough comparables and related lines to be a
+-- pattern, shifting a material share of the value; the value shifted abroad
+-- is sum((price - median) * quantity), the price adjusted to the median
+-- (Art. 7.3). Related party = the partner's normalised name is a
+-- counterparty the enterprise disclosed, an investor of its projects or their
+-- ultimate parent (marts.fct_customs_lines).
+with
+
+goods as (
+    select *
+    from {{ ref('int_customs_price_deviations') }}
+    where flow = 'IM' and direction = 'above'
+      and comparables >= {{ threshold('TP01', 'min_comparables') }}
+      and related_lines >= {{ threshold('TP01', 'min_related_lines') }}
+      and shifted_vnd >= {{ threshold('TP01', 'min_shift_share') }} * price_median * quantity
+),
+
+{{ customs_price_findings('TP01', 'IM') }}
 
 {{ risk_flag_columns('TP01', '1.0') }}

@@ -1,6 +1,6 @@
 -- TP03 persistent operating losses while the business grows. Grain: one row
--- per enterprise and fiscal year (period YYYY) that closes a run of at least
--- three consecutive loss years.
+-- per enterprise and fiscal year (period YYYY) that is at least the third
+-- loss year of a run no year without a loss interrupts.
 --
 -- Method (docs/rule_tp03.md): a firm that keeps losing money for three years
 -- or more, yet grows its revenue or receives new capital, is not behaving as
@@ -18,13 +18,19 @@ returns as (
     where revenue_vnd is not null
 ),
 
--- consecutive loss years share a run id (year minus the rank of loss years)
-losses as (
+-- A run of losses is broken only by a year whose return shows no loss. A
+-- year without a return in force (not filed, quarantined, or the tax
+-- delivery of that year rejected or missing) is unknown: it neither breaks
+-- the run nor counts as a loss year, and the evidence names it. So a run is
+-- measured on the years themselves: the loss years observed, and the span
+-- from the first to the last of them.
+marked as (
     select
         r.*,
-        r.fiscal_year - row_number() over (partition by r.tax_code order by r.fiscal_year) as run_id
+        -- the number of years with no loss up to this one: the same for every
+        -- loss year of one run
+        count(*) filter (where r.ebit_vnd >= 0) over (partition by r.tax_code order by r.fiscal_year) as run_id
     from returns as r
-    where r.ebit_vnd < 0
 ),
 
 runs as (
@@ -34,7 +40,8 @@ runs as (
         first_value(l.fiscal_year) over (partition by l.tax_code, l.run_id order by l.fiscal_year) as run_start,
         first_value(l.revenue_vnd) over (partition by l.tax_code, l.run_id order by l.fiscal_year) as revenue_at_start,
         sum(l.ebit_vnd) over (partition by l.tax_code, l.run_id order by l.fiscal_year) as losses_in_run_vnd
-    from losses as l
+    from marked as l
+    where l.ebit_vnd < 0
 ),
 
 capital_added as (
@@ -51,7 +58,24 @@ judged as (
                   where c.tax_code = r.tax_code and c.fiscal_year between r.run_start and r.fiscal_year), 0)
             as capital_added_usd
     from runs as r
-    where r.years_in_run >= {{ risk_threshold('TP03', 'min_loss_years') }}
+    where r.years_in_run >= {{ threshold('TP03', 'min_loss_years') }}
+),
+
+-- the years of the run's span without a return in force, each with the
+-- coverage of the tax returns of that year (complete: the enterprise's own
+-- return is missing or quarantined; rejected / missing: the whole delivery)
+gaps as (
+    select
+        j.tax_code, j.fiscal_year,
+        string_agg(y::text, ', ' order by y) as gap_years,
+        jsonb_agg(jsonb_build_object('year', y, 'cit_returns_coverage', coalesce(c.status, 'missing')) order by y)
+            as years_without_return
+    from judged as j
+    cross join lateral generate_series(j.run_start, j.fiscal_year) as y
+    left join {{ ref('dataset_coverage') }} as c
+      on c.agency = 'tax' and c.dataset = 'cit_returns' and c.period = y::text
+    where not exists (select 1 from returns as r where r.tax_code = j.tax_code and r.fiscal_year = y)
+    group by j.tax_code, j.fiscal_year
 ),
 
 findings as (
@@ -59,16 +83,19 @@ findings as (
         enterprise_id,
         tax_code,
         fiscal_year::text as period,
-        {{ risk_score('years_in_run', risk_threshold('TP03', 'min_loss_years'), risk_threshold('TP03', 'full_score_years')) }} as score,
+        {{ risk_score('years_in_run', threshold('TP03', 'min_loss_years'), threshold('TP03', 'full_score_years')) }} as score,
         -losses_in_run_vnd as amount_at_stake_vnd,
-        'Doanh nghiệp lỗ hoạt động ' || years_in_run || ' năm liên tiếp (' || run_start || '–' || fiscal_year
+        'Doanh nghiệp lỗ hoạt động ' || years_in_run
+            || case when gap_years is null then ' năm liên tiếp ('
+                    else ' năm, không năm nào có lãi (' end || run_start || '–' || fiscal_year
+            || coalesce('; năm ' || gap_years || ' không có tờ khai, không tính là năm lỗ', '')
             || ', tổng lỗ ' || {{ vn_number('-losses_in_run_vnd') }} || ' VND) trong khi doanh thu tăng từ '
             || {{ vn_number('revenue_at_start') }} || ' lên ' || {{ vn_number('revenue_vnd') }} || ' VND'
             || case when capital_added_usd > 0 then ' và nhận thêm vốn ' || {{ vn_number('capital_added_usd') }} || ' USD' else '' end
             || '.' as summary,
         jsonb_build_object(
-            'threshold', 'operating loss in 3 or more consecutive fiscal years while revenue grows or capital is added',
-            'min_loss_years', {{ risk_threshold('TP03', 'min_loss_years') }},
+            'threshold', {{ threshold_sentence('operating loss in {TP03.min_loss_years} or more consecutive fiscal years while revenue grows or capital is added') }},
+            'min_loss_years', {{ threshold('TP03', 'min_loss_years') }},
             'loss_years', years_in_run,
             'first_loss_year', run_start,
             'ebit_vnd', ebit_vnd,
@@ -76,9 +103,17 @@ findings as (
             'revenue_first_loss_year_vnd', revenue_at_start,
             'revenue_vnd', revenue_vnd,
             'capital_added_usd', capital_added_usd
-        ) as evidence
+        )
+        -- stated only when the run spans a year without a return, so the
+        -- evidence (and its hash, which a dismissal holds to) of a run
+        -- without gaps is what it was
+        || case when years_without_return is not null
+                then jsonb_build_object('years_spanned', fiscal_year - run_start + 1,
+                                        'years_without_return', years_without_return)
+                else '{}'::jsonb end as evidence
     from judged
+    left join gaps using (tax_code, fiscal_year)
     where revenue_vnd > revenue_at_start or capital_added_usd > 0
 )
 
-{{ risk_flag_columns('TP03', '1.0') }}
+{{ risk_flag_columns('TP03', '1.1') }}

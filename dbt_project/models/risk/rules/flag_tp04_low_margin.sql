@@ -62,7 +62,7 @@ returns as (
         (t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd)::numeric / t.revenue_vnd as ebit_margin,
         left(e.vsic_code, 2) as vsic_division,
         s.start_year,
-        coalesce(t.fiscal_year <= s.start_year + {{ risk_threshold('TP04', 'startup_years') }}, false) as is_startup_year
+        coalesce(t.fiscal_year <= s.start_year + {{ threshold('TP04', 'startup_years') }}, false) as is_startup_year
     from {{ ref('fct_tax_returns') }} as t
     join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
     left join started as s on s.tax_code = t.tax_code
@@ -83,7 +83,7 @@ compared as (
                count(*) as years_compared
         from returns as x
         where x.tax_code = r.tax_code
-          and x.fiscal_year between r.fiscal_year - {{ risk_threshold('TP04', 'comparison_years') }} + 1 and r.fiscal_year
+          and x.fiscal_year between r.fiscal_year - {{ threshold('TP04', 'comparison_years') }} + 1 and r.fiscal_year
     ) as w
 ),
 
@@ -91,10 +91,10 @@ peers as (
     select
         vsic_division, fiscal_year,
         count(*) as peers,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_low') }}::float) within group (order by ebit_margin) as margin_p35,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_median') }}::float) within group (order by ebit_margin) as margin_median,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75,
-        percentile_cont({{ risk_threshold('TP04', 'percentile_low') }}::float) within group (order by weighted_margin) as weighted_margin_p35
+        percentile_cont({{ threshold('TP04', 'percentile_low') }}::float) within group (order by ebit_margin) as margin_p35,
+        percentile_cont({{ threshold('TP04', 'percentile_median') }}::float) within group (order by ebit_margin) as margin_median,
+        percentile_cont({{ threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75,
+        percentile_cont({{ threshold('TP04', 'percentile_low') }}::float) within group (order by weighted_margin) as weighted_margin_p35
     from compared
     where not is_startup_year
     group by vsic_division, fiscal_year
@@ -118,21 +118,24 @@ explained as (
 
 judged as (
     select
-        r.*, p.peers, p.margin_p35, p.margin_median, p.margin_p75, p.weighted_margin_p35,
+        r.*,
+        {{ tax_years_without_return('r.tax_code', 'r.fiscal_year - ' ~ threshold('TP04', 'comparison_years') ~ ' + 1', 'r.fiscal_year') }}
+            as years_without_return,
+        p.peers, p.margin_p35, p.margin_median, p.margin_p75, p.weighted_margin_p35,
         pp.margin_p35 as prior_margin_p35, rp.related_vnd, rp.counterparties,
         case
-            when r.vsic_division between '45' and '47' then {{ risk_threshold('TP04', 'safe_harbour_distribution') }}
-            when r.vsic_division between '10' and '33' then {{ risk_threshold('TP04', 'safe_harbour_manufacturing') }}
-            else {{ risk_threshold('TP04', 'safe_harbour_processing') }}
+            when r.vsic_division between '45' and '47' then {{ threshold('TP04', 'safe_harbour_distribution') }}
+            when r.vsic_division between '10' and '33' then {{ threshold('TP04', 'safe_harbour_manufacturing') }}
+            else {{ threshold('TP04', 'safe_harbour_processing') }}
         end as safe_harbour_margin
     from compared as r
     join peers as p using (vsic_division, fiscal_year)
     join peers as pp on pp.vsic_division = r.vsic_division and pp.fiscal_year = r.prior_year
     join related as rp on rp.tax_code = r.tax_code and rp.fiscal_year = r.fiscal_year
-    where p.peers >= {{ risk_threshold('TP04', 'min_peers') }}
-      and pp.peers >= {{ risk_threshold('TP04', 'min_peers') }}
+    where p.peers >= {{ threshold('TP04', 'min_peers') }}
+      and pp.peers >= {{ threshold('TP04', 'min_peers') }}
       and r.prior_year = r.fiscal_year - 1
-      and rp.related_vnd >= {{ risk_threshold('TP04', 'min_related_share') }} * r.revenue_vnd
+      and rp.related_vnd >= {{ threshold('TP04', 'min_related_share') }} * r.revenue_vnd
       and not r.is_startup_year
       and not exists (select 1 from explained as x
                       where x.enterprise_id = r.enterprise_id and x.period = r.fiscal_year::text)
@@ -143,16 +146,16 @@ findings as (
         enterprise_id,
         tax_code,
         fiscal_year::text as period,
-        {{ risk_score('margin_p35 - ebit_margin', 0, risk_threshold('TP04', 'full_score_margin_gap')) }} as score,
+        {{ risk_score('margin_p35 - ebit_margin', 0, threshold('TP04', 'full_score_margin_gap')) }} as score,
         (margin_median - ebit_margin) * revenue_vnd as amount_at_stake_vnd,
         'Năm ' || fiscal_year || ', tỷ suất lợi nhuận hoạt động ' || {{ vn_pct('ebit_margin') }}
-            || ' thấp hơn phân vị 35 của ' || peers || ' doanh nghiệp cùng ngành VSIC ' || vsic_division
+            || ' thấp hơn phân vị ' || {{ threshold_sentence('{TP04.percentile_low%}') }} || ' của ' || peers || ' doanh nghiệp cùng ngành VSIC ' || vsic_division
             || ' (' || {{ vn_pct('margin_p35') }} || ') và mức an toàn ' || {{ vn_pct('safe_harbour_margin') }}
             || ', năm trước ' || {{ vn_pct('prior_margin') }} || ', bình quân gia quyền ' || years_compared || ' năm '
-            || {{ vn_pct('weighted_margin') }} || ' (phân vị 35: ' || {{ vn_pct('weighted_margin_p35') }}
+            || {{ vn_pct('weighted_margin') }} || ' (phân vị ' || {{ threshold_sentence('{TP04.percentile_low%}') }} || ': ' || {{ vn_pct('weighted_margin_p35') }}
             || '), doanh thu không giảm, với giao dịch liên kết ' || {{ vn_number('related_vnd') }} || ' VND.' as summary,
         jsonb_build_object(
-            'threshold', 'operating loss below the 35th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, sustained (the year before a loss below its range too, the weighted average of up to three years below the peers'' same average), revenue not down more than 5 %, related-party transactions >= 10 % of revenue',
+            'threshold', {{ threshold_sentence("operating loss below the {TP04.percentile_low%}th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, sustained (the year before a loss below its range too, the weighted average of up to {TP04.comparison_years#} years below the peers' same average), revenue not down more than {TP04.max_revenue_fall%} %, related-party transactions >= {TP04.min_related_share%} % of revenue") }},
             'prior_year_ebit_margin', round(prior_margin, 4),
             'prior_year_peer_margin_p35', round(prior_margin_p35::numeric, 4),
             'weighted_margin', round(weighted_margin, 4),
@@ -170,15 +173,19 @@ findings as (
             'safe_harbour_margin', safe_harbour_margin,
             'related_party_transactions_vnd', related_vnd,
             'related_parties', counterparties
-        ) as evidence
+        )
+        -- a year of the comparison period without a return is left out of the
+        -- weighted average, never read as a loss; stated when there is one
+        || coalesce(jsonb_build_object('comparison_years_without_return', years_without_return), '{}'::jsonb)
+            as evidence
     from judged
     where ebit_margin < margin_p35
       and ebit_margin < safe_harbour_margin
-      and ebit_margin < {{ risk_threshold('TP04', 'max_ebit_margin') }}
+      and ebit_margin < {{ threshold('TP04', 'max_ebit_margin') }}
       and prior_margin < prior_margin_p35
-      and prior_margin < {{ risk_threshold('TP04', 'max_ebit_margin') }}
+      and prior_margin < {{ threshold('TP04', 'max_ebit_margin') }}
       and weighted_margin < weighted_margin_p35
-      and revenue_vnd >= (1 - {{ risk_threshold('TP04', 'max_revenue_fall') }}) * prior_revenue_vnd
+      and revenue_vnd >= (1 - {{ threshold('TP04', 'max_revenue_fall') }}) * prior_revenue_vnd
 )
 
 {{ risk_flag_columns('TP04', '2.0') }}

@@ -45,7 +45,7 @@ prior as (
 division_margin as (
     select
         left(e.vsic_code, 2) as vsic_division, t.fiscal_year, count(*) as peers,
-        percentile_cont({{ risk_threshold('TP05', 'percentile_median') }}::float) within group (
+        percentile_cont({{ threshold('TP05', 'percentile_median') }}::float) within group (
             order by (t.profit_before_tax_vnd + t.interest_expense_vnd + t.depreciation_vnd)::numeric / t.revenue_vnd
         ) as median_ebitda_margin
     from {{ ref('fct_tax_returns') }} as t
@@ -64,7 +64,7 @@ best_ebitda as (
     from returns as r
     join {{ ref('fct_tax_returns') }} as x
       on x.tax_code = r.tax_code
-     and x.fiscal_year between r.fiscal_year - {{ risk_threshold('TP05', 'comparison_years') }} + 1 and r.fiscal_year
+     and x.fiscal_year between r.fiscal_year - {{ threshold('TP05', 'comparison_years') }} + 1 and r.fiscal_year
     group by 1, 2
 ),
 
@@ -82,11 +82,11 @@ capacity as (
     left join {{ ref('dim_enterprise') }} as e on e.tax_code = b.tax_code
     left join division_margin as d
       on d.vsic_division = left(e.vsic_code, 2) and d.fiscal_year = b.fiscal_year
-     and d.peers >= {{ risk_threshold('TP05', 'min_peers') }}
+     and d.peers >= {{ threshold('TP05', 'min_peers') }}
     -- a division with too few profitable returns: the median of every division's
     left join division_margin as a
       on a.vsic_division is null and a.fiscal_year = b.fiscal_year
-     and a.peers >= {{ risk_threshold('TP05', 'min_peers') }}
+     and a.peers >= {{ threshold('TP05', 'min_peers') }}
 ),
 
 foreign_loans as (
@@ -115,23 +115,25 @@ findings as (
         r.tax_code,
         r.fiscal_year::text as period,
         case when r.ebitda_vnd > 0
-            then {{ risk_score('r.interest_expense_vnd::numeric / r.ebitda_vnd', risk_threshold('TP05', 'interest_cap_share'), risk_threshold('TP05', 'high_score_share')) }}
+            then {{ risk_score('r.interest_expense_vnd::numeric / r.ebitda_vnd', threshold('TP05', 'interest_cap_share'), threshold('TP05', 'high_score_share')) }}
             else 100 end as score,
-        r.interest_expense_vnd - greatest(0, {{ risk_threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd) as amount_at_stake_vnd,
+        r.interest_expense_vnd - greatest(0, {{ threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd) as amount_at_stake_vnd,
         'Năm ' || r.fiscal_year || ', chi phí lãi vay ' || {{ vn_number('r.interest_expense_vnd') }} || ' VND bằng '
             || case when r.ebitda_vnd > 0 then {{ vn_pct('r.interest_expense_vnd::numeric / r.ebitda_vnd') }} else 'hơn 100 %' end
             || ' EBITDA (' || {{ vn_number('r.ebitda_vnd') }} || ' VND), vượt mức trần '
-            || {{ vn_pct(risk_threshold('TP05', 'interest_cap_share')) }} || ' của Nghị định 132/2020, có khoản vay từ '
-            || coalesce(l.lenders, rl.counterparties) || '.' as summary,
+            || {{ vn_pct(threshold('TP05', 'interest_cap_share')) }} || ' của Nghị định 132/2020, có khoản vay từ '
+            || coalesce(l.lenders, rl.counterparties) || '.'
+            || coalesce(' Năm ' || (select string_agg(y, ', ') from jsonb_array_elements_text(g.years) as y)
+                        || ' không có tờ khai: năng lực trả lãi được đánh giá không có năm đó.', '') as summary,
         jsonb_build_object(
-            'threshold', 'net interest above 30 % of EBITDA (Decree 132/2020 Art. 16.3)',
-            'interest_cap_share', {{ risk_threshold('TP05', 'interest_cap_share') }},
+            'threshold', {{ threshold_sentence('net interest above {TP05.interest_cap_share%} % of EBITDA (Decree 132/2020 Art. 16.3)') }},
+            'interest_cap_share', {{ threshold('TP05', 'interest_cap_share') }},
             'interest_expense_vnd', r.interest_expense_vnd,
             'profit_before_tax_vnd', r.profit_before_tax_vnd,
             'depreciation_vnd', r.depreciation_vnd,
             'ebitda_vnd', r.ebitda_vnd,
             'interest_share_of_ebitda', case when r.ebitda_vnd > 0 then round(r.interest_expense_vnd::numeric / r.ebitda_vnd, 4) end,
-            'non_deductible_interest_vnd', r.interest_expense_vnd - greatest(0, round({{ risk_threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)),
+            'non_deductible_interest_vnd', r.interest_expense_vnd - greatest(0, round({{ threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)),
             'revenue_vnd', r.revenue_vnd,
             'prior_year_revenue_vnd', pr.prior_revenue_vnd,
             'best_ebitda_of_period_vnd', c.best_ebitda_vnd,
@@ -143,18 +145,25 @@ findings as (
             'foreign_or_related_lenders', l.lenders,
             'related_party_interest_or_loans', rl.counterparties,
             'related_party_interest_or_loans_vnd', rl.amount_vnd
-        ) as evidence
+        )
+        -- a year of the comparison period without a return: the earning
+        -- capacity is measured without it (it may understate it) and a missing
+        -- year before is no proof of a downturn either way; stated when there is one
+        || coalesce(jsonb_build_object('comparison_years_without_return', g.years), '{}'::jsonb) as evidence
     from returns as r
+    cross join lateral (
+        select {{ tax_years_without_return('r.tax_code', 'r.fiscal_year - ' ~ threshold('TP05', 'comparison_years') ~ ' + 1', 'r.fiscal_year') }} as years
+    ) as g
     left join foreign_loans as l on l.tax_code = r.tax_code and l.fiscal_year = r.fiscal_year
     left join related_loans as rl on rl.tax_code = r.tax_code and rl.fiscal_year = r.fiscal_year
     join capacity as c on c.tax_code = r.tax_code and c.fiscal_year = r.fiscal_year
     left join prior as pr on pr.tax_code = r.tax_code and pr.fiscal_year = r.fiscal_year
-    where coalesce(r.revenue_vnd >= (1 - {{ risk_threshold('TP05', 'max_revenue_fall') }}) * pr.prior_revenue_vnd, true)
+    where coalesce(r.revenue_vnd >= (1 - {{ threshold('TP05', 'max_revenue_fall') }}) * pr.prior_revenue_vnd, true)
       and (l.tax_code is not null or rl.tax_code is not null)
       and (r.ebitda_vnd <= 0
-           or r.interest_expense_vnd > {{ risk_threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)
+           or r.interest_expense_vnd > {{ threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)
       and (c.capacity_vnd <= 0
-           or r.interest_expense_vnd > {{ risk_threshold('TP05', 'interest_cap_share') }} * c.capacity_vnd)
+           or r.interest_expense_vnd > {{ threshold('TP05', 'interest_cap_share') }} * c.capacity_vnd)
 )
 
 {{ risk_flag_columns('TP05', '2.0') }}

@@ -32,15 +32,15 @@ findings as (
         r.enterprise_id,
         r.tax_code,
         r.fiscal_year::text as period,
-        {{ risk_score('f.fees_vnd::numeric / r.revenue_vnd', risk_threshold('TP06', 'max_fee_share'), risk_threshold('TP06', 'full_score_fee_share')) }} as score,
-        f.fees_vnd - {{ risk_threshold('TP06', 'max_fee_share') }} * r.revenue_vnd as amount_at_stake_vnd,
+        {{ risk_score('f.fees_vnd::numeric / r.revenue_vnd', threshold('TP06', 'max_fee_share'), threshold('TP06', 'full_score_fee_share')) }} as score,
+        f.fees_vnd - {{ threshold('TP06', 'max_fee_share') }} * r.revenue_vnd as amount_at_stake_vnd,
         'Năm ' || r.fiscal_year || ', doanh nghiệp lỗ ' || {{ vn_number('-r.profit_before_tax_vnd') }}
             || ' VND nhưng trả phí bản quyền và phí dịch vụ cho bên liên kết (' || f.counterparties || ') '
             || {{ vn_number('f.fees_vnd') }} || ' VND, bằng ' || {{ vn_pct('f.fees_vnd::numeric / r.revenue_vnd') }}
-            || ' doanh thu (ngưỡng ' || {{ vn_pct(risk_threshold('TP06', 'max_fee_share')) }} || ').' as summary,
+            || ' doanh thu (ngưỡng ' || {{ vn_pct(threshold('TP06', 'max_fee_share')) }} || ').' as summary,
         jsonb_build_object(
-            'threshold', 'related-party royalties and service fees above 5 % of revenue in a loss year',
-            'max_fee_share', {{ risk_threshold('TP06', 'max_fee_share') }},
+            'threshold', {{ threshold_sentence('related-party royalties and service fees above {TP06.max_fee_share%} % of revenue in a loss year') }},
+            'max_fee_share', {{ threshold('TP06', 'max_fee_share') }},
             'royalties_vnd', coalesce(f.royalties_vnd, 0),
             'service_fees_vnd', coalesce(f.service_fees_vnd, 0),
             'fees_share_of_revenue', round(f.fees_vnd::numeric / r.revenue_vnd, 4),
@@ -50,7 +50,7 @@ findings as (
         ) as evidence
     from returns as r
     join fees as f on f.tax_code = r.tax_code and f.fiscal_year = r.fiscal_year
-    where f.fees_vnd > {{ risk_threshold('TP06', 'max_fee_share') }} * r.revenue_vnd
+    where f.fees_vnd > {{ threshold('TP06', 'max_fee_share') }} * r.revenue_vnd
 )
 
 {{ risk_flag_columns('TP06', '1.0') }}

@@ -33,19 +33,30 @@ returns as (
       on p.tax_code = t.tax_code and p.fiscal_year = t.fiscal_year - 1
 ),
 
+-- fx months of the year without a delivery in force: the year's remittances
+-- are then a lower bound, and the evidence says which months are missing
+fx_gaps as (
+    select left(period, 4)::int as fiscal_year, jsonb_agg(period || ' ' || status order by period) as months
+    from {{ ref('dataset_coverage') }}
+    where agency = 'fx' and dataset = 'capital_flows' and status <> 'complete'
+    group by 1
+),
+
 findings as (
     select
         r.enterprise_id,
         r.tax_code,
         r.fiscal_year::text as period,
-        case when r.profit_before_tax_vnd < 0 then 100 else {{ risk_threshold("TP07", "score_losses_carried") }} end as score,
+        case when r.profit_before_tax_vnd < 0 then 100 else {{ threshold("TP07", "score_losses_carried") }} end as score,
         p.amount_vnd as amount_at_stake_vnd,
         'Năm ' || r.fiscal_year || ', doanh nghiệp chuyển lợi nhuận ra nước ngoài ' || {{ vn_number('p.amount_usd') }}
             || ' USD (' || p.counterparties || ') trong khi '
             || case when r.profit_before_tax_vnd < 0
                     then 'báo lỗ ' || {{ vn_number('-r.profit_before_tax_vnd') }} || ' VND'
                     else 'còn lỗ lũy kế ' || {{ vn_number('greatest(r.loss_carried_forward_vnd, r.loss_carried_forward_prior_vnd)') }} || ' VND chưa bù đắp' end
-            || '.' as summary,
+            || '.'
+            || coalesce(' Số liệu ngoại hối năm ' || r.fiscal_year || ' thiếu '
+                        || jsonb_array_length(g.months) || ' tháng: số tiền chuyển có thể lớn hơn.', '') as summary,
         jsonb_build_object(
             'threshold', 'profit repatriated in a loss year or with losses carried forward (Law on Investment 2020 Art. 12)',
             'repatriated_usd', p.amount_usd,
@@ -55,10 +66,12 @@ findings as (
             'profit_before_tax_vnd', r.profit_before_tax_vnd,
             'loss_carried_forward_vnd', r.loss_carried_forward_vnd,
             'loss_carried_forward_prior_year_vnd', r.loss_carried_forward_prior_vnd
-        ) as evidence
+        )
+        || coalesce(jsonb_build_object('fx_months_not_complete', g.months), '{}'::jsonb) as evidence
     from returns as r
     join repatriated as p on p.tax_code = r.tax_code and p.fiscal_year = r.fiscal_year
-    where p.amount_vnd > {{ risk_threshold('TP07', 'min_repatriation_vnd') }}
+    left join fx_gaps as g on g.fiscal_year = r.fiscal_year
+    where p.amount_vnd > {{ threshold('TP07', 'min_repatriation_vnd') }}
       and (r.profit_before_tax_vnd < 0 or r.loss_carried_forward_vnd > 0 or r.loss_carried_forward_prior_vnd > 0)
 )
 

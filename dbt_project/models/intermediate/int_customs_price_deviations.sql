@@ -1,0 +1,97 @@
+-- The core of TP01 and TP02 (models/risk/docs/rule_tp01.md, rule_tp02.md):
+-- one row per enterprise, flow (IM, EX), fiscal year, HS code and unit of
+-- its related-party customs lines whose HS code, unit and year have unrelated
+-- lines to compare with. The arm's-length range of a good is the 35th to
+-- 75th percentile of the unit prices (customs value in VND / quantity) of the
+-- UNRELATED lines of the same flow, HS code, unit and year (Decree
+-- 132/2020/ND-CP Art. 7.3 and Appendix); a price outside it is adjusted to
+-- the median (Art. 7.3). `direction` says where the enterprise's own price
+-- (the median of its related-party lines, robust to one odd shipment) lies:
+-- above, below or within the range. `shifted_vnd` is the value moved abroad
+-- at the median: purchases above it (imports), sales below it (exports).
+-- The percentiles are the thresholds of the rule that judges the flow (TP01
+-- imports, TP02 exports); the rules apply their own minimums on top.
+{%- set rule_of_flow = {'IM': 'TP01', 'EX': 'TP02'} %}
+with
+
+lines as (
+    select
+        enterprise_id,
+        tax_code,
+        flow,
+        left(period, 4) as fiscal_year,
+        hs_code,
+        unit,
+        partner_name,
+        is_related_party,
+        quantity,
+        customs_value_vnd,
+        customs_value_vnd / quantity as unit_price_vnd
+    from {{ ref('fct_customs_lines') }}
+    where flow in ('IM', 'EX') and quantity > 0 and customs_value_vnd > 0 and tax_code is not null
+),
+
+comparables as (
+    {%- for flow, rule_code in rule_of_flow.items() %}
+    select
+        flow, hs_code, unit, fiscal_year,
+        count(*) as comparables,
+        min(unit_price_vnd) as price_min,
+        max(unit_price_vnd) as price_max,
+        percentile_cont({{ threshold(rule_code, 'percentile_low') }}::float) within group (order by unit_price_vnd) as price_p35,
+        percentile_cont({{ threshold(rule_code, 'percentile_median') }}::float) within group (order by unit_price_vnd) as price_median,
+        percentile_cont({{ threshold(rule_code, 'percentile_high') }}::float) within group (order by unit_price_vnd) as price_p75
+    from lines
+    where not is_related_party and flow = '{{ flow }}'
+    group by flow, hs_code, unit, fiscal_year
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+related as (
+    select
+        enterprise_id, tax_code, flow, fiscal_year, hs_code, unit,
+        count(*) as related_lines,
+        string_agg(distinct partner_name, '; ' order by partner_name) as partners,
+        sum(quantity) as quantity,
+        sum(customs_value_vnd) as value_vnd,
+        percentile_cont(0.5) within group (order by unit_price_vnd) as related_price
+    from lines
+    where is_related_party
+    group by enterprise_id, tax_code, flow, fiscal_year, hs_code, unit
+),
+
+compared as (
+    select
+        r.*,
+        c.comparables, c.price_min, c.price_max, c.price_p35, c.price_median, c.price_p75,
+        case when r.flow = 'IM' then r.value_vnd - c.price_median * r.quantity
+             else c.price_median * r.quantity - r.value_vnd end as shifted_vnd
+    from related as r
+    inner join comparables as c using (flow, hs_code, unit, fiscal_year)
+)
+
+select
+    enterprise_id::text as enterprise_id,
+    tax_code::text as tax_code,
+    flow::text as flow,
+    fiscal_year::text as fiscal_year,
+    hs_code::text as hs_code,
+    unit::text as unit,
+    (case when related_price > price_p75 then 'above'
+          when related_price < price_p35 then 'below'
+          else 'within' end)::text as direction,
+    related_lines::bigint as related_lines,
+    partners::text as partners,
+    quantity::numeric as quantity,
+    value_vnd::numeric as value_vnd,
+    related_price::double precision as related_price,
+    comparables::bigint as comparables,
+    price_min::numeric as price_min,
+    price_max::numeric as price_max,
+    price_p35::double precision as price_p35,
+    price_median::double precision as price_median,
+    price_p75::double precision as price_p75,
+    shifted_vnd::double precision as shifted_vnd,
+    (shifted_vnd / nullif(price_median * quantity, 0))::double precision as shift_share
+from compared
