@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 # pgcrypto, so the keyed hash is built on core sha256(); see pseudonym.sql).
 REQUIRED_EXTENSIONS = ("pg_trgm", "unaccent")
 OPTIONAL_EXTENSIONS = ("pgcrypto", "fuzzystrmatch")
-SCHEMA_FILES = ("audit.sql", "pseudonym.sql", "reviews.sql", "exports.sql")
+SCHEMA_FILES = ("audit.sql", "builds.sql", "pseudonym.sql", "reviews.sql", "exports.sql")
 PUBLIC_SCHEMAS = ("audit", "staging", "intermediate", "marts", "risk", "fis", "kpi", "snapshots", "seeds")
 
 # Contract type -> PostgreSQL type of the raw column. Raw keeps the agreed
@@ -105,7 +105,7 @@ def bootstrap(conn: psycopg.Connection, raw_tables: list[RawTable]) -> list[str]
         raw_schemas = sorted({t.schema for t in raw_tables})
         for schema in (*PUBLIC_SCHEMAS, *raw_schemas):
             conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-        # Tables kept outside dbt (audit, reviews, the export ledger) are
+        # Tables kept outside dbt (audit, dbt's build record, reviews, the export ledger) are
         # created here and nowhere else, so no rebuild or full refresh can drop them.
         for name in SCHEMA_FILES:
             if (HERE / name).exists():

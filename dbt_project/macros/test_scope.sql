@@ -7,7 +7,7 @@
       * a relation listed in var `fdi_tested_by_new_deliveries` (it has a
         `delivery_id` column and an index on it), in a `dbt build` or `dbt
         run`: the rows of the deliveries loaded since the last build that
-        passed (intermediate.dbt_builds), so a failed build's deliveries are
+        passed (audit.dbt_builds, created by the bootstrap), so a failed build's deliveries are
         tested again by the next one;
       * anything else, `dbt test` on its own, `--full-refresh`, or var
         `fdi_full_tests` true (`fdi run --full-tests`, the nightly
@@ -32,7 +32,8 @@
 
 {% macro new_deliveries_filter(relation) -%}
     {%- if relation.identifier not in var('fdi_tested_by_new_deliveries', [])
-          or var('fdi_full_tests', false) or flags.FULL_REFRESH or not records_builds() -%}
+          or var('fdi_full_tests', false) or flags.FULL_REFRESH or not records_builds()
+          or not builds_recorded() -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set filter -%}
@@ -56,22 +57,19 @@
 {%- endmacro %}
 
 {% macro builds_table() -%}
-    {{- return(api.Relation.create(database=target.database, schema='intermediate', identifier='dbt_builds')) -}}
+    {{- return(api.Relation.create(database=target.database, schema='audit', identifier='dbt_builds')) -}}
+{%- endmacro %}
+
+{#- The record exists once the bootstrap has run (warehouse/builds.sql); a
+    database dbt reaches without it tests every row rather than failing. -#}
+{% macro builds_recorded() -%}
+    {%- if not execute -%}{{- return(false) -}}{%- endif -%}
+    {{- return(adapter.get_relation(database=target.database, schema='audit', identifier='dbt_builds') is not none) -}}
 {%- endmacro %}
 
 {#- on-run-start: note the build and the newest delivery it can see. -#}
 {% macro record_build_start() -%}
-    {%- if records_builds() -%}
-    create table if not exists {{ builds_table() }} (
-        invocation_id text primary key,
-        started_at timestamptz not null,
-        loaded_until timestamptz,
-        succeeded boolean not null default false
-    );
-    {#- the hooks' connection may not have taken the profile's role; the tests' connections have -#}
-    {%- if target.get('role') %}
-    alter table {{ builds_table() }} owner to {{ target.get('role') }};
-    {%- endif %}
+    {%- if records_builds() and builds_recorded() -%}
     insert into {{ builds_table() }} (invocation_id, started_at, loaded_until)
     select '{{ invocation_id }}', clock_timestamp(), max(loaded_at) from audit.deliveries
     {%- else -%}
@@ -83,7 +81,7 @@
     fdi_tested_by_new_deliveries, with no error and no failed test, has
     tested their rows up to its deliveries; a build of a selection has not. -#}
 {% macro record_build_end(results) -%}
-    {%- if records_builds() and execute -%}
+    {%- if records_builds() and builds_recorded() -%}
     {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
     {%- set built = results | map(attribute='node') | map(attribute='name') | list -%}
     {%- set missing = var('fdi_tested_by_new_deliveries', []) | reject('in', built) | list -%}
