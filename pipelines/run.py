@@ -311,10 +311,19 @@ def _run(landing: Path, settings: Settings | None, run_dbt: bool, progress: Call
          verbose: bool, full_tests: bool = False) -> RunOutcome:
     landing = require_landing(landing)
     os.environ["FDI_LANDING"] = str(landing)  # the resources read it when the run starts
+    dagster = InProcess.load(settings or Settings.from_env())
+    # The run's instance is Dagster's current one while the run lasts (Dagster keeps the current instance's
+    # state storage in a context variable) and is disposed after it, so an instance an earlier caller left
+    # current, and since disposed, is never what the run's definitions load against.
+    with dagster.instance:
+        return _run_loaded(dagster, landing, run_dbt, progress, verbose, full_tests)
+
+
+def _run_loaded(dagster: InProcess, landing: Path, run_dbt: bool, progress: Callable[[str], None],
+                verbose: bool, full_tests: bool) -> RunOutcome:
     from pipelines.defs.assets.raw import SUITE_CHECK, raw_key
     from pipelines.defs.gate import failed_blocking_checks, hold_reason
 
-    dagster = InProcess.load(settings or Settings.from_env())
     assets, resources, instance = dagster.assets, dagster.resources, dagster.instance
     outcome = RunOutcome()
     planned = triage(landing, dagster, progress, outcome)
