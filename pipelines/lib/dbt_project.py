@@ -43,9 +43,25 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
+# Builds whose target folders are kept (about 20 MB each: compiled SQL, manifest, run_results.json), so a
+# nightly and a monthly build do not fill the disk with a folder per run forever.
+KEPT_RUN_TARGETS = 20
+
+
 def run_target(run_id: str) -> Path:
     """The target folder of the dbt build of one Dagster run: its run_results.json says what each node did."""
     return DBT_PROJECT_DIR / "target" / f"run-{run_id}"
+
+
+def prune_run_targets(keep: int = KEPT_RUN_TARGETS, target: Path = DBT_PROJECT_DIR / "target") -> list[Path]:
+    """Remove all but the `keep` newest builds' target folders; returns what it removed."""
+    import shutil
+
+    folders = sorted(target.glob("run-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = [p for p in folders[keep:] if p.is_dir()]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 @cache

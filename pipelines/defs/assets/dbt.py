@@ -16,7 +16,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from pipelines.defs.resources import WarehouseResource
-from pipelines.lib.dbt_project import dbt_env, dbt_executable, dbt_project, prepare_manifest, run_target
+from pipelines.lib.dbt_project import dbt_env, dbt_executable, dbt_project, prepare_manifest, prune_run_targets, run_target
 from warehouse.settings import DBT_PROJECT_DIR
 
 
@@ -60,6 +60,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         os.environ.update(dbt_env(warehouse.connection(), settings))
         # The node-by-node log goes to stdout (dagster-dbt); `fdi run` reads the run's
         # run_results.json from its own target folder to say in one line what the build did.
+        prune_run_targets()
         yield from dbt.cli(dbt_build_args(context.run.tags), context=context, target_path=run_target(context.run_id)).stream()
 
     return fdi_dbt_models
