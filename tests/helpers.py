@@ -34,19 +34,25 @@ def project_row(code: str = "1234567890", tax_code: str | None = "0200000014", *
     return row
 
 
-def write_projects(landing: Path, period: str, rows: list[dict], delivery_id: str,
+def write_delivery(landing: Path, agency: str, name: str, period: str, rows: list[dict], delivery_id: str,
                    extracted_at: dt.datetime | None = None) -> Path:
-    """A registry/projects delivery folder with a correct manifest."""
-    ds = dataset("registry", "projects")
-    folder = landing / "registry" / "projects" / period
+    """A delivery folder of one dataset with a correct manifest (what was in the folder before is replaced)."""
+    ds = dataset(agency, name)
+    folder = landing / agency / name / period
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
         old.unlink()
-    name = file_name(ds, period)
-    count = write_rows(folder / name, ds, ds.column_names, rows)
+    file = file_name(ds, period)
+    count = write_rows(folder / file, ds, ds.column_names, rows)
     when = extracted_at or dt.datetime(int(period[:4]), int(period[5:]), 28, 8, 0, tzinfo=VN_TZ)
-    write_manifest(folder, ds, period, delivery_id, when, [WrittenFile(name, count)])
+    write_manifest(folder, ds, period, delivery_id, when, [WrittenFile(file, count)])
     return folder
+
+
+def write_projects(landing: Path, period: str, rows: list[dict], delivery_id: str,
+                   extracted_at: dt.datetime | None = None) -> Path:
+    """A registry/projects delivery folder with a correct manifest."""
+    return write_delivery(landing, "registry", "projects", period, rows, delivery_id, extracted_at)
 
 
 def edit_manifest(folder: Path, **changes) -> None:

@@ -11,9 +11,8 @@ import pytest
 
 from pipelines.lib.ingest import ingest_delivery
 from sources.checks import neutralise_formula
-from sources.contract import dataset
-from sources.synthetic.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
-from tests.helpers import dbt, project_row, write_projects
+from sources.synthetic.writers import VN_TZ
+from tests.helpers import dbt, project_row, write_delivery, write_projects
 from tests.hostile.deliveries import deliver
 
 pytestmark = pytest.mark.timeout(300)
@@ -25,13 +24,8 @@ def keyed(value: str) -> str:
 
 
 def investors(landing, rows, delivery_id, period="2024-01"):
-    ds = dataset("registry", "investors")
-    folder = landing / "registry" / "investors" / period
-    folder.mkdir(parents=True)
-    name = file_name(ds, period)
-    n = write_rows(folder / name, ds, ds.column_names, rows)
-    write_manifest(folder, ds, period, delivery_id, dt.datetime(2024, 2, 2, tzinfo=VN_TZ), [WrittenFile(name, n)])
-    return folder
+    return write_delivery(landing, "registry", "investors", period, rows, delivery_id,
+                          dt.datetime(2024, 2, 2, tzinfo=VN_TZ))
 
 
 PERSON = {"project_code": "1000000001", "investor_seq": 1, "investor_name": "Nguyễn Văn An", "investor_country": "KR",

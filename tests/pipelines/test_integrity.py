@@ -5,19 +5,13 @@ import datetime as dt
 
 from pipelines.lib.ingest import ingest_delivery
 from pipelines.lib.integrity import orphans, references
-from sources.contract import dataset
-from sources.synthetic.writers import VN_TZ, WrittenFile, file_name, write_manifest, write_rows
-from tests.helpers import project_row, write_projects
+from sources.synthetic.writers import VN_TZ
+from tests.helpers import project_row, write_delivery, write_projects
 
 
 def _investors(landing, period, rows, delivery_id):
-    ds = dataset("registry", "investors")
-    folder = landing / "registry" / "investors" / period
-    folder.mkdir(parents=True)
-    name = file_name(ds, period)
-    n = write_rows(folder / name, ds, ds.column_names, rows)
-    write_manifest(folder, ds, period, delivery_id, dt.datetime(2024, 2, 2, tzinfo=VN_TZ), [WrittenFile(name, n)])
-    return folder
+    return write_delivery(landing, "registry", "investors", period, rows, delivery_id,
+                          dt.datetime(2024, 2, 2, tzinfo=VN_TZ))
 
 
 def test_investor_whose_project_is_missing_is_reported_not_dropped(db, tmp_path):
