@@ -35,6 +35,16 @@ def dbt_build_job(dbt_assets: dg.AssetsDefinition):  # an asset job, resolved by
     return dg.define_asset_job("dbt_build", selection=dg.AssetSelection.assets(dbt_assets))
 
 
+def _gated_request(context: dg.ScheduleEvaluationContext, run_key: str,
+                   tags: dict[str, str] | None = None) -> dg.RunRequest | dg.SkipReason:
+    """The dbt build's run request, or the reason to skip while a loader's blocking check has not passed
+    (the one rule, pipelines/defs/gate.py)."""
+    failed = failed_blocking_checks(context.instance)
+    if failed:
+        return dg.SkipReason(hold_reason(failed))
+    return dg.RunRequest(run_key=run_key, tags=tags or {})
+
+
 def monthly_transform_schedule(dbt_assets: dg.AssetsDefinition,
                                job=None) -> dg.ScheduleDefinition:
     job = job or dbt_build_job(dbt_assets)
@@ -43,10 +53,7 @@ def monthly_transform_schedule(dbt_assets: dg.AssetsDefinition,
                  description="dbt build of every model, test and check after the monthly ingest; skipped while a "
                              "loader's blocking contract check has not passed (pipelines/defs/gate.py).")
     def monthly_transform(context: dg.ScheduleEvaluationContext):
-        failed = failed_blocking_checks(context.instance)
-        if failed:
-            return dg.SkipReason(hold_reason(failed))
-        return dg.RunRequest(run_key=context.scheduled_execution_time.strftime("dbt_build/%Y-%m"))
+        return _gated_request(context, context.scheduled_execution_time.strftime("dbt_build/%Y-%m"))
 
     return monthly_transform
 
@@ -63,10 +70,7 @@ def nightly_full_tests_schedule(dbt_assets: dg.AssetsDefinition,
                  description="dbt build testing every row of every model, with the unit tests; skipped while a "
                              "loader's blocking contract check has not passed (pipelines/defs/gate.py).")
     def nightly_full_tests(context: dg.ScheduleEvaluationContext):
-        failed = failed_blocking_checks(context.instance)
-        if failed:
-            return dg.SkipReason(hold_reason(failed))
-        return dg.RunRequest(run_key=context.scheduled_execution_time.strftime("dbt_full_tests/%Y-%m-%d"),
-                             tags={FULL_TESTS_TAG: "true"})
+        return _gated_request(context, context.scheduled_execution_time.strftime("dbt_full_tests/%Y-%m-%d"),
+                              tags={FULL_TESTS_TAG: "true"})
 
     return nightly_full_tests
