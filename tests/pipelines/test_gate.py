@@ -19,8 +19,10 @@ def _stand_in():
 
 def _tick(instance: dg.DagsterInstance):
     schedule = monthly_transform_schedule(_stand_in)
-    ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=dt.datetime(2024, 4, 5, 8, 0))
-    return schedule.evaluate_tick(ctx)
+    # as a context manager: the context's instance is Dagster's current one until it closes, and left open it
+    # would stay current after being disposed, breaking every later load of the definitions in this process
+    with dg.build_schedule_context(instance=instance, scheduled_execution_time=dt.datetime(2024, 4, 5, 8, 0)) as ctx:
+        return schedule.evaluate_tick(ctx)
 
 
 def _report(instance: dg.DagsterInstance, passed: bool) -> None:
@@ -70,8 +72,7 @@ def test_fdi_run_holds_dbt_back_on_a_failed_check_of_an_earlier_run(warehouse, t
 
 # The nightly full test pass follows the same rule; the monthly build tests what it wrote and leaves the dbt
 # unit tests out, the nightly run tests every row and runs them (dbt_project/macros/test_scope.sql). The dbt
-# side is proven in tests/dbt/test_linked_warehouse.py. (Last in this module: a schedule test's instance
-# left behind breaks the in-process run above when it comes first.)
+# side is proven in tests/dbt/test_linked_warehouse.py.
 def test_the_monthly_build_leaves_unit_tests_out_and_the_full_run_tests_everything():
     import json
 
@@ -89,9 +90,11 @@ def test_the_nightly_schedule_asks_for_every_row_and_waits_for_a_failed_blocking
 
     schedule = nightly_full_tests_schedule(_stand_in)
     with dg.instance_for_test() as instance:
-        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=dt.datetime(2024, 4, 6, 2, 0))
-        (request,) = schedule.evaluate_tick(ctx).run_requests
+        when = dt.datetime(2024, 4, 6, 2, 0)
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=when) as ctx:
+            (request,) = schedule.evaluate_tick(ctx).run_requests
         assert request.tags[FULL_TESTS_TAG] == "true"
         _report(instance, passed=False)
-        held = schedule.evaluate_tick(ctx)
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=when) as ctx:
+            held = schedule.evaluate_tick(ctx)
         assert not held.run_requests and "raw_customs/declarations" in held.skip_message

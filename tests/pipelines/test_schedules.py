@@ -10,8 +10,8 @@ from sources.contract import all_datasets
 
 
 def _requests(when: dt.datetime, schedule=monthly_ingest):
-    with dg.instance_for_test() as instance:
-        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
+    with dg.instance_for_test() as instance, \
+            dg.build_schedule_context(instance=instance, scheduled_execution_time=when) as ctx:
         return list(schedule(ctx))
 
 
