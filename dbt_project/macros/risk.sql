@@ -142,3 +142,11 @@ findings as (
      where not exists (select 1 from {{ ref('fct_tax_returns') }} as x
                        where x.tax_code = {{ tax_code }} and x.fiscal_year = y))
 {%- endmacro %}
+
+{#- An evidence entry present only when it has a value: a gap stated when
+    there is one, while the evidence of a flag without gaps (and so its
+    evidence hash, which keeps a reviewer's decision) is what it was.
+    `jsonb_build_object` alone would add the key with null to every flag. -#}
+{% macro evidence_when_present(key, value) -%}
+    (case when {{ value }} is not null then jsonb_build_object('{{ key }}', {{ value }}) else '{}'::jsonb end)
+{%- endmacro %}

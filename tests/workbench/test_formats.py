@@ -76,3 +76,19 @@ def test_threshold_sentences_are_filled_from_the_seed():
     assert "weighted average of up to three years" in tp04 and "tối đa 3 năm" in sentences[tp04]
     assert any(en.startswith("at least two kinds of sign of foreign control") for en in sentences)
 
+
+
+def test_every_evidence_key_a_rule_writes_has_a_label():
+    """A reviewer reads labels, not column names: a key added to a rule's evidence without one fails here."""
+    import re
+
+    from warehouse.settings import DBT_PROJECT_DIR
+    from workbench.evidence import LABELS
+
+    keys = set()
+    for f in (DBT_PROJECT_DIR / "models" / "risk" / "rules").glob("*.sql"):
+        sql = f.read_text()
+        keys |= set(re.findall(r"^\s*'([a-z][a-z0-9_]*)',\s", sql, re.M))  # one key per line of jsonb_build_object
+        keys |= set(re.findall(r"(?:jsonb_build_object\(|evidence_when_present\()'([a-z][a-z0-9_]*)'", sql))
+    assert {"threshold", "fx_months_not_complete", "years_without_return"} <= keys
+    assert sorted(keys - set(LABELS)) == []

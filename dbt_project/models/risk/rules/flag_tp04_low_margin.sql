@@ -176,7 +176,7 @@ findings as (
         )
         -- a year of the comparison period without a return is left out of the
         -- weighted average, never read as a loss; stated when there is one
-        || coalesce(jsonb_build_object('comparison_years_without_return', years_without_return), '{}'::jsonb)
+        || {{ evidence_when_present('comparison_years_without_return', 'years_without_return') }}
             as evidence
     from judged
     where ebit_margin < margin_p35

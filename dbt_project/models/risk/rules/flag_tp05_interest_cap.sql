@@ -149,7 +149,7 @@ findings as (
         -- a year of the comparison period without a return: the earning
         -- capacity is measured without it (it may understate it) and a missing
         -- year before is no proof of a downturn either way; stated when there is one
-        || coalesce(jsonb_build_object('comparison_years_without_return', g.years), '{}'::jsonb) as evidence
+        || {{ evidence_when_present('comparison_years_without_return', 'g.years') }} as evidence
     from returns as r
     cross join lateral (
         select {{ tax_years_without_return('r.tax_code', 'r.fiscal_year - ' ~ threshold('TP05', 'comparison_years') ~ ' + 1', 'r.fiscal_year') }} as years

@@ -67,7 +67,7 @@ findings as (
             'loss_carried_forward_vnd', r.loss_carried_forward_vnd,
             'loss_carried_forward_prior_year_vnd', r.loss_carried_forward_prior_vnd
         )
-        || coalesce(jsonb_build_object('fx_months_not_complete', g.months), '{}'::jsonb) as evidence
+        || {{ evidence_when_present('fx_months_not_complete', 'g.months') }} as evidence
     from returns as r
     join repatriated as p on p.tax_code = r.tax_code and p.fiscal_year = r.fiscal_year
     left join fx_gaps as g on g.fiscal_year = r.fiscal_year
