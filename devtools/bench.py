@@ -340,12 +340,14 @@ def transaction_marker(conninfo: str) -> int:
         return pg.execute("select pg_current_xact_id()::text::bigint % 4294967296").fetchone()[0]
 
 
-def customs_rows_written(conninfo: str, since_xid: int) -> dict:
-    """What a build wrote to marts.fct_customs_lines, read from the rows' xmin (exact, no statistics lag)."""
+def customs_rows_written(conninfo: str, since_xid: int, relation: str = "marts.fct_customs_lines") -> dict:
+    """What a build wrote to a table incremental on period (by default marts.fct_customs_lines), read from
+    the rows' xmin (exact, no statistics lag)."""
     with psycopg.connect(conninfo, autocommit=True) as pg:
-        by_period = pg.execute("""
+        by_period = pg.execute(sql.SQL("""
             select period, count(*), count(*) filter (where xmin::text::bigint >= %s)
-            from marts.fct_customs_lines group by period order by period""", (since_xid,)).fetchall()
+            from {} group by period order by period""").format(sql.Identifier(*relation.split("."))),
+            (since_xid,)).fetchall()
     return {"rows_total": sum(n for _, n, _ in by_period),
             "rows_written": sum(w for _, _, w in by_period),
             "periods_total": len(by_period),

@@ -36,19 +36,28 @@
           or not builds_recorded() -%}
         {{- return(none) -}}
     {%- endif -%}
-    {%- set filter -%}
-    {#- `= any(array(...))`: an index condition, so the month's rows are read through the index -#}
-    delivery_id = any(array(
-        select d.delivery_id from audit.deliveries as d
-        where d.status = 'loaded'
-          and d.loaded_at > coalesce((
-              select max(b.loaded_until) from {{ builds_table() }} as b
-              where b.succeeded
-                and b.started_at < (select started_at from {{ builds_table() }}
-                                    where invocation_id = '{{ invocation_id }}')
-          ), '-infinity')))
+    {#- The build's new deliveries are looked up once, when the test is compiled, and written into it
+        as literals: the planner then knows how many rows they hold (a subquery's array it cannot see
+        into, and at 5,000 enterprises it chose a scan of every customs line over the index, 2 s for
+        each of 20 tests of a build that brought nothing). No new delivery: the test reads nothing. -#}
+    {%- set query -%}
+    select d.delivery_id from audit.deliveries as d
+    where d.status = 'loaded'
+      and d.loaded_at > coalesce((
+          select max(b.loaded_until) from {{ builds_table() }} as b
+          where b.succeeded
+            and b.started_at < (select started_at from {{ builds_table() }}
+                                where invocation_id = '{{ invocation_id }}')
+      ), '-infinity')
+    order by 1
     {%- endset -%}
-    {{- return(filter) -}}
+    {%- set ids = run_query(query).columns[0].values() if execute else [] -%}
+    {%- if ids | length == 0 -%}
+        {{- return('false') -}}
+    {%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for id in ids -%}{%- do quoted.append("'" ~ (id | replace("'", "''")) ~ "'") -%}{%- endfor -%}
+    {{- return('delivery_id in (' ~ (quoted | join(', ')) ~ ')') -}}
 {%- endmacro %}
 
 {#- Only builds write models, so only they narrow their tests to what they wrote. -#}

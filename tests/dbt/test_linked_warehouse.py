@@ -330,28 +330,40 @@ def _dbt_status(*args: str) -> tuple[int, str]:
     return done.returncode, done.stdout[-4000:]
 
 
-def test_incremental_customs_wrote_only_changed_months_and_equals_a_full_refresh(loads):
+def test_customs_aggregates_follow_the_lines_months_and_equal_a_full_refresh(loads):
     db = loads.db
-    # Incremental customs: the new months were added, the months of 2024 rebuilt
-    # for the late related-party disclosure, 2023 left alone ...
-    customs_periods_after = dict(db.execute(
-        "select period, min(inputs_fingerprint) from marts.fct_customs_lines group by 1").fetchall())
-    assert set(HELD_BACK_MONTHS) & set(customs_periods_after)
-    for period, fingerprint in loads.customs_periods_before.items():
-        if period.startswith("2023") and period != loads.redelivered_customs:
-            assert customs_periods_after[period] == fingerprint
-        else:
-            assert customs_periods_after[period] != fingerprint
-    # ... and the second build wrote exactly those months' rows, read from the rows' xmin.
-    written = customs_rows_written(loads.conninfo, loads.before_second_build)
-    rebuilt = {p for p in customs_periods_after if p.startswith("2024") or p == loads.redelivered_customs}
-    assert set(written["periods_written"]) == rebuilt
-    assert all(written["periods_written"][p] == written["rows_by_period"][p] for p in rebuilt)
-    # ... and the table equals a full refresh exactly.
-    db.execute("create table public.customs_incremental as select * from marts.fct_customs_lines")
-    dbt("build", "--select", "fct_customs_lines", "--full-refresh")
-    assert_same_rows(db, "public.customs_incremental", "marts.fct_customs_lines")
-    assert db.execute("select count(*) from marts.fct_customs_lines where is_related_party").fetchone()[0] > 0
+    # The aggregate the whole-history readers use holds the lines' months with the lines' fingerprints ...
+    lines = dict(db.execute("select period, min(inputs_fingerprint) from marts.fct_customs_lines group by 1").fetchall())
+    months = dict(db.execute(
+        "select period, min(inputs_fingerprint) from intermediate.int_customs_partner_months group by 1").fetchall())
+    assert months == lines
+    # ... the second build rewrote exactly the months the lines' table rewrote ...
+    rebuilt = set(customs_rows_written(loads.conninfo, loads.before_second_build)["periods_written"])
+    written = customs_rows_written(loads.conninfo, loads.before_second_build, "intermediate.int_customs_partner_months")
+    assert rebuilt and set(written["periods_written"]) == rebuilt
+    # ... its totals are the lines' ...
+    assert db.execute("""
+        select (select (count(*), sum(customs_value_vnd), sum(invoice_value_usd)) from marts.fct_customs_lines)
+             = (select (sum(lines)::bigint, sum(customs_value_vnd), sum(invoice_value_usd))
+                from intermediate.int_customs_partner_months)""").fetchone()[0]
+    # ... the price deviations (TP01/TP02) rebuilt the years of those months (here both: a 2023 month was
+    # delivered again), and no other ...
+    deviations = dict(db.execute("""
+        select fiscal_year, bool_or(xmin::text::bigint >= %s) from intermediate.int_customs_price_deviations
+        group by 1""", (loads.before_second_build,)).fetchall())
+    assert {year for year, rewritten in deviations.items() if rewritten} == {p[:4] for p in rebuilt}
+    # ... a build with nothing new rewrites neither ...
+    marker = transaction_marker(loads.conninfo)
+    dbt("run", "--select", "int_customs_partner_months", "int_customs_price_deviations")
+    for model in ("int_customs_partner_months", "int_customs_price_deviations"):
+        assert db.execute(f"select count(*) from intermediate.{model} where xmin::text::bigint >= %s",
+                          (marker,)).fetchone()[0] == 0, model
+    # ... and both equal a full refresh exactly.
+    for model in ("int_customs_partner_months", "int_customs_price_deviations"):
+        db.execute(f"create table public.{model}_incremental as select * from intermediate.{model}")
+    dbt("run", "--select", "int_customs_partner_months", "int_customs_price_deviations", "--full-refresh")
+    for model in ("int_customs_partner_months", "int_customs_price_deviations"):
+        assert_same_rows(db, f"public.{model}_incremental", f"intermediate.{model}")
 
 
 def test_incremental_name_pairs_compare_only_new_pairs_and_equal_a_full_refresh(loads):
@@ -383,3 +395,27 @@ def test_report_formats_every_slice_and_says_whether_targets_are_met():
     text = format_report(report)
     assert "96.00%" in text and "land" in text and "name_address" in text and "NOT met" in text
     assert not report.meets_targets()
+
+
+def test_incremental_customs_wrote_only_changed_months_and_equals_a_full_refresh(loads):
+    db = loads.db
+    # Incremental customs: the new months were added, the months of 2024 rebuilt
+    # for the late related-party disclosure, 2023 left alone ...
+    customs_periods_after = dict(db.execute(
+        "select period, min(inputs_fingerprint) from marts.fct_customs_lines group by 1").fetchall())
+    assert set(HELD_BACK_MONTHS) & set(customs_periods_after)
+    for period, fingerprint in loads.customs_periods_before.items():
+        if period.startswith("2023") and period != loads.redelivered_customs:
+            assert customs_periods_after[period] == fingerprint
+        else:
+            assert customs_periods_after[period] != fingerprint
+    # ... and the second build wrote exactly those months' rows, read from the rows' xmin.
+    written = customs_rows_written(loads.conninfo, loads.before_second_build)
+    rebuilt = {p for p in customs_periods_after if p.startswith("2024") or p == loads.redelivered_customs}
+    assert set(written["periods_written"]) == rebuilt
+    assert all(written["periods_written"][p] == written["rows_by_period"][p] for p in rebuilt)
+    # ... and the table equals a full refresh exactly.
+    db.execute("create table public.customs_incremental as select * from marts.fct_customs_lines")
+    dbt("build", "--select", "fct_customs_lines", "--full-refresh")
+    assert_same_rows(db, "public.customs_incremental", "marts.fct_customs_lines")
+    assert db.execute("select count(*) from marts.fct_customs_lines where is_related_party").fetchone()[0] > 0

@@ -71,16 +71,21 @@ def test_fdi_run_holds_dbt_back_on_a_failed_check_of_an_earlier_run(warehouse, t
 
 
 # The nightly full test pass follows the same rule; the monthly build tests what it wrote and leaves the dbt
-# unit tests out, the nightly run tests every row and runs them (dbt_project/macros/test_scope.sql). The dbt
-# side is proven in tests/dbt/test_linked_warehouse.py.
+# unit tests and the `full_pass_only` tests out, the nightly run tests every row and runs them all
+# (dbt_project/macros/test_scope.sql). The dbt side is proven in tests/dbt/test_linked_warehouse.py.
 def test_the_monthly_build_leaves_unit_tests_out_and_the_full_run_tests_everything():
     import json
 
     from pipelines.defs.assets.dbt import FULL_TESTS_TAG, dbt_build_args
+    from pipelines.lib.dbt_project import prepare_manifest
 
-    assert dbt_build_args({}) == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args({}) == ["build", "--exclude-resource-type", "unit_test", "--exclude", "tag:full_pass_only"]
+    # the tag the monthly build leaves out is on tests of the project, and only on data tests
+    tagged = [node for node in json.loads(prepare_manifest().read_text())["nodes"].values()
+              if "full_pass_only" in node.get("tags", [])]
+    assert tagged and {node["resource_type"] for node in tagged} == {"test"}
     full = dbt_build_args({FULL_TESTS_TAG: "true"})
-    assert full[0] == "build" and "--exclude-resource-type" not in full
+    assert full[0] == "build" and "--exclude-resource-type" not in full and "--exclude" not in full
     assert json.loads(full[full.index("--vars") + 1]) == {"fdi_full_tests": True}
 
 

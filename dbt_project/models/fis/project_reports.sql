@@ -174,8 +174,10 @@ trade as (
         p.report_period,
         sum(c.invoice_value_usd) filter (where c.flow = 'EX') as exports_usd,
         sum(c.invoice_value_usd) filter (where c.flow = 'IM') as imports_usd
-    from {{ ref('fct_customs_lines') }} as c
-    {{ fis_report_periods('c.registered_on') }}
+    -- per partner and month (int_customs_partner_months); a line's registration
+    -- date lies in its month (customs contract), so its quarter is the month's
+    from {{ ref('int_customs_partner_months') }} as c
+    {{ fis_report_periods("to_date(c.period, 'YYYY-MM')") }}
     where c.enterprise_id is not null
     group by 1, 2
 ),

@@ -11,11 +11,40 @@
 -- at the median: purchases above it (imports), sales below it (exports).
 -- The percentiles are the thresholds of the rule that judges the flow (TP01
 -- imports, TP02 exports); the rules apply their own minimums on top.
+--
+-- Incremental by fiscal year: a year's range depends on that year's lines
+-- only, so a new month rebuilds its year, never the years before. The
+-- pre-hook deletes the years whose inputs (their months' customs
+-- fingerprints and the percentiles, macros/customs.sql) changed or are gone;
+-- the build appends the years missing, so the table equals a full refresh.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="""
+        {% if is_incremental() %}
+        delete from {{ this }} as t
+        where not exists (select 1 from ({{ customs_year_inputs() }}) as y
+                          where y.fiscal_year = t.fiscal_year and y.inputs_fingerprint = t.inputs_fingerprint)
+        {% else %}select 'built in full: nothing to delete'{% endif %}
+    """,
+) }}
 {%- set rule_of_flow = {'IM': 'TP01', 'EX': 'TP02'} %}
 with
 
+-- materialized: decided first, so an empty list reads no line (inlined, the
+-- planner tested every line of every year against the built years)
+years_to_build as materialized (
+    select y.fiscal_year, y.inputs_fingerprint
+    from ({{ customs_year_inputs() }}) as y
+    {% if is_incremental() %}
+    where not exists (select 1 from {{ this }} as t where t.fiscal_year = y.fiscal_year)
+    {% endif %}
+),
+
 lines as (
     select
+        y.inputs_fingerprint,
         enterprise_id,
         tax_code,
         flow,
@@ -27,7 +56,8 @@ lines as (
         quantity,
         customs_value_vnd,
         customs_value_vnd / quantity as unit_price_vnd
-    from {{ ref('fct_customs_lines') }}
+    from {{ ref('fct_customs_lines') }} as l
+    join years_to_build as y on y.fiscal_year = left(l.period, 4)
     where flow in ('IM', 'EX') and quantity > 0 and customs_value_vnd > 0 and tax_code is not null
 ),
 
@@ -50,7 +80,7 @@ comparables as (
 
 related as (
     select
-        enterprise_id, tax_code, flow, fiscal_year, hs_code, unit,
+        enterprise_id, tax_code, flow, fiscal_year, hs_code, unit, inputs_fingerprint,
         count(*) as related_lines,
         string_agg(distinct partner_name, '; ' order by partner_name) as partners,
         sum(quantity) as quantity,
@@ -58,7 +88,7 @@ related as (
         percentile_cont(0.5) within group (order by unit_price_vnd) as related_price
     from lines
     where is_related_party
-    group by enterprise_id, tax_code, flow, fiscal_year, hs_code, unit
+    group by enterprise_id, tax_code, flow, fiscal_year, hs_code, unit, inputs_fingerprint
 ),
 
 compared as (
@@ -93,5 +123,6 @@ select
     price_median::double precision as price_median,
     price_p75::double precision as price_p75,
     shifted_vnd::double precision as shifted_vnd,
-    (shifted_vnd / nullif(price_median * quantity, 0))::double precision as shift_share
+    (shifted_vnd / nullif(price_median * quantity, 0))::double precision as shift_share,
+    inputs_fingerprint::text as inputs_fingerprint
 from compared

@@ -19,41 +19,18 @@
 
 with
 
-customs_periods as (
-    select period, delivery_id from ({{ in_force_deliveries('customs', 'declarations') }}) as d
-),
-
-related_party_years as (
-    select left(period, 4) as fiscal_year, string_agg(delivery_id, ',' order by delivery_id) as delivery_ids
-    from ({{ in_force_deliveries('tax', 'related_party') }}) as d
-    group by 1
-),
-
-register_snapshots as (
-    select p.period, p.delivery_id as projects_delivery_id, i.delivery_id as investors_delivery_id
-    from ({{ in_force_deliveries('registry', 'projects') }}) as p
-    join ({{ in_force_deliveries('registry', 'investors') }}) as i using (period)
-),
-
--- the register as it stood in the month: the latest snapshot on or before it
+-- each month's inputs and their fingerprint (macros/customs.sql)
 fingerprints as (
-    select
-        c.period,
-        r.period as register_period,
-        md5(concat_ws('|', c.delivery_id, rp.delivery_ids, r.projects_delivery_id, r.investors_delivery_id)) as inputs_fingerprint
-    from customs_periods as c
-    left join related_party_years as rp on rp.fiscal_year = left(c.period, 4)
-    left join lateral (
-        select * from register_snapshots as s where s.period <= c.period order by s.period desc limit 1
-    ) as r on true
+    {{ customs_period_inputs() }}
 ),
 
 to_build as (
     select * from fingerprints
     {% if is_incremental() %}
     where not exists (
-        select 1 from (select distinct period, inputs_fingerprint from {{ this }}) as built
-        where built.period = fingerprints.period and built.inputs_fingerprint = fingerprints.inputs_fingerprint
+        -- a month's rows all carry its delivery and fingerprint: one probe of the delivery_id index
+        select 1 from {{ this }} as built
+        where built.delivery_id = fingerprints.delivery_id and built.inputs_fingerprint = fingerprints.inputs_fingerprint
     )
     {% endif %}
 ),

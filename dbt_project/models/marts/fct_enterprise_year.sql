@@ -45,11 +45,12 @@ payments as (
 ),
 
 trade as (
-    select enterprise_id, extract(year from registered_on)::int as year,
+    -- a line's registration date lies in its month (customs contract), so the year is the month's
+    select enterprise_id, left(period, 4)::int as year,
            sum(invoice_value_usd) filter (where flow = 'IM') as imports_usd,
            sum(invoice_value_usd) filter (where flow = 'EX') as exports_usd,
            sum(invoice_value_usd) filter (where is_related_party) as related_party_trade_usd
-    from {{ ref('fct_customs_lines') }}
+    from {{ ref('int_customs_partner_months') }}
     group by 1, 2
 ),
 

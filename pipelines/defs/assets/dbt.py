@@ -36,15 +36,17 @@ TRANSLATOR = FdiTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_ch
 
 
 # A run tagged with this (the `nightly_full_tests` schedule, `fdi run --full-tests`) tests every row of every
-# model and runs the dbt unit tests; any other build tests what it wrote (dbt_project/macros/test_scope.sql)
-# and leaves the unit tests, which prove the SQL and not the month's data, to CI and the nightly run.
+# model and runs the dbt unit tests and the tests tagged `full_pass_only` (reconciliations that read every raw
+# row, checks a unique index already enforces); any other build tests what it wrote
+# (dbt_project/macros/test_scope.sql) and leaves those, which prove the SQL or the whole history rather than
+# the month's data, to CI and the nightly run.
 FULL_TESTS_TAG = "fdi/full_tests"
 
 
 def dbt_build_args(tags: Mapping[str, str]) -> list[str]:
     if tags.get(FULL_TESTS_TAG) == "true":
         return ["build", "--vars", json.dumps({"fdi_full_tests": True})]
-    return ["build", "--exclude-resource-type", "unit_test"]
+    return ["build", "--exclude-resource-type", "unit_test", "--exclude", "tag:full_pass_only"]
 
 
 def dbt_resource() -> DbtCliResource:

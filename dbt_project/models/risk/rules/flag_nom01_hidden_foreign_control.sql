@@ -69,9 +69,9 @@ relationship_signs as (
 ),
 
 trade as (
-    select l.enterprise_id, left(l.period, 4)::int as year, l.partner_name, count(*) as lines,
-           sum(l.customs_value_vnd) as value_vnd, min(l.declaration_no || '|' || l.line_no) as first_record
-    from {{ ref('fct_customs_lines') }} as l
+    select l.enterprise_id, left(l.period, 4)::int as year, l.partner_name, sum(l.lines)::bigint as lines,
+           sum(l.customs_value_vnd) as value_vnd, min(l.first_record) as first_record
+    from {{ ref('int_customs_partner_months') }} as l
     join domestic as d on d.enterprise_id = l.enterprise_id
     group by 1, 2, 3
 ),

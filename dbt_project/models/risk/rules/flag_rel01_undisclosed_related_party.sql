@@ -48,9 +48,9 @@ related as (
 
 dealings as (
     select enterprise_id, left(period, 4)::int as fiscal_year, partner_name as party_name, 'customs' as agency,
-           count(*) as records, sum(customs_value_vnd) as amount_vnd,
-           min(declaration_no || '|' || line_no) as first_record
-    from {{ ref('fct_customs_lines') }}
+           sum(lines)::bigint as records, sum(customs_value_vnd) as amount_vnd,
+           min(first_record) as first_record
+    from {{ ref('int_customs_partner_months') }}
     where enterprise_id is not null
     group by 1, 2, 3
     union all

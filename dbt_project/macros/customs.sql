@@ -1,0 +1,53 @@
+{#- The inputs of each customs month and their fingerprint: the customs
+    delivery in force, the year's related-party disclosures and the register
+    snapshot the month's investors come from (the latest on or before it).
+    marts.fct_customs_lines rebuilds a month when its fingerprint changes;
+    intermediate.int_customs_partner_months follows the same fingerprints, so
+    it rebuilds exactly the months the lines did, without reading the lines
+    to find out which. -#}
+{% macro customs_period_inputs() -%}
+    with customs_periods as (
+        select period, delivery_id from ({{ in_force_deliveries('customs', 'declarations') }}) as d
+    ),
+
+    related_party_years as (
+        select left(period, 4) as fiscal_year, string_agg(delivery_id, ',' order by delivery_id) as delivery_ids
+        from ({{ in_force_deliveries('tax', 'related_party') }}) as d
+        group by 1
+    ),
+
+    register_snapshots as (
+        select p.period, p.delivery_id as projects_delivery_id, i.delivery_id as investors_delivery_id
+        from ({{ in_force_deliveries('registry', 'projects') }}) as p
+        join ({{ in_force_deliveries('registry', 'investors') }}) as i using (period)
+    )
+
+    select
+        c.period,
+        c.delivery_id,
+        r.period as register_period,
+        md5(concat_ws('|', c.delivery_id, rp.delivery_ids, r.projects_delivery_id, r.investors_delivery_id))
+            as inputs_fingerprint
+    from customs_periods as c
+    left join related_party_years as rp on rp.fiscal_year = left(c.period, 4)
+    -- the register as it stood in the month: the latest snapshot on or before it
+    left join lateral (
+        select * from register_snapshots as s where s.period <= c.period order by s.period desc limit 1
+    ) as r on true
+{%- endmacro %}
+
+{#- The inputs of each fiscal year of intermediate.int_customs_price_deviations:
+    its months' customs fingerprints, their deliveries, and the percentiles
+    TP01 and TP02 compare with (a changed threshold rebuilds every year). -#}
+{% macro customs_year_inputs() -%}
+    select
+        left(f.period, 4) as fiscal_year,
+        md5(concat_ws('|', string_agg(f.inputs_fingerprint, ',' order by f.period)
+            {%- for rule_code in ['TP01', 'TP02'] %}
+            {%- for parameter in ['percentile_low', 'percentile_median', 'percentile_high'] %},
+            {{ threshold(rule_code, parameter) }}::text
+            {%- endfor %}
+            {%- endfor %})) as inputs_fingerprint
+    from ({{ customs_period_inputs() }}) as f
+    group by 1
+{%- endmacro %}
