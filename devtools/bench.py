@@ -20,8 +20,11 @@ economy of every agency is loaded by the project's ingestion, `dbt build` runs
 once in full, then one new month of every monthly dataset is delivered and
 the same build (what the `monthly_transform` schedule runs) runs again; both
 times, their ratio, the slowest nodes, node time per folder (staging,
-intermediate, marts, risk, fis, kpi, their tests, unit tests) and what the
-incremental customs fact wrote go to `$FDI_HOME/bench/dbt.json`.
+intermediate, marts, risk, fis, kpi, their tests, unit tests), what the
+incremental customs fact wrote, the database's size and the peak memory of
+each kind of process per stage (`devtools/memory.py`: this process, dbt,
+the generator's workers, the PostgreSQL server) go to
+`$FDI_HOME/bench/dbt.json`.
 """
 from __future__ import annotations
 
@@ -433,6 +436,7 @@ def _dbt_bench_child(work: str, db_url: str, enterprises: int, years: tuple[int,
                        "FDI_PSEUDONYM_KEY_FILE": str(work_dir / "pseudonym.key")})
     for var in ("FDI_LANDING", "FDI_DAGSTER_STORAGE_URL"):  # the bench's runs stay out of the user's Dagster
         os.environ.pop(var, None)
+    from devtools.memory import PeakMemory
     from pipelines.run import InProcess, run_pipeline
     from sources.synthetic.generator import GenerateOptions, generate
     from warehouse.server import connect_info
@@ -457,13 +461,20 @@ def _dbt_bench_child(work: str, db_url: str, enterprises: int, years: tuple[int,
     t = time.perf_counter()
     generate(GenerateOptions(out=economy, enterprises=enterprises, years=years, seed=seed, defects=0.0))
     report["generate_s"] = round(time.perf_counter() - t, 1)
+    # No sampling thread here: the generator forks its month workers only from a process without other
+    # threads. Its peaks are the kernel's: this process, and the largest worker it waited for.
+    report["memory_mib"] = {"generate": {
+        "bench_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "generator_workers": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}}
+    peaks = PeakMemory(conninfo)
     month = hold_back_last_month(economy, work_dir / "new_month")
     report["new_month"] = month
     save("generated")
 
     say(f"loading every delivery but {month}'s monthly ones (fdi run --no-dbt)")
     t = time.perf_counter()
-    outcome = run_pipeline(economy, run_dbt=False, progress=say)
+    with peaks.stage("ingest"):
+        outcome = run_pipeline(economy, run_dbt=False, progress=say)
     report["ingest_s"] = round(time.perf_counter() - t, 1)
     if outcome.failed_checks:
         raise RuntimeError(f"contract suites failed for {outcome.failed_checks}; no build to time")
@@ -474,19 +485,27 @@ def _dbt_bench_child(work: str, db_url: str, enterprises: int, years: tuple[int,
 
     dagster = InProcess.load(settings)  # definitions and the dbt manifest, off the clock
     say("full dbt build")
-    report["full_build"] = _timed_build(dagster, conninfo, say)
+    with peaks.stage("full_build"):
+        report["full_build"] = _timed_build(dagster, conninfo, say)
+    report["memory_mib"].update(peaks.report)
+    with psycopg.connect(conninfo, autocommit=True) as pg:
+        report["database_mib_after_full_build"] = round(
+            pg.execute("select pg_database_size(current_database())").fetchone()[0] / 2**20)
     save("full_build")
 
     say(f"delivering {month} of every monthly dataset")
     t = time.perf_counter()
-    outcome = run_pipeline(work_dir / "new_month", run_dbt=False, progress=say)
+    with peaks.stage("ingest_new_month"):
+        outcome = run_pipeline(work_dir / "new_month", run_dbt=False, progress=say)
     report["ingest_new_month_s"] = round(time.perf_counter() - t, 1)
     if outcome.failed_checks:
         raise RuntimeError(f"contract suites failed for {outcome.failed_checks} in {month}")
     save("new_month_loaded")
 
     say("incremental dbt build (the monthly_transform run)")
-    incremental = report["incremental_build"] = _timed_build(dagster, conninfo, say)
+    with peaks.stage("incremental_build"):
+        incremental = report["incremental_build"] = _timed_build(dagster, conninfo, say)
+    report["memory_mib"].update(peaks.report)
     full = report["full_build"]
     written = incremental["fct_customs_lines"]
     new_rows = written["rows_by_period"].get(month, 0)
@@ -564,6 +583,13 @@ def format_dbt_report(report: dict) -> str:
         total = sum(folders.values()) or 1
         lines.append(f"node time of the {label} build by folder (s, share of {total:.0f} s over dbt's threads): "
                      + ", ".join(f"{k} {v:.0f} ({v / total:.0%})" for k, v in folders.items()))
+    for label, run in (("full", full), ("incremental", inc)):
+        lines.append(f"slowest ten nodes of the {label} build (s): "
+                     + ", ".join(f"{n['node'].split('.')[0]} {n['seconds']:.1f}" for n in run.get("slowest", [])[:10]))
+    lines.append(f"database: {report.get('database_mib_after_full_build', 0):,} MiB after the full build, "
+                 f"{report.get('database_mib', 0):,} MiB at the end")
+    for stage, kinds in report.get("memory_mib", {}).items():
+        lines.append(f"peak memory, {stage} (MiB): " + ", ".join(f"{k} {v:,}" for k, v in kinds.items()))
     lines.append(f"fct_customs_lines in the incremental build: wrote {customs['rows_written']:,} of "
                  f"{customs['rows_total']:,} rows, periods {', '.join(customs['periods_written']) or 'none'}; "
                  f"the new month has {customs['new_month_rows']:,}: "
