@@ -38,7 +38,14 @@ from pathlib import Path
 
 from sources.contract import Column, Dataset
 from sources.synthetic.truth import Truth
-from sources.synthetic.writers import WrittenFile, delivery_uuid, file_name, write_manifest, write_rows
+from sources.synthetic.writers import (
+    WrittenFile,
+    delivery_uuid,
+    file_name,
+    write_formatted_csv,
+    write_manifest,
+    write_rows,
+)
 
 ROW_DEFECTS = ("tax_code_leading_zero", "tax_code_separators", "tax_code_check_digit", "text_nfd",
                "formula_injection", "negative_amount", "rule_violation", "future_date", "hs_unused_chapter",
@@ -313,6 +320,33 @@ class DefectPlanter:
                               correction_extracted_at=later.isoformat(timespec="seconds"), reason=reason)
         return folder
 
+    def write_formatted(self, plan: Plan, body: Iterable[bytes | memoryview], rows: int,
+                        records: Iterable[bytes | memoryview]) -> Path:
+        """Write a planned delivery whose `rows` lines come already formatted (`body`, CSV text without its
+        header) with their `_truth/records.csv` lines (`records`): the vectorised customs writer. Only for a
+        planter that damages nothing (rate 0), whose every plan is one regular delivery."""
+        if self.rate > 0 or plan.fault or plan.reason:
+            raise ValueError("formatted rows cannot be damaged: write them with `write`")
+        ds, period = plan.ds, plan.period
+        folder = self._empty_folder(self.landing, ds, period)
+        name = file_name(ds, period)
+        write_formatted_csv(folder / name, ds, body)
+        self.truth.records_formatted(records)
+        delivery_id = delivery_uuid(self.seed, ds.qualified, period, plan.revision)
+        write_manifest(folder, ds, period, delivery_id, plan.extracted, [WrittenFile(name, rows)])
+        self.truth.delivery(agency=ds.agency, dataset=ds.name, period=period, delivery_id=delivery_id,
+                            extracted_at=plan.extracted.isoformat(timespec="seconds"), location="landing",
+                            kind=plan.kind, rows=rows)
+        return folder
+
+    @staticmethod
+    def _empty_folder(root: Path, ds: Dataset, period: str) -> Path:
+        folder = root / ds.agency / ds.name / period
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        return folder
+
     def _pick_fault(self, ds: Dataset) -> str:
         options = [f for f in DELIVERY_FAULTS
                    if (f != "truncated_gzip" or ds.format == "csv.gz")
@@ -326,10 +360,7 @@ class DefectPlanter:
     def _write(self, ds: Dataset, period: str, root: Path, extracted: dt.datetime, rows: Iterable[dict],
                key_of: Callable[[dict], str], owner_of: Callable[[dict], str] | None, delivery_id: str,
                fault: str | None, kind: str, record_owners: bool) -> Path:
-        folder = root / ds.agency / ds.name / period
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+        folder = self._empty_folder(root, ds, period)
         tax_column = ds.tax_code_columns[0] if ds.tax_code_columns else None
 
         def stream() -> Iterator[dict]:

@@ -57,7 +57,9 @@ def format_cell(value: object, fmt: str) -> str:
 
 
 _AS_IS = (str, int)
-GZIP_LEVEL = 6  # zlib's default: level 9 costs twice the time for a few per cent of size
+# zlib's fastest level: a customs month's file is about 20 % larger than at the default 6, and written in a
+# third of the time (gzip was a third of the time of the vectorised customs writer at level 6).
+GZIP_LEVEL = 1
 
 
 @dataclass
@@ -119,6 +121,21 @@ def write_rows(path: Path, dataset: Dataset, header: list[str], rows: Iterable[d
     else:  # pragma: no cover - the agreement has no other format
         raise ValueError(f"unknown format {fmt}")
     return count
+
+
+def write_formatted_csv(path: Path, dataset: Dataset, body: Iterable[bytes | memoryview]) -> None:
+    """Write a CSV delivery whose rows come already formatted as `write_rows` formats them (UTF-8 text, the
+    header added here), in a few large writes: the vectorised customs writer (`sources.synthetic.customs`)."""
+    if dataset.format not in ("csv", "csv.gz"):  # pragma: no cover - only the comma-separated formats
+        raise ValueError(f"no formatted writer for {dataset.format}")
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(dataset.column_names)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = gzip.GzipFile(path, "wb", compresslevel=GZIP_LEVEL, mtime=0) if dataset.format == "csv.gz" else open(path, "wb")
+    with raw:
+        raw.write(header.getvalue().encode("utf-8"))
+        for chunk in body:
+            raw.write(chunk)
 
 
 def _json_value(value: object) -> object:
