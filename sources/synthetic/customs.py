@@ -22,16 +22,13 @@ import hashlib
 import io
 import json
 import math
-import multiprocessing as mp
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from sources.contract import load_agency
+from sources.synthetic import parallel
 from sources.synthetic.catalogue import (
     GOODS_BY_INDUSTRY,
     INVOICE_CURRENCY,
@@ -43,7 +40,6 @@ from sources.synthetic.defects import DefectPlanter, Plan
 from sources.synthetic.economy import Economy, Enterprise, month_end
 from sources.synthetic.rates import REFERENCE_CURRENCIES, vnd_per_unit
 from sources.synthetic.scenarios import HONEST_RELATED_PRICE_SIGMA, TP01_PRICE_FACTOR, TP02_PRICE_FACTOR
-from sources.synthetic.truth import Truth
 from sources.synthetic.writers import extraction_time
 
 AGENCY = load_agency("customs")
@@ -570,39 +566,18 @@ def generate(economy: Economy, planter: DefectPlanter, periods: list[str], worke
     and the number of processes that wrote them.
 
     With `workers` > 1 the months are written in that many processes at once
-    (forked, so they share the economy without copying it). The bytes are the
-    same for any number of workers: a month's lines come from the month's own
-    stream (`_month_rng`), each month's delivery is planned here, in month
-    order, and its rows are damaged from the plan's own random stream
-    (`sources.synthetic.defects`); each worker keeps its truth rows apart and
-    they are appended here in month order.
+    (`sources.synthetic.parallel`); the bytes are the same for any number: each
+    month's delivery is planned here, in month order, and its lines come from
+    the month's own stream (`_month_rng`).
     """
-    plans = []
+    jobs = []
     for period in periods:
         year, month = map(int, period.split("-"))
         extracted = extraction_time(month_end(year, month) + dt.timedelta(days=2), hour=6)
-        plans.append(planter.plan(DECLARATIONS, period, extracted))
-    workers = max(1, min(workers, len(plans)))
-    if threading.active_count() > 1:
-        workers = 1  # forking a process with other threads can deadlock the child on a lock one of them held
-    if workers == 1:
-        return sum(_write_month(economy, planter, plan) for plan in plans), 1
-    planter.truth.flush()  # a forked worker must not inherit unwritten truth rows
-    global _FORKED
-    _FORKED = (economy, planter, planter.truth.folder)
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            written = 0
-            for lines, part in pool.imap(_write_month_apart, plans):  # in month order
-                planter.truth.append_part(Truth(Path(part)))
-                written += lines
-            return written, workers
-    finally:
-        _FORKED = None
-        shutil.rmtree(planter.truth.folder / ".parts", ignore_errors=True)
-
-
-_FORKED: tuple[Economy, DefectPlanter, Path] | None = None  # what a forked worker reads (only while the pool runs)
+        plan = planter.plan(DECLARATIONS, period, extracted)
+        jobs.append(lambda p, plan=plan: _write_month(economy, p, plan))
+    lines, used = parallel.run(planter, jobs, workers)
+    return sum(lines), used
 
 
 def _write_month(economy: Economy, planter: DefectPlanter, plan: Plan) -> int:
@@ -613,13 +588,3 @@ def _write_month(economy: Economy, planter: DefectPlanter, plan: Plan) -> int:
     else:
         folder = planter.write(plan, lines.rows, owner_of=lambda r: r["_owner"])
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"][0]["rows"]
-
-
-def _write_month_apart(plan: Plan) -> tuple[int, str]:
-    """In a worker: write the month with a truth of its own (`_truth/.parts/<period>/`), returned to be appended."""
-    economy, planter, truth_folder = _FORKED
-    part = Truth(truth_folder / ".parts" / plan.period)
-    planter.truth = part
-    lines = _write_month(economy, planter, plan)
-    part.close()
-    return lines, str(part.folder)

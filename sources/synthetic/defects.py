@@ -136,6 +136,9 @@ class DefectPlanter:
         self.row_rng = random.Random(0)  # row-level damage of the delivery being written, reseeded per plan
         self.protected: set[str] = set()  # tax codes of scenario enterprises: rows never damaged
         self._fault_counts = {f: 0 for f in DELIVERY_FAULTS}
+        # While a list, `deliver` plans a delivery and queues the writing of it as a job (a function of the
+        # planter), run later, perhaps in other processes (`sources.synthetic.parallel`).
+        self.deferred: list[Callable[[DefectPlanter], Path]] | None = None
 
     # -- row defects ------------------------------------------------------------
     def _breaks_rules(self, ds: Dataset, row: dict, col: Column, value: object, ignore_own: bool = False) -> bool:
@@ -264,9 +267,13 @@ class DefectPlanter:
         `owner_of` gives a row's true enterprise (None: the dataset names no
         enterprise). A broken delivery of a `resend_broken` dataset goes to
         `_replay` and is re-sent clean. `revise` maps a row to its version in a
-        superseded original (default: a few numbers off, a few rows missing).
+        superseded original (default: a few numbers off, a few rows missing). While `deferred` is a list, the
+        delivery is planned now and written when its job runs; the folder it will be in is returned.
         """
         plan = self.plan(ds, period, extracted, revision, allow_faults, resend_broken, amends=revise is not None)
+        if self.deferred is not None:
+            self.deferred.append(lambda planter: planter.write(plan, rows, key_of, owner_of, revise))
+            return self.landing / ds.agency / ds.name / period
         return self.write(plan, rows, key_of, owner_of, revise)
 
     def plan(self, ds: Dataset, period: str, extracted: dt.datetime, revision: int = 0, allow_faults: bool = True,
