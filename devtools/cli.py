@@ -33,7 +33,8 @@ from pipelines.cli.root import connected, settings, years_option
                    "<out>/_withheld/), and each snapshot dataset is delivered only in January and July with "
                    "probability one half; listed in _truth/gaps.csv. 0 leaves every period delivered.")
 @click.option("--workers", type=click.IntRange(0, 64), default=0, show_default=True,
-              help="Processes writing customs months at once; 0: one per core. The output does not depend on it.")
+              help="Processes writing the deliveries at once (customs months first, then the other agencies' deliveries); "
+                   "0: one per core. The output does not depend on it.")
 def generate(out: Path, enterprises: int, years: tuple[int, int], seed: int, defects: float | None,
              loss_rate: float | None, gaps: float, workers: int) -> None:
     from sources.synthetic.generator import DEFAULT_DEFECT_RATE, GenerateOptions

@@ -38,7 +38,14 @@ from pathlib import Path
 
 from sources.contract import Column, Dataset
 from sources.synthetic.truth import Truth
-from sources.synthetic.writers import WrittenFile, delivery_uuid, file_name, write_manifest, write_rows
+from sources.synthetic.writers import (
+    WrittenFile,
+    delivery_uuid,
+    file_name,
+    write_formatted_csv,
+    write_manifest,
+    write_rows,
+)
 
 ROW_DEFECTS = ("tax_code_leading_zero", "tax_code_separators", "tax_code_check_digit", "text_nfd",
                "formula_injection", "negative_amount", "rule_violation", "future_date", "hs_unused_chapter",
@@ -129,6 +136,9 @@ class DefectPlanter:
         self.row_rng = random.Random(0)  # row-level damage of the delivery being written, reseeded per plan
         self.protected: set[str] = set()  # tax codes of scenario enterprises: rows never damaged
         self._fault_counts = {f: 0 for f in DELIVERY_FAULTS}
+        # While a list, `deliver` plans a delivery and queues the writing of it as a job (a function of the
+        # planter), run later, perhaps in other processes (`sources.synthetic.parallel`).
+        self.deferred: list[Callable[[DefectPlanter], Path]] | None = None
 
     # -- row defects ------------------------------------------------------------
     def _breaks_rules(self, ds: Dataset, row: dict, col: Column, value: object, ignore_own: bool = False) -> bool:
@@ -257,9 +267,13 @@ class DefectPlanter:
         `owner_of` gives a row's true enterprise (None: the dataset names no
         enterprise). A broken delivery of a `resend_broken` dataset goes to
         `_replay` and is re-sent clean. `revise` maps a row to its version in a
-        superseded original (default: a few numbers off, a few rows missing).
+        superseded original (default: a few numbers off, a few rows missing). While `deferred` is a list, the
+        delivery is planned now and written when its job runs; the folder it will be in is returned.
         """
         plan = self.plan(ds, period, extracted, revision, allow_faults, resend_broken, amends=revise is not None)
+        if self.deferred is not None:
+            self.deferred.append(lambda planter: planter.write(plan, rows, key_of, owner_of, revise))
+            return self.landing / ds.agency / ds.name / period
         return self.write(plan, rows, key_of, owner_of, revise)
 
     def plan(self, ds: Dataset, period: str, extracted: dt.datetime, revision: int = 0, allow_faults: bool = True,
@@ -313,6 +327,33 @@ class DefectPlanter:
                               correction_extracted_at=later.isoformat(timespec="seconds"), reason=reason)
         return folder
 
+    def write_formatted(self, plan: Plan, body: Iterable[bytes | memoryview], rows: int,
+                        records: Iterable[bytes | memoryview]) -> Path:
+        """Write a planned delivery whose `rows` lines come already formatted (`body`, CSV text without its
+        header) with their `_truth/records.csv` lines (`records`): the vectorised customs writer. Only for a
+        planter that damages nothing (rate 0), whose every plan is one regular delivery."""
+        if self.rate > 0 or plan.fault or plan.reason:
+            raise ValueError("formatted rows cannot be damaged: write them with `write`")
+        ds, period = plan.ds, plan.period
+        folder = self._empty_folder(self.landing, ds, period)
+        name = file_name(ds, period)
+        write_formatted_csv(folder / name, ds, body)
+        self.truth.records_formatted(records)
+        delivery_id = delivery_uuid(self.seed, ds.qualified, period, plan.revision)
+        write_manifest(folder, ds, period, delivery_id, plan.extracted, [WrittenFile(name, rows)])
+        self.truth.delivery(agency=ds.agency, dataset=ds.name, period=period, delivery_id=delivery_id,
+                            extracted_at=plan.extracted.isoformat(timespec="seconds"), location="landing",
+                            kind=plan.kind, rows=rows)
+        return folder
+
+    @staticmethod
+    def _empty_folder(root: Path, ds: Dataset, period: str) -> Path:
+        folder = root / ds.agency / ds.name / period
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        return folder
+
     def _pick_fault(self, ds: Dataset) -> str:
         options = [f for f in DELIVERY_FAULTS
                    if (f != "truncated_gzip" or ds.format == "csv.gz")
@@ -326,10 +367,7 @@ class DefectPlanter:
     def _write(self, ds: Dataset, period: str, root: Path, extracted: dt.datetime, rows: Iterable[dict],
                key_of: Callable[[dict], str], owner_of: Callable[[dict], str] | None, delivery_id: str,
                fault: str | None, kind: str, record_owners: bool) -> Path:
-        folder = root / ds.agency / ds.name / period
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+        folder = self._empty_folder(root, ds, period)
         tax_column = ds.tax_code_columns[0] if ds.tax_code_columns else None
 
         def stream() -> Iterator[dict]:

@@ -11,12 +11,16 @@ import datetime as dt
 import math
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from sources.synthetic.catalogue import LENDERS
 from sources.synthetic.rates import usd_year_average
 from sources.taxcode import check_digit
+
+T = TypeVar("T")
 
 # Where Hải Phòng's FDI comes from (HEZA/DPI statistics: Korea, Japan, China,
 # Singapore, Taiwan and Hong Kong lead; the US and the EU follow), as weights.
@@ -572,6 +576,15 @@ class Economy:
     def sub_rng(self, *parts: object) -> random.Random:
         """An independent stream per purpose and entity, so one change does not reshuffle the rest."""
         return random.Random(":".join(str(p) for p in (self.seed, *parts)))
+
+    def kept(self, key: tuple, draw: Callable[[], T]) -> T:
+        """What `draw` gives, drawn once per `key` and kept: a value drawn from a `sub_rng` stream is the same
+        however often it is drawn, and seeding a stream (a few microseconds) cost the monthly snapshots, which
+        draw the same static values every month, a third of their time."""
+        cache = self.__dict__.setdefault("_kept", {})
+        if key not in cache:
+            cache[key] = draw()
+        return cache[key]
 
     @property
     def first_year(self) -> int:

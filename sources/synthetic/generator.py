@@ -5,18 +5,32 @@ agreement, with manifests; it holds the latest delivery of each period),
 `<out>/_replay/<agency>/<dataset>/<period>/` (earlier deliveries that a
 correction superseded, to replay the history) and `<out>/_truth/` (ground
 truth, see `sources.synthetic.truth`). Deterministic per seed: the same arguments give the same
-bytes, whatever the number of processes writing customs months (`GenerateOptions.workers`).
+bytes, whatever the number of processes writing the deliveries (`GenerateOptions.workers`).
 """
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.synthetic import credit, customs, finance, fx, labour, land, losses, network, registry, scenarios, tax
+from sources.synthetic import (
+    credit,
+    customs,
+    finance,
+    fx,
+    labour,
+    land,
+    losses,
+    network,
+    parallel,
+    registry,
+    scenarios,
+    tax,
+)
 from sources.synthetic.defects import DefectPlanter
 from sources.synthetic.economy import Economy, months
 from sources.synthetic.truth import Truth
@@ -62,12 +76,13 @@ class GenerateOptions:
     loss_rate: float = losses.DEFAULT_LOSS_RATE
     agencies: tuple[str, ...] = tuple(AGENCY_GENERATORS)
     gaps: float = 0.0  # share of monthly periods withheld; > 0 also makes some snapshot datasets semi-annual
-    # Processes writing customs months at once (0: one per core); the bytes do not depend on it. One by
-    # default: the months are forked, which only a process without other threads can do safely (`fdi generate`).
+    # Processes writing deliveries at once (0: one per core); the bytes do not depend on it. One by default:
+    # the writers are forked, which only a process without other threads can do safely (`fdi generate`).
     workers: int = 1
 
 
 def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda _: None) -> Economy:
+    started, load = time.perf_counter(), os.getloadavg()[0]
     out = Path(options.out)
     for agency in AGENCY_GENERATORS:
         shutil.rmtree(out / agency, ignore_errors=True)
@@ -85,29 +100,62 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
     # The evidence of planted scenarios is never damaged (see sources.synthetic.defects).
     planter.protected = {e.tax_code for e in economy.enterprises if e.role}
     periods = months(options.years)
+    workers = options.workers or os.cpu_count() or 1
+    lines = customs_seconds = 0
     try:
         truth.open_all()
         for a, b, kind in economy.lookalikes:
             truth.lookalike(a, b, kind)
         for s in economy.scenarios:
             truth.scenario(s.rule, s.tax_code, s.period, s.kind, s.note)
+        # The other agencies' deliveries are planned in order and written after customs, all in `workers`
+        # processes at once (`sources.synthetic.parallel`); customs months are written in a stage of their own.
+        planter.deferred = []
         for agency in options.agencies:
-            progress(f"writing {agency} deliveries for {periods[0]}..{periods[-1]}")
-            if agency == "customs":  # the largest dataset: its months are written in parallel
-                workers = options.workers or os.cpu_count() or 1
-                started = time.perf_counter()
+            if agency == "customs":  # the largest dataset: its months are drawn as columns, in parallel
+                progress(f"writing customs deliveries for {periods[0]}..{periods[-1]}")
+                clock = _Clock()
                 lines, used = customs.generate(economy, planter, periods, workers=workers)
-                seconds = time.perf_counter() - started
-                progress(f"customs: {lines:,} declaration lines in {seconds:.1f} s "
-                         f"({lines / max(seconds, 1e-9):,.0f} lines/s, {used} worker(s))")
+                customs_seconds, cpu = clock.elapsed()
+                progress(f"customs: {lines:,} declaration lines in {customs_seconds:.1f} s "
+                         f"({lines / max(customs_seconds, 1e-9):,.0f} lines/s, {used} worker(s); "
+                         f"{cpu:.1f} s of CPU, {cpu / max(lines, 1) * 1e6:.1f} µs a line)")
             else:
+                progress(f"planning {agency} deliveries for {periods[0]}..{periods[-1]}")
                 AGENCY_GENERATORS[agency](economy, planter, periods)
+        jobs, planter.deferred = planter.deferred, None
+        if jobs:
+            clock = _Clock()
+            _, used = parallel.run(planter, jobs, workers)
+            seconds, _ = clock.elapsed()
+            progress(f"wrote the other {len(jobs):,} deliveries in {seconds:.1f} s ({used} worker(s))")
         losses.write_truth(out / "_truth", economy)
     finally:
+        planter.deferred = None
         truth.close()
+    total = time.perf_counter() - started
+    if lines:  # one line to read the speed from any run (docs/generator.md "Speed")
+        progress(f"speed: {lines:,} customs lines, {lines / max(customs_seconds, 1e-9):,.0f} lines/s in the customs "
+                 f"stage, {lines / total:,.0f} lines/s over the whole run of {total:.1f} s "
+                 f"(1-minute load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end)")
     if options.gaps > 0:
         thin_deliveries(out, options.seed, options.gaps)
     return economy
+
+
+class _Clock:
+    """Wall and CPU seconds since it started, the CPU of this process and of the worker processes it reaped."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), self._cpu()
+
+    @staticmethod
+    def _cpu() -> float:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    def elapsed(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, self._cpu() - self.cpu
 
 
 # The months a semi-annual snapshot is still delivered in.

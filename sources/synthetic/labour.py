@@ -40,17 +40,25 @@ NAMES = {
 
 
 def _employer_identity(economy: Economy, ent: Enterprise) -> tuple[bool, str]:
-    rng = economy.sub_rng("labour-id", ent.index)
-    return rng.random() < TAX_CODE_SHARE, ("abbrev" if rng.random() < 0.6 else "upper_ascii")
+    def draw() -> tuple[bool, str]:
+        rng = economy.sub_rng("labour-id", ent.index)
+        return rng.random() < TAX_CODE_SHARE, ("abbrev" if rng.random() < 0.6 else "upper_ascii")
+
+    return economy.kept(("labour-id", ent.index), draw)
 
 
 def _position(economy: Economy, ent: Enterprise, year: int, month: int) -> tuple[int, int, int, int, int]:
     """(total, foreign, trained, wage, contribution due) of an employer in a month."""
+    return economy.kept(("employment", ent.index, year, month), lambda: _draw_position(economy, ent, year, month))
+
+
+def _draw_position(economy: Economy, ent: Enterprise, year: int, month: int) -> tuple[int, int, int, int, int]:
     book = economy.books[(ent.tax_code, year)]
     rng = economy.sub_rng("employment", ent.index, year, month)
     total = max(1, round(book.employees * rng.uniform(0.97, 1.03)))
     foreign = max(1, round(total * FOREIGN_SHARE)) if ent.is_fdi and total >= MIN_STAFF_FOR_FOREIGNERS else 0
-    trained = round(total * economy.sub_rng("trained", ent.index).uniform(0.3, 0.65))
+    trained = round(total * economy.kept(("trained", ent.index),
+                                         lambda: economy.sub_rng("trained", ent.index).uniform(0.3, 0.65)))
     wage = int(round(book.wage * rng.uniform(0.98, 1.02), -3))
     return total, foreign, trained, wage, round(SI_RATE * total * wage)
 
@@ -118,12 +126,8 @@ def _permit_rows(economy: Economy, year: int, month: int) -> Iterator[dict]:
         slots = max(1, round(ent.employees_base * FOREIGN_SHARE)) if ent.employees_base >= MIN_STAFF_FOR_FOREIGNERS else 0
         with_code, style = _employer_identity(economy, ent)
         for slot in range(slots):
-            rng = economy.sub_rng("permit", ent.index, slot)
-            start = ent.active_from + dt.timedelta(days=rng.randint(0, 365))
-            nationality = ent.origin if ent.origin in NAMES and rng.random() < 0.8 else rng.choice(list(NAMES))
-            worker = rng.choice(NAMES[nationality])
-            passport = f"{nationality[0]}{rng.randint(10**7, 10**8 - 1)}"
-            category = rng.choice(("manager", "executive", "expert", "technical", "technical"))
+            start, nationality, worker, passport, category = economy.kept(
+                ("permit", ent.index, slot), lambda e=ent, k=slot: _permit_holder(economy, e, k))
             cycle = 0
             while True:
                 issued = add_years(start, PERMIT_YEARS * cycle)
@@ -150,6 +154,17 @@ def _permit_rows(economy: Economy, year: int, month: int) -> Iterator[dict]:
                         "status": status,
                     }
                 cycle += 1
+
+
+def _permit_holder(economy: Economy, ent: Enterprise, slot: int) -> tuple[dt.date, str, str, str, str]:
+    """(first issue, nationality, name, passport, job category) of a permit slot's foreign worker."""
+    rng = economy.sub_rng("permit", ent.index, slot)
+    start = ent.active_from + dt.timedelta(days=rng.randint(0, 365))
+    nationality = ent.origin if ent.origin in NAMES and rng.random() < 0.8 else rng.choice(list(NAMES))
+    worker = rng.choice(NAMES[nationality])
+    passport = f"{nationality[0]}{rng.randint(10**7, 10**8 - 1)}"
+    category = rng.choice(("manager", "executive", "expert", "technical", "technical"))
+    return start, nationality, worker, passport, category
 
 
 def _planted_permit_rows(economy: Economy, ent: Enterprise, first_day: dt.date, last_day: dt.date) -> Iterator[dict]:

@@ -39,11 +39,13 @@ LESSEE_STYLES = ("official", "abbrev")
 
 def _lease_rows(economy: Economy, on: dt.date) -> Iterator[dict]:
     for ent in economy.enterprises:
-        style = LESSEE_STYLES[economy.sub_rng("land-style", ent.index).random() < 0.5]
+        style = LESSEE_STYLES[economy.kept(("land-style", ent.index),
+                                           lambda i=ent.index: economy.sub_rng("land-style", i).random() < 0.5)]
         for lease in ent.leases:
             if lease.lease_start > on:
                 continue
-            with_code = economy.sub_rng("land-code", lease.lease_id).random() < LEASE_TAX_CODE_SHARE
+            with_code = economy.kept(("land-code", lease.lease_id), lambda i=lease.lease_id: economy.sub_rng(
+                "land-code", i).random() < LEASE_TAX_CODE_SHARE)
             yield {
                 "_owner": ent.tax_code,
                 "lease_id": lease.lease_id,

@@ -139,13 +139,14 @@ def generate(economy: Economy, planter: DefectPlanter, periods: list[str]) -> No
         projects = economy.registered_projects(on)
         planter.deliver(
             PROJECTS, period, extracted,
-            rows=[_project_row(p, on) for p in projects],
+            # Rows as functions: a deferred delivery is drawn where it is written, not held until then.
+            rows=lambda projects=projects, on=on: [_project_row(p, on) for p in projects],
             key_of=lambda r: r["project_code"],
             owner_of=lambda r, _by={p.project_code: p for p in projects}: _by[r["project_code"]].enterprise.tax_code,
         )
         planter.deliver(
             INVESTORS, period, extracted,
-            rows=[row for p in projects for row in _investor_rows(p)],
+            rows=lambda projects=projects: [row for p in projects for row in _investor_rows(p)],
             key_of=lambda r: f"{r['project_code']}|{r['investor_seq']}",
             owner_of=lambda r: r["_owner"],  # the enterprise carrying out the investor's project
         )

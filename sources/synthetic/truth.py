@@ -49,6 +49,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +85,14 @@ class Truth:
         # One line per source record (tens of millions for customs): a plain writer, in RECORD_FIELDS order.
         self._writer("records.csv", RECORD_FIELDS).writer.writerow(
             (agency, dataset, period, source_key, tax_code, 1 if has_tax_code else 0))
+
+    def records_formatted(self, lines: Iterable[bytes | memoryview]) -> None:
+        """Append records already formatted as `record` writes them (UTF-8 CSV lines), in a few large writes."""
+        self._writer("records.csv", RECORD_FIELDS)
+        handle = self._handles["records.csv"]
+        handle.flush()  # what the text layer holds goes first
+        for chunk in lines:
+            handle.buffer.write(chunk)
 
     def defect(self, **row: object) -> None:
         self._writer("defects.csv", DEFECT_FIELDS).writerow({k: row.get(k, "") for k in DEFECT_FIELDS})

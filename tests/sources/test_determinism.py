@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sources.synthetic.generator import GenerateOptions, generate
 
 FDI = Path(sys.executable).parent / "fdi"
@@ -27,8 +29,9 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     assert len(changed) > 0.5 * len(shared)
 
 
-def test_the_bytes_do_not_depend_on_how_many_processes_write_the_customs_months(tmp_path):
-    options = ["--enterprises", "40", "--years", "2024", "--seed", "3", "--defects", "0.1"]
+@pytest.mark.parametrize("defects", ["0.1", "0"])  # rows damaged as dicts; clean months written as columns
+def test_the_bytes_do_not_depend_on_how_many_processes_write_the_customs_months(tmp_path, defects):
+    options = ["--enterprises", "40", "--years", "2024", "--seed", "3", "--defects", defects]
     runs = {}
     for workers in ("1", "3"):
         # `fdi generate` in a process of its own: the months are forked only where no other thread runs.
@@ -37,8 +40,12 @@ def test_the_bytes_do_not_depend_on_how_many_processes_write_the_customs_months(
         assert f"{workers} worker(s)" in out
         runs[workers] = digests(tmp_path / workers)
     assert runs["1"] == runs["3"]
-    # Not vacuous: customs rows were damaged and periods re-sent, each from its delivery's own stream.
-    defects = (tmp_path / "3" / "_truth" / "defects.csv").read_text(encoding="utf-8")
-    assert any(line.startswith("customs,declarations,") for line in defects.splitlines())
-    assert any(name.startswith("_replay/customs/") for name in runs["3"])
     assert not (tmp_path / "3" / "_truth" / ".parts").exists()
+    records = (tmp_path / "3" / "_truth" / "records.csv").read_text(encoding="utf-8")
+    assert sum(line.startswith("customs,declarations,2024-12,") for line in records.splitlines()) > 100
+    if defects == "0":
+        return
+    # Not vacuous: customs rows were damaged and periods re-sent, each from its delivery's own stream.
+    defects_csv = (tmp_path / "3" / "_truth" / "defects.csv").read_text(encoding="utf-8")
+    assert any(line.startswith("customs,declarations,") for line in defects_csv.splitlines())
+    assert any(name.startswith("_replay/customs/") for name in runs["3"])
