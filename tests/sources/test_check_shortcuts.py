@@ -11,7 +11,6 @@ read-ahead thread of the CSV reader is tested here too.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -144,30 +143,3 @@ def test_read_ahead_keeps_order_raises_in_place_and_stops_the_reader():
     stream.close()  # the caller stopped (a fault further on): the reader thread ends and closes its file
     assert closed == [True]
 
-
-def test_a_bad_block_after_good_ones_rejects_the_delivery_while_read_ahead(tmp_path: Path):
-    """A byte that is not UTF-8 far into the file is met by the reading thread; it still rejects the delivery."""
-    from sources.delivery import Delivery
-    from sources.synthetic.writers import WrittenFile, extraction_time, file_name, write_manifest
-
-    ds = dataset("customs", "declarations")
-    folder = tmp_path / "customs" / "declarations" / "2024-03"
-    folder.mkdir(parents=True)
-    line = ("124030000001,{n},2024-03-04,IM,A12,0200109332,CONG TY A,B,KR,KR,85423100,Dong co,1200,PCE,USD,"
-            "2160.5,CIF,24300,52500150,,,03CE\n")
-    n_rows = 3 * formats.CSV_BLOCK_BYTES // len(line)
-    body = "".join(line.format(n=i + 1) for i in range(n_rows)).encode()
-    body += b"124030000002,1,2024-03-04,IM,A12,0200109332,CONG TY \xff,B,KR,KR,85423100,x,1,PCE,USD,1,CIF,1,1,,,03CE\n"
-    import gzip
-
-    path = folder / file_name(ds, "2024-03")
-    path.write_bytes(gzip.compress(",".join(ds.column_names).encode() + b"\n" + body, compresslevel=1))
-    write_manifest(folder, ds, "2024-03", "test-read-ahead", extraction_time(dt.date(2024, 4, 5)),
-                   [WrittenFile(path.name, n_rows + 1)])
-    delivery = Delivery.open(folder)
-    delivery.verify_files()
-    rows = 0
-    with pytest.raises(DeliveryFault, match="not UTF-8"):
-        for batch in delivery.batches():
-            rows += batch.rows_in
-    assert rows > 0  # good blocks came first, in order
