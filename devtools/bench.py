@@ -12,7 +12,10 @@ Stages, each in a fresh process so its peak memory is its own:
             empty table with the same columns, on the same server, in the same run
 Two ratios: ingest alone against the bare COPY, and delivery-to-validated
 (ingest plus the blocking GX check, what a delivery costs before dbt may read
-it) against the bare COPY. Figures go to stdout and to
+it) against the bare COPY. Each stage reports its wall time (the median
+run), the CPU of its own process (every thread; steadier than wall time on
+a shared machine) and its peak memory, and the run the 1-minute load average
+at its start and end. Figures go to stdout and to
 `$FDI_HOME/bench/last.json`. Speed is measured here, never asserted in a test.
 
 `fdi bench --dbt` times the warehouse build instead (`run_dbt_bench`): a whole
