@@ -110,7 +110,53 @@ class CheckedBatch:
 
 
 def _false_where_null(mask: pa.Array) -> pa.Array:
-    return pc.fill_null(mask, False)
+    return pc.fill_null(mask, False) if mask.null_count else mask
+
+
+def _text_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """(start offset of each value and the end of the last, the data bytes) of a
+    `pa.string()` array, without copying; None for an array with no value at all.
+
+    Lets a check ask one question of all a column's bytes at once (any NUL?
+    anything not ASCII?) and run Arrow's per-value kernel only when the answer
+    says it could matter.
+    """
+    if arr.null_count == len(arr):
+        return None
+    _, offsets, data = arr.buffers()
+    starts = np.frombuffer(offsets, np.int32, count=len(arr) + 1, offset=arr.offset * 4)
+    return starts, np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+
+
+def _values_bytes(arr: pa.Array) -> np.ndarray:
+    """The data bytes of the values of a string array (those of NULL slots too, which only widens a pre-check)."""
+    found = _text_bytes(arr)
+    if found is None:
+        return np.zeros(0, np.uint8)
+    offsets, data = found
+    return data[offsets[0]:offsets[-1]]
+
+
+def _valid(arr: pa.Array) -> np.ndarray:
+    if not arr.null_count:
+        return np.ones(len(arr), bool)
+    return pc.is_valid(arr).to_numpy(zero_copy_only=False)
+
+
+def _rows(arr: pa.Array, rows: np.ndarray, fn) -> np.ndarray:
+    """`fn` (a boolean Arrow kernel) run only on the rows where `rows` is true, False elsewhere."""
+    out = np.zeros(len(arr), bool)
+    idx = np.flatnonzero(rows)
+    if len(idx):
+        out[idx] = _false_where_null(fn(arr.take(pa.array(idx)))).to_numpy(zero_copy_only=False)
+    return out
+
+
+def _has_nul(arr: pa.Array) -> pa.Array | None:
+    """Rows holding a NUL byte, or None when the column's bytes hold none (the usual case, one pass)."""
+    if arr.type == pa.string() and _values_bytes(arr).all():
+        return None
+    return pc.match_substring(arr, "\x00")
 
 
 class _Batch:
@@ -219,17 +265,31 @@ def _check_number(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
     if b.ctx.vn_locale:
         arr = _vn_number(arr)
     integer = col.type == "integer"
-    ok = _false_where_null(pc.match_substring_regex(arr, _INTEGER if integer else _DECIMAL))
-    # A value PostgreSQL or float8 cannot hold is quarantined here, by name,
-    # instead of failing the whole COPY (issue #13).
-    out_of_range = _integer_out_of_range(arr, ok) if integer else _decimal_out_of_range(arr, ok)
-    b.fail(f"{col.name}:range", out_of_range)
-    ok = pc.and_(ok, pc.invert(out_of_range))
+    valid = _valid(arr)
     if integer:
-        typed = pc.cast(pc.if_else(ok, arr, None), pa.float64(), safe=False)
+        # Unsigned ASCII digits is _INTEGER without its sign (one cheap pass);
+        # the regex decides the rest (a sign, or no integer at all).
+        ok = _false_where_null(pc.ascii_is_decimal(arr)).to_numpy(zero_copy_only=False)
+        ok = ok | _rows(arr, valid & ~ok, lambda a: pc.match_substring_regex(a, _INTEGER))
     else:
-        typed = pc.cast(pc.if_else(ok, arr, None), pa.float64())
-    b.fail(f"{col.name}:type", pc.and_(pc.is_valid(arr), pc.invert(ok)))
+        ok = _false_where_null(pc.match_substring_regex(arr, _DECIMAL)).to_numpy(zero_copy_only=False)
+    # A value PostgreSQL or float8 cannot hold is quarantined here, by name,
+    # instead of failing the whole COPY (issue #13). Only a long value, or a
+    # decimal with an exponent, can be one: the exact test runs when the
+    # column holds such a value.
+    if _could_be_out_of_range(arr, ok, integer):
+        out_of_range = (_integer_out_of_range if integer else _decimal_out_of_range)(arr, pa.array(ok))
+        out_of_range = out_of_range.to_numpy(zero_copy_only=False)
+        b.fail(f"{col.name}:range", pa.array(out_of_range))
+        ok = ok & ~out_of_range
+    every_value_ok = bool((ok == valid).all())
+    number_text = arr if every_value_ok else pc.if_else(pa.array(ok), arr, None)
+    if integer:
+        typed = pc.cast(number_text, pa.float64(), safe=False)
+    else:
+        typed = pc.cast(number_text, pa.float64())
+    if not every_value_ok:
+        b.fail(f"{col.name}:type", pa.array(valid & ~ok))
     b.typed[col.name] = typed
     if col.min is not None:
         b.fail(f"{col.name}:min", pc.less(typed, col.min))
@@ -238,7 +298,33 @@ def _check_number(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
     if col.min_exclusive is not None:
         b.fail(f"{col.name}:min_exclusive", pc.less_equal(typed, col.min_exclusive))
     # Canonical text: "+5" and "5.0" load as numbers; keep the agency's digits.
-    return pc.if_else(ok, pc.utf8_ltrim(arr, characters="+"), None)
+    if _first_bytes(number_text, ord("+")):
+        return pc.utf8_ltrim(number_text, characters="+")
+    return number_text
+
+
+def _could_be_out_of_range(arr: pa.Array, ok: np.ndarray, integer: bool) -> bool:
+    """Whether a value of the column might be beyond bigint (19 digits or more)
+    or float8 (an exponent, or over 60 characters); False proves none is."""
+    found = _text_bytes(arr) if arr.type == pa.string() else None
+    if found is None:
+        return bool(ok.any())
+    offsets, data = found
+    longest = int(np.diff(offsets)[ok].max(initial=0))  # bytes: never fewer than characters
+    if integer:
+        return longest >= 19
+    values = data[offsets[0]:offsets[-1]]
+    return longest > 60 or bool(((values | 0x20) == ord("e")).any())
+
+
+def _first_bytes(arr: pa.Array, byte: int) -> bool:
+    """Whether a value of a string array begins with `byte` (an ASCII character)."""
+    found = _text_bytes(arr) if arr.type == pa.string() else None
+    if found is None:
+        return arr.null_count < len(arr)
+    offsets, data = found
+    starts = offsets[:-1][np.diff(offsets) > 0]
+    return bool((data[starts] == byte).any())
 
 
 def _integer_out_of_range(arr: pa.Array, ok: pa.Array) -> pa.Array:
@@ -286,13 +372,14 @@ def _check_in_set(b: _Batch, col: Column, arr: pa.Array, values: tuple[str, ...]
 
 def _check_text(b: _Batch, col: Column, arr: pa.Array) -> pa.Array:
     # README "Known defects" 2: NFD arrives beside NFC; store NFC, record it.
-    distinct, index = _distinct(arr)
-    nfc_distinct = pc.utf8_normalize(distinct, form="NFC")
-    if pc.any(_false_where_null(pc.not_equal(distinct, nfc_distinct))).as_py():
-        nfc = pc.take(nfc_distinct, index)
-        b.record_repairs(col.name, arr, nfc, "unicode_nfc")
-    else:
-        nfc = arr
+    # ASCII text is NFC already: only a column with other bytes is normalised.
+    nfc = arr
+    if arr.type != pa.string() or _values_bytes(arr).max(initial=0) >= 0x80:
+        distinct, index = _distinct(arr)
+        nfc_distinct = pc.utf8_normalize(distinct, form="NFC")
+        if pc.any(_false_where_null(pc.not_equal(distinct, nfc_distinct))).as_py():
+            nfc = pc.take(nfc_distinct, index)
+            b.record_repairs(col.name, arr, nfc, "unicode_nfc")
     if col.pattern:
         b.fail(f"{col.name}:pattern", pc.invert(pc.match_substring_regex(nfc, col.pattern)))
     b.typed[col.name] = nfc
@@ -360,7 +447,9 @@ def check_batch(batch: pa.RecordBatch, dataset: Dataset, ctx: CheckContext, firs
     for col in dataset.columns:
         if col.name in b.original:
             # PostgreSQL text cannot hold NUL (U+0000); the row is quarantined, not the COPY failed.
-            b.fail(f"{col.name}:nul", pc.match_substring(b.original[col.name], "\x00"))
+            nul = _has_nul(b.original[col.name])
+            if nul is not None:
+                b.fail(f"{col.name}:nul", nul)
             arr = _strip_empty(b.original[col.name])
         else:  # an optional column the agency left out: all NULL
             arr = pa.nulls(b.n, pa.string())

@@ -220,7 +220,7 @@ class Delivery:
                 return batches  # JSONL names its columns in each object: an empty file has none to miss
         else:
             header = formats.read_header(path, fmt)
-            batches = formats.read_csv(path, fmt, header)
+            batches = formats.read_ahead(formats.read_csv(path, fmt, header))
         self._columns(path, header)
         return batches
 

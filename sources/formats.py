@@ -3,8 +3,9 @@
 Every reader yields `pyarrow.RecordBatch`es whose columns are strings named as
 in the file, empty cells as NULL. Typing and checks happen afterwards, once,
 in `sources.checks`, so every format gets the same rules. Memory stays
-bounded: CSV is read block by block by Arrow's C++ reader, XLSX and JSONL
-row by row into batches of `BATCH_ROWS`.
+bounded: CSV is read block by block by Arrow's C++ reader (on a thread of
+its own, a few blocks ahead: `read_ahead`), XLSX and JSONL row by row into
+batches of `BATCH_ROWS`.
 """
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ import codecs
 import datetime as dt
 import gzip
 import json
+import queue
+import threading
 import zlib
 from collections.abc import Iterator
+from contextlib import closing, nullcontext
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -27,6 +32,14 @@ BATCH_ROWS = 100_000
 DEFECTS = "_defects"
 # Small enough that the loader's COPY of one block overlaps the checks of the next.
 CSV_BLOCK_BYTES = 4 << 20
+# Blocks the reading thread may decode ahead of the checks: enough to keep both
+# busy, few enough that memory stays flat (each is about CSV_BLOCK_BYTES of text).
+READ_AHEAD_BLOCKS = 2
+# The longest the checks wait for the next block: far above decoding 4 MiB on a
+# loaded machine, far below "the run never returns" (the loader's bound).
+READ_AHEAD_WAIT_SECONDS = 600
+
+T = TypeVar("T")
 
 
 def read_header(path: Path, fmt: str) -> list[str]:
@@ -104,6 +117,59 @@ def read_csv(path: Path, fmt: str, header: list[str]) -> Iterator[pa.RecordBatch
         if compression:
             raise DeliveryFault(f"{path.name}: the gzip stream is truncated or corrupt ({exc}).") from exc
         raise
+
+
+def read_ahead(items: Iterator[T], depth: int = READ_AHEAD_BLOCKS) -> Iterator[T]:
+    """`items` in order, produced on a thread of their own up to `depth` ahead.
+
+    Arrow's CSV reader decompresses and splits a block without holding the
+    GIL, so block N+1 is read while the caller checks block N (the machine's
+    second core; the checks are Arrow compute, which releases it too). What
+    the reader raises is raised here, in its place in the stream, after the
+    items before it; a caller that stops early (a fault further on) stops and
+    closes the reader.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand(entry: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            with closing(items) if hasattr(items, "close") else nullcontext():
+                for item in items:
+                    if not hand((item, None)):
+                        return
+            hand((_END, None))
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            hand((None, exc))
+
+    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            try:
+                item, exc = handoff.get(timeout=READ_AHEAD_WAIT_SECONDS)
+            except queue.Empty:
+                raise TimeoutError(f"the reader gave no block within {READ_AHEAD_WAIT_SECONDS} s") from None
+            if exc is not None:
+                raise exc
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join(READ_AHEAD_WAIT_SECONDS)
+
+
+_END = object()
 
 
 def _with_defects(batch: pa.RecordBatch | None, header: list[str] | None = None) -> pa.RecordBatch:

@@ -19,6 +19,7 @@ import psycopg
 from sources.contract import Dataset, all_datasets
 from sources.delivery import Delivery, folder_identity, read_manifest
 from sources.faults import DeliveryFault
+from sources.formats import read_ahead
 from warehouse.bootstrap import RawTable
 from warehouse.loader import DeliveryMeta, delivery_status, load_delivery, record_rejection
 from warehouse.settings import Settings
@@ -225,7 +226,10 @@ def ingest_delivery(conn: psycopg.Connection, folder: Path, *, force: bool = Fal
         logged = 0
         with load_delivery(conn, raw_table(delivery.dataset), meta) as load:
             personal = PersonalData(delivery.dataset)
-            for batch in delivery.batches():
+            # Three stages overlap: the reader decodes block N+2, a thread checks
+            # N+1 (Arrow compute, GIL released), this one encodes N for the COPY
+            # that the loader's writer streams; a fault in any is raised here.
+            for batch in read_ahead(delivery.batches()):
                 load.copy(batch.good)
                 if personal:
                     kinds = _condition_values(batch, personal)
