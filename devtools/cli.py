@@ -108,7 +108,9 @@ def _demo_login() -> tuple[str, str]:
                     "bare COPY speed: ingest alone, and delivery-to-validated (ingest plus the blocking GX check). "
                     "With --dbt, benchmark the warehouse build instead: load a whole economy of every agency over "
                     "--years, time the full `dbt build`, deliver one new month and time the incremental build, and "
-                    "report both, their ratio and what the incremental customs fact wrote.")
+                    "report generate and load times, both builds, their ratio, the slowest ten nodes of each, what the "
+                    "incremental customs fact wrote, the database's size and the peak memory of each process "
+                    "(this one, dbt, the generator's workers, the PostgreSQL server) per stage.")
 @click.option("--enterprises", type=click.IntRange(1, 1_000_000), default=5000, show_default=True)
 @click.option("--months", type=click.IntRange(1, 12), default=1, show_default=True,
               help="Months of declarations to generate (2024); ingest_all loads them all.")
