@@ -258,7 +258,8 @@ class InProcess:
 def build_warehouse(dagster: InProcess, *, verbose: bool = True, full_tests: bool = False) -> DbtBuild:
     """`dbt build` of every seed, model, snapshot and test through the dbt assets: the run the
     `monthly_transform` schedule launches. Incremental models build only what changed and their tests read
-    what the build wrote; `full_tests` tests every row and runs the unit tests (the `nightly_full_tests` run).
+    what the build wrote; `full_tests` tests every row and runs the unit tests and the `full_pass_only` tests
+    (the `nightly_full_tests` run).
 
     dbt's node-by-node log streams to stdout with `verbose`; without it, it is kept back and the build is
     told by `DbtBuild.lines()`, every failing node with dbt's message."""

@@ -22,8 +22,9 @@ from pipelines.cli.root import main, settings
               help="Folder holding <agency>/<dataset>/<period>/ deliveries.")
 @click.option("--no-dbt", is_flag=True, help="Load raw only; skip the dbt build.")
 @click.option("--full-tests", is_flag=True,
-              help="Test every row of every model and run the dbt unit tests (as the nightly_full_tests schedule "
-                   "does); by default the tests of incremental models read the deliveries this build brought in.")
+              help="Test every row of every model and run the dbt unit tests and the whole-history tests tagged "
+                   "full_pass_only (as the nightly_full_tests schedule does); by default the tests of incremental "
+                   "models read the deliveries this build brought in.")
 @click.option("--verbose", is_flag=True,
               help="Stream dbt's node-by-node log and the libraries' logs; without it, one line per dataset and "
                    "one for the dbt build (every failing node is still named, with dbt's message).")
