@@ -37,7 +37,7 @@
 {%- endmacro %}
 
 {#- The inputs of each fiscal year of intermediate.int_customs_price_deviations:
-    its months' customs fingerprints, their deliveries, and the percentiles
+    its months' customs fingerprints and the percentiles
     TP01 and TP02 compare with (a changed threshold rebuilds every year). -#}
 {% macro customs_year_inputs() -%}
     select
