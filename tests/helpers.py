@@ -66,6 +66,26 @@ def edit_manifest(folder: Path, **changes) -> None:
     path.write_text(json.dumps(doc))
 
 
+def empty_delivery(landing: Path, agency: str, name: str, period: str,
+                   extracted_at: dt.datetime | None = None) -> str:
+    """Replace the delivery in `landing` of a period by one with nothing to report (0 rows, a correct manifest).
+
+    Extracted when the replaced one was, unless `extracted_at` is later: then it is the agency's correction
+    that empties a period already loaded. Returns its delivery_id.
+    """
+    ds = dataset(agency, name)
+    folder = landing / agency / name / period
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for old in folder.iterdir():
+        old.unlink()
+    path = folder / file_name(ds, period)
+    count = write_rows(path, ds, ds.column_names, [])
+    delivery_id = f"empty-{agency}-{name}-{period}-{uuid.uuid4().hex[:8]}"
+    write_manifest(folder, ds, period, delivery_id, extracted_at or dt.datetime.fromisoformat(manifest["extracted_at"]),
+                   [WrittenFile(path.name, count)])
+    return delivery_id
+
+
 @contextmanager
 def fresh_warehouse(pg_server, folder: Path) -> Iterator:
     """A new bootstrapped database with the environment pointing at it; dropped afterwards."""

@@ -20,31 +20,12 @@ from click.testing import CliRunner
 
 from apps.fis_export import ExportError, export_period
 from pipelines.run import EXIT_NO_DELIVERY, EXIT_OK, EXIT_REJECTED, run_pipeline
-from sources.contract import dataset
 from sources.synthetic.generator import GenerateOptions, generate
-from sources.synthetic.writers import WrittenFile, file_name, write_manifest, write_rows
-from tests.helpers import dbt, edit_manifest, fresh_warehouse
+from tests.helpers import dbt, edit_manifest, empty_delivery, fresh_warehouse
 
 pytestmark = pytest.mark.e2e
 
 REGISTER_MONTHS = {"2024-01", "2024-07"}
-
-
-def empty_delivery(landing: Path, agency: str, name: str, period: str) -> None:
-    ds = dataset(agency, name)
-    folder = landing / agency / name / period
-    manifest = json.loads((folder / "manifest.json").read_text())
-    shutil.rmtree(folder)
-    path = folder / file_name(ds, period)
-    count = write_rows(path, ds, ds.column_names, [])
-    write_manifest(folder, ds, period, f"empty-{agency}-{name}-{period}", _when(manifest),
-                   [WrittenFile(path.name, count)])
-
-
-def _when(manifest: dict):
-    import datetime as dt
-
-    return dt.datetime.fromisoformat(manifest["extracted_at"])
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from pipelines.run import run_pipeline
 from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.score_links import LinkageReport, Score, format_report, score_links
 from sources.synthetic.truth import read_csv
-from tests.helpers import dbt, edit_manifest, fresh_warehouse
+from tests.helpers import dbt, edit_manifest, empty_delivery, fresh_warehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -419,3 +419,30 @@ def test_incremental_customs_wrote_only_changed_months_and_equals_a_full_refresh
     dbt("build", "--select", "fct_customs_lines", "--full-refresh")
     assert_same_rows(db, "public.customs_incremental", "marts.fct_customs_lines")
     assert db.execute("select count(*) from marts.fct_customs_lines where is_related_party").fetchone()[0] > 0
+
+
+def test_a_correction_with_nothing_to_report_empties_its_month_everywhere(loads):
+    # Last: it changes the warehouse. The agency corrects a customs month to "nothing to report" (0 rows): the
+    # month's rows leave the lines, their per-partner months and the links, though no new row of the month
+    # arrives to replace them (delete+insert by period alone would keep them), and each equals a full refresh.
+    db = loads.db
+    landing = loads.full.parent / "landing"
+    period = db.execute("""select period from marts.fct_customs_lines where period like '2024-%%'
+                           group by 1 order by count(*) desc limit 1""").fetchone()[0]
+    empty = empty_delivery(landing, "customs", "declarations", period,
+                           extracted_at=dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+    outcome = run_pipeline(landing, progress=lambda _: None)
+    assert outcome.failed_checks == [] and outcome.dbt_success
+    assert db.execute("select status, rows_loaded from audit.deliveries where delivery_id = %s",
+                      (empty,)).fetchone() == ("loaded", 0)
+    for table in ("marts.fct_customs_lines", "intermediate.int_customs_partner_months", "marts.enterprise_links"):
+        extra = " and agency = 'customs'" if table == "marts.enterprise_links" else ""
+        assert db.execute(f"select count(*) from {table} where period = %s{extra}", (period,)).fetchone()[0] == 0, table
+    models = ("fct_customs_lines", "int_customs_partner_months", "int_customs_price_deviations")
+    for model in models:
+        schema = "marts" if model.startswith("fct") else "intermediate"
+        db.execute(f"create table public.{model}_after_empty as select * from {schema}.{model}")
+    dbt("run", "--select", *models, "--full-refresh")
+    for model in models:
+        schema = "marts" if model.startswith("fct") else "intermediate"
+        assert_same_rows(db, f"public.{model}_after_empty", f"{schema}.{model}")

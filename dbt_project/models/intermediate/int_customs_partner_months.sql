@@ -8,15 +8,18 @@
 -- per line. At 5,000 enterprises this is about a fifth of the lines' rows,
 -- and it is built a month at a time: a month is (re)built exactly when
 -- fct_customs_lines rebuilt it, i.e. when its inputs' fingerprint
--- (macros/customs.sql) differs from the one stored here. So it always
--- equals a full refresh.
+-- (macros/customs.sql) differs from the one stored here, and a superseded
+-- delivery's rows go first (pre-hook), as in the lines. So it always equals a
+-- full refresh, a month corrected to nothing to report included.
 {{ config(
     materialized='incremental',
     unique_key='period',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     indexes=[{'columns': ['delivery_id']}, {'columns': ['enterprise_id']}],
+    pre_hook="{{ delete_records_out_of_force() }}",
 ) }}
+-- the pre-hook's input: depends_on: {{ ref('stg_audit__deliveries') }}
 
 with
 

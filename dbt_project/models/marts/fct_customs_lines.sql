@@ -7,7 +7,9 @@
 -- the year's related-party disclosures and the register snapshot used for
 -- investors. A new month therefore builds one month, a correction rebuilds
 -- its month, a late disclosure rebuilds its year; the table always equals a
--- full refresh. A build's data tests read the lines of its new deliveries
+-- full refresh. The pre-hook deletes the rows of superseded deliveries first:
+-- a month corrected to nothing to report brings no row that would replace
+-- them by period. A build's data tests read the lines of its new deliveries
 -- through the index on delivery_id (macros/test_scope.sql).
 {{ config(
     materialized='incremental',
@@ -15,7 +17,9 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     indexes=[{'columns': ['delivery_id']}],
+    pre_hook="{{ delete_records_out_of_force() }}",
 ) }}
+-- the pre-hook's input: depends_on: {{ ref('stg_audit__deliveries') }}
 
 with
 
