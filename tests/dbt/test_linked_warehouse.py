@@ -375,12 +375,41 @@ def test_incremental_name_pairs_compare_only_new_pairs_and_equal_a_full_refresh(
         "select count(*), count(*) filter (where xmin::text::bigint >= %s) from intermediate.int_name_pairs_compared",
         (loads.before_second_build,)).fetchone()
     assert 0 < pairs_written < pairs_total
-    # A group that has gone (a correction renamed its records) takes its pairs with it.
-    gone = db.execute("select name_group_id from intermediate.int_name_pairs_compared limit 1").fetchone()[0]
+    # The candidates re-weighed only the groups whose pairs or identities changed, by their fingerprint.
+    groups_total, groups_written = db.execute("""
+        select count(distinct name_group_id), count(distinct name_group_id) filter (where xmin::text::bigint >= %s)
+        from intermediate.int_name_candidates_scored""", (loads.before_second_build,)).fetchone()
+    assert 0 < groups_written < groups_total
+    # A build with nothing new re-weighs nothing.
+    marker = transaction_marker(loads.conninfo)
+    dbt("run", "--select", "int_name_candidates_scored")
+    assert db.execute("select count(*) from intermediate.int_name_candidates_scored where xmin::text::bigint >= %s",
+                      (marker,)).fetchone()[0] == 0
+    # A group that has gone (a correction renamed its records) takes its pairs and candidates with it; an
+    # identity whose enterprise changed (here: shown by one more enterprise) re-weighs its groups.
+    gone = db.execute("select name_group_id from intermediate.int_name_candidates_scored limit 1").fetchone()[0]
     db.execute("delete from intermediate.int_unlinked_names_grouped where name_group_id = %s", (gone,))
+    shared = db.execute("""select identity_key, enterprise_id from intermediate.int_enterprise_names_collected
+                           where identity_key in (select identity_key from intermediate.int_name_pairs_compared
+                                                  where name_group_id <> %s)
+                           limit 1""", (gone,)).fetchone()
+    db.execute("""insert into intermediate.int_enterprise_names_collected
+                  select 'EN0299999999', identity_key, '0299999999', name_normalised, legal_form, name_suffix,
+                         address_normalised, area_key, industrial_zone_code, name_block, records
+                  from intermediate.int_enterprise_names_collected where identity_key = %s and enterprise_id = %s""",
+               shared)
+    marker = transaction_marker(loads.conninfo)
     dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored")
-    assert db.execute("select count(*) from intermediate.int_name_pairs_compared where name_group_id = %s",
-                      (gone,)).fetchone()[0] == 0
+    for model in ("int_name_pairs_compared", "int_name_candidates_scored"):
+        assert db.execute(f"select count(*) from intermediate.{model} where name_group_id = %s",
+                          (gone,)).fetchone()[0] == 0, model
+    reweighed = {g for (g,) in db.execute(
+        "select distinct name_group_id from intermediate.int_name_candidates_scored where xmin::text::bigint >= %s",
+        (marker,))}
+    blocked_with = {g for (g,) in db.execute(
+        "select distinct name_group_id from intermediate.int_name_pairs_compared where identity_key = %s",
+        (shared[0],))}
+    assert reweighed == blocked_with
     for model in ("int_name_pairs_compared", "int_name_candidates_scored"):
         db.execute(f"create table public.{model} as select * from intermediate.{model}")
     dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored", "--full-refresh")
