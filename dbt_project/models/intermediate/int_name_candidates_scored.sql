@@ -70,11 +70,12 @@ fingerprints as (
 ),
 
 to_score as (
-    select * from fingerprints as f
+    select * from fingerprints
     {% if is_incremental() %}
     where not exists (
         select 1 from {{ this }} as built
-        where built.name_group_id = f.name_group_id and built.inputs_fingerprint = f.inputs_fingerprint
+        where built.name_group_id = fingerprints.name_group_id
+          and built.inputs_fingerprint = fingerprints.inputs_fingerprint
     )
     {% endif %}
 ),
