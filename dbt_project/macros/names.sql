@@ -49,11 +49,17 @@
 {#- Id of a name group: a hash of the normalised identity, the same in
     int_unlinked_names_grouped and wherever a record looks up its group. -#}
 {% macro name_group_id(name, name_en, address, admin_area, zone) -%}
+    {{ name_group_id_normalised(normalise_name(name), normalise_name(name_en), normalise_address(address),
+                                area_key(admin_area, address), zone) }}
+{%- endmacro %}
+
+{#- The same id from what is already normalised (int_names_normalised, int_addresses_normalised). -#}
+{% macro name_group_id_normalised(name_normalised, name_en_normalised, address_normalised, area_key, zone) -%}
     md5(concat_ws('|',
-        coalesce({{ normalise_name(name) }}, ''),
-        coalesce({{ normalise_name(name_en) }}, ''),
-        coalesce({{ normalise_address(address) }}, ''),
-        coalesce({{ area_key(admin_area, address) }}, ''),
+        coalesce({{ name_normalised }}, ''),
+        coalesce({{ name_en_normalised }}, ''),
+        coalesce({{ address_normalised }}, ''),
+        coalesce({{ area_key }}, ''),
         coalesce({{ zone }}, '')))
 {%- endmacro %}
 
@@ -71,4 +77,18 @@
 {% macro name_suffix(column) -%}
     coalesce((select string_agg(m[1], ' ') from regexp_matches({{ normalise_name(column) }},
         '\m(ii|iii|iv|vi|vii|viii|ix|plus|[0-9]+)\M', 'g') as m), '')
+{%- endmacro %}
+
+{#- The names int_names_normalised holds: every name and English name of
+    int_delivery_identities_counted, with or without a tax code. -#}
+{% macro identity_names() -%}
+    select name from {{ ref('int_delivery_identities_counted') }} where name is not null
+    union all
+    select name_en from {{ ref('int_delivery_identities_counted') }} where name_en is not null
+{%- endmacro %}
+
+{#- Key of an address and area pair in int_addresses_normalised: the row's
+    text tells a missing part from an empty one. -#}
+{% macro place_key(address, admin_area) -%}
+    md5(row({{ address }}, {{ admin_area }})::text)
 {%- endmacro %}

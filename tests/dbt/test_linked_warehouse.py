@@ -475,3 +475,49 @@ def test_a_correction_with_nothing_to_report_empties_its_month_everywhere(loads)
     for model in models:
         schema = "marts" if model.startswith("fct") else "intermediate"
         assert_same_rows(db, f"public.{model}_after_empty", f"{schema}.{model}")
+
+
+def test_names_and_addresses_are_normalised_once_and_equal_a_full_refresh(loads):
+    db = loads.db
+    caches = {"int_names_normalised": "name_key", "int_addresses_normalised": "place_key"}
+    def written_since(model: str, marker: int) -> int:
+        return db.execute(f"select count(*) from intermediate.{model} where xmin::text::bigint >= %s",
+                          (marker,)).fetchone()[0]
+
+    # The second build normalised only the strings its deliveries brought (new names; this economy's
+    # later months bring no new address), never all of them again ...
+    for model in caches:
+        total = db.execute(f"select count(*) from intermediate.{model}").fetchone()[0]
+        assert written_since(model, loads.before_second_build) < total, model
+    assert written_since("int_names_normalised", loads.before_second_build) > 0
+    # ... a build with nothing new writes nothing, and one missing string exactly that string ...
+    marker = transaction_marker(loads.conninfo)
+    dbt("run", "--select", *caches)
+    assert [written_since(model, marker) for model in caches] == [0, 0]
+    missing = {model: db.execute(f"delete from intermediate.{model} where ctid = (select min(ctid) "
+                                 f"from intermediate.{model}) returning {key}").fetchone()[0]
+               for model, key in caches.items()}
+    marker = transaction_marker(loads.conninfo)
+    dbt("run", "--select", *caches)
+    for model, key in caches.items():
+        assert [k for (k,) in db.execute(f"select {key} from intermediate.{model} where xmin::text::bigint >= %s",
+                                         (marker,))] == [missing[model]], model
+    # ... a string no record shows any more (its delivery corrected away) is deleted ...
+    db.execute("""insert into intermediate.int_names_normalised (name_key, name, name_normalised, legal_form, name_suffix)
+                  values (md5('Cty TNHH Không Còn Ai'), 'Cty TNHH Không Còn Ai', 'khong con ai', 'limited', '')""")
+    db.execute("""insert into intermediate.int_addresses_normalised
+                  (place_key, address, admin_area, address_normalised, area_key)
+                  values (md5(row('Số 1 Ngõ Cụt, Hải Phòng'::text, null::text)::text), 'Số 1 Ngõ Cụt, Hải Phòng', null,
+                          'so 1 ngo cut hai phong', null)""")
+    dbt("run", "--select", *caches)
+    assert db.execute("select count(*) from intermediate.int_names_normalised "
+                      "where name = 'Cty TNHH Không Còn Ai'").fetchone()[0] == 0
+    assert db.execute("select count(*) from intermediate.int_addresses_normalised "
+                      "where address = 'Số 1 Ngõ Cụt, Hải Phòng'").fetchone()[0] == 0
+    # ... and both, and the identities and groups read from them, equal a full refresh.
+    readers = ["int_enterprise_names_collected", "int_unlinked_names_grouped"]
+    for model in [*caches, *readers]:
+        db.execute(f"create table public.{model} as select * from intermediate.{model}")
+    dbt("run", "--select", *caches, *readers, "--full-refresh")
+    for model in [*caches, *readers]:
+        assert_same_rows(db, f"public.{model}", f"intermediate.{model}")

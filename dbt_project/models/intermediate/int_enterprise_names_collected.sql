@@ -21,17 +21,21 @@ distinct_names as materialized (
     group by 1, 2, 3, 4, 5
 ),
 
+-- what matching derives from a name and from an address, computed once per
+-- distinct string (int_names_normalised, int_addresses_normalised)
 normalised as (
     select
-        tax_code,
-        {{ normalise_name('raw_name') }} as name_normalised,
-        {{ legal_form('raw_name') }} as legal_form,
-        {{ name_suffix('raw_name') }} as name_suffix,
-        {{ normalise_address('address') }} as address_normalised,
-        {{ area_key('admin_area', 'address') }} as area_key,
-        industrial_zone_code,
-        records
-    from distinct_names
+        d.tax_code,
+        n.name_normalised,
+        n.legal_form,
+        n.name_suffix,
+        a.address_normalised,
+        a.area_key,
+        d.industrial_zone_code,
+        d.records
+    from distinct_names as d
+    join {{ ref('int_names_normalised') }} as n on n.name_key = md5(d.raw_name)
+    join {{ ref('int_addresses_normalised') }} as a on a.place_key = {{ place_key('d.address', 'd.admin_area') }}
 )
 
 select

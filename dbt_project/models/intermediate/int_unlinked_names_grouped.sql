@@ -13,20 +13,27 @@ records as materialized (
     group by 1, 2, 3, 4, 5
 ),
 
+-- what matching derives from each name and address, computed once per
+-- distinct string (int_names_normalised, int_addresses_normalised); the legal
+-- form and suffix are the Vietnamese name's, else the English one's
 normalised as (
     select
-        {{ normalise_name('name') }} as name_normalised,
-        {{ legal_form('coalesce(name, name_en)') }} as legal_form,
-        {{ name_suffix('coalesce(name, name_en)') }} as name_suffix,
-        {{ normalise_name('name_en') }} as name_en_normalised,
-        {{ normalise_address('address') }} as address_normalised,
-        {{ area_key('admin_area', 'address') }} as area_key,
-        industrial_zone_code,
-        {{ name_group_id('name', 'name_en', 'address', 'admin_area', 'industrial_zone_code') }} as name_group_id,
-        name,
-        address,
-        records
-    from records
+        n.name_normalised,
+        case when r.name is not null then n.legal_form else e.legal_form end as legal_form,
+        case when r.name is not null then n.name_suffix else coalesce(e.name_suffix, '') end as name_suffix,
+        e.name_normalised as name_en_normalised,
+        a.address_normalised,
+        a.area_key,
+        r.industrial_zone_code,
+        {{ name_group_id_normalised('n.name_normalised', 'e.name_normalised', 'a.address_normalised', 'a.area_key',
+                                    'r.industrial_zone_code') }} as name_group_id,
+        r.name,
+        r.address,
+        r.records
+    from records as r
+    left join {{ ref('int_names_normalised') }} as n on n.name_key = md5(r.name)
+    left join {{ ref('int_names_normalised') }} as e on e.name_key = md5(r.name_en)
+    join {{ ref('int_addresses_normalised') }} as a on a.place_key = {{ place_key('r.address', 'r.admin_area') }}
 )
 
 select
