@@ -102,9 +102,17 @@ def summarise_deliveries(pg: psycopg.Connection, ds: Dataset, summary: str, deli
     delivery sum to n(n+1)/2 minus the quarantined ones.
     """
     ids = sql.Literal(delivery_ids)  # DDL takes no bind parameters: the ids go in as a quoted literal
-    pg.execute(sql.SQL(_SUMMARY).format(summary=sql.Identifier(summary), ids=ids,
-                                        raw=sql.SQL("{}.{}").format(sql.Identifier(ds.raw_schema),
-                                                                    sql.Identifier(ds.name))))
+    with pg.transaction():
+        # The planner never picks the BRIN index on _delivery_id by itself: it prices a block-range
+        # index by the column's correlation with the table's physical order, and delivery ids are
+        # uuids, so that correlation is about 0 although each delivery's rows lie together. Left to
+        # itself it scans all of raw to summarise one delivery: 1.4 s against 0.15 s through the
+        # index for a month of customs among 3 M lines (5,000 enterprises, two years), growing with
+        # the years kept. The query reads raw through that index or not at all.
+        pg.execute("set local enable_seqscan = off")
+        pg.execute(sql.SQL(_SUMMARY).format(summary=sql.Identifier(summary), ids=ids,
+                                            raw=sql.SQL("{}.{}").format(sql.Identifier(ds.raw_schema),
+                                                                        sql.Identifier(ds.name))))
     return int(pg.execute(sql.SQL("select coalesce(sum(rows_landed), 0) from audit.{}").format(
         sql.Identifier(summary))).fetchone()[0])
 
