@@ -120,10 +120,12 @@ def summarise_deliveries(pg: psycopg.Connection, ds: Dataset, summary: str, deli
 def validate_deliveries(conn: Connection, ds: Dataset, delivery_ids: list[str], *, full: bool = False) -> SuiteOutcome:
     """Validate the raw rows of the given deliveries: the delivery expectations, or with `full` the whole suite.
 
-    Both read only those deliveries' rows (`where _delivery_id = any(...)`,
-    found through the BRIN index on `_delivery_id`): the delivery expectations
-    through the summary, the row expectations (when rescanned) through a
-    short-lived view, which GX reads as a *table* asset. GX 1.x offers no
+    Both read only those deliveries' rows (`where _delivery_id = any(...)`): the
+    delivery expectations through the summary, which reads raw through the BRIN
+    index on `_delivery_id` (`summarise_deliveries`), the row expectations (when
+    rescanned: a failed summary or `full`) through a short-lived view, which GX
+    reads as a *table* asset on its own connection, where the planner may still
+    scan all of raw to find them. GX 1.x offers no
     cheaper way to a batch of one delivery: a query
     asset reads its columns by running the query and fetching every row into
     the client (+660 MiB and 2.2 s per million customs lines), and a table asset
