@@ -277,11 +277,21 @@ def build_warehouse(dagster: InProcess, *, verbose: bool = True, full_tests: boo
     results_file = run_target(result.run_id) / "run_results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else None
     errors = [] if result.success else [
-        " ".join((event.step_failure_data.error.message if event.step_failure_data.error else
-                  "step failed").split())[:2000] for event in result.get_step_failure_events()]
+        " ".join(_root_message(event.step_failure_data.error).split())[:2000]
+        for event in result.get_step_failure_events()]
     if errors and not verbose:  # what dbt said before it stopped, never hidden
         errors += [line for line in log.getvalue().splitlines() if "error" in line.lower()][-20:]
     return DbtBuild.from_run_results(result.run_id, results, seconds, errors)
+
+
+def _root_message(error) -> str:
+    """What a failed step says: the error its own code raised, not Dagster's wrapper around it
+    ("Error occurred while executing op ...")."""
+    if error is None:
+        return "step failed"
+    while error.cause is not None:
+        error = error.cause
+    return error.message
 
 
 def dataset_line(agency: str, name: str, periods: list[str], metadata: dict) -> str:

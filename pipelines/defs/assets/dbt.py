@@ -16,6 +16,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from pipelines.defs.resources import WarehouseResource
+from pipelines.lib.build_lock import build_lock
 from pipelines.lib.dbt_project import dbt_env, dbt_executable, dbt_project, prepare_manifest, prune_run_targets, run_target
 from warehouse.settings import DBT_PROJECT_DIR
 
@@ -63,6 +64,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # The node-by-node log goes to stdout (dagster-dbt); `fdi run` reads the run's
         # run_results.json from its own target folder to say in one line what the build did.
         prune_run_targets()
-        yield from dbt.cli(dbt_build_args(context.run.tags), context=context, target_path=run_target(context.run_id)).stream()
+        # one build at a time, whether `fdi run`, a schedule, a sensor or the UI started it
+        with build_lock(warehouse.connection().conninfo, f"run {context.run_id}", context.log.info):
+            yield from dbt.cli(dbt_build_args(context.run.tags), context=context,
+                               target_path=run_target(context.run_id)).stream()
 
     return fdi_dbt_models
