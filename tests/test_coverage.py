@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -134,9 +136,17 @@ def test_fdi_run_exit_statuses(pg_server, tmp_path):
         broken = good / "tax" / "payments" / "2024-02"
         shutil.copytree(good / "tax" / "payments" / "2024-01", broken)
         edit_manifest(broken, period="2024-02", delivery_id="broken-february", file_rows=999)
-        done = runner.invoke(main, ["run", "--landing", str(good), "--no-dbt"])
-        assert done.exit_code == EXIT_REJECTED, done.output
-        assert "1 delivery rejected: tax/payments/2024-02" in done.output
+        # a real process, so the real logging set-up: the rejection's reason is told once, in the summary
+        # (a rejection is the data's fault and a warning: the log line shows with --verbose)
+        run = subprocess.run([str(Path(sys.executable).with_name("fdi")), "run", "--landing", str(good), "--no-dbt"],
+                             capture_output=True, text=True, timeout=240)
+        shown = run.stdout + run.stderr
+        assert run.returncode == EXIT_REJECTED, shown
+        assert "1 delivery rejected: tax/payments/2024-02" in run.stdout
+        told = [line for line in shown.splitlines() if "rejected tax/payments/2024-02: " in line]
+        assert len(told) == 1, shown
+        reason = told[0].split("rejected tax/payments/2024-02: ", 1)[1]
+        assert len(reason) > 20 and shown.count(reason) == 1, shown
 
 
 def test_fis_feed_carries_the_register_forward_and_exports_an_incomplete_quarter_only_when_told(built, landing,

@@ -200,7 +200,7 @@ def ingest_delivery(conn: psycopg.Connection, folder: Path, *, force: bool = Fal
         meta = DeliveryMeta(delivery_id, agency, dataset, period, manifest.extracted_at if manifest else None,
                             manifest.rows if manifest else None, str(folder), manifest.raw if manifest else None)
         record_rejection(conn, meta, str(fault))
-        log.error("delivery %s/%s/%s (%s) rejected: %s", agency, dataset, period, delivery_id, fault)
+        _log_rejection(f"delivery {agency}/{dataset}/{period} ({delivery_id})", fault)
         return IngestResult(str(folder), agency, dataset, period, delivery_id, "rejected", reason=str(fault),
                             rows_in_manifest=meta.rows_in_manifest, seconds=time.monotonic() - started)
 
@@ -215,7 +215,7 @@ def ingest_delivery(conn: psycopg.Connection, folder: Path, *, force: bool = Fal
             meta = DeliveryMeta(conflict_id(delivery), agency, dataset, period, m.extracted_at, m.rows, str(folder),
                                 m.raw)
             record_rejection(conn, meta, conflict)
-            log.error("delivery %s/%s/%s (%s) rejected: %s", agency, dataset, period, m.delivery_id, conflict)
+            _log_rejection(f"delivery {agency}/{dataset}/{period} ({m.delivery_id})", conflict)
             return IngestResult(str(folder), agency, dataset, period, meta.delivery_id, "rejected", reason=conflict,
                                 rows_in_manifest=m.rows, seconds=time.monotonic() - started)
         result.status = "skipped"
@@ -251,7 +251,7 @@ def ingest_delivery(conn: psycopg.Connection, folder: Path, *, force: bool = Fal
         # is audited with the server's own sentence, and the run goes on.
         fault = exc if isinstance(exc, DeliveryFault) else DeliveryFault(server_refusal(exc))
         record_rejection(conn, meta, str(fault), delivery.warnings)
-        log.error("delivery %s/%s/%s (%s) rejected: %s", agency, dataset, period, m.delivery_id, fault)
+        _log_rejection(f"delivery {agency}/{dataset}/{period} ({m.delivery_id})", fault)
         result.status, result.reason = "rejected", str(fault)
         result.check_counts = {}
         result.seconds = time.monotonic() - started
@@ -264,6 +264,13 @@ def ingest_delivery(conn: psycopg.Connection, folder: Path, *, force: bool = Fal
     result.seconds = time.monotonic() - started
     log.info(result.summary())
     return result
+
+
+def _log_rejection(what: str, reason: object) -> None:
+    """A rejection is logged as a warning, not an error: it is the delivery's fault, not the program's, and it is
+    audited with its reason, which `fdi run`'s summary, `fdi coverage` and the Dagster run tell. `fdi run` logs
+    warnings only with --verbose, so without it the reason is printed once."""
+    log.warning("%s rejected: %s", what, reason)
 
 
 def reject_folder(conn: psycopg.Connection, folder: Path, reason: str) -> IngestResult:
@@ -279,6 +286,6 @@ def reject_folder(conn: psycopg.Connection, folder: Path, reason: str) -> Ingest
     meta = DeliveryMeta(delivery_id, agency, dataset, period, manifest.extracted_at if manifest else None,
                         manifest.rows if manifest else None, str(folder), manifest.raw if manifest else None)
     record_rejection(conn, meta, reason)
-    log.error("folder %s rejected: %s", folder, reason)
+    _log_rejection(f"folder {folder}", reason)
     return IngestResult(str(folder), agency, dataset, period, delivery_id, "rejected", reason=reason,
                         rows_in_manifest=meta.rows_in_manifest)
