@@ -60,7 +60,9 @@ class FdiGroup(click.Group):
 
 
 @click.group(cls=FdiGroup, help="Hải Phòng inter-agency FDI data warehouse (Decision 3055/QĐ-UBND).\n" + ENV_HELP)
-@click.option("-v", "--verbose", is_flag=True, help="Log every quarantined row, rejection and load step (else errors only: the summary names each rejection and its reason).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Log every quarantined row, rejection and load step (else errors only: the summary names each "
+                   "rejection and its reason).")
 def main(verbose: bool) -> None:
     import logging
 
