@@ -74,6 +74,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "years_without_return": ("Năm không có tờ khai", "Years without a return"),
     "comparison_years_without_return": ("Năm so sánh không có tờ khai", "Comparison years without a return"),
     "fx_months_not_complete": ("Tháng thiếu dữ liệu ngoại hối", "Months without complete fx data"),
+    "customs_months_not_complete": ("Tháng thiếu dữ liệu hải quan", "Months without complete customs data"),
     "labour_months_without_data": ("Tháng thiếu dữ liệu lao động", "Months without labour data"),
     "months_without_full_data": ("Tháng thiếu dữ liệu", "Months without full data"),
     "months_observed": ("Số tháng có dữ liệu", "Months observed"),

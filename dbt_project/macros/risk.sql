@@ -66,8 +66,9 @@ from {{ findings }} as f
 {#- The findings of TP01 or TP02 (models/risk/docs/rule_tp01.md, rule_tp02.md)
     from `goods`, rows of intermediate.int_customs_price_deviations the rule
     kept: one finding per enterprise and fiscal year, with the good that moved
-    the most value in the summary and every good in the evidence. Ends with
-    the `findings` CTE that risk_flag_columns reads. -#}
+    the most value in the summary and every good in the evidence, and the
+    year's customs months not in force stated in both (marts.dataset_coverage).
+    Ends with the `findings` CTE that risk_flag_columns reads. -#}
 {% macro customs_price_findings(rule_code, flow, goods='goods') -%}
 {%- if flow not in ('IM', 'EX') -%}
     {{ exceptions.raise_compiler_error("customs_price_findings: flow IM|EX") }}
@@ -79,7 +80,17 @@ from {{ findings }} as f
     'EX': {'trade': 'xuất khẩu cho', 'side': 'dưới', 'market': 'hàng xuất khẩu độc lập', 'moved': 'thu nhập',
            'bound': 'below the {' ~ rule_code ~ '.percentile_low%}th', 'flow': 'exports'},
 }[flow] -%}
-findings as (
+-- customs months of the year without a delivery in force: the comparables' range
+-- and the related-party lines are those of the months in force, so the evidence
+-- and the summary say which months are missing (a missing month is no evidence)
+customs_gaps as (
+    select left(period, 4) as fiscal_year, jsonb_agg(period || ' ' || status order by period) as months
+    from {{ ref('dataset_coverage') }}
+    where agency = 'customs' and dataset = 'declarations' and status <> 'complete'
+    group by 1
+),
+
+found as (
     select
         enterprise_id,
         tax_code,
@@ -111,6 +122,17 @@ findings as (
         ) as evidence
     from {{ goods }}
     group by enterprise_id, tax_code, fiscal_year
+),
+
+findings as (
+    select
+        f.enterprise_id, f.tax_code, f.period, f.score, f.amount_at_stake_vnd,
+        f.summary || coalesce(' Số liệu hải quan năm ' || f.period || ' thiếu ' || jsonb_array_length(g.months)
+                              || ' tháng: khoảng giá và giá trị ước tính chỉ tính trên các tháng có dữ liệu.', '')
+            as summary,
+        f.evidence || {{ evidence_when_present('customs_months_not_complete', 'g.months') }} as evidence
+    from found as f
+    left join customs_gaps as g on g.fiscal_year = f.period
 )
 {%- endmacro %}
 
