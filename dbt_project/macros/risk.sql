@@ -84,10 +84,7 @@ from {{ findings }} as f
 -- and the related-party lines are those of the months in force, so the evidence
 -- and the summary say which months are missing (a missing month is no evidence)
 customs_gaps as (
-    select left(period, 4) as fiscal_year, jsonb_agg(period || ' ' || status order by period) as months
-    from {{ ref('dataset_coverage') }}
-    where agency = 'customs' and dataset = 'declarations' and status <> 'complete'
-    group by 1
+    {{ months_not_complete_by_year('customs', 'declarations') }}
 ),
 
 found as (
@@ -169,6 +166,16 @@ findings as (
     there is one, while the evidence of a flag without gaps (and so its
     evidence hash, which keeps a reviewer's decision) is what it was.
     `jsonb_build_object` alone would add the key with null to every flag. -#}
+{#- A dataset's months without a delivery in force (rejected or missing,
+    marts.dataset_coverage), per fiscal year (text, YYYY): `months` is a jsonb
+    array of 'YYYY-MM status', for a rule's evidence and summary to state. -#}
+{% macro months_not_complete_by_year(agency, dataset) -%}
+    select left(period, 4) as fiscal_year, jsonb_agg(period || ' ' || status order by period) as months
+    from {{ ref('dataset_coverage') }}
+    where agency = '{{ agency }}' and dataset = '{{ dataset }}' and status <> 'complete'
+    group by 1
+{%- endmacro %}
+
 {% macro evidence_when_present(key, value) -%}
     (case when {{ value }} is not null then jsonb_build_object('{{ key }}', {{ value }}) else '{}'::jsonb end)
 {%- endmacro %}

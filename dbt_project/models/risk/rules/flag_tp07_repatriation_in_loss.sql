@@ -36,10 +36,7 @@ returns as (
 -- fx months of the year without a delivery in force: the year's remittances
 -- are then a lower bound, and the evidence says which months are missing
 fx_gaps as (
-    select left(period, 4)::int as fiscal_year, jsonb_agg(period || ' ' || status order by period) as months
-    from {{ ref('dataset_coverage') }}
-    where agency = 'fx' and dataset = 'capital_flows' and status <> 'complete'
-    group by 1
+    {{ months_not_complete_by_year('fx', 'capital_flows') }}
 ),
 
 findings as (
@@ -70,7 +67,7 @@ findings as (
         || {{ evidence_when_present('fx_months_not_complete', 'g.months') }} as evidence
     from returns as r
     join repatriated as p on p.tax_code = r.tax_code and p.fiscal_year = r.fiscal_year
-    left join fx_gaps as g on g.fiscal_year = r.fiscal_year
+    left join fx_gaps as g on g.fiscal_year = r.fiscal_year::text
     where p.amount_vnd > {{ threshold('TP07', 'min_repatriation_vnd') }}
       and (r.profit_before_tax_vnd < 0 or r.loss_carried_forward_vnd > 0 or r.loss_carried_forward_prior_vnd > 0)
 )
