@@ -20,10 +20,24 @@ telemetry:
 """
 
 
+def dagster_storage_url(url: str) -> str:
+    """The URL dagster-postgres is given for FDI_DAGSTER_STORAGE_URL: a plain `postgresql://` names the driver.
+
+    SQLAlchemy 2.1 reads a plain `postgresql://` as psycopg 3, and dagster-postgres sends its run
+    notifications (`NOTIFY run_events, %(id)s`) as psycopg2 does, client-side: psycopg 3 sends the
+    parameter to the server, which rejects it, so every event of a run failed. An explicit driver is kept."""
+    scheme, separator, rest = url.partition("://")
+    if separator and scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg2://{rest}"
+    return url
+
+
 def prepare_dagster_home(settings: Settings) -> str:
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = _POSTGRES if settings.dagster_storage_url else _SQLITE
+    if settings.dagster_storage_url:  # the variable the dagster.yaml reads, for this process and the UI's
+        os.environ["FDI_DAGSTER_STORAGE_URL"] = dagster_storage_url(settings.dagster_storage_url)
     path = home / "dagster.yaml"
     if not path.exists() or path.read_text() != config:
         path.write_text(config)
