@@ -43,6 +43,8 @@ HELD_BACK_MONTHS = [f"2024-{m:02d}" for m in range(7, 13)]
 # correction of a closed period arrives. Land leases carry records without a
 # tax code (linked by name).
 REDELIVERED = [("land", "leases"), ("customs", "declarations")]
+# The models built a customs year at a time, on their months' fingerprints (macros/customs.sql).
+CUSTOMS_BY_YEAR = ("int_customs_price_deviations", "int_customs_partner_years")
 # The models incremental by delivery (docs/linked-warehouse.md, "Incremental builds").
 INCREMENTAL_BY_DELIVERY = ["intermediate.int_source_records_unioned", "intermediate.int_delivery_identities_counted",
                            "marts.enterprise_links"]
@@ -346,23 +348,25 @@ def test_customs_aggregates_follow_the_lines_months_and_equal_a_full_refresh(loa
         select (select (count(*), sum(customs_value_vnd), sum(invoice_value_usd)) from marts.fct_customs_lines)
              = (select (sum(lines)::bigint, sum(customs_value_vnd), sum(invoice_value_usd))
                 from intermediate.int_customs_partner_months)""").fetchone()[0]
-    # ... the price deviations (TP01/TP02) rebuilt the years of those months (here both: a 2023 month was
-    # delivered again), and no other ...
-    deviations = dict(db.execute("""
-        select fiscal_year, bool_or(xmin::text::bigint >= %s) from intermediate.int_customs_price_deviations
-        group by 1""", (loads.before_second_build,)).fetchall())
-    assert {year for year, rewritten in deviations.items() if rewritten} == {p[:4] for p in rebuilt}
-    # ... a build with nothing new rewrites neither ...
+    # ... the models built a year at a time (TP01/TP02's price deviations, the network's trade partners)
+    # rebuilt the years of those months (here both: a 2023 month was delivered again), and no other ...
+    for model in CUSTOMS_BY_YEAR:
+        years = dict(db.execute(f"""
+            select fiscal_year, bool_or(xmin::text::bigint >= %s) from intermediate.{model}
+            group by 1""", (loads.before_second_build,)).fetchall())
+        assert {year for year, rewritten in years.items() if rewritten} == {p[:4] for p in rebuilt}, model
+    # ... a build with nothing new rewrites none of them ...
+    models = ("int_customs_partner_months", *CUSTOMS_BY_YEAR)
     marker = transaction_marker(loads.conninfo)
-    dbt("run", "--select", "int_customs_partner_months", "int_customs_price_deviations")
-    for model in ("int_customs_partner_months", "int_customs_price_deviations"):
+    dbt("run", "--select", *models)
+    for model in models:
         assert db.execute(f"select count(*) from intermediate.{model} where xmin::text::bigint >= %s",
                           (marker,)).fetchone()[0] == 0, model
-    # ... and both equal a full refresh exactly.
-    for model in ("int_customs_partner_months", "int_customs_price_deviations"):
+    # ... and each equals a full refresh exactly.
+    for model in models:
         db.execute(f"create table public.{model}_incremental as select * from intermediate.{model}")
-    dbt("run", "--select", "int_customs_partner_months", "int_customs_price_deviations", "--full-refresh")
-    for model in ("int_customs_partner_months", "int_customs_price_deviations"):
+    dbt("run", "--select", *models, "--full-refresh")
+    for model in models:
         assert_same_rows(db, f"public.{model}_incremental", f"intermediate.{model}")
 
 
@@ -467,7 +471,7 @@ def test_a_correction_with_nothing_to_report_empties_its_month_everywhere(loads)
     for table in ("marts.fct_customs_lines", "intermediate.int_customs_partner_months", "marts.enterprise_links"):
         extra = " and agency = 'customs'" if table == "marts.enterprise_links" else ""
         assert db.execute(f"select count(*) from {table} where period = %s{extra}", (period,)).fetchone()[0] == 0, table
-    models = ("fct_customs_lines", "int_customs_partner_months", "int_customs_price_deviations")
+    models = ("fct_customs_lines", "int_customs_partner_months", *CUSTOMS_BY_YEAR)
     for model in models:
         schema = "marts" if model.startswith("fct") else "intermediate"
         db.execute(f"create table public.{model}_after_empty as select * from {schema}.{model}")

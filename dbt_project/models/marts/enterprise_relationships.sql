@@ -52,17 +52,6 @@ register as (
     where p.tax_code is not null and i.investor_kind = 'organization'
 ),
 
--- per partner and month already (int_customs_partner_months), not per line
-customs as (
-    select enterprise_id, partner_name, partner_country, period,
-           min(first_registered_on) as seen_from, max(last_registered_on) as seen_to,
-           sum(lines)::bigint as records, sum(customs_value_vnd) as amount_vnd,
-           min(first_record) as source_key
-    from {{ ref('int_customs_partner_months') }}
-    where enterprise_id is not null
-    group by 1, 2, 3, 4
-),
-
 edges as (
     select enterprise_id, investor_name as party_name, investor_country as country, 'investor' as relationship,
            'registry' as agency, 'investors' as dataset, seen_from, seen_to, 1 as records,
@@ -78,10 +67,6 @@ edges as (
            'disclosed_related_party', 'tax', 'related_party',
            make_date(fiscal_year::int, 1, 1), make_date(fiscal_year::int, 12, 31), 1, amount_vnd, source_key
     from {{ ref('stg_tax__related_party') }}
-    union all
-    select enterprise_id, partner_name, partner_country, 'trade_partner', 'customs', 'declarations',
-           seen_from, seen_to, records, amount_vnd, source_key
-    from customs
     union all
     -- a lender's largest balance of the month, so a loan's months are not added up
     select enterprise_id, lender_name, lender_country, 'lender', 'credit', 'loans',
@@ -219,6 +204,32 @@ all_edges as (
     union all select * from sisters
 ),
 
+-- customs trade partners, rolled up a year at a time already (int_customs_partner_years):
+-- the years' sums, least and greatest, and the ten least of their ten least records
+trade_partners as (
+    select
+        c.enterprise_id, c.party,
+        min(c.partner_name) as party_name,
+        min(c.partner_country) as country,
+        min(c.first_registered_on) as first_seen,
+        max(c.last_registered_on) as last_seen,
+        sum(c.lines) filter (where k.ord = 1) as records,  -- once per year, not once per record key
+        sum(c.customs_value_vnd) filter (where k.ord = 1) as amount_vnd,
+        (array_agg(k.source_key order by k.source_key))[1:10] as source_keys
+    from {{ ref('int_customs_partner_years') }} as c
+    cross join lateral unnest(c.first_records) with ordinality as k (source_key, ord)
+    where c.enterprise_id in (select enterprise_id from enterprises)
+    group by c.enterprise_id, c.party
+),
+
+-- each partner's enterprise, if any, decided once per distinct partner (a few
+-- thousand), so the partners join it by hash
+trade_partner_enterprises as materialized (
+    select p.party, n.enterprise_id
+    from (select distinct party from {{ ref('int_customs_partner_years') }}) as p
+    left join enterprise_names as n on n.party = p.party
+),
+
 -- a group's relationship is as old as the register entries that make it
 sister_dates as (
     select enterprise_id, min(seen_from) as seen_from, max(seen_to) as seen_to
@@ -240,6 +251,11 @@ rolled as (
     from all_edges as e
     where e.enterprise_id in (select enterprise_id from enterprises)
     group by 1, 2, 3, 4, 5, 6
+    union all
+    select c.enterprise_id, p.enterprise_id, c.party, 'trade_partner', 'customs', 'declarations',
+           c.party_name, c.country, c.first_seen, c.last_seen, c.records, c.amount_vnd, c.source_keys
+    from trade_partners as c
+    join trade_partner_enterprises as p on p.party = c.party
 )
 
 select
