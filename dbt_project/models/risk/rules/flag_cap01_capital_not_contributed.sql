@@ -88,33 +88,54 @@ fx_gaps as (
     where agency = 'fx' and dataset = 'capital_flows' and status <> 'complete'
 ),
 
-judged as (
-    select
-        p.*,
-        (
-            select count(*) from fx_gaps as g
-            where g.period between to_char(p.issued_on, 'YYYY-MM') and to_char(p.capital_deadline, 'YYYY-MM')
-        ) as uncovered_months,
-        coalesce((
-            select sum(q.amount_usd) from quarantined as q
-            where q.tax_code = p.tax_code and q.value_date between p.issued_on and p.capital_deadline
-        ), 0) as quarantined_usd,
-        (
-            select count(*) from quarantined as q
-            where q.tax_code = p.tax_code and q.value_date between p.issued_on and p.capital_deadline
-              and q.amount_usd is null
-        ) as quarantined_unknown,
-        coalesce((
-            select sum(f.amount_usd) from flows as f
-            where f.tax_code = p.tax_code
-              and f.flow_type = 'capital_contribution' and f.direction = 'inflow'
-              and f.value_date between p.issued_on and p.capital_deadline
-        ), 0) as contributed_usd
+-- the projects judged: issued within the fx data, deadline passed
+due as (
+    select p.*
     from projects as p
     cross join fx_window as w
     where p.issued_on >= w.first_day
       and p.capital_deadline < w.end_day
       and p.foreign_capital_due_usd > 0
+),
+
+-- what each window holds, joined on the tax code and summed per project:
+-- a subquery per project scanned every flow for each (1.7 s at 5,000
+-- enterprises over three years, growing with projects times flows)
+window_contributions as (
+    select d.project_code, sum(f.amount_usd) as contributed_usd
+    from due as d
+    join flows as f
+      on f.tax_code = d.tax_code
+     and f.flow_type = 'capital_contribution' and f.direction = 'inflow'
+     and f.value_date between d.issued_on and d.capital_deadline
+    group by d.project_code
+),
+
+window_quarantined as (
+    select d.project_code, sum(q.amount_usd) as quarantined_usd, count(*) filter (where q.amount_usd is null) as quarantined_unknown
+    from due as d
+    join quarantined as q on q.tax_code = d.tax_code and q.value_date between d.issued_on and d.capital_deadline
+    group by d.project_code
+),
+
+window_gaps as (
+    select d.project_code, count(*) as uncovered_months
+    from due as d
+    join fx_gaps as g on g.period between to_char(d.issued_on, 'YYYY-MM') and to_char(d.capital_deadline, 'YYYY-MM')
+    group by d.project_code
+),
+
+judged as (
+    select
+        d.*,
+        coalesce(g.uncovered_months, 0) as uncovered_months,
+        coalesce(q.quarantined_usd, 0) as quarantined_usd,
+        coalesce(q.quarantined_unknown, 0) as quarantined_unknown,
+        coalesce(c.contributed_usd, 0) as contributed_usd
+    from due as d
+    left join window_gaps as g using (project_code)
+    left join window_quarantined as q using (project_code)
+    left join window_contributions as c using (project_code)
 ),
 
 findings as (

@@ -70,7 +70,21 @@ returns as (
 ),
 
 -- the comparison period: the year and up to two before, weighted by revenue
--- (sum of EBIT over sum of revenue), and the year before's figures
+-- (sum of EBIT over sum of revenue). A join on the tax code, grouped, not a
+-- subquery per return: that scanned every return for each one (2.2 s at
+-- 7,500 returns, growing with the square of the history).
+weighted as (
+    select r.tax_code, r.fiscal_year,
+           sum(x.ebit_vnd)::numeric / nullif(sum(x.revenue_vnd), 0) as weighted_margin,
+           count(*) as years_compared
+    from (select distinct tax_code, fiscal_year from returns) as r
+    join returns as x
+      on x.tax_code = r.tax_code
+     and x.fiscal_year between r.fiscal_year - {{ threshold('TP04', 'comparison_years') }} + 1 and r.fiscal_year
+    group by r.tax_code, r.fiscal_year
+),
+
+-- with the year before's figures
 compared as (
     select
         r.*, w.weighted_margin, w.years_compared,
@@ -78,13 +92,7 @@ compared as (
         lag(r.revenue_vnd) over (partition by r.tax_code order by r.fiscal_year) as prior_revenue_vnd,
         lag(r.fiscal_year) over (partition by r.tax_code order by r.fiscal_year) as prior_year
     from returns as r
-    cross join lateral (
-        select sum(x.ebit_vnd)::numeric / nullif(sum(x.revenue_vnd), 0) as weighted_margin,
-               count(*) as years_compared
-        from returns as x
-        where x.tax_code = r.tax_code
-          and x.fiscal_year between r.fiscal_year - {{ threshold('TP04', 'comparison_years') }} + 1 and r.fiscal_year
-    ) as w
+    join weighted as w on w.tax_code = r.tax_code and w.fiscal_year = r.fiscal_year
 ),
 
 peers as (
