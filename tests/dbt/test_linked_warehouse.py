@@ -285,6 +285,30 @@ def _deliveries_without_records(db, model: str) -> set[str]:
         f"and not exists (select 1 from {model} m where m.delivery_id = d.delivery_id)")}
 
 
+def test_a_name_group_whose_decision_changed_is_linked_again_and_nothing_else(loads):
+    # The other path of enterprise_links' incremental build: a record keeps its link until the name
+    # evidence it was linked on changes. The two loads change no group's decision, so the stored
+    # links of one name-linked group are set back as if linked on other evidence (unmatched, score 0):
+    # the next build must find the group changed, link its records again (its own delivery is not
+    # new) and write nothing else, and the table must equal a full refresh.
+    db = loads.db
+    group, enterprise, rows = db.execute("""
+        select name_group_id, enterprise_id, count(*) from marts.enterprise_links
+        where match_method = 'name_address' and dataset <> 'investors'
+        group by 1, 2 order by count(*) desc, 1 limit 1""").fetchone()
+    db.execute("""update marts.enterprise_links set enterprise_id = null, match_method = 'unmatched', match_score = 0
+                  where name_group_id = %s""", (group,))
+    marker = transaction_marker(loads.conninfo)
+    dbt("run", "--select", "enterprise_links")
+    relinked = db.execute("""select name_group_id, enterprise_id, match_method, count(*) from marts.enterprise_links
+                             where xmin::text::bigint >= %s and dataset <> 'investors' group by 1, 2, 3""",
+                          (marker,)).fetchall()
+    assert relinked == [(group, enterprise, "name_address", rows)], relinked
+    db.execute("create table public.enterprise_links_relinked as select * from marts.enterprise_links")
+    dbt("run", "--select", "enterprise_links", "--full-refresh")
+    assert_same_rows(db, "public.enterprise_links_relinked", "marts.enterprise_links")
+
+
 def test_a_build_tests_the_deliveries_it_brought_and_the_full_pass_tests_every_row(loads):
     db = loads.db
     # A wrong value in a record of an old delivery (one the last build had already tested) ...

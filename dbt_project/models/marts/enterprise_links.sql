@@ -49,30 +49,58 @@ new_deliveries as (
     {{ deliveries_not_yet_in(this) }}
 ),
 
+{% if is_incremental() %}
+-- the name groups whose decision changed since their records were linked.
+-- Materialised, so they are found first and only their records are read
+-- again: inlined, the planner joined every name-linked record to its source
+-- record (all 5 million source records read at 5,000 enterprises over three
+-- years, 2.8 s of a month's build) before it looked at which groups changed.
+changed_groups as materialized (
+    select s.name_group_id
+    from (select distinct name_group_id, enterprise_id, match_score from {{ this }}
+          where name_group_id is not null and dataset <> 'investors') as s
+    left join accepted as a on a.name_group_id = s.name_group_id
+    where (s.enterprise_id, s.match_score)
+          is distinct from (a.enterprise_id, coalesce(a.score, 0)::numeric(5, 4))
+),
+{% endif %}
+
 -- the records to link: every record in a full build; else those of new
 -- deliveries, and those of name groups whose decision changed
 records as (
+    {% if is_incremental() %}
+    -- per new delivery through the records' index on delivery_id; joined,
+    -- the planner expected a third of the records and read every one (0.8 s
+    -- at 5,000 enterprises over three years, for the 3 % a month brings)
+    select r.*
+    from new_deliveries as d
+    cross join lateral (
+        select s.* from {{ ref('int_source_records_unioned') }} as s
+        where s.delivery_id = d.delivery_id
+        offset 0
+    ) as r
+    union all
+    -- a lookup per changed group through the links' index on name_group_id,
+    -- then per record through the source records' index; `offset 0` keeps
+    -- each a lookup, not a join the planner, expecting many groups, would
+    -- answer with a scan of every link and every record
+    select r.*
+    from changed_groups as changed
+    cross join lateral (
+        select l.delivery_id, l.row_number from {{ this }} as l
+        where l.name_group_id = changed.name_group_id and l.dataset <> 'investors'
+        offset 0
+    ) as k
+    cross join lateral (
+        select s.* from {{ ref('int_source_records_unioned') }} as s
+        where s.delivery_id = k.delivery_id and s.row_number = k.row_number
+        offset 0
+    ) as r
+    where k.delivery_id not in (select delivery_id from new_deliveries)
+    {% else %}
     select r.*
     from new_deliveries as d
     join {{ ref('int_source_records_unioned') }} as r on r.delivery_id = d.delivery_id
-    {% if is_incremental() %}
-    union all
-    select r.*
-    from (
-        select l.delivery_id, l.row_number
-        from {{ this }} as l
-        join (
-            select s.name_group_id
-            from (select distinct name_group_id, enterprise_id, match_score from {{ this }}
-                  where name_group_id is not null and dataset <> 'investors') as s
-            left join accepted as a on a.name_group_id = s.name_group_id
-            where (s.enterprise_id, s.match_score)
-                  is distinct from (a.enterprise_id, coalesce(a.score, 0)::numeric(5, 4))
-        ) as changed on changed.name_group_id = l.name_group_id
-        where l.dataset <> 'investors'
-    ) as k
-    join {{ ref('int_source_records_unioned') }} as r on r.delivery_id = k.delivery_id and r.row_number = k.row_number
-    where k.delivery_id not in (select delivery_id from new_deliveries)
     {% endif %}
 ),
 
