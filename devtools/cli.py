@@ -107,7 +107,9 @@ def _demo_login() -> tuple[str, str]:
                     "of the same rows on the same server; report rows/s, peak memory per stage, and as shares of "
                     "bare COPY speed: ingest alone, and delivery-to-validated (ingest plus the blocking GX check). "
                     "With --dbt, benchmark the warehouse build instead: load a whole economy of every agency over "
-                    "--years, time the full `dbt build`, deliver one new month and time the incremental build, and "
+                    "--years, time the full `dbt build`, vacuum (as autovacuum does in the month between two builds), "
+                    "deliver one new month and time the incremental build, then the same build with nothing new "
+                    "(the floor under a month's build), and "
                     "report generate and load times, both builds, their ratio, the slowest ten nodes of each, what the "
                     "incremental customs fact wrote, the database's size and the peak memory of each process "
                     "(this one, dbt, the generator's workers, the PostgreSQL server) per stage.")
