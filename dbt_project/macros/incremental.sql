@@ -26,3 +26,27 @@
     select 'built in full: nothing to delete'
     {%- endif -%}
 {%- endmacro %}
+
+{#- Post-hook: delete the rows whose `key` (indexed in this table) is no
+    longer in `current`. The keys this table holds are read off its index one
+    distinct key at a time (a loose index scan: a lookup per key, a few
+    thousand), less those still current. An anti-join of every row against
+    `current` read all of them each build (int_name_pairs_compared: 5.6
+    million pairs, 1.4 s at 5,000 enterprises over two years) to find, most
+    months, none. For keys that are never NULL (hashes: a NULL key would be
+    skipped, where the anti-join deleted it). -#}
+{% macro delete_where_key_has_gone(key, current) -%}
+    with recursive seen as (
+        (select {{ key }} from {{ this }} order by {{ key }} limit 1)
+        union all
+        select (select t.{{ key }} from {{ this }} as t
+                where t.{{ key }} > s.{{ key }} order by t.{{ key }} limit 1)
+        from seen as s
+        where s.{{ key }} is not null
+    )
+    delete from {{ this }}
+    where {{ key }} in (
+        select {{ key }} from seen where {{ key }} is not null
+        except
+        select {{ key }} from {{ current }})
+{%- endmacro %}

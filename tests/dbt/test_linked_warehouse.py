@@ -426,18 +426,32 @@ def test_incremental_name_pairs_compare_only_new_pairs_and_equal_a_full_refresh(
                          address_normalised, area_key, industrial_zone_code, name_block, records
                   from intermediate.int_enterprise_names_collected where identity_key = %s and enterprise_id = %s""",
                shared)
+    # An identity that has gone (its enterprise's names corrected) takes its pairs with it, and its groups
+    # are re-weighed on the pairs they have left.
+    gone_identity = db.execute("""select identity_key from intermediate.int_name_pairs_compared
+                                  where identity_key <> %s and name_group_id <> %s limit 1""",
+                               (shared[0], gone)).fetchone()[0]
+    groups_of_gone_identity = {g for (g,) in db.execute(
+        "select distinct name_group_id from intermediate.int_name_pairs_compared where identity_key = %s",
+        (gone_identity,))}
+    db.execute("delete from intermediate.int_enterprise_names_collected where identity_key = %s", (gone_identity,))
     marker = transaction_marker(loads.conninfo)
     dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored")
     for model in ("int_name_pairs_compared", "int_name_candidates_scored"):
         assert db.execute(f"select count(*) from intermediate.{model} where name_group_id = %s",
                           (gone,)).fetchone()[0] == 0, model
+    assert db.execute("select count(*) from intermediate.int_name_pairs_compared where identity_key = %s",
+                      (gone_identity,)).fetchone()[0] == 0
     reweighed = {g for (g,) in db.execute(
         "select distinct name_group_id from intermediate.int_name_candidates_scored where xmin::text::bigint >= %s",
         (marker,))}
     blocked_with = {g for (g,) in db.execute(
         "select distinct name_group_id from intermediate.int_name_pairs_compared where identity_key = %s",
         (shared[0],))}
-    assert reweighed == blocked_with
+    left_with_pairs = {g for (g,) in db.execute(
+        "select distinct name_group_id from intermediate.int_name_pairs_compared where name_group_id = any(%s)",
+        (list(groups_of_gone_identity),))}
+    assert groups_of_gone_identity - {gone} and reweighed == blocked_with | (left_with_pairs - {gone})
     for model in ("int_name_pairs_compared", "int_name_candidates_scored"):
         db.execute(f"create table public.{model} as select * from intermediate.{model}")
     dbt("run", "--select", "int_name_pairs_compared", "int_name_candidates_scored", "--full-refresh")

@@ -24,15 +24,10 @@
     incremental_strategy='append',
     on_schema_change='fail',
     indexes=[{'columns': ['name_group_id', 'identity_key'], 'unique': True}, {'columns': ['identity_key']}],
-    post_hook="""
-        delete from {{ this }} as p
-        where not exists (
-                select 1 from {{ ref('int_unlinked_names_grouped') }} as g
-                where g.name_group_id = p.name_group_id)
-           or not exists (
-                select 1 from {{ ref('int_enterprise_names_collected') }} as i
-                where i.identity_key = p.identity_key)
-    """,
+    post_hook=[
+        "{{ delete_where_key_has_gone('name_group_id', ref('int_unlinked_names_grouped')) }}",
+        "{{ delete_where_key_has_gone('identity_key', ref('int_enterprise_names_collected')) }}",
+    ],
 ) }}
 
 with
