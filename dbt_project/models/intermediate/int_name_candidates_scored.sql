@@ -22,9 +22,7 @@
     indexes=[{'columns': ['name_group_id']}],
     pre_hook="""
         {%- if is_incremental() %}
-        delete from {{ this }} as t
-        where not exists (select 1 from {{ ref('int_name_pairs_compared') }} as p
-                          where p.name_group_id = t.name_group_id)
+        {{ delete_where_key_has_gone('name_group_id', ref('int_name_pairs_compared')) }}
         {%- else %}
         select 'built in full: nothing to delete'
         {%- endif %}
