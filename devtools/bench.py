@@ -22,13 +22,13 @@ at its start and end. Figures go to stdout and to
 economy of every agency is loaded by the project's ingestion, `dbt build` runs
 once in full, the database is vacuumed (what autovacuum does in the weeks
 between two builds), then one new month of every monthly dataset is delivered
-and the same build (what the `monthly_transform` schedule runs) runs again, and
-once more with nothing delivered since (the floor every build pays, whatever
-the month holds); the times, their ratios, the slowest nodes, node time per folder (staging,
-intermediate, marts, risk, fis, kpi, their tests, unit tests), what the
-incremental customs fact wrote, the database's size and the peak memory of
-each kind of process per stage (`devtools/memory.py`: this process, dbt,
-the generator's workers, the PostgreSQL server) go to
+and the same build (what the `monthly_transform` schedule runs) runs again,
+and once more with nothing delivered since (the floor every build pays,
+whatever the month holds); the times, their ratios, the slowest nodes, node
+time per folder (staging, intermediate, marts, risk, fis, kpi, their tests,
+unit tests), what the incremental customs fact wrote, the database's size and
+the peak memory of each kind of process per stage (`devtools/memory.py`: this
+process, dbt, the generator's workers, the PostgreSQL server) go to
 `$FDI_HOME/bench/dbt.json`.
 """
 from __future__ import annotations
