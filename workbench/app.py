@@ -49,6 +49,7 @@ def _templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "svg"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(number=i18n.number, date=i18n.date, label=i18n.label, STATUS=i18n.STATUS,
+                       DELIVERY_STATUS=i18n.DELIVERY_STATUS,
                        SEVERITY=i18n.SEVERITY, RULE_NAMES=i18n.RULE_NAMES, AGENCIES=i18n.AGENCIES)
     return env
 

@@ -128,6 +128,12 @@ STATUS = {
     "dismissed": ("Đã bác bỏ", "Dismissed"),
     "awaiting_second": ("Chờ người thứ hai xác nhận", "Awaiting a second reviewer"),
 }
+# A delivery's status in audit.deliveries (warehouse/audit.sql): the coverage grid's cells.
+DELIVERY_STATUS = {
+    "loaded": ("Đã nạp", "Loaded"),
+    "rejected": ("Bị từ chối", "Rejected"),
+    "superseded": ("Đã được thay thế", "Superseded"),
+}
 SEVERITY = {"low": ("Thấp", "Low"), "medium": ("Trung bình", "Medium"), "high": ("Cao", "High")}
 RULE_NAMES = {
     "TP01": ("Nhập khẩu liên kết giá cao", "Related-party imports overpriced"),

@@ -249,10 +249,12 @@ def record_decision(pg: psycopg.Connection, flag_id: str, status: str, login: st
 
 
 def coverage_grid(pg: psycopg.Connection) -> tuple[str, list[str], list[tuple[str, str]], dict]:
-    """(source, periods, datasets, cells) from marts.dataset_coverage if present, else audit.deliveries."""
+    """(source, periods, datasets, cells) from audit.deliveries: each cell is the period's delivery in force
+    (`loaded`, with its rows; a correction's superseded original is not counted again), else `rejected`."""
     cur = pg.execute(
         "select agency, dataset, period, "
-        "string_agg(status, ',' order by status) as statuses, sum(rows_loaded) as rows_loaded "
+        "string_agg(status, ',' order by status) as statuses, "
+        "sum(rows_loaded) filter (where status = 'loaded') as rows_loaded "
         "from audit.deliveries group by agency, dataset, period")
     cells, periods, datasets = {}, set(), set()
     for agency, dataset, period, statuses, rows_loaded in cur:

@@ -164,10 +164,31 @@ def test_coverage_grid_for_engineers_and_a_refusal_for_monitors(economy, served_
         assert r.status_code == 200
         agency, dataset, period = db.execute(
             "select agency, dataset, period from audit.deliveries where status = 'loaded' limit 1").fetchone()
-        assert f"{agency}/{dataset} {period}: loaded" in r.text
+        assert f"{agency}/{dataset} {period}: Đã nạp" in r.text  # Vietnamese by default, the status too
     r = monitor.get("/coverage")
     assert r.status_code == 403 and "nhật ký giao nhận" in r.text
     assert 'href="/coverage"' not in monitor.get("/flags").text
+
+
+def test_coverage_cells_say_the_status_in_the_page_language_and_count_the_delivery_in_force(served, db, make_login,
+                                                                                             warehouse):
+    """A corrected month counts the rows of its correction, not those of the original it superseded as well,
+    and a refused month says so, in Vietnamese by default and in English on request."""
+    db.execute("insert into audit.deliveries (delivery_id, agency, dataset, period, status, rows_loaded) values "
+               "('d-orig', 'customs', 'declarations', '2024-01', 'superseded', 1000), "
+               "('d-corr', 'customs', 'declarations', '2024-01', 'loaded', 1200), "
+               "('d-refused', 'customs', 'declarations', '2024-02', 'rejected', 0)")
+    engineer = make_login("engineer", warehouse)
+    with client(served.url) as c:
+        assert login(c, engineer.name, engineer.password).status_code == 303
+        vi = c.get("/coverage").text
+        assert 'title="customs/declarations 2024-01: Đã nạp, 1.200"' in vi
+        assert 'title="customs/declarations 2024-02: Bị từ chối"' in vi
+        assert c.get("/lang/en", headers={"referer": "/coverage"}).status_code == 303
+        en = c.get("/coverage").text
+        assert 'title="customs/declarations 2024-01: Loaded, 1,200"' in en
+        assert 'title="customs/declarations 2024-02: Rejected"' in en
+        assert "2,200" not in en and "rejected" not in vi.replace("c-rejected", "")
 
 
 @pytest.mark.e2e
