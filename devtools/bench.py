@@ -207,9 +207,14 @@ def _stage_gx(url: str, host: str, port: int, user: str, dbname: str, delivery_i
 def _empty_bench_tables(conninfo: str) -> None:
     """Every ingest run starts from an empty raw table and audit, as the first
     load of a month does: a forced re-load would first delete the previous
-    run's million rows and time that too."""
+    run's million rows and time that too. Raw customs keeps a partition per
+    delivery: those go too, so each run makes its delivery's partition as a
+    first load does."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("truncate raw_customs.declarations, audit.deliveries, audit.quarantine, audit.repairs")
+        for (partition,) in conn.execute("select inhrelid::regclass::text from pg_inherits "
+                                         "where inhparent = 'raw_customs.declarations'::regclass").fetchall():
+            conn.execute(sql.SQL("drop table {}").format(sql.SQL(partition)))  # regclass text: quoted already
 
 
 def _stage_bare_copy(conninfo: str, csv_path: str) -> int:

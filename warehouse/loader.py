@@ -78,13 +78,15 @@ class _Load:
     # one 4 MiB block on a loaded server, far below "the run never returns".
     _WAIT_SECONDS = 600
 
-    def __init__(self, conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta):
+    def __init__(self, conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta,
+                 target: sql.Composable | None = None, attach: sql.Composable | None = None):
         self.conn = conn
         self.table = table
         self.meta = meta
         self.counts = LoadCounts()
+        self._attach = attach  # the statement that makes a new partition part of its table, run by finish()
         self._copy_sql = sql.SQL("copy {} ({}) from stdin (format csv)").format(
-            table.ident,
+            target or table.ident,
             sql.SQL(", ").join(sql.Identifier(c) for c, _ in table.columns + (("_row_number", ""),)),
         )
         self._columns = [c for c, _ in table.columns] + ["_row_number"]
@@ -168,6 +170,8 @@ class _Load:
 
     def finish(self, warnings: list[str] | None = None) -> LoadCounts:
         self.close_stream()
+        if self._attach is not None:
+            self.conn.execute(self._attach)
         self._copy_spool(self._quarantine, "row_number, reasons, original", "audit.quarantine")
         self._copy_spool(self._repairs, "row_number, column_name, value_before, value_after, rule", "audit.repairs")
         m = self.meta
@@ -242,12 +246,31 @@ def load_delivery(conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta)
         conn.execute(sql.SQL("delete from {} where _delivery_id = %s").format(table.ident), (meta.delivery_id,))
         conn.execute("delete from audit.quarantine where delivery_id = %s", (meta.delivery_id,))
         conn.execute("delete from audit.repairs where delivery_id = %s", (meta.delivery_id,))
-        load = _Load(conn, table, meta)
+        load = _Load(conn, table, meta, *(_new_partition(conn, table, meta.delivery_id) if table.partitioned else ()))
         try:
             yield load
         except BaseException:
             load.abort()
             raise
+
+
+def _new_partition(conn: psycopg.Connection, table: RawTable, delivery_id: str) -> tuple[sql.Composable, ...]:
+    """(COPY target, attach statement) of a delivery's partition not made yet; () when it exists (a forced
+    reload: its rows were deleted above, and the COPY goes through the table to it).
+
+    The partition is made as a table of its own and attached when its rows are in: the attach takes a lock
+    that lets the build read the table meanwhile (creating it `partition of` the table would lock every
+    reader out until the load commits), and its check constraint spares the attach a scan of the rows."""
+    name = table.partition_name(delivery_id)
+    exists = conn.execute("select to_regclass(format('%%I.%%I', %s::text, %s::text))",
+                          (table.schema, name)).fetchone()[0]
+    if exists is not None:
+        return ()
+    partition, value = sql.Identifier(table.schema, name), sql.Literal(delivery_id)
+    conn.execute(sql.SQL("create table {} (like {} including defaults, constraint one_delivery check "
+                         "(_delivery_id = {}))").format(partition, table.ident, value))
+    return partition, sql.SQL("alter table {} attach partition {} for values in ({})").format(
+        table.ident, partition, value)
 
 
 def record_rejection(conn: psycopg.Connection, meta: DeliveryMeta, reason: str, warnings: list[str] | None = None) -> None:

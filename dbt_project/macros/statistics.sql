@@ -13,10 +13,31 @@
         {%- for source in graph.sources.values() -%}
             {%- do names.append("('" ~ source.schema ~ "', '" ~ source.identifier ~ "')") -%}
         {%- endfor -%}
+        {#- A source kept one partition per delivery (raw customs, warehouse/bootstrap.py) changes in its
+            partitions: each changed one is sampled, and the table as a whole `only` (its own statistics,
+            which the full build's plans read, without sampling every partition again: PostgreSQL 18; an
+            older server keeps the partitions' statistics only, since a plain `analyze` of the table would
+            sample all of them every month). -#}
         {%- set changed = run_query(
-            "select format('%I.%I', schemaname, relname) from pg_stat_user_tables
-             where (schemaname, relname) in (" ~ names | join(', ') ~ ")
-               and (n_mod_since_analyze > 0 or coalesce(last_analyze, last_autoanalyze) is null)
+            "with sources (schemaname, relname) as (values " ~ names | join(', ') ~ "),
+             tables as (
+                 select t.relid, t.schemaname, t.relname, c.relkind, t.n_mod_since_analyze,
+                        coalesce(t.last_analyze, t.last_autoanalyze) as analyzed,
+                        (select i.inhparent from pg_inherits as i where i.inhrelid = t.relid) as parent
+                 from pg_stat_user_tables as t join pg_class as c on c.oid = t.relid
+             ),
+             stale as (
+                 select t.* from tables as t
+                 where ((t.schemaname, t.relname) in (select * from sources)
+                        or t.parent in (select p.relid from tables as p
+                                        where (p.schemaname, p.relname) in (select * from sources)))
+                   and t.relkind <> 'p' and (t.n_mod_since_analyze > 0 or t.analyzed is null)
+             )
+             select format('%I.%I', schemaname, relname) from stale
+             union all
+             select 'only ' || format('%I.%I', p.schemaname, p.relname) from tables as p
+             where p.relkind = 'p' and current_setting('server_version_num')::int >= 180000
+               and p.relid in (select parent from stale)
              order by 1") -%}
         {%- for row in changed.rows -%}{%- do stale.append(row[0]) -%}{%- endfor -%}
     {%- endif -%}

@@ -36,7 +36,8 @@ to_read as (
 {% for agency, dataset in datasets %}
 {{ agency }}__{{ dataset }} as (
     -- `offset 0` keeps the lateral subquery per delivery, so the delivery id
-    -- reaches the raw table's block-range index (a month reads a month)
+    -- reaches raw customs' partitions and the other raw tables' block-range
+    -- indexes (a month reads a month)
     select r.*
     from to_read as d
     cross join lateral (

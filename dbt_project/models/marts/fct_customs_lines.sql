@@ -39,12 +39,13 @@ to_build as (
     {% endif %}
 ),
 
--- The lines of each month to build, read month by month: `offset 0` keeps
--- the planner from flattening the lateral subquery, so the period reaches
--- the staging view's delivery lookup and only that delivery's rows are read
--- (flattened, a new month converted every line of every month before
--- discarding all but its own). Only the columns used here, so the view's
--- costly ones (partner_name_normalised: a regex per line) are not computed.
+-- The lines of each month to build, read delivery by delivery: `offset 0`
+-- keeps the planner from flattening the lateral subquery, so the month's
+-- delivery id reaches raw customs as a parameter and only that delivery's
+-- partition is read (warehouse/bootstrap.py; flattened, a new month
+-- converted every line of every month before discarding all but its own).
+-- Only the columns used here, so the view's costly ones
+-- (partner_name_normalised: a regex per line) are not computed.
 lines as (
     select l.*, b.register_period, b.inputs_fingerprint
     from to_build as b
@@ -55,7 +56,7 @@ lines as (
             invoice_currency, invoice_value, invoice_value_vnd, invoice_value_usd, customs_value_vnd,
             customs_value_usd, import_duty_vnd, vat_vnd, delivery_id
         from {{ ref('stg_customs__declarations') }} as s
-        where s.period = b.period
+        where s.delivery_id = b.delivery_id
         offset 0
     ) as l
 ),
