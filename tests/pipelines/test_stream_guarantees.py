@@ -26,6 +26,7 @@ from psycopg import sql
 
 from pipelines.lib.contract_artifacts import PROVEN_IN_STREAM, suite_path
 from pipelines.lib.gx_validation import load_suite, validate_deliveries
+from pipelines.lib.ingest import raw_table
 from sources.checks import CheckContext, check_batch
 from sources.contract import Dataset, all_datasets
 from sources.delivery import Delivery, find_deliveries
@@ -114,6 +115,10 @@ def _land(pg: psycopg.Connection, ds: Dataset, delivery_id: str, rows: list[dict
     """Write rows straight into raw (no stream); returns the row numbers PostgreSQL accepted."""
     landed = []
     columns = [c.name for c in ds.columns]
+    table = raw_table(ds)
+    if table.partitioned:  # raw customs keeps a partition per delivery, which the loader makes (bootstrap.py)
+        pg.execute(sql.SQL("create table if not exists {} partition of {} for values in ({})").format(
+            sql.Identifier(table.schema, table.partition_name(delivery_id)), table.ident, sql.Literal(delivery_id)))
     insert = sql.SQL("insert into {}.{} ({}, _delivery_id, _row_number) values ({})").format(
         sql.Identifier(ds.raw_schema), sql.Identifier(ds.name), sql.SQL(", ").join(map(sql.Identifier, columns)),
         sql.SQL(", ").join(sql.Placeholder() * (len(columns) + 2)))
