@@ -111,8 +111,8 @@ def test_every_public_model_has_key_tests_and_a_reconciliation_with_raw(manifest
         kinds = {(t.get("test_metadata") or {}).get("name") or "singular" for t in tests[uid]}
         constrained = {c["type"] for spec in model["columns"].values() for c in spec.get("constraints") or []}
         name = model["name"]
-        if not kinds & UNIQUENESS_TESTS:
-            problems.append(f"{name}: no uniqueness test")
+        if not kinds & UNIQUENESS_TESTS and not constrained & {"primary_key", "unique"}:
+            problems.append(f"{name}: no uniqueness test or constraint")
         if "not_null" not in kinds | constrained:
             problems.append(f"{name}: no not_null test or constraint")
         if not _is_rule(model) and name not in NOT_RECONCILED:
@@ -124,6 +124,26 @@ def test_every_public_model_has_key_tests_and_a_reconciliation_with_raw(manifest
     assert {"relationships", "accepted_values"} <= kinds
     stale = set(NOT_RECONCILED) - {m["name"] for m in models.values()}
     assert not stale, f"NOT_RECONCILED names models that are not public: {sorted(stale)}"
+
+
+# Data tests a contract's constraint states instead on a table the build makes whole (docs/linked-warehouse.md,
+# "incremental builds"): PostgreSQL checks every row it writes, where a test is a query and two Dagster events.
+CONSTRAINT_NOT_TEST = {"not_null", "accepted_values"}
+
+
+def test_public_tables_rebuilt_whole_state_column_rules_as_constraints(manifest):
+    models = _public_models(manifest)
+    tests = _tests_by_model(manifest, models)
+    problems = []
+    for uid, model in models.items():
+        if model["config"]["materialized"] != "table":
+            continue  # a view enforces nothing; an incremental table keeps the constraints it was created with
+        for test in tests[uid]:
+            kind = (test.get("test_metadata") or {}).get("name")
+            if kind in CONSTRAINT_NOT_TEST:
+                problems.append(f"{model['name']}.{test.get('column_name')}: {kind} test, a constraint of the "
+                                "contract states it")
+    assert not problems, "\n".join(problems)
 
 
 def test_dbt_tests_of_public_models_are_dagster_asset_checks(manifest, monkeypatch, tmp_path):
