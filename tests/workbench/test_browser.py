@@ -152,3 +152,21 @@ def test_a_high_flag_needs_two_different_logins_to_be_confirmed(economy, served_
     assert row == ("confirmed", 2)
     assert {r[0] for r in db.execute("select decided_by from risk.flag_reviews where flag_id = %s",
                                      (flag_id,))} == {first.name, second.name}
+
+
+def test_each_rules_widest_flag_page_fits_the_screen(economy, served_economy, make_login, browser):
+    """The flag with the longest evidence of each rule fits 1366 px: NOM01's listed a loan's record key once
+    per month in one unbreakable cell and was 2,573 px wide."""
+    _, db = economy
+    widest = db.execute("select distinct on (rule_code) rule_code, flag_id from risk.flags "
+                        "order by rule_code, length(evidence::text) desc").fetchall()
+    assert {"NOM01", "REL01", "TP01"} <= {rule for rule, _ in widest}, widest
+    page = log_in(browser, served_economy.url, make_login("monitor", economy[0]))
+    page.wait_for_url("**/flags")
+    too_wide = {}
+    for rule, flag_id in widest:
+        page.goto(served_economy.url + f"/flags/{flag_id}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 1366:
+            too_wide[rule] = width
+    assert not too_wide, f"flag pages wider than the screen (px): {too_wide}"

@@ -37,6 +37,14 @@ def test_evidence_reads_as_labelled_vietnamese_figures():
     assert header == ["Trung vị (VND/đơn vị)"] and table == [["425.755"]]
 
 
+def test_a_record_listed_once_per_month_is_told_once_with_its_count():
+    from workbench.evidence import evidence_rows
+
+    keys = ["EXT-CN-00161|000161230677"] * 12 + ["EXT-CN-00161|000161230678"]
+    (_, header, table), = evidence_rows({"signs": [{"sign": "money", "records": keys}]}, "en")["tables"]
+    assert table[0][header.index("Records")] == "EXT-CN-00161|000161230677 (×12), EXT-CN-00161|000161230678"
+
+
 def test_every_rules_threshold_sentence_has_its_vietnamese_reading():
     """The translations are keyed by the rules' exact English templates: a reworded rule fails here."""
     import re
