@@ -64,6 +64,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "written_as": ("Tên như ghi trong hồ sơ", "Name as written"),
     "amount_vnd": ("Giá trị (VND)", "Amount (VND)"),
     "records": ("Số bản ghi", "Records"),
+    "record_keys": ("Mã bản ghi", "Record keys"),
     "first_record": ("Bản ghi đầu tiên", "First record"),
     "agency": ("Cơ quan", "Agency"),
     "sign_kinds": ("Số loại dấu hiệu", "Kinds of sign"),
@@ -281,7 +282,10 @@ def evidence_rows(evidence: dict, lang: str) -> dict:
     for key, value in evidence.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             keys = list(dict.fromkeys(k for item in value for k in item))
-            tables.append((_label(key, lang), [_label(k, lang) for k in keys],
+            # REL01 counts its records, NOM01 lists their keys under the same name: say which one it is
+            listed = {k for item in value for k, v in item.items() if isinstance(v, list)}
+            tables.append((_label(key, lang), [_label("record_keys" if k == "records" and k in listed else k, lang)
+                                               for k in keys],
                            [[_shown(k, item.get(k), lang) for k in keys] for item in value]))
         elif isinstance(value, dict):
             for k, v in value.items():

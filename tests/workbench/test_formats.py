@@ -42,7 +42,12 @@ def test_a_record_listed_once_per_month_is_told_once_with_its_count():
 
     keys = ["EXT-CN-00161|000161230677"] * 12 + ["EXT-CN-00161|000161230678"]
     (_, header, table), = evidence_rows({"signs": [{"sign": "money", "records": keys}]}, "en")["tables"]
-    assert table[0][header.index("Records")] == "EXT-CN-00161|000161230677 (×12), EXT-CN-00161|000161230678"
+    assert table[0][header.index("Record keys")] == "EXT-CN-00161|000161230677 (×12), EXT-CN-00161|000161230678"
+    # NOM01 lists record keys where REL01 counts records: the label says which
+    (_, header, _), = evidence_rows({"signs": [{"sign": "money", "records": keys}]}, "vi")["tables"]
+    assert "Mã bản ghi" in header and "Số bản ghi" not in header
+    (_, header, table), = evidence_rows({"dealings": [{"party": "Jinlong", "records": 20}]}, "vi")["tables"]
+    assert table[0][header.index("Số bản ghi")] == "20"
 
 
 def test_every_rules_threshold_sentence_has_its_vietnamese_reading():
