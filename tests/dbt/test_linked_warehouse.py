@@ -235,6 +235,40 @@ def test_personal_data_never_reaches_marts_in_clear(loads):
     assert "passport" not in marts_text and "worker_name" not in marts_text and passports
 
 
+def test_the_contracts_column_rules_are_in_the_database_and_refuse_a_bad_row(loads):
+    """Public tables rebuilt whole state not_null and closed value lists as constraints, not data tests
+    (docs/linked-warehouse.md): each must reach PostgreSQL, which then refuses what a test would have caught."""
+    from pipelines.lib.dbt_project import prepare_manifest
+
+    db = loads.db
+    manifest = json.loads(prepare_manifest().read_text())
+    nullable = {(s, t, c) for s, t, c in db.execute(
+        "select table_schema, table_name, column_name from information_schema.columns where is_nullable = 'YES'")}
+    checks = dict(db.execute("select conrelid::regclass::text, count(*) from pg_constraint where contype = 'c' "
+                             "group by 1").fetchall())
+    missing, stated = [], 0
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["config"]["materialized"] != "table" \
+                or not node["config"].get("contract", {}).get("enforced"):
+            continue
+        schema, table = node["schema"], node["alias"]
+        kinds = [(column, c["type"]) for column, spec in node["columns"].items() for c in spec.get("constraints") or []]
+        stated += len(kinds)
+        missing += [f"{schema}.{table}.{column} not null" for column, kind in kinds
+                    if kind == "not_null" and (schema, table, column) in nullable]
+        if checks.get(f"{schema}.{table}", 0) < sum(kind == "check" for _, kind in kinds):
+            missing.append(f"{schema}.{table}: {checks.get(f'{schema}.{table}', 0)} check constraints")
+    assert stated > 150 and not missing, missing
+
+    flag = "insert into risk.flag_tp01_import_overpricing (flag_id, enterprise_id, period, severity) values (%s, %s, %s, %s)"
+    with pytest.raises(psycopg.errors.NotNullViolation, match="enterprise_id"):
+        db.execute(flag, ("probe-null", None, "2024", "low"))
+    with pytest.raises(psycopg.errors.CheckViolation, match="severity"):
+        db.execute(flag, ("probe-check", "EN0000000000", "2024", "urgent"))
+    assert db.execute("select count(*) from risk.flag_tp01_import_overpricing where flag_id like 'probe-%'"
+                      ).fetchone()[0] == 0
+
+
 def test_fdi_docs_builds_a_site_with_the_bilingual_docs(loads):
     # `fdi docs`: the site's catalogue read the warehouse, its manifest carries the bilingual docs.
     site = build_docs()
