@@ -1,11 +1,19 @@
 """The Dagster instance: SQLite run storage under FDI_HOME, or PostgreSQL when configured."""
 from __future__ import annotations
 
+import json
 import os
 
 from warehouse.settings import Settings
 
+# The event log is Dagster's SQLite storage with its connections kept open (pipelines/lib/dagster_event_log.py);
+# runs and schedules are Dagster's defaults, all under this folder.
 _SQLITE = """# Written by `fdi`: run, event and schedule storage in SQLite under this folder.
+event_log_storage:
+  module: pipelines.lib.dagster_event_log
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {event_log_dir}
 telemetry:
   enabled: false
 """
@@ -35,7 +43,9 @@ def dagster_storage_url(url: str) -> str:
 def prepare_dagster_home(settings: Settings) -> str:
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    config = _POSTGRES if settings.dagster_storage_url else _SQLITE
+    # the folder Dagster's default SQLite storage keeps its event log in, so an existing home keeps its runs
+    config = _POSTGRES if settings.dagster_storage_url else _SQLITE.format(
+        event_log_dir=json.dumps(str(home / "history" / "runs")))
     if settings.dagster_storage_url:  # the variable the dagster.yaml reads, for this process and the UI's
         os.environ["FDI_DAGSTER_STORAGE_URL"] = dagster_storage_url(settings.dagster_storage_url)
     path = home / "dagster.yaml"

@@ -46,3 +46,54 @@ def test_a_run_is_kept_in_postgresql_given_the_plain_url_of_the_warehouse_server
     finally:
         with psycopg.connect(pg_server.conninfo, autocommit=True) as admin:
             admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+def _materialize_one(instance: dg.DagsterInstance) -> str:
+    @dg.asset
+    def one() -> int:
+        return 1
+
+    result = dg.materialize([one], instance=instance)
+    assert result.success
+    return result.run_id
+
+
+def test_the_sqlite_event_log_keeps_its_connections_and_reads_the_runs_dagsters_default_wrote(tmp_path, monkeypatch):
+    # A home made before the pooled event log (Dagster's default SQLite storage) keeps its runs: the same
+    # files, read and written by the pooled storage from the next `fdi` command on.
+    from pipelines.lib.dagster_event_log import PooledSqliteEventLogStorage
+    from warehouse.settings import Settings
+
+    monkeypatch.setenv("FDI_HOME", str(tmp_path))
+    monkeypatch.delenv("FDI_DAGSTER_STORAGE_URL", raising=False)
+    home = Settings.from_env().dagster_home
+    home.mkdir(parents=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")  # Dagster's defaults
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
+        before = _materialize_one(instance)
+
+    prepare_dagster_home(Settings.from_env())
+    with dg.DagsterInstance.get() as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, PooledSqliteEventLogStorage)
+        assert instance.get_run_by_id(before) is not None
+        assert any(e.dagster_event and e.dagster_event.event_type_value == "ASSET_MATERIALIZATION"
+                   for e in instance.all_logs(before))
+        engines_opened: list[str] = []
+        create = storage._engine
+
+        def counting(shard: str):
+            if shard not in storage._engines:
+                engines_opened.append(shard)
+            return create(shard)
+
+        monkeypatch.setattr(storage, "_engine", counting)
+        after = _materialize_one(instance)
+        assert len(instance.all_logs(after)) > 10
+        # one engine per database for the whole run, not one per statement
+        assert sorted(set(engines_opened)) == sorted(engines_opened)
+        assert after in engines_opened
+        latest = instance.get_latest_materialization_event(dg.AssetKey("one"))
+        assert latest is not None and latest.run_id == after
