@@ -46,3 +46,37 @@ def test_definitions_load_without_secrets(monkeypatch, tmp_path):
     # One naming rule: the Dagster group of a loader is its agency, of a model its schema.
     assert graph.get(dg.AssetKey(["raw_land", "zones"])).group_name == "land"
     assert graph.get(dg.AssetKey(["marts", "dim_project"])).group_name == "marts"
+
+
+def test_the_dbt_resource_starts_dbt_once_per_command(monkeypatch, tmp_path):
+    # dagster-dbt ran `dbt --version` (a whole dbt start-up, about 4 s) and built a dbt adapter in the
+    # Dagster process before every build; neither serves this project. The command itself still runs.
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from dbt.version import __version__ as dbt_core_version
+
+    from pipelines.defs.assets.dbt import dbt_resource
+    from pipelines.lib.dbt_project import prepare_manifest, profile_env
+    from warehouse.server import static_connection
+    from warehouse.settings import Settings
+
+    monkeypatch.setenv("FDI_HOME", str(tmp_path))
+    monkeypatch.delenv("FDI_DATABASE_URL", raising=False)
+    settings = Settings.from_env()
+    prepare_manifest(settings)
+    for name, value in profile_env(static_connection(settings)).items():
+        monkeypatch.setenv(name, value)
+    started: list[list[str]] = []
+
+    def no_version_probe(args, *a, **kw):
+        started.append(list(args))
+        raise AssertionError(f"dbt started only to learn its version: {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_version_probe)
+    dbt = dbt_resource()
+    assert str(dbt._cli_version) == dbt_core_version
+    invocation = dbt.cli(["ls", "--select", "stg_audit__deliveries", "--output", "name", "--quiet"],
+                         target_path=tmp_path / "target")
+    lines = [e.raw_event["info"]["msg"] for e in invocation.stream_raw_events()]
+    assert invocation.is_successful() and "stg_audit__deliveries" in lines
+    assert invocation.adapter is None
+    assert started == []
