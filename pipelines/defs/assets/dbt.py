@@ -60,7 +60,7 @@ class FdiDbtCliResource(DbtCliResource):
     daemon launches, each in a process of its own): the dbt it runs is the dbt-core installed beside this
     Python (`dbt_executable`), whose version the package metadata gives. And it builds a dbt adapter in
     this process (1-3 s) that serves only `fetch_row_counts` and `fetch_column_metadata`, which the build
-    does not call; without one, dagster-dbt says it cannot fetch them if they are ever asked for."""
+    does not call (without an adapter they would add no metadata, silently)."""
 
     @cached_property
     def _cli_version(self) -> Version:
