@@ -13,7 +13,8 @@
 -- imports, TP02 exports); the rules apply their own minimums on top.
 --
 -- Incremental by fiscal year: a year's range depends on that year's lines
--- only, so a new month rebuilds its year, never the years before. The
+-- only, so a new month rebuilds its year, never the years before, and reads
+-- that year's lines only (by the customs deliveries of its months). The
 -- pre-hook deletes the years whose inputs (their months' customs
 -- fingerprints and the percentiles, macros/customs.sql) changed or are gone;
 -- the build appends the years missing, so the table equals a full refresh.
@@ -42,23 +43,32 @@ years_to_build as materialized (
     {% endif %}
 ),
 
+-- the months of the years to build, by their customs delivery in force, so a
+-- year reads only its own lines through the lines' index on delivery_id (a
+-- condition on the period scanned every line of every year kept)
+months as materialized (
+    select f.delivery_id, y.fiscal_year, y.inputs_fingerprint
+    from ({{ customs_period_inputs() }}) as f
+    join years_to_build as y on y.fiscal_year = left(f.period, 4)
+),
+
 lines as (
     select
-        y.inputs_fingerprint,
-        enterprise_id,
-        tax_code,
-        flow,
-        left(period, 4) as fiscal_year,
-        hs_code,
-        unit,
-        partner_name,
-        is_related_party,
-        quantity,
-        customs_value_vnd,
-        customs_value_vnd / quantity as unit_price_vnd
-    from {{ ref('fct_customs_lines') }} as l
-    join years_to_build as y on y.fiscal_year = left(l.period, 4)
-    where flow in ('IM', 'EX') and quantity > 0 and customs_value_vnd > 0 and tax_code is not null
+        m.inputs_fingerprint,
+        l.enterprise_id,
+        l.tax_code,
+        l.flow,
+        m.fiscal_year,
+        l.hs_code,
+        l.unit,
+        l.partner_name,
+        l.is_related_party,
+        l.quantity,
+        l.customs_value_vnd,
+        l.customs_value_vnd / l.quantity as unit_price_vnd
+    from months as m
+    join {{ ref('fct_customs_lines') }} as l on l.delivery_id = m.delivery_id
+    where l.flow in ('IM', 'EX') and l.quantity > 0 and l.customs_value_vnd > 0 and l.tax_code is not null
 ),
 
 comparables as (
