@@ -12,7 +12,9 @@
       * anything else, `dbt test` on its own, `--full-refresh`, or var
         `fdi_full_tests` true (`fdi run --full-tests`, the nightly
         `nightly_full_tests` schedule): every row.
-    A test that reconciles totals opts out with `where: __every_row__`. -#}
+    A test that reconciles totals opts out with `where: __every_row__`; one
+    that reconciles per delivery scopes itself (rows_match_raw_in_force
+    with `per_delivery`, through build_new_deliveries). -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where == '__new_deliveries__' -%}
@@ -31,15 +33,24 @@
 {%- endmacro %}
 
 {% macro new_deliveries_filter(relation) -%}
-    {%- if relation.identifier not in var('fdi_tested_by_new_deliveries', [])
-          or var('fdi_full_tests', false) or flags.FULL_REFRESH or not records_builds()
-          or not builds_recorded() -%}
+    {%- if relation.identifier not in var('fdi_tested_by_new_deliveries', []) -%}
         {{- return(none) -}}
     {%- endif -%}
-    {#- The build's new deliveries are looked up once, when the test is compiled, and written into it
-        as literals: the planner then knows how many rows they hold (a subquery's array it cannot see
-        into, and at 5,000 enterprises it chose a scan of every customs line over the index, 2 s for
-        each of 20 tests of a build that brought nothing). No new delivery: the test reads nothing. -#}
+    {%- set ids = build_new_deliveries() -%}
+    {{- return(none if ids is none else delivery_in(ids)) -}}
+{%- endmacro %}
+
+{#- The deliveries in force loaded since the last build that passed, as a list of ids: what a build's data
+    tests read. None when every row is tested: `dbt test` on its own, `--full-refresh`, var
+    `fdi_full_tests`, or no build record. -#}
+{% macro build_new_deliveries() -%}
+    {%- if var('fdi_full_tests', false) or flags.FULL_REFRESH or not records_builds() or not builds_recorded() -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {#- Looked up once, when the test is compiled, and written into it as literals (delivery_in): the
+        planner then knows how many rows they hold (a subquery's array it cannot see into, and at 5,000
+        enterprises it chose a scan of every customs line over the index, 2 s for each of 20 tests of a
+        build that brought nothing). -#}
     {%- set query -%}
     select d.delivery_id from audit.deliveries as d
     where d.status = 'loaded'
@@ -51,13 +62,17 @@
       ), '-infinity')
     order by 1
     {%- endset -%}
-    {%- set ids = run_query(query).columns[0].values() if execute else [] -%}
+    {{- return(run_query(query).columns[0].values() | list if execute else []) -}}
+{%- endmacro %}
+
+{#- `column in (the ids)`, the ids as literals; `false` for none (the test reads nothing). -#}
+{% macro delivery_in(ids, column='delivery_id') -%}
     {%- if ids | length == 0 -%}
         {{- return('false') -}}
     {%- endif -%}
     {%- set quoted = [] -%}
     {%- for id in ids -%}{%- do quoted.append("'" ~ (id | replace("'", "''")) ~ "'") -%}{%- endfor -%}
-    {{- return('delivery_id in (' ~ (quoted | join(', ')) ~ ')') -}}
+    {{- return(column ~ ' in (' ~ (quoted | join(', ')) ~ ')') -}}
 {%- endmacro %}
 
 {#- Only builds write models, so only they narrow their tests to what they wrote. -#}
