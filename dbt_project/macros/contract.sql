@@ -27,3 +27,44 @@
 {% macro identity_column(agency, dataset, role) -%}
     {{ contract(agency, dataset).identity.get(role) or 'null' }}
 {%- endmacro %}
+
+{#- Post-hook of a public model incremental on an existing table
+    (fct_customs_lines, enterprise_links): the column rules of its contract
+    (not_null on its columns, named check constraints on the model) on the table it writes
+    into. dbt states a contract's constraints only in the DDL of a table it
+    creates, so a table an earlier version created, before a rule became a
+    constraint, would never get it: this adds what is missing (one scan of
+    the table the first time, then nothing, as the table already has them).
+    Every row the build writes is then checked by PostgreSQL, not by a data
+    test reading it again (docs/linked-warehouse.md, "Incremental builds"). -#}
+{% macro contract_rules_on_existing_table() -%}
+    {%- set not_null = [] -%}
+    {%- for column in model.columns.values() -%}
+        {%- for constraint in column.constraints if constraint.type == 'not_null' -%}
+            {%- do not_null.append(column.name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {#- checks are stated on the model, where dbt's DDL names them (on a column it leaves the name to
+        PostgreSQL, which takes it from the table dbt creates under a temporary name) -#}
+    {%- set checks = model.constraints | selectattr('type', 'equalto', 'check') | list -%}
+    {%- for check in checks if not check.name -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": a check constraint of an incremental model needs a name, so a later build can tell it is there") }}
+    {%- endfor -%}
+    {%- if not_null %}
+    alter table {{ this }}
+        {%- for name in not_null %}
+        alter column {{ adapter.quote(name) }} set not null{{ "," if not loop.last }}
+        {%- endfor %};
+    {%- endif %}
+    {%- for check in checks %}
+    do $$ begin
+        if not exists (select 1 from pg_constraint
+                       where conrelid = '{{ this }}'::regclass and conname = '{{ check.name }}') then
+            alter table {{ this }} add constraint {{ check.name }} check ({{ check.expression }});
+        end if;
+    end $$;
+    {%- endfor %}
+    {%- if not not_null and not checks %}
+    select 'no column rule in the contract'
+    {%- endif %}
+{%- endmacro %}

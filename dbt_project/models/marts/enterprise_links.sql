@@ -25,6 +25,7 @@
     unique_key=['delivery_id', 'row_number'],
     on_schema_change='fail',
     pre_hook="{{ delete_records_out_of_force() }}",
+    post_hook="{{ contract_rules_on_existing_table() }}",
     indexes=[
         {'columns': ['enterprise_id', 'agency']},
         {'columns': ['delivery_id', 'row_number']},

@@ -18,6 +18,7 @@
     on_schema_change='fail',
     indexes=[{'columns': ['delivery_id']}],
     pre_hook="{{ delete_records_out_of_force() }}",
+    post_hook="{{ contract_rules_on_existing_table() }}",
 ) }}
 -- the pre-hook's input: depends_on: {{ ref('stg_audit__deliveries') }}
 
