@@ -53,3 +53,13 @@
     from ({{ customs_period_inputs() }}) as f
     group by 1
 {%- endmacro %}
+
+{#- The customs delivery in force of each month of the years in `years` (a
+    relation with fiscal_year and inputs_fingerprint: a model's years to
+    build), so a model built a year at a time reads only those years' rows
+    through an index on delivery_id. -#}
+{% macro customs_months_of(years) -%}
+    select f.delivery_id, y.fiscal_year, y.inputs_fingerprint
+    from ({{ customs_period_inputs() }}) as f
+    join {{ years }} as y on y.fiscal_year = left(f.period, 4)
+{%- endmacro %}

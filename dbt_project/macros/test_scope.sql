@@ -62,7 +62,7 @@
       ), '-infinity')
     order by 1
     {%- endset -%}
-    {{- return(run_query(query).columns[0].values() | list if execute else []) -}}
+    {{- return(run_query(query).columns[0].values() | list) -}}
 {%- endmacro %}
 
 {#- `column in (the ids)`, the ids as literals; `false` for none (the test reads nothing). -#}

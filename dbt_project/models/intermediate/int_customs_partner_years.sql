@@ -40,9 +40,7 @@ years_to_build as materialized (
 ),
 
 months as (
-    select f.delivery_id, y.fiscal_year, y.inputs_fingerprint
-    from ({{ customs_period_inputs() }}) as f
-    join years_to_build as y on y.fiscal_year = left(f.period, 4)
+    {{ customs_months_of('years_to_build') }}
 ),
 
 -- a partner's month with its flows and related-party marks together; its

@@ -47,9 +47,7 @@ years_to_build as materialized (
 -- year reads only its own lines through the lines' index on delivery_id (a
 -- condition on the period scanned every line of every year kept)
 months as materialized (
-    select f.delivery_id, y.fiscal_year, y.inputs_fingerprint
-    from ({{ customs_period_inputs() }}) as f
-    join years_to_build as y on y.fiscal_year = left(f.period, 4)
+    {{ customs_months_of('years_to_build') }}
 ),
 
 lines as (
