@@ -514,6 +514,44 @@ def test_customs_aggregates_follow_the_lines_months_and_equal_a_full_refresh(loa
         assert_same_rows(db, f"public.{model}_incremental", f"intermediate.{model}")
 
 
+def test_project_reports_rebuild_the_periods_whose_inputs_changed_and_equal_a_full_refresh(loads):
+    db = loads.db
+
+    def rewritten_since(marker: int) -> set[str]:
+        return {p for (p,) in db.execute("select distinct report_period from fis.project_reports "
+                                         "where xmin::text::bigint >= %s", (marker,))}
+
+    # The second build (six new months, a 2023 month of land and customs delivered again) rebuilt the
+    # periods those reach, 2023's too (the land snapshot carries forward) ...
+    assert {"2023-Q1", "2023", "2024-Q3", "2024-Q4", "2024"} <= rewritten_since(loads.before_second_build)
+    # ... a build with nothing new rewrites nothing ...
+    marker = transaction_marker(loads.conninfo)
+    dbt("run", "--select", "project_reports")
+    assert rewritten_since(marker) == set()
+    # ... and a record linked by name, linked again with no new delivery (entity resolution changed its
+    # mind), rewrites the periods that read its month: its quarter and its year.
+    delivery_id, row_number, linked_to = db.execute("""
+        select l.delivery_id, l.row_number, l.enterprise_id from marts.enterprise_links l
+        where l.dataset = 'employment' and l.period = '2024-05' and l.match_method = 'name_address'
+        order by l.row_number limit 1""").fetchone()
+    other = db.execute("select min(enterprise_id) from marts.dim_project where enterprise_id <> %s",
+                       (linked_to,)).fetchone()[0]
+    relink = "update marts.enterprise_links set enterprise_id = %s where delivery_id = %s and row_number = %s"
+    db.execute(relink, (other, delivery_id, row_number))
+    try:
+        marker = transaction_marker(loads.conninfo)
+        dbt("run", "--select", "project_reports")
+        assert rewritten_since(marker) == {"2024-Q2", "2024"}
+        # Built a period at a time, the table equals a full refresh.
+        db.execute("create table public.project_reports_incremental as select * from fis.project_reports")
+        dbt("run", "--select", "project_reports", "--full-refresh")
+        assert_same_rows(db, "public.project_reports_incremental", "fis.project_reports")
+    finally:
+        db.execute("drop table if exists public.project_reports_incremental")
+        db.execute(relink, (linked_to, delivery_id, row_number))
+    dbt("run", "--select", "project_reports")
+
+
 def test_incremental_name_pairs_compare_only_new_pairs_and_equal_a_full_refresh(loads):
     db = loads.db
     # Incremental name matching: the second build compared only the pairs the

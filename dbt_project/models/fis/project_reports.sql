@@ -25,43 +25,52 @@
 -- fis.export_revisions when this table is built. The ledger is written by
 -- `fdi export-fis` only (created by the bootstrap, warehouse/exports.sql) and
 -- is current at once; an export shows here from the next build on.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ fis_delete_periods_rebuilt() }}",
+    post_hook="{{ contract_rules_on_existing_table() }}",
+) }}
+
 with
 
+-- Every report period, its bounds and its inputs' fingerprint (macros/fis.sql)
+periods as materialized (
+    {{ fis_period_inputs() }}
+),
+
+-- the periods this build writes: those the pre-hook deleted or never built
+-- (a month's deliveries: their quarter and their year)
+periods_to_build as materialized (
+    select p.report_period, p.inputs_fingerprint
+    from periods as p
+    {% if is_incremental() %}
+    where not exists (select 1 from {{ this }} as t where t.report_period = p.report_period)
+    {% endif %}
+),
+
+-- the first and last month whose records those periods sum: as two values
+-- (scalar subqueries), the readers of the monthly facts filter on them
+-- before anything else; the periods to build then keep what is theirs
+months_to_build as materialized (
+    select min(p.first_month) as first_month, max(p.last_month) as last_month
+    from periods as p
+    where p.report_period in (select b.report_period from periods_to_build as b)
+),
+
+-- the register, when there is a period to build (a build that has none reads nothing)
 register as (
     select * from {{ ref('stg_registry__projects') }}
+    where exists (select 1 from periods_to_build)
 ),
 
 coverage as (
     select agency, dataset, period, grain, status from {{ ref('dataset_coverage') }}
 ),
 
--- Report periods: the quarters and years of every register snapshot and of
--- every month the agreement expects from the first snapshot on, so a quarter
--- without a register snapshot of its own still has its projects.
-report_periods as (
-    select distinct p.report_period, p.is_quarterly
-    from (
-        select distinct snapshot_period as month from register
-        union
-        select c.period from coverage as c
-        where c.grain = 'month' and c.period >= (select min(snapshot_period) from register)
-    ) as m
-    {{ fis_report_periods("to_date(m.month, 'YYYY-MM')") }}
-),
-
 report_bounds as (
-    select
-        report_period,
-        is_quarterly,
-        to_char(first_day, 'YYYY-MM') as first_month,
-        to_char(first_day + (case when is_quarterly then interval '2 months' else interval '11 months' end),
-                'YYYY-MM') as last_month
-    from (
-        select report_period, is_quarterly,
-               case when is_quarterly then make_date(left(report_period, 4)::int, right(report_period, 1)::int * 3 - 2, 1)
-                    else make_date(report_period::int, 1, 1) end as first_day
-        from report_periods
-    ) as b
+    select report_period, is_quarterly, first_month, last_month from periods
 ),
 
 -- A snapshot describes the register until the next one: a period uses its
@@ -164,21 +173,31 @@ cit as (
     select enterprise_id, fiscal_year::text as report_period,
            sum(revenue_vnd) as revenue_vnd, sum(profit_before_tax_vnd) as profit_before_tax_vnd
     from {{ ref('fct_tax_returns') }}
+    where enterprise_id is not null and fiscal_year::text in (select report_period from periods_to_build)
+    group by 1, 2
+),
+
+-- an enterprise's month first (a few rows a month, not one per partner), then
+-- its periods: the sums are the same, and each row goes to its periods once
+trade_month as (
+    select
+        enterprise_id,
+        period,
+        sum(invoice_value_usd) filter (where flow = 'EX') as exports_usd,
+        sum(invoice_value_usd) filter (where flow = 'IM') as imports_usd
+    -- per partner and month (int_customs_partner_months); a line's registration
+    -- date lies in its month (customs contract), so its quarter is the month's
+    from {{ ref('int_customs_partner_months') }}
     where enterprise_id is not null
+      and period between (select first_month from months_to_build) and (select last_month from months_to_build)
     group by 1, 2
 ),
 
 trade as (
-    select
-        c.enterprise_id,
-        p.report_period,
-        sum(c.invoice_value_usd) filter (where c.flow = 'EX') as exports_usd,
-        sum(c.invoice_value_usd) filter (where c.flow = 'IM') as imports_usd
-    -- per partner and month (int_customs_partner_months); a line's registration
-    -- date lies in its month (customs contract), so its quarter is the month's
-    from {{ ref('int_customs_partner_months') }} as c
-    {{ fis_report_periods("to_date(c.period, 'YYYY-MM')") }}
-    where c.enterprise_id is not null
+    select m.enterprise_id, p.report_period, sum(m.exports_usd) as exports_usd, sum(m.imports_usd) as imports_usd
+    from trade_month as m
+    {{ fis_report_periods("to_date(m.period, 'YYYY-MM')") }}
+    where p.report_period in (select report_period from periods_to_build)
     group by 1, 2
 ),
 
@@ -188,6 +207,7 @@ employment_month as (
     select enterprise_id, period, sum(employees_total) as employees_total, sum(employees_foreign) as employees_foreign
     from {{ ref('fct_employment') }}
     where enterprise_id is not null
+      and period between (select first_month from months_to_build) and (select last_month from months_to_build)
     group by 1, 2
 ),
 
@@ -199,29 +219,40 @@ employment as (
         avg(m.employees_foreign) as employees_foreign
     from employment_month as m
     {{ fis_report_periods("to_date(m.period, 'YYYY-MM')") }}
+    where p.report_period in (select report_period from periods_to_build)
+    group by 1, 2
+),
+
+payments_month as (
+    select t.enterprise_id, t.period, sum(t.amount_paid_vnd) as taxes_paid_vnd
+    from ({{ linked_records('tax', 'payments') }}) as t
+    where t.enterprise_id is not null
+      and t.period between (select first_month from months_to_build) and (select last_month from months_to_build)
     group by 1, 2
 ),
 
 payments as (
-    select t.enterprise_id, p.report_period, sum(t.amount_paid_vnd) as taxes_paid_vnd
-    from ({{ linked_records('tax', 'payments') }}) as t
-    {{ fis_report_periods("to_date(t.period, 'YYYY-MM')") }}
-    where t.enterprise_id is not null
+    select m.enterprise_id, p.report_period, sum(m.taxes_paid_vnd) as taxes_paid_vnd
+    from payments_month as m
+    {{ fis_report_periods("to_date(m.period, 'YYYY-MM')") }}
+    where p.report_period in (select report_period from periods_to_build)
     group by 1, 2
 ),
 
 -- Land: leases in force at the latest land snapshot on or before the
 -- period's end (a snapshot carries forward until the next one).
-leases as (
-    select l.enterprise_id, l.snapshot_period, l.area_m2, l.status
-    from ({{ linked_records('land', 'leases') }}) as l
-),
-
 last_lease_snapshot as (
     select b.report_period, max(s.snapshot_period) as snapshot_period
     from report_bounds as b
-    join (select distinct snapshot_period from leases) as s on s.snapshot_period <= b.last_month
+    join (select distinct snapshot_period from {{ ref('stg_land__leases') }}) as s on s.snapshot_period <= b.last_month
+    where b.report_period in (select report_period from periods_to_build)
     group by 1
+),
+
+leases as (
+    select l.enterprise_id, l.snapshot_period, l.area_m2, l.status
+    from ({{ linked_records('land', 'leases') }}) as l
+    where l.snapshot_period in (select snapshot_period from last_lease_snapshot)
 ),
 
 land as (
@@ -238,7 +269,9 @@ ledger as (
     group by 1
 ),
 
-joined as (
+-- every period's projects, the figures only the periods to build have (materialised: it is read once
+-- per period to build; estimated as a few rows, a join filter there read it once per row)
+joined as materialized (
     select
         a.project_code,
         a.tax_code,
@@ -284,6 +317,13 @@ joined as (
 -- Cumulative capital since the certificate: the project's own (allocated)
 -- contributions of every quarter from its issue through this period, as far
 -- back as fx deliveries reach. An annual row carries the cumulative at year end.
+-- Read from every period, whichever this build writes.
+project_capital as (
+    select a.project_code, a.report_period, a.is_quarterly, a.allocation_share, c.capital_realized_usd
+    from allocated as a
+    left join capital as c on c.enterprise_id = a.enterprise_id and c.report_period = a.report_period
+),
+
 quarterly_cumulative as (
     select
         project_code,
@@ -292,7 +332,7 @@ quarterly_cumulative as (
         case when count(capital_realized_usd) over upto > 0 then
             sum(coalesce(capital_realized_usd * allocation_share, 0)) over upto
         end as capital_realized_cum_usd
-    from joined
+    from project_capital
     where is_quarterly
     window upto as (partition by project_code order by report_period
                     rows between unbounded preceding and current row)
@@ -332,6 +372,8 @@ select
     j.register_snapshot_period::text as register_snapshot_period,
     j.register_snapshot_age_months::integer as register_snapshot_age_months,
     (j.missing_inputs is null)::boolean as is_complete,
-    j.missing_inputs::text as missing_inputs
+    j.missing_inputs::text as missing_inputs,
+    b.inputs_fingerprint::text as inputs_fingerprint
 from joined as j
+join periods_to_build as b on b.report_period = j.report_period
 left join cumulative as cum on cum.project_code = j.project_code and cum.report_period = j.report_period
