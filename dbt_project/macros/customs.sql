@@ -1,6 +1,10 @@
 {#- The inputs of each customs month and their fingerprint: the customs
-    delivery in force, the year's related-party disclosures and the register
-    snapshot the month's investors come from (the latest on or before it).
+    delivery in force, the year's related-party disclosures, the register
+    snapshot the month's investors come from (the latest on or before it) and
+    the State Bank rates the lines are converted at (macros/fx.sql: a day
+    takes the latest rate published on or before it, so every rates delivery
+    up to the month's, and the first, which fills the days before any rate:
+    rates delivered after the month's lines, or corrected, rebuild it).
     marts.fct_customs_lines rebuilds a month when its fingerprint changes;
     intermediate.int_customs_partner_months follows the same fingerprints, so
     it rebuilds exactly the months the lines did, without reading the lines
@@ -20,13 +24,19 @@
         select p.period, p.delivery_id as projects_delivery_id, i.delivery_id as investors_delivery_id
         from ({{ in_force_deliveries('registry', 'projects') }}) as p
         join ({{ in_force_deliveries('registry', 'investors') }}) as i using (period)
+    ),
+
+    rates as (
+        select period, delivery_id from ({{ in_force_deliveries('fx', 'central_rates') }}) as d
     )
 
     select
         c.period,
         c.delivery_id,
         r.period as register_period,
-        md5(concat_ws('|', c.delivery_id, rp.delivery_ids, r.projects_delivery_id, r.investors_delivery_id))
+        md5(concat_ws('|', c.delivery_id, rp.delivery_ids, r.projects_delivery_id, r.investors_delivery_id,
+                      (select string_agg(x.delivery_id, ',' order by x.period, x.delivery_id) from rates as x
+                       where x.period <= c.period or x.period = (select min(y.period) from rates as y))))
             as inputs_fingerprint
     from customs_periods as c
     left join related_party_years as rp on rp.fiscal_year = left(c.period, 4)

@@ -721,3 +721,41 @@ def test_names_and_addresses_are_normalised_once_and_equal_a_full_refresh(loads)
     dbt("run", "--select", *caches, *readers, "--full-refresh")
     for model in [*caches, *readers]:
         assert_same_rows(db, f"public.{model}", f"intermediate.{model}")
+
+
+def test_rates_delivered_again_rebuild_the_customs_months_they_convert_and_equal_a_full_refresh(loads):
+    db = loads.db
+    # The State Bank rates of 2024-05 delivered again (a correction, USD 1 % higher), as the loader
+    # records one: a new delivery in force, the earlier one superseded ...
+    old_id = db.execute("select delivery_id from audit.deliveries where agency = 'fx' and dataset = 'central_rates' "
+                        "and period = '2024-05' and status = 'loaded'").fetchone()[0]
+    new_id = str(uuid.uuid4())
+    db.execute("""insert into audit.deliveries
+                  select (jsonb_populate_record(null::audit.deliveries, to_jsonb(d)
+                          || jsonb_build_object('delivery_id', %s::text, 'loaded_at', now()))).*
+                  from audit.deliveries as d where delivery_id = %s""", (new_id, old_id))
+    db.execute("update audit.deliveries set status = 'superseded' where delivery_id = %s", (old_id,))
+    db.execute("""insert into raw_fx.central_rates (rate_date, currency, vnd_per_unit, _delivery_id, _row_number)
+                  select rate_date, currency, case when currency = 'USD' then vnd_per_unit * 1.01 else vnd_per_unit end,
+                         %s, _row_number from raw_fx.central_rates where _delivery_id = %s""", (new_id, old_id))
+    # the daily rates are a table: rebuilt, it takes the views over it along (dbt drops the old one with
+    # cascade), so those are built again too
+    rates_and_lines = ("base_fx__central_rates_daily", "base_fx__central_rates_daily+,config.materialized:view",
+                       "fct_customs_lines")
+    try:
+        # ... rebuilds the customs months whose lines those rates convert: May, and every month after it
+        # (a day takes the latest rate published on or before it) ...
+        marker = transaction_marker(loads.conninfo)
+        dbt("run", "--select", *rates_and_lines)
+        assert set(customs_rows_written(loads.conninfo, marker)["periods_written"]) == {
+            f"2024-{month:02d}" for month in range(5, 13)}
+        # ... and the lines equal a full refresh.
+        db.execute("create table public.lines_incremental as select * from marts.fct_customs_lines")
+        dbt("run", "--select", "fct_customs_lines", "--full-refresh")
+        assert_same_rows(db, "public.lines_incremental", "marts.fct_customs_lines")
+    finally:
+        db.execute("drop table if exists public.lines_incremental")
+        db.execute("delete from raw_fx.central_rates where _delivery_id = %s", (new_id,))
+        db.execute("delete from audit.deliveries where delivery_id = %s", (new_id,))
+        db.execute("update audit.deliveries set status = 'loaded' where delivery_id = %s", (old_id,))
+    dbt("run", "--select", *rates_and_lines)
