@@ -387,18 +387,11 @@ def test_a_staging_views_tests_read_the_deliveries_the_build_brought(loads):
     # the view's own tests (cautious: not those of the models that read it too, such as totals it now inflates)
     build = ("build", "--select", "stg_tax__payments", "--indirect-selection", "cautious",
              "--exclude-resource-type", "unit_test")
-    failed = "FAIL 1 contract_grain_stg_tax__payments_tax__payments"
     try:
-        # ... is not read by a build that brings no new delivery;
-        code, out = _dbt_status(*build)
-        assert code == 0 and "PASS contract_grain_stg_tax__payments_tax__payments" in out, out
-        # the full pass reads every delivery in force and fails on it;
-        code, out = _dbt_status(*build, "--vars", '{"fdi_full_tests": true}')
-        assert code != 0 and failed in out, out
-        # and delivered again (a later load time), the delivery is in the next build's scope.
-        db.execute("update audit.deliveries set loaded_at = now() where delivery_id = %s", (delivery_id,))
-        code, out = _dbt_status(*build)
-        assert code != 0 and failed in out, out
+        # ... is not read by a build that brings no new delivery; the full pass reads every delivery in
+        # force and fails on it; delivered again, the delivery is in the next build's scope.
+        _only_the_full_pass_and_a_new_delivery_fail(db, build, "contract_grain_stg_tax__payments_tax__payments",
+                                                     delivery_id)
     finally:
         db.execute("delete from raw_tax.payments where _delivery_id = %s and _row_number = %s",
                    (delivery_id, -row_number))
@@ -417,18 +410,11 @@ def test_the_reconciliation_of_an_incremental_model_counts_the_builds_deliveries
     db.execute("delete from marts.enterprise_links where delivery_id = %s and row_number = %s", (delivery_id, row_number))
     build = ("build", "--select", "enterprise_links", "--exclude-resource-type", "unit_test",
              "--exclude", "tag:full_pass_only")
-    failed = "FAIL 1 rows_match_raw_in_force_enterprise_links"
     try:
-        # ... is not counted by a build that brings no new delivery: it reconciles its own deliveries;
-        code, out = _dbt_status(*build)
-        assert code == 0 and "PASS rows_match_raw_in_force_enterprise_links" in out, out
-        # the full pass counts every delivery in force and names the one short of a row;
-        code, out = _dbt_status(*build, "--vars", '{"fdi_full_tests": true}')
-        assert code != 0 and failed in out, out
-        # and once the delivery is in a build's scope (loaded again), that build's count fails too.
-        db.execute("update audit.deliveries set loaded_at = now() where delivery_id = %s", (delivery_id,))
-        code, out = _dbt_status(*build)
-        assert code != 0 and failed in out, out
+        # ... is not counted by a build that brings no new delivery (it reconciles its own deliveries);
+        # the full pass counts every delivery in force and names the one short of a row; once the
+        # delivery is in a build's scope (loaded again), that build's count fails too.
+        _only_the_full_pass_and_a_new_delivery_fail(db, build, "rows_match_raw_in_force_enterprise_links", delivery_id)
     finally:
         db.execute("insert into marts.enterprise_links select * from public.lost_link")
         db.execute("drop table public.lost_link")
@@ -458,6 +444,18 @@ def test_an_incremental_table_an_earlier_version_made_gets_its_contracts_rules(l
                    "where ctid = (select min(ctid) from marts.enterprise_links)")
     with pytest.raises(psycopg.errors.NotNullViolation, match="period"):
         db.execute("update marts.fct_customs_lines set period = null where ctid = (select min(ctid) from marts.fct_customs_lines)")
+
+
+def _only_the_full_pass_and_a_new_delivery_fail(db, build: tuple[str, ...], test: str, delivery_id: str) -> None:
+    """A fault planted in an old delivery: `build` passes `test` (it reads what the build brought), the full
+    pass fails it, and so does the build once the delivery is loaded again (a later load time)."""
+    code, out = _dbt_status(*build)
+    assert code == 0 and f"PASS {test}" in out, out
+    code, out = _dbt_status(*build, "--vars", '{"fdi_full_tests": true}')
+    assert code != 0 and f"FAIL 1 {test}" in out, out
+    db.execute("update audit.deliveries set loaded_at = now() where delivery_id = %s", (delivery_id,))
+    code, out = _dbt_status(*build)
+    assert code != 0 and f"FAIL 1 {test}" in out, out
 
 
 def _dbt_status(*args: str) -> tuple[int, str]:
