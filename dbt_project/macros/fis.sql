@@ -64,12 +64,8 @@
         ) as b
     ),
 
-    -- the links of the records without a code (the name_group_id index finds them)
     relinkable as (
-        select delivery_id, sum(hashtextextended(row_number || ':' || coalesce(enterprise_id, '-'), 0)::numeric) as links
-        from {{ ref('enterprise_links') }}
-        where name_group_id is not null
-        group by delivery_id
+        {{ relinkable_links_by_delivery() }}
     ),
 
     deliveries as (

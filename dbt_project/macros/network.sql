@@ -26,3 +26,47 @@
 {% macro network_group_id(group_key) -%}
     ('GR' || left(md5({{ group_key }}), 14))
 {%- endmacro %}
+
+{#- The years of intermediate.int_relationship_years with the fingerprint of
+    every input a year's rows are built from, so a build rebuilds only the
+    years whose inputs changed (a month's deliveries: their year) and the
+    table equals a full refresh. A year is the year of its deliveries'
+    period. Its inputs:
+      * the deliveries in force of the year of the datasets the network's
+        edges come from (the register, tax related parties, credit, fx
+        capital flows, labour work permits and employment, land leases);
+      * for the records linked by name and address (labour, land), a hash of
+        each delivery's links (relinkable_links_by_delivery);
+      * the State Bank rates deliveries up to the year's end and the first,
+        which put loans and capital flows in VND (as customs_period_inputs). -#}
+{% macro relationship_year_inputs() -%}
+    with
+
+    relinkable as (
+        {{ relinkable_links_by_delivery() }}
+    ),
+
+    deliveries as (
+        select left(d.period, 4) as year,
+               d.agency || '/' || d.dataset || ' ' || d.period || ' ' || d.delivery_id || coalesce(' ' || r.links, '') as input
+        from {{ source('audit', 'deliveries') }} as d
+        left join relinkable as r using (delivery_id)
+        where d.status = 'loaded'
+          and (d.agency, d.dataset) in (('registry', 'projects'), ('registry', 'investors'), ('tax', 'related_party'),
+                                        ('credit', 'loans'), ('fx', 'capital_flows'), ('labour', 'work_permits'),
+                                        ('labour', 'employment'), ('land', 'leases'))
+    ),
+
+    rates as (
+        select period, delivery_id from ({{ in_force_deliveries('fx', 'central_rates') }}) as d
+    )
+
+    select
+        y.year,
+        md5(concat_ws('|',
+            (select string_agg(d.input, ',' order by d.input) from deliveries as d where d.year = y.year),
+            (select string_agg(x.delivery_id, ',' order by x.period, x.delivery_id) from rates as x
+             where left(x.period, 4) <= y.year or x.period = (select min(z.period) from rates as z))
+        )) as inputs_fingerprint
+    from (select distinct year from deliveries) as y
+{%- endmacro %}

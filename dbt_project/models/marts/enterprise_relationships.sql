@@ -10,6 +10,11 @@
 -- counterparties; labour work permits of foreign managers; land parcels and
 -- written addresses; fx account numbers. Individual investors are left out
 -- (their names are personal data with no pseudonymised key in the register).
+--
+-- The records come rolled up a year at a time (int_relationship_years,
+-- int_customs_partner_years, each rebuilding only the years whose inputs
+-- changed); this combines the years and adds what joins enterprises to each
+-- other (shared premises and accounts, sister companies).
 with
 
 enterprises as (
@@ -29,138 +34,38 @@ enterprise_names as materialized (
     having count(distinct enterprise_id) = 1
 ),
 
--- not materialized: each use below filters one dataset, and only inlined do
--- those filters reach the planner's estimates (materialized, it guessed 32
--- work-permit links for 11,000 and compared them in a 55-million-row loop)
-links as not materialized (
-    select enterprise_id, agency, dataset, delivery_id, row_number
-    from {{ ref('enterprise_links') }}
-    where enterprise_id is not null and agency in ('labour', 'land')
-),
-
--- each source's rows as: enterprise, party as written, country, kind, when, record key, amount
-register as (
+-- the network's edges from parties, foreign managers and premises, rolled up a year at a time
+-- already (int_relationship_years): the years' least, greatest, sums and the ten least of their
+-- ten least record keys (a credit lender's amount: the greatest balance)
+years as (
     select
-        {{ enterprise_id_from_tax_code('p.tax_code') }} as enterprise_id,
-        i.investor_name, i.investor_country, i.ultimate_parent, i.ownership_pct,
-        to_date(i.snapshot_period, 'YYYY-MM') as seen_from,
-        (to_date(i.snapshot_period, 'YYYY-MM') + interval '1 month - 1 day')::date as seen_to,
-        i.source_key
-    from {{ ref('stg_registry__projects') }} as p
-    join {{ ref('stg_registry__investors') }} as i
-      on i.project_code = p.project_code and i.snapshot_period = p.snapshot_period
-    where p.tax_code is not null and i.investor_kind = 'organization'
-),
-
-edges as (
-    select enterprise_id, investor_name as party_name, investor_country as country, 'investor' as relationship,
-           'registry' as agency, 'investors' as dataset, seen_from, seen_to, 1 as records,
-           null::numeric as amount_vnd, source_key
-    from register
-    union all
-    select enterprise_id, ultimate_parent, investor_country, 'ultimate_parent', 'registry', 'investors',
-           seen_from, seen_to, 1, null, source_key
-    from register
-    where ultimate_parent is not null
-    union all
-    select {{ enterprise_id_from_tax_code('tax_code') }}, counterparty_name, counterparty_country,
-           'disclosed_related_party', 'tax', 'related_party',
-           make_date(fiscal_year::int, 1, 1), make_date(fiscal_year::int, 12, 31), 1, amount_vnd, source_key
-    from {{ ref('stg_tax__related_party') }}
-    union all
-    -- a lender's largest balance of the month, so a loan's months are not added up
-    select enterprise_id, lender_name, lender_country, 'lender', 'credit', 'loans',
-           report_date, report_date, 1, outstanding_amount_vnd, lender_code || '|' || loan_id
-    from {{ ref('fct_loans') }}
-    where enterprise_id is not null
-    union all
-    -- fx: loan flows show a lender, capital flows an investor (Decree 132/2020 Appendix I
-    -- counts loans and interest among related-party transactions; equity flows are not)
-    select enterprise_id, counterparty_name, counterparty_country,
-           case when flow_type in ('loan_drawdown', 'loan_repayment', 'interest_payment') then 'lender'
-                else 'investor' end,
-           'fx', 'capital_flows', value_date, value_date, 1, amount_vnd, txn_id
-    from {{ ref('fct_capital_flows') }}
-    where enterprise_id is not null
-),
-
--- materialised: each distinct name is normalised once, not once per row that carries it
-parties as materialized (
-    select party_name, {{ normalise_party('party_name') }} as party
-    from (select distinct party_name from edges) as d
+        y.enterprise_id, y.related_party, y.relationship, y.agency, y.dataset,
+        min(y.party_name) as party_name,
+        min(y.country) as country,
+        min(y.first_seen) as first_seen,
+        max(y.last_seen) as last_seen,
+        sum(y.records) filter (where k.ord = 1) as records,  -- once per year, not once per record key
+        case when y.relationship = 'lender' and y.agency = 'credit' then max(y.amount_vnd)
+             else sum(y.amount_vnd) filter (where k.ord = 1) end as amount_vnd,
+        (array_agg(k.source_key order by k.source_key))[1:10] as source_keys
+    from {{ ref('int_relationship_years') }} as y
+    cross join lateral unnest(y.source_keys) with ordinality as k (source_key, ord)
+    group by 1, 2, 3, 4, 5
 ),
 
 named as (
-    select
-        e.enterprise_id,
-        n.enterprise_id as related_enterprise_id,
-        p.party as related_party,
-        e.party_name, e.country, e.relationship, e.agency, e.dataset,
-        e.seen_from, e.seen_to, e.records, e.amount_vnd, e.source_key
-    from edges as e
-    join parties as p on p.party_name = e.party_name
-    left join enterprise_names as n on n.party = p.party
-    where p.party is not null
+    select y.*, n.enterprise_id as related_enterprise_id
+    from years as y
+    left join enterprise_names as n on n.party = y.related_party
+    where y.relationship <> 'premises'
 ),
 
--- a foreign manager (work permit of a manager or executive) is a node by the
--- keyed hash of the passport: the same person managing two enterprises links them
-managers as (
-    select
-        l.enterprise_id,
-        null::text as related_enterprise_id,
-        'worker:' || left(w.worker_passport_hash, 16) as related_party,
-        null::text as party_name,
-        w.nationality as country,
-        'foreign_manager' as relationship, 'labour' as agency, 'work_permits' as dataset,
-        w.issued_on as seen_from,
-        case when w.status = 'revoked' then least(w.expires_on, to_date(w.period, 'YYYY-MM') + 27)
-             else w.expires_on end as seen_to,
-        1 as records, null::numeric as amount_vnd, w.source_key
-    from {{ ref('stg_labour__work_permits') }} as w
-    join links as l on l.agency = 'labour' and l.dataset = 'work_permits'
-        and l.delivery_id = w.delivery_id and l.row_number = w.row_number
-    where w.job_category in ('manager', 'executive') and w.nationality <> 'VN'
-),
-
--- premises: a land parcel (zone or area, map sheet, parcel number), or a
--- written address with a house or lot number (a ward alone is not an address)
-premises as (
-    select l.enterprise_id, 'land' as agency, 'leases' as dataset, 'parcel' as kind,
-           coalesce(s.industrial_zone_code, s.admin_area, '') || '|' || s.map_sheet || '|' || s.parcel_no as written,
-           to_date(s.snapshot_period, 'YYYY-MM') as seen_on, s.source_key
-    from {{ ref('stg_land__leases') }} as s
-    join links as l on l.agency = 'land' and l.dataset = 'leases'
-        and l.delivery_id = s.delivery_id and l.row_number = s.row_number
-    where s.status = 'active'
-    union all
-    select {{ enterprise_id_from_tax_code('tax_code') }}, 'registry', 'projects', 'address',
-           address, to_date(snapshot_period, 'YYYY-MM'), source_key
-    from {{ ref('stg_registry__projects') }}
-    where tax_code is not null and address ~ '[0-9]'
-    union all
-    select l.enterprise_id, 'labour', 'employment', 'address',
-           s.employer_address, to_date(s.period, 'YYYY-MM'), s.source_key
-    from {{ ref('stg_labour__employment') }} as s
-    join links as l on l.agency = 'labour' and l.dataset = 'employment'
-        and l.delivery_id = s.delivery_id and l.row_number = s.row_number
-    where s.employer_address ~ '[0-9]'
-),
-
--- each distinct written address normalised once
-addresses as materialized (
-    select written, 'address:' || {{ normalise_address('written') }} as place
-    from (select distinct written from premises where kind = 'address') as d
-),
-
+-- a place the enterprise uses, from the first to the end of the last month it was seen there
 place_use as (
-    select p.enterprise_id, p.agency, p.dataset, coalesce(a.place, 'parcel:' || p.written) as place,
-           min(p.seen_on) as seen_from, (max(p.seen_on) + interval '1 month - 1 day')::date as seen_to,
-           count(*) as records, min(p.source_key) as source_key
-    from premises as p
-    left join addresses as a on p.kind = 'address' and a.written = p.written
-    where p.kind = 'parcel' or a.place is not null
-    group by 1, 2, 3, 4
+    select enterprise_id, agency, dataset, related_party as place, first_seen as seen_from,
+           (last_seen + interval '1 month - 1 day')::date as seen_to, records, source_keys[1] as source_key
+    from years
+    where relationship = 'premises'
 ),
 
 accounts as (
@@ -198,9 +103,7 @@ sisters as (
 ),
 
 all_edges as (
-    select * from named
-    union all select * from managers
-    union all select * from shared
+    select * from shared
     union all select * from sisters
 ),
 
@@ -232,7 +135,7 @@ trade_partner_enterprises as materialized (
 
 -- a group's relationship is as old as the register entries that make it
 sister_dates as (
-    select enterprise_id, min(seen_from) as seen_from, max(seen_to) as seen_to
+    select enterprise_id, min(first_seen) as seen_from, max(last_seen) as seen_to
     from named where agency = 'registry'
     group by 1
 ),
@@ -251,6 +154,11 @@ rolled as (
     from all_edges as e
     where e.enterprise_id in (select enterprise_id from enterprises)
     group by 1, 2, 3, 4, 5, 6
+    union all
+    select n.enterprise_id, n.related_enterprise_id, n.related_party, n.relationship, n.agency, n.dataset,
+           n.party_name, n.country, n.first_seen, n.last_seen, n.records, n.amount_vnd, n.source_keys
+    from named as n
+    where n.enterprise_id in (select enterprise_id from enterprises)
     union all
     select c.enterprise_id, p.enterprise_id, c.party, 'trade_partner', 'customs', 'declarations',
            c.party_name, c.country, c.first_seen, c.last_seen, c.records, c.amount_vnd, c.source_keys
