@@ -9,7 +9,7 @@ peers. (At 120 enterprises the first build of marts.fct_customs_lines takes
 about 300 s instead of 5-10 s: the freshly loaded audit and raw tables have no
 planner statistics yet; the pipeline does not ANALYZE them.) The rule logic on hand-made rows, above and below each
 threshold, is covered by the dbt unit tests in models/risk/_risk__unit_tests.yml
-(tests/risk/test_rule_unit_tests.py).
+(tests/risk/test_rule_unit_tests.py, tests/dbt/test_unit_tests.py).
 """
 from __future__ import annotations
 

@@ -3,22 +3,17 @@
 The cases are dbt unit tests (dbt_project/models/risk/_risk__unit_tests.yml):
 each gives a rule a case just past its threshold, which must come out flagged,
 and near misses on the honest side of a threshold, which must not. Here: every
-rule of the catalogue has such a test, and the tests pass on a real PostgreSQL.
-dbt's unit tests read the column types of their inputs from the database, so
-the models upstream of the rules are built first, on the empty raw tables of a
-freshly bootstrapped warehouse (dbt's --empty would wrap each source in a
-subquery the staging models' aliases do not accept).
+rule of the catalogue has such a test. That they pass on a real PostgreSQL, with
+every other unit test of the project: tests/dbt/test_unit_tests.py.
 """
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 import yaml
 
 from sources.synthetic.score_rules import RULES
-from tests.helpers import dbt, fresh_warehouse
 from warehouse.settings import DBT_PROJECT_DIR
 
 UNIT_TESTS = DBT_PROJECT_DIR / "models" / "risk" / "_risk__unit_tests.yml"
@@ -71,22 +66,3 @@ def test_each_rule_gives_its_honest_lookalike_which_is_not_flagged(rule):
         assert code in given or f"EN{code}" in given, f"{test['name']}: the look-alike {code} is not in its rows"
         assert code not in {row["tax_code"] for row in test["expect"]["rows"]}, \
             f"{test['name']}: the honest look-alike {code} is expected to be flagged"
-
-
-def test_the_rule_unit_tests_pass_on_postgresql(pg_server, tmp_path):
-    with fresh_warehouse(pg_server, tmp_path):
-        # the rules' inputs, on empty raw tables: seeds, staging, intermediate, marts, the rules
-        # (and risk.flags, the input of enterprise_scores' unit test)
-        dbt("build", "--select", "+path:models/risk/rules", "+flags", "--exclude", "resource_type:test",
-                "resource_type:unit_test")
-        target = tmp_path / "dbt-target"
-        # and the core of TP01/TP02, intermediate.int_customs_price_deviations
-        dbt("test", "--select", "test_type:unit,path:models/risk", "test_type:unit,int_customs_price_deviations",
-            "--target-path", str(target))
-    # run_results.json also holds the on-run-start hooks; only the unit tests are judged
-    results = [r for r in json.loads((target / "run_results.json").read_text())["results"]
-               if r["unique_id"].startswith("unit_test.")]
-    tested = {r["unique_id"].split(".")[2] for r in results if r["status"] == "pass"}
-    assert {rule_model(rule) for rule in RULES} | {"enterprise_scores", "int_customs_price_deviations"} <= tested
-    failed = {r["unique_id"]: r["message"] for r in results if r["status"] != "pass"}
-    assert not failed, f"dbt unit tests failed: {failed}"
