@@ -100,7 +100,7 @@ per_year as (
         jsonb_agg(jsonb_build_object(
             'party', party, 'written_as', party_name, 'relationship', relationship, 'agency', agency,
             'records', records, 'amount_vnd', amount_vnd, 'first_record', first_record)
-            order by agency, party) as dealings
+            order by agency, party, party_name) as dealings  -- a total order: one party may be written two ways
     from undisclosed
     group by 1, 2, 3
 ),
