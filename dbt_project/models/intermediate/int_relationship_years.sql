@@ -17,7 +17,9 @@
 -- lender's amount: the greatest) or the ten least keys, so the years
 -- combine into exactly the whole history's figures.
 --
--- A year is the year of its deliveries' period. Incremental by year like
+-- A year is the year of its deliveries' period (each source's period
+-- column is its delivery's; employment's rows carry their own, which the
+-- agreement requires to equal the delivery's). Incremental by year like
 -- int_customs_partner_years: the pre-hook deletes the years whose inputs'
 -- fingerprint (macros/network.sql, relationship_year_inputs) changed or are
 -- gone, the build appends the years missing; a new month rebuilds its own
