@@ -52,3 +52,26 @@
         where s.{{ key }} is not null
           and not exists (select 1 from {{ current }} as c where c.{{ key }} = s.{{ key }}))
 {%- endmacro %}
+
+{#- Incremental by period on an inputs fingerprint (the customs years, the
+    network's years): `inputs` is SQL giving one row per period (column
+    `key`) with its `inputs_fingerprint`, and the model stores both. The
+    pre-hook deletes the periods whose fingerprint changed or that are gone;
+    the model builds `periods_to_build`, the periods it does not hold (every
+    period when built in full), and appends them, so it equals a full
+    refresh. -#}
+{% macro delete_periods_whose_inputs_changed(inputs, key) -%}
+    {% if is_incremental() %}
+    delete from {{ this }} as t
+    where not exists (select 1 from ({{ inputs }}) as y
+                      where y.{{ key }} = t.{{ key }} and y.inputs_fingerprint = t.inputs_fingerprint)
+    {% else %}select 'built in full: nothing to delete'{% endif %}
+{%- endmacro %}
+
+{% macro periods_to_build(inputs, key) -%}
+    select y.{{ key }}, y.inputs_fingerprint
+    from ({{ inputs }}) as y
+    {% if is_incremental() %}
+    where not exists (select 1 from {{ this }} as t where t.{{ key }} = y.{{ key }})
+    {% endif %}
+{%- endmacro %}

@@ -19,24 +19,14 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="""
-        {% if is_incremental() %}
-        delete from {{ this }} as t
-        where not exists (select 1 from ({{ customs_year_inputs(rule_codes=[]) }}) as y
-                          where y.fiscal_year = t.fiscal_year and y.inputs_fingerprint = t.inputs_fingerprint)
-        {% else %}select 'built in full: nothing to delete'{% endif %}
-    """,
+    pre_hook="{{ delete_periods_whose_inputs_changed(customs_year_inputs(rule_codes=[]), 'fiscal_year') }}",
 ) }}
 
 with
 
 -- materialized: decided first, so a build with no year to build reads no partner month
 years_to_build as materialized (
-    select y.fiscal_year, y.inputs_fingerprint
-    from ({{ customs_year_inputs(rule_codes=[]) }}) as y
-    {% if is_incremental() %}
-    where not exists (select 1 from {{ this }} as t where t.fiscal_year = y.fiscal_year)
-    {% endif %}
+    {{ periods_to_build(customs_year_inputs(rule_codes=[]), 'fiscal_year') }}
 ),
 
 months as (

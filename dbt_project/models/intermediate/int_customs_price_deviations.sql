@@ -22,13 +22,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="""
-        {% if is_incremental() %}
-        delete from {{ this }} as t
-        where not exists (select 1 from ({{ customs_year_inputs() }}) as y
-                          where y.fiscal_year = t.fiscal_year and y.inputs_fingerprint = t.inputs_fingerprint)
-        {% else %}select 'built in full: nothing to delete'{% endif %}
-    """,
+    pre_hook="{{ delete_periods_whose_inputs_changed(customs_year_inputs(), 'fiscal_year') }}",
 ) }}
 {%- set rule_of_flow = {'IM': 'TP01', 'EX': 'TP02'} %}
 with
@@ -36,11 +30,7 @@ with
 -- materialized: decided first, so an empty list reads no line (inlined, the
 -- planner tested every line of every year against the built years)
 years_to_build as materialized (
-    select y.fiscal_year, y.inputs_fingerprint
-    from ({{ customs_year_inputs() }}) as y
-    {% if is_incremental() %}
-    where not exists (select 1 from {{ this }} as t where t.fiscal_year = y.fiscal_year)
-    {% endif %}
+    {{ periods_to_build(customs_year_inputs(), 'fiscal_year') }}
 ),
 
 -- the months of the years to build, by their customs delivery in force, so a

@@ -28,24 +28,14 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="""
-        {% if is_incremental() %}
-        delete from {{ this }} as t
-        where not exists (select 1 from ({{ relationship_year_inputs() }}) as y
-                          where y.year = t.year and y.inputs_fingerprint = t.inputs_fingerprint)
-        {% else %}select 'built in full: nothing to delete'{% endif %}
-    """,
+    pre_hook="{{ delete_periods_whose_inputs_changed(relationship_year_inputs(), 'year') }}",
 ) }}
 
 with
 
 -- materialized: decided first, so a build with no year to build reads no record
 years_to_build as materialized (
-    select y.year, y.inputs_fingerprint
-    from ({{ relationship_year_inputs() }}) as y
-    {% if is_incremental() %}
-    where not exists (select 1 from {{ this }} as t where t.year = y.year)
-    {% endif %}
+    {{ periods_to_build(relationship_year_inputs(), 'year') }}
 ),
 
 -- not materialized: each use below filters one dataset, and only inlined do
