@@ -13,25 +13,14 @@
 --
 -- The records come rolled up a year at a time (int_relationship_years,
 -- int_customs_partner_years, each rebuilding only the years whose inputs
--- changed); this combines the years and adds what joins enterprises to each
--- other (shared premises and accounts, sister companies).
+-- changed), the trade partners' years already combined
+-- (int_trade_partners_combined); this combines the other years and adds what
+-- joins enterprises to each other (shared premises and accounts, sister
+-- companies).
 with
 
 enterprises as (
     select enterprise_id, tax_code, is_fdi from {{ ref('dim_enterprise') }}
-),
-
--- a party name that is exactly one enterprise's name makes the party that enterprise
-enterprise_names as materialized (
-    select party, min(enterprise_id) as enterprise_id
-    from (
-        select enterprise_id, {{ normalise_party('name_vi') }} as party from {{ ref('dim_enterprise') }}
-        union
-        select enterprise_id, {{ normalise_party('name_en') }} as party from {{ ref('dim_enterprise') }}
-    ) as n
-    where party is not null
-    group by party
-    having count(distinct enterprise_id) = 1
 ),
 
 -- the network's edges from parties, foreign managers and premises, rolled up a year at a time
@@ -56,7 +45,7 @@ years as (
 named as (
     select y.*, n.enterprise_id as related_enterprise_id
     from years as y
-    left join enterprise_names as n on n.party = y.related_party
+    left join {{ ref('int_enterprise_party_names') }} as n on n.party = y.related_party
     where y.relationship <> 'premises'
 ),
 
@@ -107,32 +96,6 @@ all_edges as (
     union all select * from sisters
 ),
 
--- customs trade partners, rolled up a year at a time already (int_customs_partner_years):
--- the years' sums, least and greatest, and the ten least of their ten least records
-trade_partners as (
-    select
-        c.enterprise_id, c.party,
-        min(c.partner_name) as party_name,
-        min(c.partner_country) as country,
-        min(c.first_registered_on) as first_seen,
-        max(c.last_registered_on) as last_seen,
-        sum(c.lines) filter (where k.ord = 1) as records,  -- once per year, not once per record key
-        sum(c.customs_value_vnd) filter (where k.ord = 1) as amount_vnd,
-        (array_agg(k.source_key order by k.source_key))[1:10] as source_keys
-    from {{ ref('int_customs_partner_years') }} as c
-    cross join lateral unnest(c.first_records) with ordinality as k (source_key, ord)
-    where c.enterprise_id in (select enterprise_id from enterprises)
-    group by c.enterprise_id, c.party
-),
-
--- each partner's enterprise, if any, decided once per distinct partner (a few
--- thousand), so the partners join it by hash
-trade_partner_enterprises as materialized (
-    select p.party, n.enterprise_id
-    from (select distinct party from {{ ref('int_customs_partner_years') }}) as p
-    left join enterprise_names as n on n.party = p.party
-),
-
 -- a group's relationship is as old as the register entries that make it
 sister_dates as (
     select enterprise_id, min(first_seen) as seen_from, max(last_seen) as seen_to
@@ -160,10 +123,9 @@ rolled as (
     from named as n
     where n.enterprise_id in (select enterprise_id from enterprises)
     union all
-    select c.enterprise_id, p.enterprise_id, c.party, 'trade_partner', 'customs', 'declarations',
-           c.party_name, c.country, c.first_seen, c.last_seen, c.records, c.amount_vnd, c.source_keys
-    from trade_partners as c
-    join trade_partner_enterprises as p on p.party = c.party
+    select t.enterprise_id, t.related_enterprise_id, t.related_party, 'trade_partner', 'customs', 'declarations',
+           t.party_name, t.country, t.first_seen, t.last_seen, t.records, t.amount_vnd, t.source_keys
+    from {{ ref('int_trade_partners_combined') }} as t
 )
 
 select
