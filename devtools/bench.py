@@ -26,7 +26,9 @@ and the same build (what the `monthly_transform` schedule runs) runs again,
 and once more with nothing delivered since (the floor every build pays,
 whatever the month holds); the times, their ratios, the slowest nodes, node
 time per folder (staging, intermediate, marts, risk, fis, kpi, their tests,
-unit tests), what the incremental customs fact wrote, the database's size and
+unit tests), the longest chain of nodes (each waiting for the one before it:
+what sets a build's length on dbt's threads, whatever the slowest nodes are)
+and the threads' idle time, what the incremental customs fact wrote, the database's size and
 the peak memory of each kind of process per stage (`devtools/memory.py`: this
 process, dbt, the generator's workers, the PostgreSQL server) go to
 `$FDI_HOME/bench/dbt.json`.
@@ -402,6 +404,8 @@ def _dbt_run_results(run_id: str) -> dict:
                      "seconds": round(r["execution_time"], 2)}
                     for r in sorted(results, key=lambda r: -r["execution_time"])[:10]],
         "node_seconds_by_folder": _node_seconds_by_folder(results, path.with_name("manifest.json")),
+        "longest_chain": _longest_chain(results, path.with_name("manifest.json")),
+        "thread_idle_s": _thread_idle_seconds(results),
         "fct_customs_lines_s": round(customs["execution_time"], 2) if customs else None,
         # the last statement of delete+insert is the insert: the rows dbt says it inserted
         "fct_customs_lines_rows_affected": (customs or {}).get("adapter_response", {}).get("rows_affected"),
@@ -433,6 +437,66 @@ def _node_seconds_by_folder(results: list[dict], manifest_path: Path) -> dict[st
             label = kind
         seconds[label] = round(seconds.get(label, 0.0) + r["execution_time"], 2)
     return dict(sorted(seconds.items(), key=lambda kv: -kv[1]))
+
+
+def _node_span(result: dict) -> tuple[dt.datetime, dt.datetime] | None:
+    """When a node started (its compile) and ended (its execute), from run_results.json's timing."""
+    times = [(dt.datetime.fromisoformat(t["started_at"]), dt.datetime.fromisoformat(t["completed_at"]))
+             for t in result.get("timing", []) if t.get("started_at") and t.get("completed_at")]
+    return (min(a for a, _ in times), max(b for _, b in times)) if times else None
+
+
+def _longest_chain(results: list[dict], manifest_path: Path) -> list[dict]:
+    """The chain that set the build's length on dbt's threads, from its first node to the last node to end.
+
+    From the node that ended last, each step goes back to the upstream node that ended last before it
+    started: a parent, or a test of a parent (`dbt build` runs a model's tests before its children).
+    The nodes of this chain run one after another whatever the threads; a faster node elsewhere shortens
+    nothing. `waited_s` is the time a node waited after its last upstream ended (for a thread)."""
+    if not manifest_path.exists():
+        return []
+    nodes = json.loads(manifest_path.read_text())["nodes"]
+    # the project's hooks (operation nodes) run on dbt's main thread before and after every node
+    spans = {r["unique_id"]: span for r in results
+             if not r["unique_id"].startswith("operation.") and (span := _node_span(r))}
+    if not spans:
+        return []
+    tests_of: dict[str, list[str]] = {}
+    for uid, node in nodes.items():
+        if node.get("resource_type") == "test":
+            for parent in node.get("depends_on", {}).get("nodes", []):
+                tests_of.setdefault(parent, []).append(uid)
+
+    def upstream(uid: str) -> list[str]:
+        parents = nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])
+        tests = [] if uid.startswith("test.") else [t for p in parents for t in tests_of.get(p, [])]
+        return [u for u in parents + tests if u in spans]
+
+    chain, current = [], max(spans, key=lambda u: spans[u][1])
+    slack = dt.timedelta(seconds=0.05)  # a child's start is logged a hair before its parent's end
+    while current:
+        start, end = spans[current]
+        # an upstream node ended before this one started (give or take the slack) and before it ended
+        before = [u for u in upstream(current) if spans[u][1] <= start + slack and spans[u][1] < end]
+        previous = max(before, key=lambda u: spans[u][1]) if before else None
+        chain.append({"node": current.split(".", 2)[2], "seconds": round((end - start).total_seconds(), 2),
+                      "waited_s": round(max((start - spans[previous][1]).total_seconds(), 0.0), 2) if previous else 0.0})
+        current = previous
+    return chain[::-1]
+
+
+def _thread_idle_seconds(results: list[dict]) -> float:
+    """Time dbt's worker threads stood idle between the build's first start and last end, summed over
+    threads: what the order of the nodes, not their work, cost."""
+    spans = [(r.get("thread_id", ""), span) for r in results
+             if not r["unique_id"].startswith("operation.") and (span := _node_span(r))]
+    workers = {t for t, _ in spans}
+    if not workers:
+        return 0.0
+    first = min(a for _, (a, _) in spans)
+    last = max(b for _, (_, b) in spans)
+    busy = sum((b - a).total_seconds() for t, (a, b) in spans if t in workers)
+    return round(len(workers) * (last - first).total_seconds() - busy, 1)
 
 
 def _timed_build(dagster, conninfo: str, say: Callable[[str], None]) -> dict:
@@ -636,6 +700,17 @@ def format_dbt_report(report: dict) -> str:
     for label, run in runs:
         lines.append(f"slowest ten nodes of the {label} build (s): "
                      + ", ".join(f"{n['node'].split('.')[0]} {n['seconds']:.1f}" for n in run.get("slowest", [])[:10]))
+    for label, run in runs:
+        # reports saved before the chain was measured have none: say nothing
+        if run.get("longest_chain"):
+            chain = run["longest_chain"]
+            shown = [n for n in chain if n["seconds"] >= 0.5]
+            lines.append(
+                f"longest chain of the {label} build: {len(chain)} nodes, {sum(n['seconds'] for n in chain):.1f} s of "
+                f"work and {sum(n['waited_s'] for n in chain):.1f} s waiting for a thread, of "
+                f"{run.get('dbt_elapsed_s', 0):.1f} s; dbt's threads idle {run.get('thread_idle_s', 0):.1f} s; "
+                "its nodes of half a second or more (s): "
+                + " > ".join(f"{n['node'].split('.')[0]} {n['seconds']:.1f}" for n in shown))
     lines.append(f"database: {report.get('database_mib_after_full_build', 0):,} MiB after the full build, "
                  f"{report.get('database_mib', 0):,} MiB at the end")
     for stage, kinds in report.get("memory_mib", {}).items():

@@ -1,5 +1,7 @@
 """The dbt bench's report says what the floor under a month's build is, and stays readable for reports saved
 before the vacuum and nothing-new steps existed (they print no made-up 0)."""
+import json
+
 from devtools.bench import format_dbt_report
 
 
@@ -29,3 +31,50 @@ def test_an_older_report_prints_without_the_steps_it_did_not_have():
     text = format_dbt_report(_report())
     assert "vacuum" not in text and "nothing new" not in text and "above the floor" not in text
     assert "incremental / full: 32%" in text
+
+
+def _at(second: float) -> str:
+    return f"2026-12-04T10:00:{second:06.3f}Z"
+
+
+def _result(uid: str, thread: str, start: float, end: float) -> dict:
+    return {"unique_id": uid, "thread_id": thread, "execution_time": end - start,
+            "timing": [{"name": "compile", "started_at": _at(start), "completed_at": _at(start + 0.01)},
+                       {"name": "execute", "started_at": _at(start + 0.01), "completed_at": _at(end)}]}
+
+
+def test_the_longest_chain_follows_the_last_upstream_to_end_and_idle_threads_are_counted(tmp_path):
+    from devtools.bench import _longest_chain, _thread_idle_seconds
+
+    # a -> b -> d (b's test runs before d, as in dbt build); c beside b, ends earlier; d waits 1 s for a thread
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": {
+        "model.fdi.a": {"resource_type": "model", "depends_on": {"nodes": []}},
+        "model.fdi.b": {"resource_type": "model", "depends_on": {"nodes": ["model.fdi.a"]}},
+        "model.fdi.c": {"resource_type": "model", "depends_on": {"nodes": ["model.fdi.a"]}},
+        "test.fdi.unique_b": {"resource_type": "test", "depends_on": {"nodes": ["model.fdi.b"]}},
+        "model.fdi.d": {"resource_type": "model", "depends_on": {"nodes": ["model.fdi.b", "model.fdi.c"]}},
+    }}))
+    results = [_result("operation.fdi.fdi-on-run-start-0", "main", 0.0, 1.0),
+               _result("model.fdi.a", "Thread-1", 1.0, 3.0),
+               _result("model.fdi.b", "Thread-1", 3.0, 8.0),
+               _result("model.fdi.c", "Thread-2", 3.0, 4.0),
+               _result("test.fdi.unique_b", "Thread-1", 8.0, 8.5),
+               _result("model.fdi.d", "Thread-2", 9.5, 10.0)]
+    chain = _longest_chain(results, manifest)
+    assert [n["node"] for n in chain] == ["a", "b", "unique_b", "d"]
+    assert chain[-1]["waited_s"] == 1.0 and chain[1]["seconds"] == 5.0
+    # two threads over 1 s .. 10 s (18 s) less 2 + 5 + 1 + 0.5 + 0.5 s of work
+    assert _thread_idle_seconds(results) == 9.0
+
+
+def test_the_report_names_the_longest_chain_when_it_was_measured():
+    chain = [{"node": "enterprise_links.sql", "seconds": 4.6, "waited_s": 0.0},
+             {"node": "unique_x", "seconds": 0.1, "waited_s": 1.5},
+             {"node": "enterprise_relationships.sql", "seconds": 7.3, "waited_s": 0.0}]
+    month = {**_build(80.0), "longest_chain": chain, "thread_idle_s": 14.7}
+    text = format_dbt_report(_report(incremental_build=month))
+    assert ("longest chain of the incremental build: 3 nodes, 12.0 s of work and 1.5 s waiting for a thread, "
+            "of 70.0 s; dbt's threads idle 14.7 s; its nodes of half a second or more (s): "
+            "enterprise_links 4.6 > enterprise_relationships 7.3") in text
+    assert "longest chain of the full build" not in text
