@@ -467,9 +467,17 @@ def _longest_chain(results: list[dict], manifest_path: Path) -> list[dict]:
             for parent in node.get("depends_on", {}).get("nodes", []):
                 tests_of.setdefault(parent, []).append(uid)
 
+    @functools.cache
+    def ancestors(uid: str) -> frozenset[str]:
+        parents = nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])
+        return frozenset(parents).union(*(ancestors(p) for p in parents))
+
     def upstream(uid: str) -> list[str]:
         parents = nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])
-        tests = [] if uid.startswith("test.") else [t for p in parents for t in tests_of.get(p, [])]
+        # dbt build holds a node back for a parent's test only when the node is downstream of all the test reads
+        tests = [] if uid.startswith("test.") else [
+            t for p in parents for t in tests_of.get(p, [])
+            if set(nodes[t]["depends_on"]["nodes"]) <= ancestors(uid)]
         return [u for u in parents + tests if u in spans]
 
     chain, current = [], max(spans, key=lambda u: spans[u][1])
