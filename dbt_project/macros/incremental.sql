@@ -75,3 +75,22 @@
     where not exists (select 1 from {{ this }} as t where t.{{ key }} = y.{{ key }})
     {% endif %}
 {%- endmacro %}
+
+{#- A table rebuilt whole when the fingerprint of its inputs changed, and
+    left as it is otherwise, so a build with nothing new writes nothing (the
+    network's trade partners: every year's of them change together in a
+    month, so a month rebuilds them all; nothing new, none). `inputs` is SQL
+    giving one row with `inputs_fingerprint`, which the model stores on every
+    row. The pre-hook empties the table when the fingerprint differs; the
+    model's rows are built only into an empty table (`unless_built`), so it
+    equals a full refresh. -#}
+{% macro delete_all_if_inputs_changed(inputs) -%}
+    {% if is_incremental() %}
+    delete from {{ this }} as t
+    where t.inputs_fingerprint is distinct from (select i.inputs_fingerprint from ({{ inputs }}) as i)
+    {% else %}select 'built in full: nothing to delete'{% endif %}
+{%- endmacro %}
+
+{% macro unless_built() -%}
+    {% if is_incremental() %}where not exists (select 1 from {{ this }}){% else %}where true{% endif %}
+{%- endmacro %}

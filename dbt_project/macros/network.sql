@@ -70,3 +70,18 @@
         )) as inputs_fingerprint
     from (select distinct year from deliveries) as y
 {%- endmacro %}
+
+{#- The inputs of intermediate.int_trade_partners_combined, as one
+    fingerprint: each fiscal year's of the partner years (their customs
+    inputs, macros/customs.sql), the enterprises, and the names that make a
+    partner an enterprise. A build with nothing new finds it unchanged and
+    keeps the table. -#}
+{% macro trade_partner_inputs() -%}
+    select md5(concat_ws('|',
+        (select string_agg(y.fiscal_year || ':' || y.inputs_fingerprint, ',' order by y.fiscal_year, y.inputs_fingerprint)
+         from (select distinct fiscal_year, inputs_fingerprint from {{ ref('int_customs_partner_years') }}) as y),
+        (select md5(string_agg(enterprise_id, ',' order by enterprise_id)) from {{ ref('dim_enterprise') }}),
+        (select md5(string_agg(party || '=' || enterprise_id, ',' order by party))
+         from {{ ref('int_enterprise_party_names') }})
+    )) as inputs_fingerprint
+{%- endmacro %}

@@ -514,6 +514,44 @@ def test_customs_aggregates_follow_the_lines_months_and_equal_a_full_refresh(loa
         assert_same_rows(db, f"public.{model}_incremental", f"intermediate.{model}")
 
 
+def test_the_trade_partners_are_rebuilt_whole_when_their_inputs_change_and_kept_otherwise(loads):
+    db = loads.db
+
+    def rewritten_since(marker: int) -> int:
+        return db.execute("select count(*) from intermediate.int_trade_partners_combined "
+                          "where xmin::text::bigint >= %s", (marker,)).fetchone()[0]
+
+    rows = db.execute("select count(*) from intermediate.int_trade_partners_combined").fetchone()[0]
+    # The second build's new customs months changed their years: every row was rebuilt ...
+    assert rows and rewritten_since(loads.before_second_build) == rows
+    # ... a build with nothing new keeps the table as it is ...
+    marker = transaction_marker(loads.conninfo)
+    dbt("run", "--select", "int_trade_partners_combined")
+    assert rewritten_since(marker) == 0
+    # ... a partner whose name becomes an enterprise's (the names it reads, changed in place) rebuilds it
+    # whole, that partner now the enterprise, and it equals a full refresh.
+    party, enterprise = db.execute("""
+        select t.related_party, (select min(enterprise_id) from marts.dim_enterprise)
+        from intermediate.int_trade_partners_combined t
+        where t.related_enterprise_id is null order by t.related_party limit 1""").fetchone()
+    try:
+        db.execute("insert into intermediate.int_enterprise_party_names (party, enterprise_id) values (%s, %s)",
+                   (party, enterprise))
+        marker = transaction_marker(loads.conninfo)
+        dbt("run", "--select", "int_trade_partners_combined")
+        assert rewritten_since(marker) == rows
+        assert {e for (e,) in db.execute("select distinct related_enterprise_id from "
+                                         "intermediate.int_trade_partners_combined where related_party = %s",
+                                         (party,))} == {enterprise}
+        db.execute("create table public.trade_partners_incremental as "
+                   "select * from intermediate.int_trade_partners_combined")
+        dbt("run", "--select", "int_trade_partners_combined", "--full-refresh")
+        assert_same_rows(db, "public.trade_partners_incremental", "intermediate.int_trade_partners_combined")
+    finally:
+        db.execute("drop table if exists public.trade_partners_incremental")
+        dbt("run", "--select", "int_enterprise_party_names", "int_trade_partners_combined")
+
+
 def test_project_reports_rebuild_the_periods_whose_inputs_changed_and_equal_a_full_refresh(loads):
     db = loads.db
 

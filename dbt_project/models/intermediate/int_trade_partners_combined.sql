@@ -11,7 +11,23 @@
 -- datasets' records (enterprise_links, then int_relationship_years), which
 -- the network waits for; inside the network they lengthened the build's
 -- longest path by their time (docs/linked-warehouse.md).
+--
+-- Rebuilt whole when its inputs' fingerprint (macros/network.sql,
+-- trade_partner_inputs) changed, kept otherwise: a month changes a year of
+-- every trading enterprise, so it rebuilds them all, and a build with
+-- nothing new writes nothing.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_all_if_inputs_changed(trade_partner_inputs()) }}",
+) }}
+
 with
+
+inputs as materialized (
+    {{ trade_partner_inputs() }}
+),
 
 -- the years' sums, least and greatest, and the ten least of their ten least records
 trade_partners as (
@@ -48,6 +64,10 @@ select
     c.last_seen::date as last_seen,
     c.records::bigint as records,
     c.amount_vnd::numeric as amount_vnd,
-    c.source_keys::text[] as source_keys
+    c.source_keys::text[] as source_keys,
+    i.inputs_fingerprint::text as inputs_fingerprint
 from trade_partners as c
 join partner_enterprises as p on p.party = c.party
+cross join inputs as i
+-- nothing to read when the table is kept (a one-time test, before any row)
+{{ unless_built() }}
