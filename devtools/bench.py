@@ -495,7 +495,7 @@ def _longest_chain(results: list[dict], manifest_path: Path) -> list[dict]:
 
 def _thread_idle_seconds(results: list[dict]) -> float:
     """Time dbt's worker threads stood idle between the build's first start and last end, summed over
-    threads: what the order of the nodes, not their work, cost."""
+    threads: what the nodes' dependencies and order, not their work, cost."""
     spans = [(r.get("thread_id", ""), span) for r in results
              if not r["unique_id"].startswith("operation.") and (span := _node_span(r))]
     workers = {t for t, _ in spans}
@@ -503,7 +503,7 @@ def _thread_idle_seconds(results: list[dict]) -> float:
         return 0.0
     first = min(a for _, (a, _) in spans)
     last = max(b for _, (_, b) in spans)
-    busy = sum((b - a).total_seconds() for t, (a, b) in spans if t in workers)
+    busy = sum((b - a).total_seconds() for _, (a, b) in spans)
     return round(len(workers) * (last - first).total_seconds() - busy, 1)
 
 

@@ -78,8 +78,8 @@
 
 {#- A table rebuilt whole when the fingerprint of its inputs changed, and
     left as it is otherwise, so a build with nothing new writes nothing (the
-    network's trade partners: every year's of them change together in a
-    month, so a month rebuilds them all; nothing new, none). `inputs` is SQL
+    network's trade partners, which a month changes for every trading
+    enterprise at once, so a month rebuilds them all). `inputs` is SQL
     giving one row with `inputs_fingerprint`, which the model stores on every
     row. The pre-hook empties the table when the fingerprint differs; the
     model's rows are built only into an empty table (`unless_built`), so it

@@ -72,10 +72,10 @@
 {%- endmacro %}
 
 {#- The inputs of intermediate.int_trade_partners_combined, as one
-    fingerprint: each fiscal year's of the partner years (their customs
-    inputs, macros/customs.sql), the enterprises, and the names that make a
-    partner an enterprise. A build with nothing new finds it unchanged and
-    keeps the table. -#}
+    fingerprint: the fingerprint of each fiscal year of the partner years
+    (their customs inputs, macros/customs.sql), the enterprises, and the
+    names that make a partner an enterprise. A build with nothing new finds
+    it unchanged and keeps the table. -#}
 {% macro trade_partner_inputs() -%}
     select md5(concat_ws('|',
         (select string_agg(y.fiscal_year || ':' || y.inputs_fingerprint, ',' order by y.fiscal_year, y.inputs_fingerprint)

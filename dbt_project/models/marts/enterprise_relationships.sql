@@ -12,9 +12,9 @@
 -- (their names are personal data with no pseudonymised key in the register).
 --
 -- The records come rolled up a year at a time (int_relationship_years,
--- int_customs_partner_years, each rebuilding only the years whose inputs
--- changed), the trade partners' years already combined
--- (int_trade_partners_combined); this combines the other years and adds what
+-- rebuilding only the years whose inputs changed), the trade partners with
+-- their years already combined (int_trade_partners_combined, from
+-- int_customs_partner_years); this combines the other years and adds what
 -- joins enterprises to each other (shared premises and accounts, sister
 -- companies).
 with
