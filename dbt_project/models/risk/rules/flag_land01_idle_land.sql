@@ -21,7 +21,10 @@ with
 lease_rows as (
     select
         l.lease_id, l.parcel_no, l.industrial_zone_code, l.snapshot_period, l.status, l.area_m2,
-        l.in_use_area_m2, k.enterprise_id
+        l.in_use_area_m2, k.enterprise_id,
+        -- one key for the lookup in `observations` below (a period is always YYYY-MM, so the two
+        -- parts never run into each other)
+        l.lease_id || '|' || l.snapshot_period as lease_snapshot
     from {{ ref('stg_land__leases') }} as l
     join {{ ref('enterprise_links') }} as k
       on k.agency = 'land' and k.dataset = 'leases'
@@ -53,7 +56,10 @@ observations as (
         r.enterprise_id, r.parcel_no, r.industrial_zone_code, r.area_m2, r.in_use_area_m2
     from lease_span as s
     join land_snapshots as p on p.snapshot_period between s.first_seen and s.last_seen
-    left join lease_rows as r on r.lease_id = s.lease_id and r.snapshot_period = p.snapshot_period
+    -- on one key, not two: misjudging the leases as a handful, the planner merged on the lease
+    -- alone and filtered the period, re-reading each lease's rows once per snapshot (2.3 million
+    -- rows for 97,000 at 5,000 enterprises: half of the rule's time)
+    left join lease_rows as r on r.lease_snapshot = s.lease_id || '|' || p.snapshot_period
 ),
 
 islands as (

@@ -79,11 +79,19 @@ trade as (
     group by 1, 2, 3
 ),
 
+-- each distinct partner name normalised once, not once per enterprise-year that shows it
+-- (32,000 rows for 3,000 names at 5,000 enterprises: 0.6 s of the rule's 1.3 s)
+trade_names as materialized (
+    select partner_name, {{ normalise_party('partner_name') }} as party
+    from (select distinct partner_name from trade) as d
+),
+
 trade_by_group as (
     select t.enterprise_id, t.year, gp.group_id, min(gp.group_name) as group_name,
            sum(t.lines) as lines, sum(t.value_vnd) as value_vnd, min(t.first_record) as first_record
     from trade as t
-    join group_parties as gp on gp.party = {{ normalise_party('t.partner_name') }}
+    join trade_names as n on n.partner_name = t.partner_name
+    join group_parties as gp on gp.party = n.party
     group by 1, 2, 3
 ),
 
