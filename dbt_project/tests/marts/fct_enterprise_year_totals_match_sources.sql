@@ -19,16 +19,32 @@ view_totals as (
     from {{ ref('fct_enterprise_year') }}
 ),
 
+-- the customs lines, the largest of the facts, read once for both flows (two scalar subqueries
+-- read them twice: 1.2 s of the test at 5,000 enterprises over two years)
+customs_totals as (
+    select sum(invoice_value_usd) filter (where flow = 'IM') as imports_usd,
+           sum(invoice_value_usd) filter (where flow = 'EX') as exports_usd
+    from {{ ref('fct_customs_lines') }}
+),
+
+flow_totals as (
+    select sum(amount_usd) filter (where direction = 'inflow' and flow_type = 'capital_contribution')
+               as capital_inflow_usd,
+           sum(amount_usd) filter (where direction = 'outflow' and flow_type = 'profit_repatriation')
+               as repatriation_usd
+    from {{ ref('fct_capital_flows') }}
+),
+
 source_totals as (
     select
         (select sum(revenue_vnd) from {{ ref('fct_tax_returns') }}) as revenue_vnd,
         (select sum(amount_paid_vnd) from {{ ref('stg_tax__payments') }}) as taxes_paid_vnd,
-        (select sum(invoice_value_usd) filter (where flow = 'IM') from {{ ref('fct_customs_lines') }}) as imports_usd,
-        (select sum(invoice_value_usd) filter (where flow = 'EX') from {{ ref('fct_customs_lines') }}) as exports_usd,
-        (select sum(amount_usd) filter (where direction = 'inflow' and flow_type = 'capital_contribution')
-         from {{ ref('fct_capital_flows') }}) as capital_inflow_usd,
-        (select sum(amount_usd) filter (where direction = 'outflow' and flow_type = 'profit_repatriation')
-         from {{ ref('fct_capital_flows') }}) as repatriation_usd
+        c.imports_usd,
+        c.exports_usd,
+        f.capital_inflow_usd,
+        f.repatriation_usd
+    from customs_totals as c
+    cross join flow_totals as f
 ),
 
 measures as (
