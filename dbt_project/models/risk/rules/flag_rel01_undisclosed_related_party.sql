@@ -69,8 +69,9 @@ customs_related as (
 ),
 
 -- the parties of each enterprise-year no disclosure of that year names: grouped beside the
--- disclosures, not anti-joined to them, so that no misjudged row count (the planner guesses
--- tens of related partners where there are thousands) can make it a nested loop
+-- disclosures, not anti-joined to them, so that no misjudged row count can make it a nested
+-- loop (guessing one related partner-year for 4,000, the planner checked each against every
+-- disclosure: 1.2 s)
 customs_years as (
     select distinct e.enterprise_id, u.fiscal_year
     from (
