@@ -59,6 +59,18 @@ def assert_same_rows(db, a: str, b: str) -> None:
             f"{x} has rows {y} lacks"
 
 
+def assert_equals_full_refresh(db, relation: str) -> None:
+    """The incremental table `relation` (schema.model) holds what the model built in full (--full-refresh) holds."""
+    model = relation.split(".")[1]
+    kept = f"public.{model}_incremental"
+    db.execute(f"create table {kept} as select * from {relation}")
+    try:
+        dbt("run", "--select", model, "--full-refresh")
+        assert_same_rows(db, kept, relation)
+    finally:
+        db.execute(f"drop table if exists {kept}")
+
+
 def _split(full: Path, first: Path) -> list[Path]:
     """Copy `full` to `first` without the held-back periods; return the held-back folders."""
     shutil.copytree(full, first, ignore=shutil.ignore_patterns("_truth", "_replay"))
@@ -543,12 +555,8 @@ def test_the_trade_partners_are_rebuilt_whole_when_their_inputs_change_and_kept_
         assert {e for (e,) in db.execute("select distinct related_enterprise_id from "
                                          "intermediate.int_trade_partners_combined where related_party = %s",
                                          (party,))} == {enterprise}
-        db.execute("create table public.trade_partners_incremental as "
-                   "select * from intermediate.int_trade_partners_combined")
-        dbt("run", "--select", "int_trade_partners_combined", "--full-refresh")
-        assert_same_rows(db, "public.trade_partners_incremental", "intermediate.int_trade_partners_combined")
+        assert_equals_full_refresh(db, "intermediate.int_trade_partners_combined")
     finally:
-        db.execute("drop table if exists public.trade_partners_incremental")
         dbt("run", "--select", "int_enterprise_party_names", "int_trade_partners_combined")
 
 
@@ -568,17 +576,12 @@ def test_project_reports_rebuild_the_periods_whose_inputs_changed_and_equal_a_fu
     assert rewritten_since(marker) == set()
     # ... and a record linked by name, linked again with no new delivery (entity resolution changed its
     # mind), rewrites the periods that read its month: its quarter and its year.
-    try:
-        with _a_may_2024_record_linked_again_by_name(db):
-            marker = transaction_marker(loads.conninfo)
-            dbt("run", "--select", "project_reports")
-            assert rewritten_since(marker) == {"2024-Q2", "2024"}
-            # Built a period at a time, the table equals a full refresh.
-            db.execute("create table public.project_reports_incremental as select * from fis.project_reports")
-            dbt("run", "--select", "project_reports", "--full-refresh")
-            assert_same_rows(db, "public.project_reports_incremental", "fis.project_reports")
-    finally:
-        db.execute("drop table if exists public.project_reports_incremental")
+    with _a_may_2024_record_linked_again_by_name(db):
+        marker = transaction_marker(loads.conninfo)
+        dbt("run", "--select", "project_reports")
+        assert rewritten_since(marker) == {"2024-Q2", "2024"}
+        # Built a period at a time, the table equals a full refresh.
+        assert_equals_full_refresh(db, "fis.project_reports")
     dbt("run", "--select", "project_reports")
 
 
@@ -596,18 +599,12 @@ def test_the_networks_years_rebuild_the_years_whose_inputs_changed_and_equal_a_f
     dbt("run", "--select", "int_relationship_years")
     assert rewritten_since(marker) == set()
     # ... a record linked by name, linked again with no new delivery, rewrites its year and no other ...
-    try:
-        with _a_may_2024_record_linked_again_by_name(db):
-            marker = transaction_marker(loads.conninfo)
-            dbt("run", "--select", "int_relationship_years")
-            assert rewritten_since(marker) == {"2024"}
-            # ... and built a year at a time, the table equals a full refresh.
-            db.execute("create table public.relationship_years_incremental as "
-                       "select * from intermediate.int_relationship_years")
-            dbt("run", "--select", "int_relationship_years", "--full-refresh")
-            assert_same_rows(db, "public.relationship_years_incremental", "intermediate.int_relationship_years")
-    finally:
-        db.execute("drop table if exists public.relationship_years_incremental")
+    with _a_may_2024_record_linked_again_by_name(db):
+        marker = transaction_marker(loads.conninfo)
+        dbt("run", "--select", "int_relationship_years")
+        assert rewritten_since(marker) == {"2024"}
+        # ... and built a year at a time, the table equals a full refresh.
+        assert_equals_full_refresh(db, "intermediate.int_relationship_years")
     dbt("run", "--select", "int_relationship_years")
 
 
@@ -827,11 +824,8 @@ def test_rates_delivered_again_rebuild_the_customs_months_they_convert_and_equal
         assert set(customs_rows_written(loads.conninfo, marker)["periods_written"]) == {
             f"2024-{month:02d}" for month in range(5, 13)}
         # ... and the lines equal a full refresh.
-        db.execute("create table public.lines_incremental as select * from marts.fct_customs_lines")
-        dbt("run", "--select", "fct_customs_lines", "--full-refresh")
-        assert_same_rows(db, "public.lines_incremental", "marts.fct_customs_lines")
+        assert_equals_full_refresh(db, "marts.fct_customs_lines")
     finally:
-        db.execute("drop table if exists public.lines_incremental")
         db.execute("delete from raw_fx.central_rates where _delivery_id = %s", (new_id,))
         db.execute("delete from audit.deliveries where delivery_id = %s", (new_id,))
         db.execute("update audit.deliveries set status = 'loaded' where delivery_id = %s", (old_id,))
