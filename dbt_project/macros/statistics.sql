@@ -47,3 +47,27 @@
         select 'no source table changed since its last analyze'
     {%- endif -%}
 {%- endmacro %}
+
+{#- Post-hook of the tables dbt builds (dbt_project.yml): analyze the table
+    when this build's transaction wrote to it, or it has never been analyzed.
+    A table built whole is new, so it always is; an incremental model that
+    found nothing to do keeps its statistics, which still describe it (a
+    build after one agency's delivery leaves most of them untouched, and
+    sampling them again cost 3.1 s of node time with nothing new at 5,000
+    enterprises). The transaction's counts include the pre-hook's deletes
+    (same transaction). They can also include an earlier transaction of the
+    same connection whose statistics are not yet flushed: that only adds an
+    analyze, never skips one. -#}
+{% macro analyze_if_written() -%}
+    do $analyze$
+    begin
+        if pg_stat_get_xact_tuples_inserted('{{ this }}'::regclass)
+           + pg_stat_get_xact_tuples_updated('{{ this }}'::regclass)
+           + pg_stat_get_xact_tuples_deleted('{{ this }}'::regclass) > 0
+           or coalesce(pg_stat_get_last_analyze_time('{{ this }}'::regclass),
+                       pg_stat_get_last_autoanalyze_time('{{ this }}'::regclass)) is null then
+            analyze {{ this }};
+        end if;
+    end
+    $analyze$
+{%- endmacro %}
