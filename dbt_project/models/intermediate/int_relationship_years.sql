@@ -175,6 +175,23 @@ all_edges as (
     select * from named
     union all select * from managers
     union all select * from place_use
+),
+
+-- grouped on the edge alone; the year's fingerprint joins the groups after
+-- (as int_customs_partner_years: a shorter sort key)
+edge_years as (
+    select
+        e.year, e.enterprise_id, e.related_party, e.relationship, e.agency, e.dataset,
+        min(e.party_name) as party_name,
+        min(e.country) as country,
+        min(e.seen_from) as first_seen,
+        max(e.seen_to) as last_seen,
+        sum(e.records) as records,
+        case when e.relationship = 'lender' and e.agency = 'credit' then max(e.amount_vnd)
+             else sum(e.amount_vnd) end as amount_vnd,
+        (array_agg(e.source_key order by e.source_key))[1:10] as source_keys
+    from all_edges as e
+    group by e.year, e.enterprise_id, e.related_party, e.relationship, e.agency, e.dataset
 )
 
 select
@@ -184,15 +201,13 @@ select
     e.relationship::text as relationship,
     e.agency::text as agency,
     e.dataset::text as dataset,
-    min(e.party_name)::text as party_name,
-    min(e.country)::text as country,
-    min(e.seen_from)::date as first_seen,
-    max(e.seen_to)::date as last_seen,
-    sum(e.records)::bigint as records,
-    (case when e.relationship = 'lender' and e.agency = 'credit' then max(e.amount_vnd)
-          else sum(e.amount_vnd) end)::numeric as amount_vnd,
-    (array_agg(e.source_key order by e.source_key))[1:10]::text[] as source_keys,
+    e.party_name::text as party_name,
+    e.country::text as country,
+    e.first_seen::date as first_seen,
+    e.last_seen::date as last_seen,
+    e.records::bigint as records,
+    e.amount_vnd::numeric as amount_vnd,
+    e.source_keys::text[] as source_keys,
     y.inputs_fingerprint::text as inputs_fingerprint
-from all_edges as e
+from edge_years as e
 join years_to_build as y on y.year = e.year
-group by e.year, y.inputs_fingerprint, e.enterprise_id, e.related_party, e.relationship, e.agency, e.dataset
