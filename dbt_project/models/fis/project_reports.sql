@@ -93,7 +93,9 @@ period_snapshots as (
 ),
 
 -- The project as the register stood at the end of the period (its latest
--- snapshot in the period, or carried forward).
+-- snapshot in the period, or carried forward), for the periods this build
+-- writes and every quarter (the cumulative capital sums the quarters); a
+-- year this build keeps would only be sorted and dropped.
 project_periods as (
     select distinct on (r.project_code, ps.report_period)
         r.project_code,
@@ -109,6 +111,7 @@ project_periods as (
     from period_snapshots as ps
     join report_bounds as b using (report_period)
     join register as r using (snapshot_period)
+    where b.is_quarterly or ps.report_period in (select p.report_period from periods_to_build as p)
     order by r.project_code, ps.report_period, r.snapshot_period desc
 ),
 
