@@ -70,7 +70,8 @@
 
     -- materialized: read below once per report period, and inlined there it
     -- hashed every relinkable link again for each period (10 times over two
-    -- years, 30 over six: most of a build with nothing new at 15,000 enterprises)
+    -- years, 30 over six): 6.7 s of project_reports' select with nothing new
+    -- at 15,000 enterprises, 0.8 s materialized
     deliveries as materialized (
         select d.agency, d.dataset, d.period,
                d.agency || '/' || d.dataset || ' ' || d.period || ' ' || d.delivery_id || coalesce(' ' || r.links, '') as input,
