@@ -85,3 +85,21 @@
          from {{ ref('int_enterprise_party_names') }})
     )) as inputs_fingerprint
 {%- endmacro %}
+
+{#- The aggregates that roll an edge's records (relation `e`: party_name,
+    country, seen_from, seen_to, records, amount_vnd, source_key) up into
+    one edge: the least name and country as written, first and last seen,
+    the records, the amount (a credit lender's: its greatest balance, so a
+    loan's months are not added up) and the ten least record keys. The
+    network's years (int_relationship_years) and the edges between
+    enterprises (marts.enterprise_relationships) roll up alike. -#}
+{% macro edge_rollup(e) -%}
+        min({{ e }}.party_name) as party_name,
+        min({{ e }}.country) as country,
+        min({{ e }}.seen_from) as first_seen,
+        max({{ e }}.seen_to) as last_seen,
+        sum({{ e }}.records) as records,
+        case when {{ e }}.relationship = 'lender' and {{ e }}.agency = 'credit' then max({{ e }}.amount_vnd)
+             else sum({{ e }}.amount_vnd) end as amount_vnd,
+        (array_agg({{ e }}.source_key order by {{ e }}.source_key))[1:10] as source_keys
+{%- endmacro %}

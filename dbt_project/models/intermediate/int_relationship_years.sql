@@ -182,14 +182,7 @@ all_edges as (
 edge_years as (
     select
         e.year, e.enterprise_id, e.related_party, e.relationship, e.agency, e.dataset,
-        min(e.party_name) as party_name,
-        min(e.country) as country,
-        min(e.seen_from) as first_seen,
-        max(e.seen_to) as last_seen,
-        sum(e.records) as records,
-        case when e.relationship = 'lender' and e.agency = 'credit' then max(e.amount_vnd)
-             else sum(e.amount_vnd) end as amount_vnd,
-        (array_agg(e.source_key order by e.source_key))[1:10] as source_keys
+        {{ edge_rollup('e') }}
     from all_edges as e
     group by e.year, e.enterprise_id, e.related_party, e.relationship, e.agency, e.dataset
 )

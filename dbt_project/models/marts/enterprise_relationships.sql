@@ -106,14 +106,7 @@ sister_dates as (
 rolled as (
     select
         e.enterprise_id, e.related_enterprise_id, e.related_party, e.relationship, e.agency, e.dataset,
-        min(e.party_name) as party_name,
-        min(e.country) as country,
-        min(e.seen_from) as first_seen,
-        max(e.seen_to) as last_seen,
-        sum(e.records) as records,
-        case when e.relationship = 'lender' and e.agency = 'credit' then max(e.amount_vnd)
-             else sum(e.amount_vnd) end as amount_vnd,
-        (array_agg(e.source_key order by e.source_key))[1:10] as source_keys
+        {{ edge_rollup('e') }}
     from all_edges as e
     where e.enterprise_id in (select enterprise_id from enterprises)
     group by 1, 2, 3, 4, 5, 6
