@@ -59,16 +59,20 @@ def assert_same_rows(db, a: str, b: str) -> None:
             f"{x} has rows {y} lacks"
 
 
-def assert_equals_full_refresh(db, relation: str) -> None:
-    """The incremental table `relation` (schema.model) holds what the model built in full (--full-refresh) holds."""
-    model = relation.split(".")[1]
-    kept = f"public.{model}_incremental"
-    db.execute(f"create table {kept} as select * from {relation}")
+def assert_equals_full_refresh(db, *relations: str, command: str = "run") -> None:
+    """Each incremental table of `relations` (schema.model) holds what its model built in full holds: the
+    tables are copied, rebuilt by one `dbt <command> --full-refresh` ("build" runs their tests too), compared."""
+    models = [relation.split(".")[1] for relation in relations]
+    kept = [f"public.{model}_incremental" for model in models]
     try:
-        dbt("run", "--select", model, "--full-refresh")
-        assert_same_rows(db, kept, relation)
+        for copy, relation in zip(kept, relations, strict=True):
+            db.execute(f"create table {copy} as select * from {relation}")
+        dbt(command, "--select", *models, "--full-refresh")
+        for copy, relation in zip(kept, relations, strict=True):
+            assert_same_rows(db, copy, relation)
     finally:
-        db.execute(f"drop table if exists {kept}")
+        for copy in kept:
+            db.execute(f"drop table if exists {copy}")
 
 
 def _split(full: Path, first: Path) -> list[Path]:
@@ -319,11 +323,7 @@ def test_incremental_links_wrote_only_new_and_corrected_deliveries_and_equal_a_f
         assert db.execute(f"""select count(*) from {model} m join audit.deliveries d using (delivery_id)
                               where d.status <> 'loaded'""").fetchone()[0] == 0
     # ... and each equals a full refresh.
-    for model in INCREMENTAL_BY_DELIVERY:
-        db.execute(f"create table public.{model.split('.')[1]}_incremental as select * from {model}")
-    dbt("run", "--select", *[model.split(".")[1] for model in INCREMENTAL_BY_DELIVERY], "--full-refresh")
-    for model in INCREMENTAL_BY_DELIVERY:
-        assert_same_rows(db, f"public.{model.split('.')[1]}_incremental", model)
+    assert_equals_full_refresh(db, *INCREMENTAL_BY_DELIVERY)
 
 
 def _deliveries_without_records(db, model: str) -> set[str]:
@@ -529,11 +529,7 @@ def test_customs_aggregates_follow_the_lines_months_and_equal_a_full_refresh(loa
                           (marker,)).fetchone()[0] == 0, model
         assert not analyzed_since(model, marker), model
     # ... and each equals a full refresh exactly.
-    for model in models:
-        db.execute(f"create table public.{model}_incremental as select * from intermediate.{model}")
-    dbt("run", "--select", *models, "--full-refresh")
-    for model in models:
-        assert_same_rows(db, f"public.{model}_incremental", f"intermediate.{model}")
+    assert_equals_full_refresh(db, *(f"intermediate.{model}" for model in models))
 
 
 def test_the_trade_partners_are_rebuilt_whole_when_their_inputs_change_and_kept_otherwise(loads):
@@ -728,9 +724,7 @@ def test_incremental_customs_wrote_only_changed_months_and_equals_a_full_refresh
     assert set(written["periods_written"]) == rebuilt
     assert all(written["periods_written"][p] == written["rows_by_period"][p] for p in rebuilt)
     # ... and the table equals a full refresh exactly.
-    db.execute("create table public.customs_incremental as select * from marts.fct_customs_lines")
-    dbt("build", "--select", "fct_customs_lines", "--full-refresh")
-    assert_same_rows(db, "public.customs_incremental", "marts.fct_customs_lines")
+    assert_equals_full_refresh(db, "marts.fct_customs_lines", command="build")
     assert db.execute("select count(*) from marts.fct_customs_lines where is_related_party").fetchone()[0] > 0
 
 
