@@ -296,6 +296,9 @@ def test_fdi_docs_builds_a_site_with_the_bilingual_docs(loads):
     manifest = json.loads((site.index.parent / "manifest.json").read_text(encoding="utf-8"))
     assert "Mã định danh doanh nghiệp ổn định" in \
         manifest["nodes"]["model.fdi.dim_enterprise"]["columns"]["enterprise_id"]["description"]
+    # Nothing is reported to dbt Labs: the page reads this flag to load its tracker from a CDN,
+    # and dbt itself to send each invocation (dbt_project.yml `flags`; the network is closed).
+    assert manifest["metadata"]["send_anonymous_usage_stats"] is False
 
 
 def test_incremental_links_wrote_only_new_and_corrected_deliveries_and_equal_a_full_refresh(loads):
