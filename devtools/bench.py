@@ -638,8 +638,11 @@ def _dbt_bench_child(work: str, db_url: str, enterprises: int, years: tuple[int,
 
 
 def run_dbt_bench(settings: Settings, enterprises: int, years: tuple[int, int], seed: int,
-                  progress: Callable[[str], None] = print) -> dict:
-    """Full `dbt build` at scale, then the incremental build of one new month; see the module docstring."""
+                  progress: Callable[[str], None] = print, keep_database: bool = False) -> dict:
+    """Full `dbt build` at scale, then the incremental build of one new month; see the module docstring.
+
+    keep_database leaves the bench database as the last build left it, to read a node's plan on it
+    (`explain analyze` of its compiled SQL); the next bench drops it."""
     from warehouse.server import connect_info
 
     bench = settings.home / "bench"
@@ -663,8 +666,11 @@ def run_dbt_bench(settings: Settings, enterprises: int, years: tuple[int, int], 
         proc.start()
         proc.join()
     finally:
-        with psycopg.connect(server.for_database("postgres").conninfo, autocommit=True) as admin:
-            admin.execute(f'drop database if exists "{DBT_BENCH_DATABASE}" with (force)')
+        if keep_database:
+            progress(f"kept database {DBT_BENCH_DATABASE}: {server.for_database(DBT_BENCH_DATABASE).url}")
+        else:
+            with psycopg.connect(server.for_database("postgres").conninfo, autocommit=True) as admin:
+                admin.execute(f'drop database if exists "{DBT_BENCH_DATABASE}" with (force)')
         shutil.rmtree(work, ignore_errors=True)
     report = json.loads(report_path.read_text()) if report_path.exists() else {"reached": "start"}
     if proc.exitcode:

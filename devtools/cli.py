@@ -126,13 +126,19 @@ def _demo_login() -> tuple[str, str]:
               help="Benchmark `dbt build`: full, then incremental for one new month (figures in bench/dbt.json).")
 @click.option("--years", default="2023-2024", show_default=True, callback=years_option,
               help="With --dbt: the economy's years; the last month is delivered after the full build.")
+@click.option("--keep", is_flag=True,
+              help="With --dbt: keep the bench database (fdi_bench_dbt) as the last build left it, to read a "
+                   "node's plan there; its URL is printed, and the next bench drops it.")
 def bench(enterprises: int, months: int, rows: int | None, seed: int, repeat: int, dbt_build: bool,
-          years: tuple[int, int]) -> None:
+          years: tuple[int, int], keep: bool) -> None:
     from devtools.bench import BenchFailed, format_dbt_report, format_report, run_bench, run_dbt_bench
 
+    if keep and not dbt_build:
+        raise click.UsageError("--keep keeps the database of `fdi bench --dbt`; the ingest bench keeps none")
     if dbt_build:
         try:
-            report = run_dbt_bench(settings(), enterprises, years, seed, progress=lambda m: click.echo(f"· {m}"))
+            report = run_dbt_bench(settings(), enterprises, years, seed, progress=lambda m: click.echo(f"· {m}"),
+                                   keep_database=keep)
         except BenchFailed as exc:
             click.secho(f"fdi: {exc}", fg="red", err=True)
             raise SystemExit(2) from None

@@ -24,6 +24,13 @@ def test_generate_help_documents_every_option():
         assert option in out
 
 
+def test_bench_keep_without_dbt_says_what_it_keeps():
+    # The ingest bench keeps no database: --keep alone is refused before anything runs.
+    result = CliRunner().invoke(main, ["bench", "--keep"])
+    assert result.exit_code == 2
+    assert "--keep keeps the database of `fdi bench --dbt`" in result.output
+
+
 def test_missing_landing_folder_is_one_sentence(warehouse, tmp_path):
     result = CliRunner().invoke(main, ["run", "--landing", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
