@@ -181,7 +181,7 @@ findings as (
             'disclosed_counterparties', ds.named
         ) as evidence
     from per_year as p
-    join judged_years as j on j.period = p.fiscal_year::text  -- never a cast of period: it may run before the filter
+    join judged_years as j on j.period = p.fiscal_year::text  -- the coverage's period is text (months for other datasets)
     left join disclosures as ds on ds.tax_code = p.tax_code and ds.fiscal_year = p.fiscal_year
     where p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
 )
