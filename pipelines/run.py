@@ -23,6 +23,7 @@ import dagster as dg
 from pipelines.lib.instance import prepare_dagster_home
 from sources.contract import dataset as contract_dataset
 from sources.delivery import folder_identity
+from warehouse.build_lock import loads_must_wait
 from warehouse.settings import Settings
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -340,6 +341,10 @@ def _run_loaded(dagster: InProcess, landing: Path, run_dbt: bool, progress: Call
     planned = triage(landing, dagster, progress, outcome)
     for (agency, name), periods in planned.items():
         ds = contract_dataset(agency, name)
+        with resources["warehouse"].connect() as conn:
+            waiting = loads_must_wait(conn)
+        if waiting:
+            progress(f"… {agency}/{name}: {waiting}")
         result = dg.materialize(assets, selection=[raw_key(ds)], instance=instance, resources=resources,
                                 run_config=QUIET if verbose else SILENT,
                                 tags={RANGE_START: periods[0], RANGE_END: periods[-1]}, raise_on_error=True)

@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 
 from warehouse.bootstrap import RawTable
+from warehouse.build_lock import hold_off_builds
 
 _WRITE = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
@@ -237,6 +238,7 @@ def resolve_period(conn: psycopg.Connection, agency: str, dataset: str, period: 
 def load_delivery(conn: psycopg.Connection, table: RawTable, meta: DeliveryMeta) -> Iterator[_Load]:
     """One delivery in one transaction; any exception rolls all of it back."""
     with conn.transaction():
+        hold_off_builds(conn, f"{meta.agency}/{meta.dataset}/{meta.period}")  # never lands during a dbt build
         # One loader per dataset and period at a time (parallel runs, sensor + backfill),
         # waiting with a bound: past it the load fails as transient and is retried.
         conn.execute("select set_config('lock_timeout', %s, true)", (f"{_Load._WAIT_SECONDS}s",))
@@ -276,6 +278,7 @@ def _new_partition(conn: psycopg.Connection, table: RawTable, delivery_id: str) 
 def record_rejection(conn: psycopg.Connection, meta: DeliveryMeta, reason: str, warnings: list[str] | None = None) -> None:
     """Audit a delivery rejected as a whole. A loaded delivery is never downgraded."""
     with conn.transaction():
+        hold_off_builds(conn, f"{meta.agency}/{meta.dataset}/{meta.period}")  # coverage changes: not during a build
         conn.execute(
             """
             insert into audit.deliveries (delivery_id, agency, dataset, period, extracted_at, status,

@@ -19,8 +19,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from packaging.version import Version
 
 from pipelines.defs.resources import WarehouseResource
-from pipelines.lib.build_lock import build_lock
 from pipelines.lib.dbt_project import dbt_env, dbt_executable, dbt_project, prepare_manifest, prune_run_targets, run_target
+from warehouse.build_lock import build_lock
 from warehouse.settings import DBT_PROJECT_DIR
 
 

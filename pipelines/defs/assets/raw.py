@@ -18,6 +18,7 @@ from pipelines.defs.resources import WarehouseResource
 from pipelines.lib.gx_validation import mark_validated, pending_validation, validate_deliveries
 from pipelines.lib.ingest import IngestResult, ingest_delivery
 from sources.contract import Dataset, all_datasets
+from warehouse.build_lock import loads_must_wait
 
 SUITE_CHECK = "contract_suite"
 ACCEPTED_CHECK = "delivery_accepted"
@@ -70,6 +71,9 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
         conn_info = warehouse.connection()
         results: list[IngestResult] = []
         with warehouse.connect() as conn:
+            waiting = loads_must_wait(conn)
+            if waiting:
+                context.log.warning(f"{ds.qualified}: {waiting}")
             for period in context.partition_keys:
                 folder = landing / ds.agency / ds.name / period
                 if not folder.is_dir():
