@@ -15,9 +15,9 @@ the same lock shared until it commits. A build reads its inputs model by
 model, each in a transaction of its own, so a delivery committed halfway
 through would be seen by the models after it and not by those before: an
 incremental model records the deliveries in force as its fingerprint while
-reading a table built before the delivery (the daily rates, the links), and
-the next build, finding the fingerprint unchanged, keeps the stale rows for
-good (shown in docs/ingestion.md, "A delivery never lands during a build").
+reading a table built before the delivery (the daily exchange rates, say),
+and the next build, finding the fingerprint unchanged, keeps the stale rows
+for good (docs/ingestion.md, "No delivery lands during a build", shows it).
 So a load waits for a running build, and a build for the loads in flight;
 loads never wait for one another here (their own lock is per period).
 """
