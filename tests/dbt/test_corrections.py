@@ -1,0 +1,183 @@
+"""Corrections that change what an agency said, and repairs of rejected deliveries, leave every table the
+build writes equal to a full refresh (issue 18: incremental = full refresh for every incremental model).
+
+tests/dbt/test_linked_warehouse.py follows new months and a few re-deliveries through the models one by one.
+This module takes the other side: one economy (120 enterprises, 2023-2024, with the generator's planted
+defects) loaded and built once, then two rounds, each followed by one ordinary `fdi run`:
+
+1. every dataset's first period of 2023 (March, or the year) is delivered again with a later extract and
+   changed content: one column's values moved down a row (the tax codes, so records change enterprise; where
+   the tax code is part of the key or absent, a name or an amount; the ultimate parents of investors, so
+   sister companies change; the zones' leased land), its last five rows gone; the exchange rates 1 % higher;
+2. every delivery the defects got rejected is repaired: the same period, clean, from the same economy.
+
+After each round every model the build materialises as a table (incremental or rebuilt whole) must hold
+exactly what `dbt run --full-refresh` then builds.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import json
+import shutil
+import uuid
+from pathlib import Path
+
+import openpyxl
+import psycopg
+import pytest
+
+from pipelines.lib.dbt_project import prepare_manifest
+from pipelines.run import run_pipeline
+from sources.contract import Dataset, dataset
+from sources.synthetic.generator import GenerateOptions, generate
+from sources.synthetic.writers import VN_TZ, WrittenFile, write_manifest
+from tests.helpers import dbt, fresh_warehouse
+
+pytestmark = pytest.mark.e2e
+
+ECONOMY = {"enterprises": 120, "years": (2023, 2024), "seed": 5}
+CORRECTED_PERIODS = ("2023-03", "2023")
+# The column a correction changes, where it is not the tax code (part of these datasets' keys, or absent).
+CHANGED_COLUMN = {("registry", "investors"): "ultimate_parent", ("tax", "cit_returns"): "taxpayer_name",
+                  ("tax", "related_party"): "amount_vnd", ("tax", "payments"): "amount_paid_vnd",
+                  ("fx", "central_rates"): "vnd_per_unit", ("credit", "loans"): "borrower_tax_code",
+                  ("land", "zones"): "leased_land_ha"}
+DROPPED_ROWS = 5
+
+
+def _shifted(values: list) -> list:
+    return values[1:] + values[:1]
+
+
+def _correct_text(path: Path, ds: Dataset, column: str) -> int:
+    compressed = path.suffix == ".gz"
+    raw = path.read_bytes()
+    rows = list(csv.reader(io.StringIO((gzip.decompress(raw) if compressed else raw).decode("utf-8"), newline=""),
+                           delimiter=";" if ds.format == "csv-vn" else ","))
+    header, body = rows[0], rows[1:-DROPPED_ROWS]
+    at = header.index(column)
+    for row, value in zip(body, _shifted([row[at] for row in body])):
+        row[at] = value
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=";" if ds.format == "csv-vn" else ",", lineterminator="\n").writerows([header, *body])
+    data = out.getvalue().encode("utf-8")
+    path.write_bytes(gzip.compress(data, mtime=0) if compressed else data)
+    return len(body)
+
+
+def _correct_jsonl(path: Path, column: str) -> int:
+    objects = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if column == "vnd_per_unit":  # moved down a row, a rate would land on another currency: 1 % higher instead
+        for obj in objects:
+            obj[column] = f"{float(obj[column]) * 1.01:.2f}" if isinstance(obj[column], str) else round(obj[column] * 1.01, 2)
+    else:
+        objects = objects[:-DROPPED_ROWS]
+        for obj, value in zip(objects, _shifted([obj.get(column) for obj in objects])):
+            obj[column] = value
+    path.write_text("".join(json.dumps(obj, ensure_ascii=False) + "\n" for obj in objects), encoding="utf-8")
+    return len(objects)
+
+
+def _correct_xlsx(path: Path, column: str) -> int:
+    book = openpyxl.load_workbook(path)
+    sheet = book[book.sheetnames[0]]
+    sheet.delete_rows(sheet.max_row - DROPPED_ROWS + 1, DROPPED_ROWS)
+    rows = list(sheet.iter_rows())
+    at = [cell.value for cell in rows[0]].index(column)
+    for row, value in zip(rows[1:], _shifted([row[at].value for row in rows[1:]])):
+        row[at].value = value
+    book.save(path)
+    return len(rows) - 1
+
+
+def _redeliver(folder: Path, ds: Dataset, rows: dict[str, int], extracted_at: dt.datetime) -> None:
+    """A new manifest for the folder's files as they now are: a new delivery id, a later extract."""
+    write_manifest(folder, ds, folder.name, str(uuid.uuid4()), extracted_at,
+                   [WrittenFile(name, count) for name, count in rows.items()])
+
+
+def correct(folder: Path) -> str:
+    ds = dataset(folder.parent.parent.name, folder.parent.name)
+    column = CHANGED_COLUMN.get((ds.agency, ds.name), "tax_code")
+    [name] = [f["name"] for f in json.loads((folder / "manifest.json").read_text())["files"]]
+    path = folder / name
+    if ds.format == "jsonl":
+        count = _correct_jsonl(path, column)
+    elif ds.format == "xlsx":
+        count = _correct_xlsx(path, column)
+    else:
+        count = _correct_text(path, ds, column)
+    _redeliver(folder, ds, {name: count}, dt.datetime(2025, 3, 1, 9, tzinfo=VN_TZ))
+    return f"{ds.agency}/{ds.name}/{folder.name}"
+
+
+def built_tables() -> list[str]:
+    """schema.name of every model the build materialises as a table, incremental or not."""
+    manifest = json.loads(Path(prepare_manifest()).read_text())
+    return sorted(f"{node['schema']}.{node['name']}" for node in manifest["nodes"].values()
+                  if node["resource_type"] == "model" and node["config"]["materialized"] in ("table", "incremental"))
+
+
+def unequal_to_a_full_refresh(db, tables: list[str]) -> list[str]:
+    """Copy every table, rebuild all with `dbt run --full-refresh`, and say which differ (duplicates counted)."""
+    copies = {table: f"public.built_{i}" for i, table in enumerate(tables)}
+    for table, copy in copies.items():
+        db.execute(f"create table {copy} as select * from {table}")
+    try:
+        dbt("run", "--full-refresh")
+        unequal = []
+        for table, copy in copies.items():
+            extra, missing = (db.execute(f"select count(*) from (select * from {a} except all select * from {b}) d")
+                              .fetchone()[0] for a, b in ((copy, table), (table, copy)))
+            if extra or missing:
+                unequal.append(f"{table}: {extra} rows not in a full refresh, {missing} rows only in it")
+        return unequal
+    finally:
+        for copy in copies.values():
+            db.execute(f"drop table if exists {copy}")
+
+
+def test_corrections_and_repairs_of_every_dataset_build_what_a_full_refresh_builds(pg_server, tmp_path):
+    with fresh_warehouse(pg_server, tmp_path) as warehouse, \
+            psycopg.connect(warehouse.conninfo, autocommit=True) as db:
+        landing = tmp_path / "landing"
+        generate(GenerateOptions(out=landing, **ECONOMY))
+        assert run_pipeline(landing, progress=lambda _: None).dbt_success
+        tables = built_tables()
+        assert {"marts.fct_customs_lines", "marts.enterprise_links", "fis.project_reports", "risk.flags"} <= set(tables)
+
+        # -- 1. a correction of every dataset, its content changed ---------------------------------------
+        corrected = [correct(folder) for folder in sorted(landing.glob("*/*/*")) if folder.name in CORRECTED_PERIODS]
+        assert len(corrected) == 15, corrected  # every dataset of the agreement
+        outcome = run_pipeline(landing, progress=lambda _: None)
+        assert outcome.dbt_success and not set(corrected) & set(outcome.rejected), outcome.rejected
+        in_force = db.execute("select count(*) from audit.deliveries where status = 'loaded' "
+                              "and extracted_at = '2025-03-01 09:00+07'").fetchone()[0]
+        assert in_force == len(corrected)
+        unequal = unequal_to_a_full_refresh(db, tables)
+        assert not unequal, "\n".join(unequal)
+
+        # -- 2. every rejected delivery repaired ---------------------------------------------------------
+        clean = tmp_path / "clean"
+        generate(GenerateOptions(out=clean, defects=0.0, **ECONOMY))
+        rejected = db.execute("""
+            select distinct agency, dataset, period from audit.deliveries as d
+            where status = 'rejected' and not exists (
+                select from audit.deliveries as l
+                where (l.agency, l.dataset, l.period, l.status) = (d.agency, d.dataset, d.period, 'loaded'))
+            order by 1, 2, 3""").fetchall()
+        assert len(rejected) >= 3, rejected  # the planted defects
+        for agency, name, period in rejected:
+            folder = landing / agency / name / period
+            shutil.rmtree(folder)
+            shutil.copytree(clean / agency / name / period, folder)
+            files = json.loads((folder / "manifest.json").read_text())["files"]
+            _redeliver(folder, dataset(agency, name), {f["name"]: f["rows"] for f in files},
+                       dt.datetime(2025, 4, 1, 9, tzinfo=VN_TZ))
+        outcome = run_pipeline(landing, progress=lambda _: None)
+        assert outcome.dbt_success and outcome.rejected == [], outcome.rejected
+        unequal = unequal_to_a_full_refresh(db, tables)
+        assert not unequal, "\n".join(unequal)
