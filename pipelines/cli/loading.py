@@ -11,7 +11,9 @@ from pipelines.cli.root import main, settings
 
 @main.command(help="Load every delivery of a landing folder and build the warehouse, in-process, with the same "
                    "Dagster assets the UI runs: verify, parse, check, COPY, audit, GX suites, then dbt build. "
-                   "Re-running is idempotent: loaded deliveries are skipped. One run at a time.\n\n"
+                   "Re-running is idempotent: loaded deliveries are skipped. One run at a time; while a dbt build "
+                   "started elsewhere (a schedule, the UI) runs, the loads wait for it to end and say so, since no "
+                   "delivery lands during a build.\n\n"
                    "\b\nExit status:\n"
                    "  0  every delivery loaded (or was already loaded)\n"
                    "  3  the run completed but some deliveries were rejected (listed; see `fdi coverage`)\n"
