@@ -139,3 +139,28 @@ def dbt(*args: str) -> None:
     env = {**os.environ, **dbt_env(connect_info(settings), settings)}
     done = subprocess.run([dbt_executable(), *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def assert_same_rows(db, a: str, b: str) -> None:
+    """Two tables hold the same rows, duplicates counted (an incremental build against a full refresh)."""
+    for x, y in ((a, b), (b, a)):
+        assert db.execute(f"select count(*) from (select * from {x} except all select * from {y}) d").fetchone()[0] == 0, \
+            f"{x} has rows {y} lacks"
+
+
+def assert_equals_full_refresh(db, *relations: str, command: str = "run", whole_project: bool = False) -> None:
+    """Each table of `relations` (schema.model; incremental, or rebuilt whole) holds what its model built in
+    full holds: the tables are copied, rebuilt by one `dbt <command> --full-refresh` ("build" runs their tests
+    too), compared. `whole_project` rebuilds every model, not only these: replacing a table drops the staging
+    views over it (the base_* tables), which only a run of the views makes again."""
+    models = [relation.split(".")[1] for relation in relations]
+    kept = [f"public.{model}_incremental" for model in models]
+    try:
+        for copy, relation in zip(kept, relations, strict=True):
+            db.execute(f"create table {copy} as select * from {relation}")
+        dbt(command, *([] if whole_project else ["--select", *models]), "--full-refresh")
+        for copy, relation in zip(kept, relations, strict=True):
+            assert_same_rows(db, copy, relation)
+    finally:
+        for copy in kept:
+            db.execute(f"drop table if exists {copy}")

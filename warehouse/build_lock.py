@@ -57,17 +57,20 @@ def holders(pg: psycopg.Connection, prefix: str = APPLICATION_PREFIX) -> list[st
     return [name.removeprefix(prefix) for (name,) in rows]
 
 
+def _builds(pg: psycopg.Connection) -> list[str]:
+    return [f"the dbt build ({name})" for name in holders(pg)]
+
+
 def _holding(pg: psycopg.Connection) -> str:
     """The builds and loads holding the lock now, for a sentence."""
-    builds = [f"the dbt build ({name})" for name in holders(pg)]
     loads = [f"the load of {name}" for name in holders(pg, LOAD_PREFIX)]
-    return ", ".join(builds + loads) or "another session"
+    return ", ".join(_builds(pg) + loads) or "another session"
 
 
 def loads_must_wait(pg: psycopg.Connection) -> str | None:
     """A sentence for the engineer when a dbt build holds the warehouse now, so a load started now waits for
     it (silently, inside its transaction); None when none does."""
-    builds = [f"the dbt build ({name})" for name in holders(pg)]
+    builds = _builds(pg)
     return f"waiting for {', '.join(builds)} to finish: a delivery never lands during a build" if builds else None
 
 

@@ -36,7 +36,7 @@ from pipelines.run import run_pipeline
 from sources.contract import Dataset, dataset
 from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.writers import VN_TZ, WrittenFile, write_manifest
-from tests.helpers import dbt, fresh_warehouse
+from tests.helpers import assert_equals_full_refresh, fresh_warehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -123,25 +123,6 @@ def built_tables() -> list[str]:
                   if node["resource_type"] == "model" and node["config"]["materialized"] in ("table", "incremental"))
 
 
-def unequal_to_a_full_refresh(db, tables: list[str]) -> list[str]:
-    """Copy every table, rebuild all with `dbt run --full-refresh`, and say which differ (duplicates counted)."""
-    copies = {table: f"public.built_{i}" for i, table in enumerate(tables)}
-    for table, copy in copies.items():
-        db.execute(f"create table {copy} as select * from {table}")
-    try:
-        dbt("run", "--full-refresh")
-        unequal = []
-        for table, copy in copies.items():
-            extra, missing = (db.execute(f"select count(*) from (select * from {a} except all select * from {b}) d")
-                              .fetchone()[0] for a, b in ((copy, table), (table, copy)))
-            if extra or missing:
-                unequal.append(f"{table}: {extra} rows not in a full refresh, {missing} rows only in it")
-        return unequal
-    finally:
-        for copy in copies.values():
-            db.execute(f"drop table if exists {copy}")
-
-
 def test_corrections_and_repairs_of_every_dataset_build_what_a_full_refresh_builds(pg_server, tmp_path):
     with fresh_warehouse(pg_server, tmp_path) as warehouse, \
             psycopg.connect(warehouse.conninfo, autocommit=True) as db:
@@ -159,8 +140,7 @@ def test_corrections_and_repairs_of_every_dataset_build_what_a_full_refresh_buil
         in_force = db.execute("select count(*) from audit.deliveries where status = 'loaded' "
                               "and extracted_at = '2025-03-01 09:00+07'").fetchone()[0]
         assert in_force == len(corrected)
-        unequal = unequal_to_a_full_refresh(db, tables)
-        assert not unequal, "\n".join(unequal)
+        assert_equals_full_refresh(db, *tables, whole_project=True)
 
         # -- 2. every rejected delivery repaired ---------------------------------------------------------
         clean = tmp_path / "clean"
@@ -181,8 +161,7 @@ def test_corrections_and_repairs_of_every_dataset_build_what_a_full_refresh_buil
                        dt.datetime(2025, 4, 1, 9, tzinfo=VN_TZ))
         outcome = run_pipeline(landing, progress=lambda _: None)
         assert outcome.dbt_success and outcome.rejected == [], outcome.rejected
-        unequal = unequal_to_a_full_refresh(db, tables)
-        assert not unequal, "\n".join(unequal)
+        assert_equals_full_refresh(db, *tables, whole_project=True)
 
         # -- 3. out of order: an older extract of a corrected month, and a month before the history ------
         before = tmp_path / "before"
@@ -204,5 +183,4 @@ def test_corrections_and_repairs_of_every_dataset_build_what_a_full_refresh_buil
             select count(*) filter (where period = '2023-03' and extracted_at = '2025-03-01 09:00+07'),
                    count(*) filter (where period = '2022-12')
             from audit.deliveries where status = 'loaded'""").fetchone() == (11, 11)  # the monthly datasets
-        unequal = unequal_to_a_full_refresh(db, tables)
-        assert not unequal, "\n".join(unequal)
+        assert_equals_full_refresh(db, *tables, whole_project=True)

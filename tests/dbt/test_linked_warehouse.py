@@ -32,7 +32,7 @@ from pipelines.run import run_pipeline
 from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.score_links import LinkageReport, Score, format_report, score_links
 from sources.synthetic.truth import read_csv
-from tests.helpers import dbt, edit_manifest, empty_delivery, fresh_warehouse
+from tests.helpers import assert_equals_full_refresh, assert_same_rows, dbt, edit_manifest, empty_delivery, fresh_warehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -50,29 +50,6 @@ CUSTOMS_BY_YEAR = ("int_customs_price_deviations", "int_customs_partner_years")
 # The models incremental by delivery (docs/linked-warehouse.md, "Incremental builds").
 INCREMENTAL_BY_DELIVERY = ["intermediate.int_source_records_unioned", "intermediate.int_delivery_identities_counted",
                            "marts.enterprise_links"]
-
-
-def assert_same_rows(db, a: str, b: str) -> None:
-    """Two tables hold the same rows, duplicates counted (an incremental build against a full refresh)."""
-    for x, y in ((a, b), (b, a)):
-        assert db.execute(f"select count(*) from (select * from {x} except all select * from {y}) d").fetchone()[0] == 0, \
-            f"{x} has rows {y} lacks"
-
-
-def assert_equals_full_refresh(db, *relations: str, command: str = "run") -> None:
-    """Each incremental table of `relations` (schema.model) holds what its model built in full holds: the
-    tables are copied, rebuilt by one `dbt <command> --full-refresh` ("build" runs their tests too), compared."""
-    models = [relation.split(".")[1] for relation in relations]
-    kept = [f"public.{model}_incremental" for model in models]
-    try:
-        for copy, relation in zip(kept, relations, strict=True):
-            db.execute(f"create table {copy} as select * from {relation}")
-        dbt(command, "--select", *models, "--full-refresh")
-        for copy, relation in zip(kept, relations, strict=True):
-            assert_same_rows(db, copy, relation)
-    finally:
-        for copy in kept:
-            db.execute(f"drop table if exists {copy}")
 
 
 def _split(full: Path, first: Path) -> list[Path]:
