@@ -43,7 +43,7 @@ PG_TYPES = {
 # delivery's partition, not every line of every year kept: the staging tests
 # of a month's customs lines read 0.03-0.12 s against 0.30-0.59 s on a plain
 # table of two years, and the per-delivery lateral reads 0.07 s against 0.43 s
-# (docs/linked-warehouse.md, "Raw customs, one partition per delivery").
+# (docs/build-performance.md, "Raw customs, one partition per delivery").
 # Customs lines are the table that grows by a hundred thousand lines a month;
 # the others are small enough to scan.
 PARTITIONED_BY_DELIVERY = frozenset({("raw_customs", "declarations")})

@@ -12,7 +12,7 @@
 -- Why: the register, credit, land and labour deliver a snapshot every
 -- month, so one relationship came back once a month, and rolling every
 -- snapshot of the history up again was most of the network's build, growing
--- with the years kept (docs/linked-warehouse.md, "The network a year at a
+-- with the years kept (docs/build-performance.md, "The network a year at a
 -- time"). Every figure here is a least, a greatest, a sum (a credit
 -- lender's amount: the greatest) or the ten least keys, so the years
 -- combine into exactly the whole history's figures.

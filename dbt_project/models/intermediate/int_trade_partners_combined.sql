@@ -10,7 +10,8 @@
 -- only. Here they are combined while the build still links the other
 -- datasets' records (enterprise_links, then int_relationship_years), which
 -- the network waits for; inside the network they lengthened the build's
--- longest path by their time (docs/linked-warehouse.md).
+-- longest path by their time (docs/build-performance.md, "The build's
+-- longest chain").
 --
 -- Rebuilt whole when its inputs' fingerprint (macros/network.sql,
 -- trade_partner_inputs) changed, kept otherwise: a month changes a year of
