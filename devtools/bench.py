@@ -404,6 +404,7 @@ def _dbt_run_results(run_id: str) -> dict:
                      "seconds": round(r["execution_time"], 2)}
                     for r in sorted(results, key=lambda r: -r["execution_time"])[:10]],
         "node_seconds_by_folder": _node_seconds_by_folder(results, path.with_name("manifest.json")),
+        "node_seconds": {r["unique_id"]: round(r["execution_time"], 3) for r in results},
         "longest_chain": _longest_chain(results, path.with_name("manifest.json")),
         "thread_idle_s": _thread_idle_seconds(results),
         "fct_customs_lines_s": round(customs["execution_time"], 2) if customs else None,
@@ -437,6 +438,46 @@ def _node_seconds_by_folder(results: list[dict], manifest_path: Path) -> dict[st
             label = kind
         seconds[label] = round(seconds.get(label, 0.0) + r["execution_time"], 2)
     return dict(sorted(seconds.items(), key=lambda kv: -kv[1]))
+
+
+# A model "pays the floor" when its month costs at most this much more than the same build with nothing new, and
+# "does the month's work" when its month costs at most this share of its full build (a month of two years is 4 %;
+# a model rebuilding its year or its whole table pays 50-100 %).
+FLOOR_MARGIN_S = 0.2
+MONTH_SHARE = 0.3
+
+
+def month_by_what_it_pays(full: dict[str, float], month: dict[str, float], floor: dict[str, float]) -> list[dict]:
+    """The month's node time split by what each node pays for, from each node's time in the three builds (full,
+    the month, nothing new): the models that cost the floor whatever the month brings, those whose month is the
+    month's work, those that rebuild a year or a whole table for it, the data tests and the rest (hooks, seeds,
+    snapshots). The middle two name their models: they are few, and they are where the month's data goes."""
+    kinds = {"floor": "models costing what a build with nothing new costs",
+             "month": f"models whose month is at most {MONTH_SHARE:.0%} of their full build",
+             "year": "models whose month is more (a year or the whole table rebuilt)",
+             "tests": "data tests", "other": "hooks, seeds, snapshots"}
+    rows = {k: {"kind": k, "label": label, "nodes": 0, "full_s": 0.0, "month_s": 0.0, "nothing_new_s": 0.0,
+                "models": []} for k, label in kinds.items()}
+    for uid, seconds in month.items():
+        resource = uid.split(".")[0]
+        if resource == "model":
+            was, idle = full.get(uid, 0.0), floor.get(uid, 0.0)
+            kind = ("floor" if seconds - idle <= FLOOR_MARGIN_S
+                    else "month" if was and seconds / was <= MONTH_SHARE else "year")
+        else:
+            kind = "tests" if resource == "test" else "other"
+        row = rows[kind]
+        row["nodes"] += 1
+        row["full_s"] += full.get(uid, 0.0)
+        row["month_s"] += seconds
+        row["nothing_new_s"] += floor.get(uid, 0.0)
+        if kind in ("month", "year"):
+            row["models"].append((uid.split(".", 2)[2], seconds))
+    for row in rows.values():
+        row["models"] = [name for name, _ in sorted(row["models"], key=lambda m: -m[1])]
+        for key in ("full_s", "month_s", "nothing_new_s"):
+            row[key] = round(row[key], 1)
+    return [row for row in rows.values() if row["nodes"]]
 
 
 def _node_span(result: dict) -> tuple[dt.datetime, dt.datetime] | None:
@@ -711,6 +752,16 @@ def format_dbt_report(report: dict) -> str:
         total = sum(folders.values()) or 1
         lines.append(f"node time of the {label} build by folder (s, share of {total:.0f} s over dbt's threads): "
                      + ", ".join(f"{k} {v:.0f} ({v / total:.0%})" for k, v in folders.items()))
+    # reports saved before each node's time was kept cannot split the month
+    if all("node_seconds" in run for _, run in runs) and len(runs) == 3:
+        lines.append("the month's node time by what it pays for (s: full build / the month / nothing new):")
+        for row in month_by_what_it_pays(full["node_seconds"], inc["node_seconds"],
+                                         report["nothing_new_build"]["node_seconds"]):
+            share = (f" ({row['month_s'] / row['full_s']:.0%} of full)"
+                     if row["kind"] in ("month", "year") and row["full_s"] else "")
+            named = f": {', '.join(row['models'])}" if row["models"] else ""
+            lines.append(f"  {row['label']}, {row['nodes']}: {row['full_s']:.1f} / {row['month_s']:.1f}{share} / "
+                         f"{row['nothing_new_s']:.1f}{named}")
     for label, run in runs:
         lines.append(f"slowest ten nodes of the {label} build (s): "
                      + ", ".join(f"{n['node'].split('.')[0]} {n['seconds']:.1f}" for n in run.get("slowest", [])[:10]))

@@ -78,3 +78,32 @@ def test_the_report_names_the_longest_chain_when_it_was_measured():
             "of 70.0 s; dbt's threads idle 14.7 s; its nodes of half a second or more (s): "
             "enterprise_links 4.6 > enterprise_relationships 7.3") in text
     assert "longest chain of the full build" not in text
+
+
+def test_the_month_is_split_by_what_each_node_pays_for():
+    from devtools.bench import month_by_what_it_pays
+
+    full = {"model.fdi.fct_customs_lines": 31.3, "model.fdi.int_customs_price_deviations": 8.0,
+            "model.fdi.flag_tp01": 0.6, "model.fdi.stg_tax__payments": 0.1, "test.fdi.unique_x": 0.5,
+            "operation.fdi.fdi-on-run-start-0": 8.4}
+    month = {"model.fdi.fct_customs_lines": 3.1, "model.fdi.int_customs_price_deviations": 5.1,
+             "model.fdi.flag_tp01": 0.7, "model.fdi.stg_tax__payments": 0.1, "test.fdi.unique_x": 0.1,
+             "operation.fdi.fdi-on-run-start-0": 2.4}
+    floor = {"model.fdi.fct_customs_lines": 0.4, "model.fdi.int_customs_price_deviations": 0.1,
+             "model.fdi.flag_tp01": 0.6, "model.fdi.stg_tax__payments": 0.1, "test.fdi.unique_x": 0.05,
+             "operation.fdi.fdi-on-run-start-0": 0.03}
+    rows = {r["kind"]: r for r in month_by_what_it_pays(full, month, floor)}
+    # the rule costs what it costs with nothing new (0.1 s more): the floor, however its full build compares
+    assert rows["floor"]["nodes"] == 2 and rows["floor"]["month_s"] == 0.8
+    assert rows["month"]["models"] == ["fct_customs_lines"] and rows["month"]["full_s"] == 31.3
+    assert rows["year"]["models"] == ["int_customs_price_deviations"] and rows["year"]["month_s"] == 5.1
+    assert rows["tests"]["nodes"] == 1 and rows["other"]["month_s"] == 2.4
+
+    runs = {name: {**_build(seconds), "node_seconds": nodes}
+            for name, seconds, nodes in [("full_build", 250.0, full), ("incremental_build", 80.0, month),
+                                         ("nothing_new_build", 55.0, floor)]}
+    text = format_dbt_report(_report(**runs))
+    assert ("  models whose month is more (a year or the whole table rebuilt), 1: 8.0 / 5.1 (64% of full) / 0.1: "
+            "int_customs_price_deviations") in text
+    # a report saved before each node's time was kept prints without the split
+    assert "by what it pays for" not in format_dbt_report(_report(nothing_new_build=_build(55.0)))
