@@ -111,7 +111,9 @@ def _demo_login() -> tuple[str, str]:
                     "deliver one new month and time the incremental build, then the same build with nothing new "
                     "(the floor under a month's build), and "
                     "report generate and load times, both builds, their ratio, the slowest ten nodes of each, the "
-                    "longest chain of nodes of each (what sets a build's length on dbt's threads), what the "
+                    "longest chain of nodes of each (what sets a build's length on dbt's threads), the month's "
+                    "node time split by what each node pays for (the floor every build pays, the month's own "
+                    "work, a year or a whole table rebuilt for it, the tests), what the "
                     "incremental customs fact wrote, the database's size and the peak memory of each process "
                     "(this one, dbt, the generator's workers, the PostgreSQL server) per stage.")
 @click.option("--enterprises", type=click.IntRange(1, 1_000_000), default=5000, show_default=True)
