@@ -28,7 +28,9 @@ whatever the month holds); the times, their ratios, the slowest nodes, node
 time per folder (staging, intermediate, marts, risk, fis, kpi, their tests,
 unit tests), the longest chain of nodes (each waiting for the one before it:
 what sets a build's length on dbt's threads, whatever the slowest nodes are)
-and the threads' idle time, what the incremental customs fact wrote, the database's size and
+and the threads' idle time, the month's node time split by what each node pays for (the floor,
+the month's own work, a year or a whole table rebuilt; `month_by_what_it_pays`), what the
+incremental customs fact wrote, the database's size and
 the peak memory of each kind of process per stage (`devtools/memory.py`: this
 process, dbt, the generator's workers, the PostgreSQL server) go to
 `$FDI_HOME/bench/dbt.json`.
