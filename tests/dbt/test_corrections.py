@@ -3,7 +3,7 @@ build writes equal to a full refresh (issue 18: incremental = full refresh for e
 
 tests/dbt/test_linked_warehouse.py follows new months and a few re-deliveries through the models one by one.
 This module takes the other side: one economy (120 enterprises, 2023-2024, with the generator's planted
-defects) loaded and built once, then two rounds, each followed by one ordinary `fdi run`:
+defects) loaded and built once, then three rounds, each followed by one ordinary `fdi run`:
 
 1. every dataset's first period of 2023 (March, or the year) is delivered again with a later extract and
    changed content: one column's values moved down a row (the tax codes, so records change enterprise; where
@@ -101,6 +101,15 @@ def _redeliver(folder: Path, ds: Dataset, rows: dict[str, int], extracted_at: dt
                    [WrittenFile(name, count) for name, count in rows.items()])
 
 
+def _replace(folder: Path, source: Path, extracted_at: dt.datetime) -> None:
+    """The period's folder replaced by `source`'s files, delivered again with a new id and `extracted_at`."""
+    ds = dataset(folder.parent.parent.name, folder.parent.name)
+    shutil.rmtree(folder)
+    shutil.copytree(source, folder)
+    files = json.loads((folder / "manifest.json").read_text())["files"]
+    _redeliver(folder, ds, {f["name"]: f["rows"] for f in files}, extracted_at)
+
+
 def correct(folder: Path) -> str:
     ds = dataset(folder.parent.parent.name, folder.parent.name)
     column = CHANGED_COLUMN.get((ds.agency, ds.name), "tax_code")
@@ -153,12 +162,8 @@ def test_corrections_and_repairs_of_every_dataset_build_what_a_full_refresh_buil
             order by 1, 2, 3""").fetchall()
         assert len(rejected) >= 3, rejected  # the planted defects
         for agency, name, period in rejected:
-            folder = landing / agency / name / period
-            shutil.rmtree(folder)
-            shutil.copytree(clean / agency / name / period, folder)
-            files = json.loads((folder / "manifest.json").read_text())["files"]
-            _redeliver(folder, dataset(agency, name), {f["name"]: f["rows"] for f in files},
-                       dt.datetime(2025, 4, 1, 9, tzinfo=VN_TZ))
+            _replace(landing / agency / name / period, clean / agency / name / period,
+                     dt.datetime(2025, 4, 1, 9, tzinfo=VN_TZ))
         outcome = run_pipeline(landing, progress=lambda _: None)
         assert outcome.dbt_success and outcome.rejected == [], outcome.rejected
         assert_equals_full_refresh(db, *tables, whole_project=True)
@@ -168,12 +173,7 @@ def test_corrections_and_repairs_of_every_dataset_build_what_a_full_refresh_buil
         generate(GenerateOptions(out=before, enterprises=ECONOMY["enterprises"], years=(2022, 2022),
                                  seed=ECONOMY["seed"], defects=0.0))
         for folder in sorted(landing.glob("*/*/2023-03")):
-            agency, name = folder.parent.parent.name, folder.parent.name
-            shutil.rmtree(folder)
-            shutil.copytree(clean / agency / name / "2023-03", folder)
-            files = json.loads((folder / "manifest.json").read_text())["files"]
-            _redeliver(folder, dataset(agency, name), {f["name"]: f["rows"] for f in files},
-                       dt.datetime(2023, 4, 1, 9, tzinfo=VN_TZ))
+            _replace(folder, clean / folder.relative_to(landing), dt.datetime(2023, 4, 1, 9, tzinfo=VN_TZ))
         for folder in sorted(before.glob("*/*/2022-12")):
             shutil.copytree(folder, landing / folder.relative_to(before))
         outcome = run_pipeline(landing, progress=lambda _: None)
