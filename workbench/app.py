@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import psycopg
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -49,7 +49,7 @@ def _templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "svg"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(number=i18n.number, date=i18n.date, label=i18n.label, STATUS=i18n.STATUS,
-                       DELIVERY_STATUS=i18n.DELIVERY_STATUS,
+                       DELIVERY_STATUS=i18n.DELIVERY_STATUS, COVERAGE_STATUS=i18n.COVERAGE_STATUS,
                        SEVERITY=i18n.SEVERITY, RULE_NAMES=i18n.RULE_NAMES, AGENCIES=i18n.AGENCIES)
     return env
 
@@ -87,8 +87,7 @@ def create_app(base: Connection) -> Starlette:
         def endpoint(request: Request) -> Response:
             session, new = session_of(request)
             if not session.authenticated:
-                response = RedirectResponse("/login?next=" + request.url.path, status_code=303)
-                return finish(response, session, new)
+                return finish(RedirectResponse(_login_url(request), status_code=303), session, new)
             try:
                 with user_connection(base, session) as pg:
                     return handler(request, session, new, pg)
@@ -109,7 +108,8 @@ def create_app(base: Connection) -> Starlette:
     # -- login -------------------------------------------------------------------------
     def login_page(request: Request) -> Response:
         session, new = session_of(request)
-        return render(request, session, new, "login.html", next=_safe_next(request.query_params.get("next")))
+        return render(request, session, new, "login.html", next=_safe_next(request.query_params.get("next")),
+                      error="session_ended" if request.query_params.get("ended") == "1" else None)
 
     async def login_post(request: Request) -> Response:
         session, new = session_of(request)
@@ -130,6 +130,7 @@ def create_app(base: Connection) -> Starlette:
         store.drop(session.sid)
         fresh = store.new()
         fresh.login, fresh.password, fresh.groups = login, password, groups
+        fresh.drafts = session.drafts
         return finish(RedirectResponse(nxt, status_code=303), fresh, True)
 
     async def logout(request: Request) -> Response:
@@ -187,45 +188,76 @@ def create_app(base: Connection) -> Starlette:
         return finish(response, session, new)
 
     # -- one flag ----------------------------------------------------------------------------
-    def flag_page(request, session, new, pg, error: str | None = None, status: int = 200, note: str = ""):
+    def flag_page(request, session, new, pg, error: str | None = None, status: int = 200, note: str = "",
+                  chosen: str | None = None, back: str | None = None):
         flag_id = request.path_params["flag_id"]
         row = queries.flag(pg, flag_id)
         if row is None:
             return refusal(request, session, new, "not_found", 404)
+        draft = session.drafts.pop(flag_id, None)
+        if draft and not error:
+            chosen, note = draft
         lang = lang_of(request)
         evidence = row["evidence"] if isinstance(row["evidence"], dict) else json.loads(row["evidence"])
         records = queries.source_records(pg, row)
         coverage_source, coverage = queries.coverage_of_period(pg, row, records)
+        history = queries.reviews(pg, flag_id)
         return render(request, session, new, "flag.html", status=status, flag=row,
                       evidence=evidence_rows(evidence, lang), charts=price_ranges(row["rule_code"], evidence, lang),
                       records=records, coverage_source=coverage_source, coverage=coverage,
-                      history=queries.reviews(pg, flag_id), decisions=queries.DECISIONS, error=error,
-                      saved=request.query_params.get("saved") == "1", note=note)
+                      history=history, seen_review=max((h["review_id"] for h in history), default=None),
+                      decisions=queries.DECISIONS, error=error,
+                      saved=request.query_params.get("saved") == "1", restored=bool(draft) and not error,
+                      note=note, chosen=chosen, back=_safe_back(back or request.query_params.get("back")))
 
     async def decide(request: Request) -> Response:
         form = await request.form()
+        flag_id = request.path_params["flag_id"]
+        status = form.get("status") or ""
+        note = (form.get("note") or "").strip()
+        back = _safe_back(form.get("back"))
+        session, new = session_of(request)
+        if not session.authenticated:
+            # the session ended (idle, a restart, a logout in another tab) with a decision on its way: keep it
+            # for the flag's page after the next login, where the person records it again
+            session.drafts[flag_id] = (status, note)
+            target = f"/flags/{flag_id}" + (f"?{urlencode({'back': back})}" if back != "/flags" else "")
+            return finish(RedirectResponse(f"/login?{urlencode({'next': target, 'ended': '1'})}", status_code=303),
+                          session, new)
 
         def handler(request, session, new, pg):
+            def again(error: str, code: int) -> Response:  # the page, with what the person entered still in it
+                return flag_page(request, session, new, pg, error=error, status=code, note=note, chosen=status,
+                                 back=back)
+
             if not csrf_checked(session, form):
-                return refusal(request, session, new, "csrf_refused", 403)
-            flag_id = request.path_params["flag_id"]
-            status = form.get("status") or ""
-            note = (form.get("note") or "").strip()
+                # a form of an earlier session: not recorded, but what it held is shown again on its flag's page
+                try:
+                    known = queries.flag(pg, flag_id) is not None
+                except psycopg.errors.UndefinedTable:  # a warehouse not built yet: the refusal alone
+                    known = False
+                return again("csrf_refused", 403) if known else refusal(request, session, new, "csrf_refused", 403)
             if status not in queries.DECISIONS:
-                return flag_page(request, session, new, pg, error="bad_status", status=400, note=note)
+                return again("bad_status", 400)
             if status in ("confirmed", "dismissed") and not note:
-                return flag_page(request, session, new, pg, error="note_required", status=400, note=note)
+                return again("note_required", 400)
             row = queries.flag(pg, flag_id)
             if row is None:
                 return refusal(request, session, new, "not_found", 404)
             if status == "confirmed" and row["review_status"] == "awaiting_second" \
                     and session.login in (row["confirmed_by"] or "").split(", "):
-                return flag_page(request, session, new, pg, error="already_confirmed_by_you", status=409, note=note)
+                return again("already_confirmed_by_you", 409)
+            seen = form.get("seen_review")
             try:
-                queries.record_decision(pg, flag_id, status, session.login, note or None)
+                recorded = queries.record_decision(
+                    pg, flag_id, status, session.login, note or None,
+                    seen_review=False if seen is None else (int(seen) if seen.isdigit() else None))
             except psycopg.errors.InsufficientPrivilege:
-                return flag_page(request, session, new, pg, error="decision_refused", status=403, note=note)
-            return finish(RedirectResponse(f"/flags/{flag_id}?saved=1", status_code=303), session, new)
+                return again("decision_refused", 403)
+            if not recorded:
+                return again("decided_meanwhile", 409)
+            target = f"/flags/{flag_id}?" + urlencode({**({"back": back} if back != "/flags" else {}), "saved": "1"})
+            return finish(RedirectResponse(target, status_code=303), session, new)
 
         from starlette.concurrency import run_in_threadpool
         return await run_in_threadpool(page(handler), request)
@@ -261,12 +293,24 @@ def create_app(base: Connection) -> Starlette:
         Route("/flags.csv", page(flags_csv)),
         Route("/flags.xlsx", page(flags_xlsx)),
         Route("/flags/{flag_id}", page(flag_page), methods=["GET"]),
-        Route("/flags/{flag_id}/decision", decide, methods=["POST"]),
+        Route("/flags/{flag_id}/reviews", decide, methods=["POST"]),
         Route("/enterprises/{tax_code}", page(enterprise_page)),
         Route("/coverage", page(coverage_page)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(routes=routes)
+
+
+def _login_url(request: Request) -> str:
+    """/login, coming back to the page asked for, its query string included."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return "/login?" + urlencode({"next": target})
+
+
+def _safe_back(target: str | None) -> str:
+    """The queue as the person left it (its filters and page), else the queue."""
+    target = _safe_next(target)
+    return target if target == "/flags" or target.startswith("/flags?") else "/flags"
 
 
 def _safe_next(target: str | None) -> str:

@@ -42,6 +42,9 @@ class Session:
     login: str | None = None
     password: str | None = field(default=None, repr=False)
     groups: frozenset[str] = frozenset()
+    # Decisions a form sent after the session had ended (flag_id -> (status, note)): kept through the next
+    # login and filled in again on the flag's page, never recorded unseen.
+    drafts: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     touched: float = field(default_factory=time.monotonic)
     # One idle connection of this login kept for the next request: a SCRAM
     # handshake costs 20-40 ms, a tenth of the page budget (loadcheck.py).

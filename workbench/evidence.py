@@ -63,6 +63,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "relationship": ("Quan hệ", "Relationship"),
     "written_as": ("Tên như ghi trong hồ sơ", "Name as written"),
     "amount_vnd": ("Giá trị (VND)", "Amount (VND)"),
+    "balance_vnd": ("Dư nợ cao nhất trong năm (VND)", "Greatest balance of the year (VND)"),
     "records": ("Số bản ghi", "Records"),
     "record_keys": ("Mã bản ghi", "Record keys"),
     "first_record": ("Bản ghi đầu tiên", "First record"),
@@ -249,7 +250,15 @@ def _label(key: str, lang: str) -> str:
     return i18n.pick(LABELS[key], lang) if key in LABELS else key.replace("_", " ")
 
 
+# A gap a rule states in its evidence: 'YYYY-MM rejected' (marts.dataset_coverage's period and status).
+_GAP = re.compile(r"^(\d{4}(?:-\d{2})?) (rejected|missing)$")
+
+
 def _value(value, lang: str) -> str:
+    if isinstance(value, str) and (gap := _GAP.match(value)):
+        return f"{gap.group(1)} ({i18n.label(i18n.COVERAGE_STATUS, gap.group(2), lang)})"
+    if value == []:
+        return "không có" if lang == "vi" else "none"  # an empty list of gaps: none, not a figure unknown
     if isinstance(value, bool):
         return ("có" if value else "không") if lang == "vi" else ("yes" if value else "no")
     if isinstance(value, int):

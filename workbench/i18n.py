@@ -88,6 +88,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "record_decision": ("Ghi quyết định", "Record decision"),
     "note_required": ("Cần ghi chú khi xác nhận hoặc bác bỏ cảnh báo.", "A note is required to confirm or dismiss."),
     "decision_saved": ("Đã ghi quyết định.", "Decision recorded."),
+    "decided_meanwhile": ("Chưa ghi: sau khi bạn mở trang này, một quyết định khác đã được ghi cho cảnh báo "
+                          "(xem lịch sử xem xét). Quyết định của bạn vẫn ở dưới đây; hãy xem lại rồi ghi lại.",
+                          "Not recorded: another decision on this flag was recorded after you opened this page (see "
+                          "the review history). Yours is still filled in below: check it, then record it again."),
+    "draft_restored": ("Chưa ghi: phiên làm việc đã hết trước khi quyết định được gửi. Quyết định bạn đã nhập "
+                       "vẫn ở dưới đây; hãy xem lại rồi ghi lại.",
+                       "Not recorded: your session ended before the decision reached the warehouse. What you "
+                       "entered is filled in below: check it, then record it again."),
+    "session_ended": ("Phiên làm việc đã hết. Hãy đăng nhập lại; quyết định bạn đang nhập chưa được ghi và sẽ "
+                      "được điền lại trên trang cảnh báo.",
+                      "Your session has ended. Log in again: the decision you were entering is not recorded yet, "
+                      "and will be filled in again on the flag's page."),
     "decision_refused": ("Kho dữ liệu từ chối ghi quyết định: tài khoản của bạn không có quyền này.",
                          "The warehouse refused the decision: your login may not record it."),
     "bad_status": ("Trạng thái không hợp lệ.", "Not a valid status."),
@@ -133,6 +145,12 @@ DELIVERY_STATUS = {
     "loaded": ("Đã nạp", "Loaded"),
     "rejected": ("Bị từ chối", "Rejected"),
     "superseded": ("Đã được thay thế", "Superseded"),
+}
+# A period's status in marts.dataset_coverage: the flag page's coverage and the gaps a rule's evidence lists.
+COVERAGE_STATUS = {
+    "complete": ("đầy đủ", "complete"),
+    "rejected": ("bị từ chối", "rejected"),
+    "missing": ("chưa giao", "not delivered"),
 }
 SEVERITY = {"low": ("Thấp", "Low"), "medium": ("Trung bình", "Medium"), "high": ("Cao", "High")}
 RULE_NAMES = {

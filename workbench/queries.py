@@ -12,6 +12,7 @@ import psycopg
 from psycopg import sql
 
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000  # far past any queue; a larger number would overflow the query's offset (bigint)
 STATUSES = ("open", "in_review", "awaiting_second", "confirmed", "dismissed")
 DECISIONS = ("in_review", "confirmed", "dismissed")
 SEVERITIES = ("high", "medium", "low")
@@ -50,7 +51,7 @@ class QueueFilters:
             severity=s if (s := text("severity")) in SEVERITIES else None,
             status=s if (s := text("status")) in STATUSES else None,
             year=int(year) if year and year.isdigit() else None,
-            page=max(1, int(page)) if page and page.isdigit() else 1,
+            page=min(max(1, int(page)), MAX_PAGE) if page and page.isdigit() else 1,
         )
 
     def query_string(self, **override) -> str:
@@ -163,26 +164,29 @@ def _expected_periods(period: str, sample: list[str]) -> list[str]:
     return [year]
 
 
-def _summarise(found: dict[tuple[str, str], set[str]], period: str) -> list[dict]:
+def _summarise(found: dict[tuple[str, str], dict[str, str]], period: str) -> list[dict]:
+    """Per dataset: its periods of the flag's year in force (`complete`) against those expected, and each
+    expected period that is not, with its status (`rejected`, `missing`)."""
     rows = []
-    for (agency, dataset), periods in sorted(found.items()):
-        expected = _expected_periods(period, sorted(periods))
-        present = [p for p in expected if p in periods]
+    for (agency, dataset), statuses in sorted(found.items()):
+        expected = _expected_periods(period, sorted(statuses))
+        present = [p for p in expected if statuses.get(p) == "complete"]
         rows.append({"agency": agency, "dataset": dataset, "present": len(present), "expected": len(expected),
-                     "missing": [p for p in expected if p not in periods]})
+                     "missing": [(p, statuses.get(p, "missing")) for p in expected if p not in present]})
     return rows
 
 
 def coverage_of_period(pg: psycopg.Connection, flag_row: dict, records: list[dict]) -> tuple[str, list[dict]]:
     """How complete the data of the flag's year is, per dataset the rule reads, from the best table the
-    login may read: marts.dataset_coverage (another engineer adds it), else audit.deliveries
-    (engineers), else the enterprise's own source records (monitors may not read audit)."""
+    login may read: marts.dataset_coverage (each period's status: a rejected or missing period is not in
+    force), else audit.deliveries (the periods with a delivery loaded), else the enterprise's own source
+    records (a login that may read neither)."""
     agencies = list(RULE_AGENCIES.get(flag_row["rule_code"], ()))
     year = flag_row["period"][:4]
     for source, query in (
-            ("marts", "select agency, dataset, period from marts.dataset_coverage "
+            ("marts", "select agency, dataset, period, status from marts.dataset_coverage "
                       "where agency = any(%s) and left(period, 4) = %s"),
-            ("audit", "select agency, dataset, period from audit.deliveries "
+            ("audit", "select agency, dataset, period, 'complete' from audit.deliveries "
                       "where status = 'loaded' and agency = any(%s) and left(period, 4) = %s")):
         relation = "marts.dataset_coverage" if source == "marts" else "audit.deliveries"
         try:
@@ -193,13 +197,13 @@ def coverage_of_period(pg: psycopg.Connection, flag_row: dict, records: list[dic
                 rows = pg.execute(query, (agencies, year)).fetchall()
         except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedColumn):
             continue  # not this login's to read, or its columns are not settled yet
-        found: dict[tuple[str, str], set[str]] = {}
-        for agency, dataset, period in rows:
-            found.setdefault((agency, dataset), set()).add(period)
+        found: dict[tuple[str, str], dict[str, str]] = {}
+        for agency, dataset, period, status in rows:
+            found.setdefault((agency, dataset), {})[period] = status
         return source, _summarise(found, flag_row["period"])
     found = {}
     for r in records:
-        found.setdefault((r["agency"], r["dataset"]), set()).add(r["period"])
+        found.setdefault((r["agency"], r["dataset"]), {})[r["period"]] = "complete"
     return "records", _summarise(found, flag_row["period"])
 
 
@@ -242,10 +246,24 @@ def enterprise_flags(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:
         "order by period desc, score desc", (enterprise_id,)))
 
 
-def record_decision(pg: psycopg.Connection, flag_id: str, status: str, login: str, note: str | None) -> None:
-    """Append a decision; the server stamps decided_by (session_user), the time and the evidence hash."""
-    pg.execute("insert into risk.flag_reviews (flag_id, status, reviewer, note) values (%s, %s, %s, %s)",
-               (flag_id, status, login, note))
+def record_decision(pg: psycopg.Connection, flag_id: str, status: str, login: str, note: str | None,
+                    seen_review: int | None | bool = False) -> bool:
+    """Append a decision; the server stamps decided_by (session_user), the time and the evidence hash.
+
+    `seen_review` is the latest review the person's page showed (its review_id, None for none; False when
+    the form did not say, as a client of the agreement's three fields). When another decision was recorded
+    since, nothing is written and the result is False: the person sees it before deciding again. The
+    check and the insert hold a lock on the flag, so two decisions sent at once are taken one at a time."""
+    with pg.transaction():
+        pg.execute("select pg_advisory_xact_lock(hashtext('fdi.flag_review'), hashtext(%s))", (flag_id,))
+        if seen_review is not False:
+            latest = pg.execute("select max(review_id) from risk.flag_reviews where flag_id = %s",
+                                (flag_id,)).fetchone()[0]
+            if latest != seen_review:
+                return False
+        pg.execute("insert into risk.flag_reviews (flag_id, status, reviewer, note) values (%s, %s, %s, %s)",
+                   (flag_id, status, login, note))
+    return True
 
 
 def coverage_grid(pg: psycopg.Connection) -> tuple[str, list[str], list[tuple[str, str]], dict]:

@@ -50,6 +50,18 @@ def test_a_record_listed_once_per_month_is_told_once_with_its_count():
     assert table[0][header.index("Số bản ghi")] == "20"
 
 
+def test_a_gap_in_the_evidence_reads_in_the_page_language_and_no_gap_reads_as_none():
+    from workbench.evidence import evidence_rows
+
+    evidence = {"customs_months_not_complete": ["2024-02 rejected", "2024-07 missing"],
+                "labour_months_without_data": [], "related_partners": "Rejected Goods Ltd missing"}
+    vi, en = (dict(evidence_rows(evidence, lang)["fields"]) for lang in ("vi", "en"))
+    assert vi["Tháng thiếu dữ liệu hải quan"] == "2024-02 (bị từ chối), 2024-07 (chưa giao)"
+    assert en["Months without complete customs data"] == "2024-02 (rejected), 2024-07 (not delivered)"
+    assert vi["Tháng thiếu dữ liệu lao động"] == "không có" and en["Months without labour data"] == "none"
+    assert vi["Bên liên kết"] == "Rejected Goods Ltd missing"  # a name is not a gap
+
+
 def test_every_rules_threshold_sentence_has_its_vietnamese_reading():
     """The translations are keyed by the rules' exact English templates: a reworded rule fails here."""
     import re

@@ -46,7 +46,7 @@ def test_forms_without_a_valid_csrf_token_are_refused(served, db, make_login):
         for data in ({"status": "dismissed", "note": "x"},
                      {"status": "dismissed", "note": "x", "csrf_token": csrf_of(page.text)},  # the pre-login token
                      {"status": "dismissed", "note": "x", "csrf_token": "forged"}):
-            r = c.post("/flags/abc/decision", data=data)
+            r = c.post("/flags/abc/reviews", data=data)
             assert r.status_code == 403 and "hết hạn hoặc không hợp lệ" in r.text
         r = c.post("/logout", data={})
         assert r.status_code == 403

@@ -1,0 +1,140 @@
+"""A reviewer's decision is never lost and never overrides another unseen; the flag page tells the truth about
+the data behind it; the queue's links, logins and pager keep the reviewer where they were.
+
+Found by a reviewer's walk through the workbench (2026-12-05): a decision sent from a page opened before
+someone else's decision replaced it without a word; one sent after the session ended was dropped on a bare
+405; the flag page counted a rejected month as in force.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.workbench.helpers import client, csrf_of, login
+from workbench import queries
+
+SEEN = re.compile(r'name="seen_review" value="([^"]*)"')
+
+
+def _unreviewed_flag(db, skip: int) -> str:
+    """A flag no test has decided on; `skip` keeps the tests of this module off each other's flags, and the
+    order off the browser tests' (they take the first TP01 flag of the queue and the high flag of the least
+    id)."""
+    return db.execute(
+        "select flag_id from risk.flags_for_review where rule_code <> 'TP01' "
+        "and review_status = 'open' order by flag_id desc offset %s limit 1", (skip,)).fetchone()[0]
+
+
+def _reviews(db, flag_id: str) -> list[tuple]:
+    return db.execute("select status, decided_by, note from risk.flag_reviews where flag_id = %s order by review_id",
+                      (flag_id,)).fetchall()
+
+
+def _form(page_html: str, **fields) -> dict:
+    return {"csrf_token": csrf_of(page_html), "seen_review": SEEN.search(page_html).group(1), **fields}
+
+
+@pytest.mark.e2e
+def test_a_decision_sent_from_a_stale_page_is_not_recorded_over_another(economy, served_economy, make_login):
+    _, db = economy
+    flag_id = _unreviewed_flag(db, 0)
+    first, second = make_login("monitor", economy[0]), make_login("monitor", economy[0])
+    with client(served_economy.url) as a, client(served_economy.url) as b:
+        assert login(a, first.name, first.password).status_code == 303
+        assert login(b, second.name, second.password).status_code == 303
+        page_a, page_b = a.get(f"/flags/{flag_id}").text, b.get(f"/flags/{flag_id}").text
+        assert SEEN.search(page_b).group(1) == ""  # no decision yet
+
+        r = a.post(f"/flags/{flag_id}/reviews", data=_form(page_a, status="confirmed", note="Đã đối chiếu tờ khai"))
+        assert r.status_code == 303
+        # the second reviewer decides on the page they opened before the first decision
+        r = b.post(f"/flags/{flag_id}/reviews", data=_form(page_b, status="dismissed", note="Giá hợp lý, ghi chú B"))
+        assert r.status_code == 409
+        assert "một quyết định khác đã được ghi" in r.text
+        assert "Giá hợp lý, ghi chú B" in r.text and 'value="dismissed" required checked' in r.text  # kept
+        assert "Đã đối chiếu tờ khai" in r.text  # the decision they had not seen, in the history
+        assert _reviews(db, flag_id) == [("confirmed", first.name, "Đã đối chiếu tờ khai")]
+
+        # having seen it, they record theirs
+        r = b.post(f"/flags/{flag_id}/reviews", data=_form(r.text, status="dismissed", note="Giá hợp lý, ghi chú B"))
+        assert r.status_code == 303
+        assert [s for s, _, _ in _reviews(db, flag_id)] == ["confirmed", "dismissed"]
+
+        # a client of the agreement's three fields (status, note, csrf_token) is not asked what it saw
+        r = a.post(f"/flags/{flag_id}/reviews",
+                   data={"csrf_token": csrf_of(page_a), "status": "in_review", "note": ""})
+        assert r.status_code == 303 and len(_reviews(db, flag_id)) == 3
+
+
+@pytest.mark.e2e
+def test_a_decision_sent_after_the_session_ended_is_filled_in_again_after_the_next_login(
+        economy, served_economy, make_login):
+    _, db = economy
+    flag_id = _unreviewed_flag(db, 1)
+    person = make_login("monitor", economy[0])
+    with client(served_economy.url) as c:
+        assert login(c, person.name, person.password).status_code == 303
+        page = c.get(f"/flags/{flag_id}").text
+        # the session ends (here a logout in another tab; an idle timeout or a restart alike)
+        assert c.post("/logout", data={"csrf_token": csrf_of(page)}).status_code == 303
+        r = c.post(f"/flags/{flag_id}/reviews", data=_form(page, status="dismissed", note="Hợp đồng khung, đã xem"))
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?")
+        assert _reviews(db, flag_id) == []
+        login_page = c.get(r.headers["location"])
+        assert login_page.status_code == 200 and "Phiên làm việc đã hết" in login_page.text
+        next_page = parse_qs(urlparse(r.headers["location"]).query)["next"][0]
+        assert next_page == f"/flags/{flag_id}"
+        r = c.post("/login", data={"username": person.name, "password": person.password,
+                                   "csrf_token": csrf_of(login_page.text), "next": next_page})
+        assert r.status_code == 303 and r.headers["location"] == f"/flags/{flag_id}"
+        page = c.get(f"/flags/{flag_id}").text
+        assert "phiên làm việc đã hết trước khi quyết định được gửi" in page
+        assert "Hợp đồng khung, đã xem" in page and 'value="dismissed" required checked' in page
+        assert _reviews(db, flag_id) == []  # filled in, not recorded: the reviewer records it
+        assert "Hợp đồng khung" not in c.get(f"/flags/{flag_id}").text  # once
+
+        # a form of the earlier session, sent after logging in again: refused, and what it held shown again
+        r = c.post(f"/flags/{flag_id}/reviews", data=_form(page, status="dismissed", note="Ghi chú của phiên cũ")
+                   | {"csrf_token": "a-token-of-an-earlier-session"})
+        assert r.status_code == 403 and "hết hạn hoặc không hợp lệ" in r.text and "Ghi chú của phiên cũ" in r.text
+        assert _reviews(db, flag_id) == []
+
+
+@pytest.mark.e2e
+def test_the_queue_keeps_its_filters_through_a_flag_and_a_login_and_any_page_number(economy, served_economy,
+                                                                                    make_login):
+    _, db = economy
+    person = make_login("monitor", economy[0])
+    with client(served_economy.url) as c:
+        r = c.get("/flags?status=open&severity=medium")
+        assert r.status_code == 303
+        assert parse_qs(urlparse(r.headers["location"]).query)["next"] == ["/flags?status=open&severity=medium"]
+        assert login(c, person.name, person.password).status_code == 303
+
+        queue = c.get("/flags?severity=medium").text
+        link = re.search(r'href="(/flags/[0-9a-f]+\?back=[^"]+)"', queue).group(1)
+        flag_page = c.get(link.replace("&amp;", "&")).text
+        assert '<a href="/flags?severity=medium">' in flag_page  # back to the queue as it was
+        flag_id = link.split("/")[2].split("?")[0]
+        r = c.post(f"/flags/{flag_id}/reviews", data=_form(flag_page, status="in_review", note="",
+                                                           back="/flags?severity=medium"))
+        assert r.status_code == 303 and r.headers["location"].endswith("?back=%2Fflags%3Fseverity%3Dmedium&saved=1")
+        assert '<a href="/flags">' in c.get(f"/flags/{flag_id}?back=https://elsewhere.example/").text
+
+        for page in ("99999999999999999999", "999999999999999999"):
+            r = c.get(f"/flags?page={page}")
+            assert r.status_code == 200 and "Traceback" not in r.text
+
+
+def test_the_flag_page_counts_a_rejected_or_missing_month_as_not_in_force(db):
+    """marts.dataset_coverage has a row for every period, whatever its status: only `complete` is in force."""
+    db.execute("create table marts.dataset_coverage (agency text, dataset text, period text, status text)")
+    db.execute("insert into marts.dataset_coverage select 'customs', 'declarations', "
+               "'2024-' || lpad(m::text, 2, '0'), case m when 2 then 'rejected' when 7 then 'missing' "
+               "else 'complete' end from generate_series(1, 12) as m")
+    source, rows = queries.coverage_of_period(db, {"rule_code": "TP01", "period": "2024"}, [])
+    assert source == "marts"
+    assert rows == [{"agency": "customs", "dataset": "declarations", "present": 10, "expected": 12,
+                     "missing": [("2024-02", "rejected"), ("2024-07", "missing")]}]
