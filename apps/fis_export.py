@@ -18,8 +18,12 @@ survives any rebuild of the database; the ledger table `fis.export_revisions`
 (created by the bootstrap, written here only) mirrors it for SQL users and is
 refilled from the manifests when the database is new; `fis.project_reports`
 reads its latest revision per period when dbt builds it. Revision numbers only
-grow: the next one is one above the highest in either place. An export whose
-rows equal the latest revision's writes nothing.
+grow, and an outbox receives the next revision of a period only if it holds the
+latest one the ledger knows (its manifest, with the same content hash): an
+export to a new or lost outbox, or to another outbox than the one that received
+the period's latest revision, is refused naming the outbox that received it, and
+writes nothing. An export whose rows and completeness equal the latest
+revision's writes nothing.
 """
 from __future__ import annotations
 
@@ -164,9 +168,11 @@ def sync_ledger(conn, outbox: Path) -> None:
     """Refill fis.export_revisions from the outbox manifests (a new database forgets nothing that was sent).
 
     Written as fdi_exporter, the ledger's owner (warehouse/roles.yaml): dbt only reads it."""
-    root = Path(outbox) / "fis"
+    root = Path(outbox).absolute() / "fis"
     if not root.exists():
         return
+    if not root.is_dir():
+        raise ExportError(f"{root} is a file, not a folder: move it away or export with another --out")
     with conn.transaction():
         conn.execute(sql.SQL("set local role {}").format(sql.Identifier(EXPORTER)))
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
@@ -183,9 +189,49 @@ def sync_ledger(conn, outbox: Path) -> None:
                      str(folder / f"manifest_r{m['revision']}.json")))
 
 
-def _ledger_revision(conn, period: str) -> int:
-    return conn.execute("select coalesce(max(revision), 0) from fis.export_revisions where report_period = %s",
-                        (period,)).fetchone()[0]
+def _ledger_latest(conn, period: str) -> tuple[int, str, str | None] | None:
+    """(revision, content_sha256, manifest_path) of the period's latest revision in the ledger, or None."""
+    return conn.execute("""select revision, content_sha256, manifest_path from fis.export_revisions
+                           where report_period = %s order by revision desc limit 1""", (period,)).fetchone()
+
+
+def _require_outbox_holds(outbox: Path, period: str, history: list[dict], ledger: tuple | None) -> None:
+    """Refuse an export to an outbox that does not hold the period's latest revision the ledger knows.
+
+    Such an outbox is new, lost, or not the one that received that revision. We refuse rather than
+    restore the revision's files here: the outbox is the record of what was sent and what gets uploaded,
+    so a second outbox with a copy of revision N invites sending N twice and splits the period's history
+    in two; and the ledger does not hold all of what was sent (the completeness, the projects added,
+    removed or changed per column), so a restored manifest would be a reconstruction, not that record.
+    Writing the next revision here instead would give it a previous revision whose files are elsewhere
+    (or nowhere) and changes that cannot be listed. The sentence names the outbox that received it."""
+    if ledger is None:
+        return
+    revision, digest, manifest_path = ledger
+    if any(m["revision"] == revision and m["content_sha256"] == digest for m in history):
+        return
+    if any(m["revision"] == revision for m in history):  # two histories of one period
+        holds = f"holds a different revision {revision} of it"
+    else:
+        holds = f"holds revisions up to {history[-1]['revision']} of it" if history else "holds none of it"
+    if not manifest_path:  # a ledger row written by hand
+        raise ExportError(f"revision {revision} of {period} (fis.export_revisions) is in an outbox the ledger "
+                          f"does not name, not in {outbox}, which {holds}: export to the outbox that holds it")
+    manifest = Path(manifest_path)
+    sent_to = manifest.parents[2] if len(manifest.parents) > 2 else manifest.parent  # <outbox>/fis/<period>/
+    if manifest.exists():
+        raise ExportError(f"revision {revision} of {period} (fis.export_revisions) is in the outbox {sent_to}, "
+                          f"not in {outbox}, which {holds}: export with --out {sent_to}")
+    raise ExportError(f"revision {revision} of {period} (fis.export_revisions) was written to the outbox "
+                      f"{sent_to}, which no longer holds it ({manifest} is gone), and {outbox} {holds}: restore "
+                      f"{manifest.parent} from a backup and export with --out {sent_to}")
+
+
+def _require_folders(outbox: Path, period: str) -> None:
+    """The outbox and its fis/<period> folders may be missing, but not files."""
+    for path in (Path(outbox), Path(outbox) / "fis", period_folder(outbox, period)):
+        if path.exists() and not path.is_dir():
+            raise ExportError(f"{path} is a file, not a folder: move it away or export with another --out")
 
 
 # -- export ------------------------------------------------------------------------
@@ -221,15 +267,18 @@ def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = Non
     if missing and not allow_incomplete:
         raise ExportError(f"{period} is incomplete, its figures would be short: missing {'; '.join(missing)}. "
                           "Export it anyway with --allow-incomplete (the manifest then says \"complete\": false)")
+    _require_folders(outbox, period)
     folder = period_folder(outbox, period)
     sync_ledger(conn, outbox)
     history = revision_manifests(folder) if folder.exists() else []
+    # After the sync the ledger knows every revision of this outbox; its latest must be here too.
+    _require_outbox_holds(Path(outbox), period, history, _ledger_latest(conn, period))
     digest = content_hash(rows)
     latest = history[-1] if history else None
     if latest and latest["content_sha256"] == digest and latest.get("missing_inputs", []) == missing:
         return ExportResult(period, "unchanged", latest["revision"], folder, len(rows))
 
-    revision = max(latest["revision"] if latest else 0, _ledger_revision(conn, period)) + 1
+    revision = (latest["revision"] if latest else 0) + 1  # the ledger's latest is this outbox's
     previous_rows = (json.loads(_data_file(folder, latest, ".json").read_text())["rows"] if latest else [])
     added, removed, changed = _diff(previous_rows, rows) if latest else ([], [], {})
     for row in rows:

@@ -16,14 +16,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
+import shutil
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
-from apps.fis_export import content_hash, export_period, fetch_rows, sync_ledger, verify_manifest
+from apps.fis_export import ExportError, content_hash, export_period, fetch_rows, sync_ledger, verify_manifest
 from pipelines.run import run_pipeline
 from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.truth import read_csv
@@ -280,6 +283,67 @@ def test_export_revisions_manifest_and_spreadsheet_safety(built, tmp_path):
     sync_ledger(db, outbox)
     assert one(db, "select max(revision) from fis.export_revisions where report_period = %s", period) == 2
     assert content_hash(fetch_rows(db, period)) == manifest["content_sha256"]
+
+
+def test_an_outbox_without_the_periods_latest_revision_gets_no_revision(built, tmp_path):
+    """The ledger knows a revision an outbox does not hold (a new outbox, the wrong --out, a lost one): the
+    export is refused, naming the outbox that holds it, and writes nothing, whether the rows equal that
+    revision's or not; no manifest anywhere contradicts itself (revision 2 with no previous revision)."""
+    db = built
+    period = f"{YEAR}-Q2"
+    sent, other = tmp_path / "sent", tmp_path / "new"
+    assert export_period(db, period, sent).revision == 1
+
+    def refused(outbox: Path, match: str, ledger: int) -> None:
+        with pytest.raises(ExportError, match=match):
+            export_period(db, period, outbox)
+        assert one(db, "select max(revision) from fis.export_revisions where report_period = %s", period) == ledger
+
+    elsewhere = (f"^revision 1 of {period} \\(fis.export_revisions\\) is in the outbox {re.escape(str(sent))}, "
+                 f"not in {re.escape(str(other))}, which holds none of it: export with --out {re.escape(str(sent))}$")
+    refused(other, elsewhere, 1)  # the same rows
+    assert not other.exists(), "a refused export writes nothing"
+
+    project = one(db, "select min(project_code) from fis.project_reports where report_period = %s "
+                      "and exports_usd is not null", period)
+    db.execute("update fis.project_reports set exports_usd = exports_usd + 1000 "
+               "where project_code = %s and report_period = %s", (project, period))
+    try:
+        refused(other, elsewhere, 1)  # changed rows
+        assert not other.exists()
+        second = export_period(db, period, sent)
+        assert (second.status, second.revision, second.changed) == ("written", 2, {project: ["exports_usd"]})
+
+        # The outbox that received revision 2 is lost (moved away): refused until it is back.
+        shutil.move(sent, tmp_path / "moved")
+        refused(other, f"revision 2 of {period} .* was written to the outbox {re.escape(str(sent))}, which no "
+                       f"longer holds it .*: restore .* from a backup and export with --out {re.escape(str(sent))}$", 2)
+        shutil.move(tmp_path / "moved", sent)
+        assert export_period(db, period, sent).status == "unchanged"
+    finally:
+        db.execute("update fis.project_reports set exports_usd = exports_usd - 1000 "
+                   "where project_code = %s and report_period = %s", (project, period))
+
+    for path in tmp_path.rglob("manifest*.json"):
+        manifest = json.loads(path.read_text())
+        assert manifest["previous_revision"] == (manifest["revision"] - 1 or None), path
+
+
+def test_an_outbox_whose_fis_folder_is_a_file_is_refused_in_one_sentence(built, tmp_path):
+    from pipelines.cli import main
+
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    (outbox / "fis").write_text("not a folder")
+    with pytest.raises(ExportError, match=f"^{re.escape(str(outbox / 'fis'))} is a file, not a folder"):
+        export_period(built, f"{YEAR}-Q4", outbox)
+    done = CliRunner().invoke(main, ["export-fis", "--period", f"{YEAR}-Q4", "--out", str(outbox)])
+    assert done.exit_code == 2 and f"Error: {outbox / 'fis'} is a file, not a folder" in done.output, done.output
+    (outbox / "fis").unlink()
+    (outbox / "fis").mkdir()
+    (outbox / "fis" / f"{YEAR}-Q4").write_text("not a folder")
+    with pytest.raises(ExportError, match=f"^{re.escape(str(outbox / 'fis' / f'{YEAR}-Q4'))} is a file"):
+        export_period(built, f"{YEAR}-Q4", outbox)
 
 
 def test_self_report_discrepancies_flag_beyond_the_seed_tolerance(built):
