@@ -7,10 +7,12 @@ formats it for the command line.
 """
 from __future__ import annotations
 
+import textwrap
 from decimal import Decimal
 
 COLUMNS = ("indicator_code", "period", "period_kind", "actual", "target_low", "target_high", "unit", "status",
-           "as_of_year", "years_with_data", "is_complete", "source")
+           "as_of_year", "years_with_data", "is_complete", "source", "input_gaps")
+WIDTH = 120  # the notes under the table wrap to a 120-column terminal
 
 
 class KpiUnavailable(Exception):
@@ -46,6 +48,8 @@ def _target(row: dict) -> str:
 
 
 def format_table(rows: list[dict]) -> str:
+    """One line per row; a figure that is not final says `incomplete`, and a row whose inputs have gaps
+    (input_gaps) says so in `coverage` and lists them under the table, as the column states them."""
     header = f"{'indicator':<38}{'period':<11}{'actual':>18}  {'target':<22}{'status':<9}{'coverage'}"
     lines = [header, "-" * len(header)]
     for r in rows:
@@ -54,9 +58,18 @@ def format_table(rows: list[dict]) -> str:
                         else "no year with data")
             coverage += "" if r["is_complete"] else ", incomplete"
         else:
-            coverage = ""
+            coverage = "" if r["is_complete"] or r["actual"] is None else "incomplete"
+        if r.get("input_gaps"):
+            coverage += (", " if coverage else "") + "input gaps (below)"
         lines.append(f"{r['indicator_code']:<38}{r['period']:<11}{_number(r['actual'], r['unit']):>18}  "
                      f"{_target(r):<22}{r['status']:<9}{coverage}")
+    gaps = [r for r in rows if r.get("input_gaps")]
+    if gaps:
+        lines.append("\nInput gaps (input periods not complete: rejected, missing, not yet due or before coverage "
+                     "starts; marts.dataset_coverage):")
+        for r in gaps:
+            lines += textwrap.wrap(r["input_gaps"], WIDTH, initial_indent=f"  {r['indicator_code']} {r['period']}: ",
+                                   subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
     sources = sorted({(r["indicator_code"], r["source"]) for r in rows if r["period_kind"] == "programme_period"})
     if sources:
         lines.append("\nTargets (seeds/kpi_targets.csv):")

@@ -6,8 +6,12 @@
 -- The register is a monthly snapshot with each project's current registered
 -- capital, so its history is read from consecutive snapshots:
 --   * a new certificate counts its capital in its first snapshot, in the year
---     of issue (a project issued before the first snapshot loaded is not new
---     in any year the warehouse holds);
+--     of issue, when it was issued after the register snapshot before that
+--     one: a project issued in December whose December snapshot was rejected
+--     first shows in January and is still new in December's year. A project
+--     in the first snapshot loaded is new only if issued in that snapshot's
+--     year; one issued earlier, or one that enters the register of FDI
+--     projects long after its issue, is not new in any year;
 --   * a capital increase is a rise of registered capital from one snapshot of
 --     the project to the next, in the year of the later snapshot. A decrease
 --     is not negative attraction and is not netted.
@@ -19,16 +23,24 @@ register as (
     where foreign_ownership_pct > 0
 ),
 
+-- each snapshot of the register and the one loaded before it
+register_snapshots as (
+    select snapshot_period, lag(snapshot_period) over (order by snapshot_period) as previous_snapshot_period
+    from (select distinct snapshot_period from register) as p
+),
+
 snapshots as (
     select
-        project_code,
-        snapshot_period,
-        left(snapshot_period, 4)::int as year,
-        issued_on,
-        registered_capital_usd,
-        lag(registered_capital_usd) over (partition by project_code order by snapshot_period) as previous_capital_usd,
-        row_number() over (partition by project_code order by snapshot_period) as nth_snapshot
-    from register
+        r.project_code,
+        r.snapshot_period,
+        left(r.snapshot_period, 4)::int as year,
+        r.issued_on,
+        r.registered_capital_usd,
+        s.previous_snapshot_period,
+        lag(r.registered_capital_usd) over (partition by r.project_code order by r.snapshot_period) as previous_capital_usd,
+        row_number() over (partition by r.project_code order by r.snapshot_period) as nth_snapshot
+    from register as r
+    join register_snapshots as s using (snapshot_period)
 ),
 
 years as (
@@ -38,7 +50,9 @@ years as (
 new_certificates as (
     select extract(year from issued_on)::int as year, sum(registered_capital_usd) as capital_usd
     from snapshots
-    where nth_snapshot = 1 and extract(year from issued_on)::int = year
+    where nth_snapshot = 1
+      and (extract(year from issued_on)::int = year
+           or issued_on >= to_date(previous_snapshot_period, 'YYYY-MM') + interval '1 month')
     group by 1
 ),
 

@@ -14,27 +14,77 @@
 --   targets are floors: "đạt", "phấn đấu đạt từ"; the high end of a range is
 --   the aim, not a ceiling), `not_met` below it, `no_data` when no agency
 --   data covers the period.
--- * input_gaps: the periods of the indicator's input dataset within the
---   row's years that are not complete (marts.dataset_coverage), so an
---   actual built on a partial year says so; NULL when nothing is missing.
+-- * The inputs a year's figure stands on: every period of the indicator's
+--   dataset in the year (12 months, or the year of an annual one) and, for
+--   capital, the register's December before it (January's rises are read
+--   against it). A year is complete when it has data and every one of them
+--   is complete in marts.dataset_coverage; a year of the coverage grid with a
+--   month absent from it (not yet due, or before coverage starts) is partial
+--   too. A period is complete when every year it stands on is: each of its
+--   years (`sum`), its final year (`latest`).
+-- * input_gaps: those inputs that are not complete, for the years the row's
+--   actual stands on: the year; each year of a `sum` period; for a `latest`
+--   period, its years from the level's year (or the first, with no data) to
+--   the end, whose data would have replaced the level. NULL when nothing is
+--   missing. Years outside the coverage grid list nothing (no data is due
+--   there; status says no_data).
 with
 
--- the dataset each indicator is computed from
+-- the dataset each indicator is computed from, its grain, and whether a
+-- year also reads the December before it
 kpi_inputs as (
     select * from (values
-        ('fdi_registered_capital', 'registry', 'projects'),
-        ('trained_workforce_share', 'labour', 'employment'),
-        ('industrial_zone_occupancy', 'land', 'zones'),
-        ('industrial_zone_wastewater_treatment', 'land', 'zones')
-    ) as v (indicator_code, agency, dataset)
+        ('fdi_registered_capital', 'registry', 'projects', 'month', true),
+        ('trained_workforce_share', 'labour', 'employment', 'month', false),
+        ('industrial_zone_occupancy', 'land', 'zones', 'year', false),
+        ('industrial_zone_wastewater_treatment', 'land', 'zones', 'year', false)
+    ) as v (indicator_code, agency, dataset, grain, reads_previous_december)
+),
+
+coverage as (
+    select agency, dataset, period, status from {{ ref('dataset_coverage') }}
+),
+
+-- the periods of each input the coverage grid spans
+grid as (
+    select
+        agency, dataset, min(period) as first_period, max(period) as last_period,
+        min(left(period, 4)::int) as first_year, max(left(period, 4)::int) as last_year
+    from coverage
+    group by agency, dataset
+),
+
+-- the input periods a year's figure stands on, for the years of the grid
+year_inputs as (
+    select k.indicator_code, y.year, k.agency, k.dataset, p.period
+    from kpi_inputs as k
+    join grid as g on g.agency = k.agency and g.dataset = k.dataset
+    cross join lateral generate_series(g.first_year, g.last_year) as y (year)
+    cross join lateral (
+        select to_char(make_date(y.year, m, 1), 'YYYY-MM') from generate_series(1, 12) as m where k.grain = 'month'
+        union all
+        select y.year::text where k.grain = 'year'
+        union all
+        select (y.year - 1)::text || '-12' where k.reads_previous_december
+    ) as p (period)
 ),
 
 input_gaps as (
-    select k.indicator_code, left(c.period, 4)::int as year, c.agency, c.dataset, c.period,
-           c.agency || '/' || c.dataset || ' ' || c.period || ' ' || c.status as gap
-    from kpi_inputs as k
-    join {{ ref('dataset_coverage') }} as c on c.agency = k.agency and c.dataset = k.dataset
-    where c.status <> 'complete'
+    select
+        i.indicator_code, i.year, i.agency, i.dataset, i.period,
+        i.agency || '/' || i.dataset || ' ' || i.period || ' '
+        || coalesce(c.status, case when i.period > g.last_period then 'not yet due' else 'before coverage starts' end)
+            as gap
+    from year_inputs as i
+    join grid as g on g.agency = i.agency and g.dataset = i.dataset
+    left join coverage as c on c.agency = i.agency and c.dataset = i.dataset and c.period = i.period
+    where c.status is distinct from 'complete'
+      -- the December before the grid is the register's baseline, not a gap
+      and not (c.status is null and left(i.period, 4)::int < i.year)
+),
+
+years_with_gaps as (
+    select distinct indicator_code, year from input_gaps
 ),
 
 targets as (
@@ -75,9 +125,11 @@ yearly as (
         ty.source,
         case when i.actual is not null then ty.year end as as_of_year,
         (i.actual is not null)::int as years_with_data,
-        (i.actual is not null) as is_complete
+        (i.actual is not null and yg.year is null) as is_complete,
+        ty.year as gaps_from_year
     from target_years as ty
     left join indicators as i on i.indicator_code = ty.indicator_code and i.year = ty.year
+    left join years_with_gaps as yg on yg.indicator_code = ty.indicator_code and yg.year = ty.year
 ),
 
 period_years as (
@@ -121,7 +173,15 @@ periods as (
              then (select count(py.actual) from period_years as py
                    where py.indicator_code = t.indicator_code and py.period_start = t.period_start)
                   = t.period_end - t.period_start + 1
-             else l.year = t.period_end end as is_complete
+             else l.year = t.period_end end
+        and not exists (
+            select from years_with_gaps as yg
+            where yg.indicator_code = t.indicator_code
+              and yg.year between case when t.aggregation = 'sum' then t.period_start else t.period_end end
+                              and t.period_end
+        ) as is_complete,
+        case when t.aggregation = 'sum' then t.period_start else coalesce(l.year, t.period_start) end
+            as gaps_from_year
     from targets as t
     left join latest_year as l on l.indicator_code = t.indicator_code and l.period_start = t.period_start
 ),
@@ -151,8 +211,8 @@ select
     coalesce(is_complete, false)::boolean as is_complete,
     numerator::numeric(20, 2) as numerator,
     denominator::numeric(20, 2) as denominator,
-    (select string_agg(g.gap, '; ' order by g.agency, g.dataset, g.period)
+    (select string_agg(distinct g.gap, '; ' order by g.gap)  -- a December can count for two years
      from input_gaps as g
      where g.indicator_code = u.indicator_code
-       and g.year between left(u.period, 4)::int and right(u.period, 4)::int)::text as input_gaps
+       and g.year between u.gaps_from_year and right(u.period, 4)::int)::text as input_gaps
 from unioned as u
