@@ -30,7 +30,8 @@ def export_fis(period: str, out: Path | None, allow_incomplete: bool) -> None:
 
 
 @click.command(help="Print the action programme's indicators against their targets (kpi.programme_targets; "
-                    "Decision 3055/QĐ-UBND, programme Part I.3).")
+                    "Decision 3055/QĐ-UBND, programme Part I.3), and under them the rejected or missing periods "
+                    "of a row's input data (input_gaps).")
 @click.option("--periods", type=click.Choice(["all", "data", "programme"]), default="data", show_default=True,
               help="all: every year 2021-2030; data: years with data and the programme periods; "
                    "programme: the programme periods only.")
@@ -55,13 +56,39 @@ def review(flag_id: str, status: str, reviewer: str, note: str | None) -> None:
     click.echo(f"flag {decision.flag_id}: {decision.status} by {decision.reviewer} (review {decision.review_id})")
 
 
+def _flag_rule(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--rule: a rule code in use (models/risk/rules), any case; an unknown one is an error, not "no flags"."""
+    from apps.review import rule_codes
+
+    if value is None:
+        return None
+    code, codes = value.strip().upper(), rule_codes()
+    if codes and code not in codes:  # no catalogue (dbt project not installed): nothing to check against
+        raise click.BadParameter(f"{value!r} is not a rule code; use one of {', '.join(codes)}.")
+    return code
+
+
+def _flag_period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--period: YYYY or YYYY-MM with a month 01-12; a malformed one is an error, not "no flags"."""
+    from apps.review import PERIOD
+
+    if value is None:
+        return None
+    if not PERIOD.fullmatch(value.strip()):
+        raise click.BadParameter(f"{value!r} is not a period; use YYYY (a year) or YYYY-MM (a month 01-12), "
+                                 "e.g. 2024 or 2024-07.")
+    return value.strip()
+
+
 @click.group(invoke_without_command=True,
              help="List risk flags by review status (default: open), highest score first, one line each with the "
                   "enterprise's name; `fdi flags show FLAG_ID` prints one flag with its evidence as a table.")
-@click.option("--rule", default=None, help="Rule code, e.g. TP01.")
+@click.option("--rule", default=None, callback=_flag_rule,
+              help="Rule code, e.g. TP01 (any case); one of the rules in use (models/risk/rules).")
 @click.option("--severity", type=click.Choice(["low", "medium", "high"]), default=None)
-@click.option("--zone", default=None, help="Industrial zone code of the enterprise.")
-@click.option("--period", default=None, help="YYYY (a year and its months) or YYYY-MM.")
+@click.option("--zone", default=None, help="Industrial zone code of the enterprise, e.g. KCN-VSIP (any case).")
+@click.option("--period", default=None, callback=_flag_period,
+              help="YYYY (a year and its months) or YYYY-MM (a month 01-12).")
 @click.option("--status", type=click.Choice(["open", "in_review", "awaiting_second", "confirmed", "dismissed"]),
               default="open", show_default=True,
               help="awaiting_second: a high flag confirmed by one login, waiting for a second (four-eyes).")

@@ -8,9 +8,12 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import psycopg
+
+from warehouse.settings import DBT_PROJECT_DIR
 
 STATUSES = ("open", "in_review", "confirmed", "dismissed")
 SEVERITIES = ("low", "medium", "high")
@@ -19,6 +22,16 @@ MONITOR_ROLE = "fdi_monitor"
 
 class RiskError(Exception):
     """An expected failure, told to the user in one sentence."""
+
+
+# A flag's period: a fiscal year (YYYY) or a month (YYYY-MM), as the rules write it.
+PERIOD = re.compile(r"\d{4}(-(0[1-9]|1[0-2]))?")
+RULES_DIR = DBT_PROJECT_DIR / "models" / "risk" / "rules"
+
+
+def rule_codes() -> tuple[str, ...]:
+    """The rule codes in use: one rule model each, models/risk/rules/flag_<code>_<name>.sql."""
+    return tuple(sorted(p.name.split("_")[1].upper() for p in RULES_DIR.glob("flag_*_*.sql")))
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,7 @@ def open_flags(pg: psycopg.Connection, rule: str | None = None, severity: str | 
         params.append(severity)
     if zone:
         where.append("industrial_zone_code = %s")
-        params.append(zone)
+        params.append(zone.upper())
     if period:
         # a year selects its months too
         where.append("(period = %s or left(period, 4) = %s)")
@@ -99,13 +112,13 @@ def format_flags(rows: list[dict], width: int = TERMINAL_WIDTH) -> str:
     (the whole of it, and the evidence, with `fdi flags show FLAG_ID`)."""
     if not rows:
         return "No flags match."
-    fixed = f"{'flag_id':<16} {'rule':<6} {'tax_code':<10} {'period':<7} {'sev':<4} {'score':>5} "
+    fixed = f"{'flag_id':<16} {'rule':<6} {'tax_code':<10} {'period':<7} {'sev':<6} {'score':>5} "
     name_width = 28
     summary_width = max(10, width - len(fixed) - name_width - 1)
     lines = [(fixed + f"{'enterprise':<{name_width}} summary")[:width]]
     for r in rows:
         line = (f"{r['flag_id']:<16} {r['rule_code']:<6} {r['tax_code'] or '-':<10} {r['period']:<7} "
-                f"{r['severity'][:4]:<4} {float(r['score']):>5.1f} "
+                f"{r['severity']:<6} {float(r['score']):>5.1f} "
                 f"{_clip(r.get('enterprise_name'), name_width):<{name_width}} {_clip(r['summary'], summary_width)}")
         lines.append(line)
     lines.append(f"{len(rows)} flag(s); `fdi flags show FLAG_ID` prints one with its evidence")

@@ -13,6 +13,12 @@ create table if not exists risk.flag_first_seen (
 );
 comment on table risk.flag_first_seen is
     'When each risk flag was first detected; kept across every rebuild / Thời điểm phát hiện lần đầu của mỗi cảnh báo';
+comment on column risk.flag_first_seen.flag_id is
+    'Stable id of the flag (a hash of rule, enterprise and period), as in risk.flags / Mã cảnh báo';
+comment on column risk.flag_first_seen.rule_code is
+    'Rule that raised the flag, e.g. TP01 / Mã quy tắc';
+comment on column risk.flag_first_seen.first_detected_at is
+    'When a build first found the flag; never changed afterwards / Thời điểm phát hiện lần đầu';
 
 -- The review log: append-only. A decision is never edited; a new decision is
 -- a new row, and the latest one (decided_at, then review_id) is in force.
@@ -31,6 +37,22 @@ create table if not exists risk.flag_reviews (
 create index if not exists flag_reviews_flag on risk.flag_reviews (flag_id, decided_at desc, review_id desc);
 comment on table risk.flag_reviews is
     'Append-only decisions of monitoring staff on risk flags / Nhật ký xem xét cảnh báo rủi ro (chỉ thêm, không sửa, không xoá)';
+comment on column risk.flag_reviews.review_id is
+    'Id of the decision, in the order recorded / Mã quyết định';
+comment on column risk.flag_reviews.flag_id is
+    'The flag decided on (risk.flags.flag_id; it must exist when the decision is recorded) / Mã cảnh báo';
+comment on column risk.flag_reviews.status is
+    'open, in_review, confirmed or dismissed / Trạng thái: mở, đang xem xét, xác nhận, bác bỏ';
+comment on column risk.flag_reviews.reviewer is
+    'Name of the person deciding / Người xem xét';
+comment on column risk.flag_reviews.note is
+    'Why (kept with the decision) / Ghi chú';
+comment on column risk.flag_reviews.evidence_hash is
+    'Hash of the flag''s evidence when decided (the flag''s current one unless given); a dismissal holds only while it is unchanged / Mã băm bằng chứng tại thời điểm quyết định';
+comment on column risk.flag_reviews.decided_at is
+    'When, set by the server / Thời điểm quyết định (do máy chủ ghi)';
+comment on column risk.flag_reviews.decided_by is
+    'Database login that recorded the decision (session_user), set by the server / Tài khoản cơ sở dữ liệu ghi quyết định';
 
 -- A decision must name a flag that exists now, and carries that flag's
 -- evidence hash (filled in when the reviewer did not give it). The time and
