@@ -126,7 +126,14 @@ findings as (
         {{ risk_score('silent_months', threshold('REG02', 'min_silent_months'), threshold('REG02', 'full_score_silent_months')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Dự án ' || projects || ' vẫn hoạt động trong sổ đăng ký nhưng doanh nghiệp không có nộp thuế, hải quan, lao động hay giao dịch vốn trong '
-            || silent_months || ' tháng liên tiếp (từ ' || {{ month_from_index('run_start') }} || ' đến ' || {{ month_from_index('run_end') }} || ').' as summary,
+            || silent_months || ' tháng liên tiếp (từ ' || {{ month_from_index('run_start') }} || ' đến ' || {{ month_from_index('run_end') }} || ').'
+            -- a month without full data inside the span is neither silence nor activity: said, not hidden
+            || case when jsonb_array_length(months_without_full_data) > 0
+                    then ' Trong khoảng này, ' || jsonb_array_length(months_without_full_data)
+                         || ' tháng thiếu dữ liệu (không rõ có hoạt động hay không): '
+                         || (select string_agg(m, ', ' order by m) from jsonb_array_elements_text(months_without_full_data) as m)
+                         || '.'
+                    else '' end as summary,
         jsonb_build_object(
             'threshold', {{ threshold_sentence('no tax, customs, labour or fx activity for {REG02.min_silent_months} consecutive months with an active project (Law on Investment 2020 Art. 48.2(d))') }},
             'min_silent_months', {{ threshold('REG02', 'min_silent_months') }},
@@ -140,4 +147,4 @@ findings as (
     from runs_with_coverage
 )
 
-{{ risk_flag_columns('REG02', '1.0') }}
+{{ risk_flag_columns('REG02', '1.1') }}

@@ -10,8 +10,9 @@
 -- in force, the enterprise trades with (customs), borrows from (credit) or
 -- pays (fx loan flows) such a party and that year's disclosure does not name
 -- it. The amount at stake is the undisclosed value: customs value of the
--- trade plus the fx loan flows (a loan's balance is evidence, not a dealing
--- of the year).
+-- trade plus the fx loan flows (a loan's balance is evidence, `balance_vnd`,
+-- not a dealing of the year), summed over the customs and fx months in
+-- force; a year with a month missing says so in summary and evidence.
 with
 
 -- The enterprise-years with a CIT return. Which of their years are judged
@@ -101,19 +102,20 @@ customs_years as (
 dealings as (
     select m.enterprise_id, left(m.period, 4)::int as fiscal_year, m.partner_name as party_name, 'customs' as agency,
            sum(m.lines)::bigint as records, sum(m.customs_value_vnd) as amount_vnd,
-           min(m.first_record) as first_record
+           min(m.first_record) as first_record, null::numeric as balance_vnd
     from {{ ref('int_customs_partner_months') }} as m
     join customs_years as c on c.enterprise_id = m.enterprise_id and c.fiscal_year = left(m.period, 4)::int
     group by 1, 2, 3
     union all
     select enterprise_id, extract(year from value_date)::int, counterparty_name, 'fx',
-           count(*), sum(amount_vnd), min(txn_id)
+           count(*), sum(amount_vnd), min(txn_id), null
     from {{ ref('fct_capital_flows') }}
     where enterprise_id is not null and flow_type in ('loan_drawdown', 'loan_repayment', 'interest_payment')
     group by 1, 2, 3
     union all
     select enterprise_id, left(snapshot_period, 4)::int, lender_name, 'credit',
-           count(distinct loan_id), 0, min(lender_code || '|' || loan_id)
+           -- a balance is no dealing of the year: no amount, and the year's greatest balance beside it
+           count(distinct loan_id), null, min(lender_code || '|' || loan_id), max(outstanding_amount_vnd)
     from {{ ref('fct_loans') }}
     where enterprise_id is not null and outstanding_amount_vnd > 0
     group by 1, 2, 3
@@ -127,7 +129,7 @@ names as materialized (
 
 undisclosed as (
     select t.enterprise_id, t.tax_code, t.fiscal_year, n.party, r.relationship, d.agency, d.records, d.amount_vnd,
-           d.first_record, d.party_name
+           d.balance_vnd, d.first_record, d.party_name
     from dealings as d
     join names as n on n.party_name = d.party_name
     join related as r on r.enterprise_id = d.enterprise_id and r.party = n.party
@@ -141,15 +143,27 @@ undisclosed as (
 per_year as (
     select
         enterprise_id, tax_code, fiscal_year,
-        sum(amount_vnd) as undisclosed_vnd,
+        coalesce(sum(amount_vnd), 0) as undisclosed_vnd,  -- a loan alone: no trade or payment value
+        max(balance_vnd) as balance_vnd,
         bool_or(agency = 'credit') as has_loan,
         string_agg(distinct party_name, '; ' order by party_name) as parties,
         jsonb_agg(jsonb_build_object(
             'party', party, 'written_as', party_name, 'relationship', relationship, 'agency', agency,
             'records', records, 'amount_vnd', amount_vnd, 'first_record', first_record)
+            || {{ evidence_when_present('balance_vnd', 'balance_vnd') }}
             order by agency, party, party_name) as dealings  -- a total order: one party may be written two ways
     from undisclosed
     group by 1, 2, 3
+),
+
+-- the customs and fx months of each year without a delivery in force: the undisclosed value is summed over
+-- the months in force, so the summary and the evidence say which are missing (a missing month is no evidence)
+customs_gaps as (
+    {{ months_not_complete_by_year('customs', 'declarations') }}
+),
+
+fx_gaps as (
+    {{ months_not_complete_by_year('fx', 'capital_flows') }}
 ),
 
 disclosures as (
@@ -168,10 +182,20 @@ findings as (
              then {{ risk_score('p.undisclosed_vnd', threshold('REL01', 'min_undisclosed_vnd'), threshold('REL01', 'full_score_undisclosed_vnd')) }}
              else 50 end as score,
         p.undisclosed_vnd as amount_at_stake_vnd,
-        'Năm ' || p.fiscal_year || ', doanh nghiệp giao dịch với bên liên kết (' || p.parties
-            || ') trị giá ' || {{ vn_number('p.undisclosed_vnd') }}
-            || ' VND mà không kê khai bên này trong phụ lục giao dịch liên kết'
-            || case when ds.lines is null then ' (không nộp phụ lục).' else '.' end as summary,
+        'Năm ' || p.fiscal_year || ', doanh nghiệp '
+            || case when p.undisclosed_vnd > 0
+                    then 'giao dịch với bên liên kết (' || p.parties || ') trị giá ' || {{ vn_number('p.undisclosed_vnd') }} || ' VND'
+                    -- a loan alone: its balance, not a value of 0
+                    else 'vay bên liên kết (' || p.parties || '), dư nợ cao nhất trong năm '
+                         || {{ vn_number('p.balance_vnd') }} || ' VND,' end
+            || ' mà không kê khai bên này trong phụ lục giao dịch liên kết'
+            || case when ds.lines is null then ' (không nộp phụ lục).' else '.' end
+            || case when cg.months is not null or fg.months is not null
+                    then ' Số liệu năm ' || p.fiscal_year || ' thiếu '
+                         || concat_ws(' và ', jsonb_array_length(cg.months) || ' tháng hải quan',
+                                      jsonb_array_length(fg.months) || ' tháng ngoại hối')
+                         || ': giá trị chỉ tính trên các tháng có dữ liệu.'
+                    else '' end as summary,
         jsonb_build_object(
             'threshold', 'dealings with a party the network shows as related (investor, ultimate parent, group member) that the year''s related-party disclosure does not name (Decree 132/2020 Art. 18.1)',
             'min_undisclosed_vnd', {{ threshold('REL01', 'min_undisclosed_vnd') }},
@@ -179,11 +203,14 @@ findings as (
             'dealings', p.dealings,
             'disclosure_lines', coalesce(ds.lines, 0),
             'disclosed_counterparties', ds.named
-        ) as evidence
+        ) || {{ evidence_when_present('customs_months_not_complete', 'cg.months') }}
+          || {{ evidence_when_present('fx_months_not_complete', 'fg.months') }} as evidence
     from per_year as p
     join judged_years as j on j.period = p.fiscal_year::text  -- the coverage's period is text (months for other datasets)
     left join disclosures as ds on ds.tax_code = p.tax_code and ds.fiscal_year = p.fiscal_year
+    left join customs_gaps as cg on cg.fiscal_year = p.fiscal_year::text
+    left join fx_gaps as fg on fg.fiscal_year = p.fiscal_year::text
     where p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
 )
 
-{{ risk_flag_columns('REL01', '1.1') }}
+{{ risk_flag_columns('REL01', '1.2') }}
