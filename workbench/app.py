@@ -21,7 +21,16 @@ from starlette.staticfiles import StaticFiles
 
 from warehouse.server import Connection
 from workbench import export, i18n, queries
-from workbench.auth import SESSION_COOKIE, LoginRefused, Session, SessionStore, WarehouseDown, check_login, user_connection
+from workbench.auth import (
+    SESSION_COOKIE,
+    LoginRefused,
+    LoginThrottle,
+    Session,
+    SessionStore,
+    WarehouseDown,
+    check_login,
+    user_connection,
+)
 from workbench.charts import price_ranges
 from workbench.evidence import evidence_rows
 
@@ -57,6 +66,7 @@ def _templates() -> Environment:
 def create_app(base: Connection) -> Starlette:
     """The application on the warehouse `base` (host, port, database; its user is never used for people)."""
     store = SessionStore()
+    throttle = LoginThrottle()
     env = _templates()
 
     def session_of(request: Request) -> tuple[Session, bool]:
@@ -118,14 +128,20 @@ def create_app(base: Connection) -> Starlette:
         if not csrf_checked(session, form):
             return render(request, session, new, "login.html", status=403, error="csrf_refused", next=nxt)
         login, password = (form.get("username") or "").strip(), form.get("password") or ""
+        wait_s = throttle.wait_s(login)
+        if wait_s:
+            return render(request, session, new, "login.html", status=429, error="login_throttled", next=nxt,
+                          username=login, minutes=max(1, round(wait_s / 60)))
         from starlette.concurrency import run_in_threadpool
         try:
             groups = await run_in_threadpool(check_login, base, login, password)
         except LoginRefused:
+            throttle.failed(login)
             return render(request, session, new, "login.html", status=401, error="login_failed", next=nxt,
                           username=login)
         except WarehouseDown:
             return render(request, session, new, "login.html", status=503, error="db_unreachable", next=nxt)
+        throttle.succeeded(login)
         # a fresh session id at login, so an id planted before it is worth nothing
         store.drop(session.sid)
         fresh = store.new()

@@ -113,6 +113,37 @@ class SessionStore:
             s.close()
 
 
+class LoginThrottle:
+    """Failed logins per login name: after FAILURES within WINDOW_S, the name is refused without asking
+    PostgreSQL until the oldest of them is WINDOW_S old. PostgreSQL has no lockout of its own, and each
+    try opens a connection; a guessing script would otherwise try as fast as the server answers. Per
+    name, not per address: the workbench sits behind the agencies' proxies, where one address is many
+    people. In memory, as the sessions are."""
+
+    FAILURES = 5
+    WINDOW_S = 15 * 60.0
+
+    def __init__(self) -> None:
+        self._failed: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_s(self, login: str, now: float | None = None) -> float:
+        """Seconds before `login` may try again (0: it may now)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = [t for t in self._failed.get(login.lower(), []) if now - t < self.WINDOW_S]
+            self._failed[login.lower()] = recent
+            return self.WINDOW_S - (now - recent[0]) if len(recent) >= self.FAILURES else 0.0
+
+    def failed(self, login: str, now: float | None = None) -> None:
+        with self._lock:
+            self._failed.setdefault(login.lower(), []).append(time.monotonic() if now is None else now)
+
+    def succeeded(self, login: str) -> None:
+        with self._lock:
+            self._failed.pop(login.lower(), None)
+
+
 def login_connection(base: Connection, login: str, password: str) -> Connection:
     """The warehouse's host, port and database, with the person's own login."""
     return Connection(base.host, base.port, login, password, base.dbname)

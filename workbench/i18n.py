@@ -20,6 +20,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "password": ("Mật khẩu", "Password"),
     "login_failed": ("Đăng nhập không thành công: máy chủ cơ sở dữ liệu từ chối tên đăng nhập hoặc mật khẩu.",
                      "Login failed: the database server refused this login or password."),
+    "login_throttled": ("Tên đăng nhập này đã nhập sai mật khẩu nhiều lần; hãy thử lại sau {minutes} phút.",
+                        "Too many failed logins for this name; try again in {minutes} minute(s)."),
     "db_unreachable": ("Không kết nối được tới kho dữ liệu; hãy thử lại sau.",
                        "The warehouse cannot be reached; try again later."),
     "csrf_refused": ("Biểu mẫu đã hết hạn hoặc không hợp lệ; hãy tải lại trang và thử lại.",

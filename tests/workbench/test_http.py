@@ -36,6 +36,29 @@ def test_an_unknown_login_and_an_empty_password_are_refused(served):
         assert login(c, "postgres", "any-password-at-all").status_code == 401
 
 
+def test_a_login_name_guessed_at_is_refused_for_a_while_without_asking_postgresql(served, make_login):
+    person, other = make_login("monitor"), make_login("monitor")
+    with client(served.url) as c:
+        for _ in range(5):
+            assert login(c, person.name, "a-guess").status_code == 401
+        r = login(c, person.name, person.password)  # even the right password, for now
+        assert r.status_code == 429 and "nhập sai mật khẩu nhiều lần" in r.text and "15 phút" in r.text
+        assert login(c, other.name, other.password).status_code == 303  # another name is not held up
+
+
+def test_the_login_throttle_forgets_failures_older_than_its_window():
+    from workbench.auth import LoginThrottle
+
+    throttle = LoginThrottle()
+    for t in range(5):
+        throttle.failed("Lan", now=100.0 + t)
+    assert throttle.wait_s("lan", now=110.0) == LoginThrottle.WINDOW_S - 10.0  # names in any case are one
+    assert throttle.wait_s("lan", now=100.0 + LoginThrottle.WINDOW_S) == 0.0  # the oldest has aged out
+    throttle.failed("lan", now=2000.0)
+    throttle.succeeded("lan")
+    assert throttle.wait_s("lan", now=2001.0) == 0.0
+
+
 def test_forms_without_a_valid_csrf_token_are_refused(served, db, make_login):
     person = make_login("monitor")
     with client(served.url) as c:
