@@ -124,10 +124,17 @@ signs as (
 -- two signs of one kind came out in whichever order the plan read them
 per_year as (
     select enterprise_id, year, count(distinct sign) as sign_kinds,
+           bool_or(sign = 'trade') as has_trade,
            string_agg(distinct sign, ', ' order by sign) as sign_list,
            jsonb_agg(jsonb_build_object('sign', sign) || detail order by sign, detail) as details
     from signs
     group by 1, 2
+),
+
+-- customs months of each year without a delivery in force: a trade sign's share is that of the
+-- months in force, so its flag says which are missing (a missing month is no evidence)
+customs_gaps as (
+    {{ months_not_complete_by_year('customs', 'declarations') }}
 ),
 
 findings as (
@@ -138,16 +145,23 @@ findings as (
         {{ risk_score('p.sign_kinds', threshold('NOM01', 'min_signs'), threshold('NOM01', 'full_score_signs')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Năm ' || p.year || ', doanh nghiệp không có vốn nước ngoài trong đăng ký đầu tư nhưng có '
-            || p.sign_kinds || ' dấu hiệu bị nước ngoài kiểm soát (' || p.sign_list || ').' as summary,
+            || p.sign_kinds || ' dấu hiệu bị nước ngoài kiểm soát (' || p.sign_list || ').'
+            || case when p.has_trade and g.months is not null
+                    then ' Số liệu hải quan năm ' || p.year || ' thiếu ' || jsonb_array_length(g.months)
+                         || ' tháng: tỷ trọng thương mại chỉ tính trên các tháng có dữ liệu.'
+                    else '' end as summary,
         jsonb_build_object(
             'threshold', {{ threshold_sentence('at least {NOM01.min_signs#} kinds of sign of foreign control (manager, money, premises, trade) in a year, with no foreign ownership in the register') }},
             'min_signs', {{ threshold('NOM01', 'min_signs') }},
             'sign_kinds', p.sign_kinds,
             'signs', p.details
-        ) as evidence
+        ) || case when p.has_trade
+                  then {{ evidence_when_present('customs_months_not_complete', 'g.months') }}
+                  else '{}'::jsonb end as evidence
     from per_year as p
     join domestic as d on d.enterprise_id = p.enterprise_id
+    left join customs_gaps as g on g.fiscal_year = p.year::text
     where p.sign_kinds >= {{ threshold('NOM01', 'min_signs') }}
 )
 
-{{ risk_flag_columns('NOM01', '1.0') }}
+{{ risk_flag_columns('NOM01', '1.1') }}
