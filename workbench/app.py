@@ -35,6 +35,10 @@ from workbench.charts import price_ranges
 from workbench.evidence import evidence_rows
 
 HERE = Path(__file__).resolve().parent
+# A session that ended keeps the decisions it was sending, for the next login; an anonymous client can send
+# such forms too, so what one session keeps is bounded.
+MAX_DRAFTS = 20
+MAX_NOTE_CHARS = 20_000
 LANG_COOKIE = "fdi_lang"
 # No inline script or style anywhere, so the policy can forbid both: a name
 # that slipped through escaping still could not run.
@@ -236,7 +240,8 @@ def create_app(base: Connection) -> Starlette:
         if not session.authenticated:
             # the session ended (idle, a restart, a logout in another tab) with a decision on its way: keep it
             # for the flag's page after the next login, where the person records it again
-            session.drafts[flag_id] = (status, note)
+            if len(session.drafts) < MAX_DRAFTS and len(flag_id) <= 64 and len(note) <= MAX_NOTE_CHARS:
+                session.drafts[flag_id] = (status, note)
             target = f"/flags/{flag_id}" + (f"?{urlencode({'back': back})}" if back != "/flags" else "")
             return finish(RedirectResponse(f"/login?{urlencode({'next': target, 'ended': '1'})}", status_code=303),
                           session, new)

@@ -138,3 +138,21 @@ def test_the_flag_page_counts_a_rejected_or_missing_month_as_not_in_force(db):
     assert source == "marts"
     assert rows == [{"agency": "customs", "dataset": "declarations", "present": 10, "expected": 12,
                      "missing": [("2024-02", "rejected"), ("2024-07", "missing")]}]
+
+
+@pytest.mark.e2e
+def test_what_an_ended_session_keeps_for_the_next_login_is_bounded(economy, served_economy, make_login):
+    """Anyone can send a decision form without a session: what one session keeps is at most MAX_DRAFTS."""
+    from workbench.app import MAX_DRAFTS
+
+    _, db = economy
+    flag_id = _unreviewed_flag(db, 2)
+    person = make_login("monitor", economy[0])
+    with client(served_economy.url) as c:
+        for n in range(MAX_DRAFTS):
+            assert c.post(f"/flags/{n:016x}/reviews", data={"status": "dismissed", "note": "x"}).status_code == 303
+        c.post(f"/flags/{flag_id}/reviews", data={"status": "dismissed", "note": "one too many"})
+        assert login(c, person.name, person.password).status_code == 303
+        page = c.get(f"/flags/{flag_id}").text
+        assert "one too many" not in page and "phiên làm việc đã hết" not in page
+    assert _reviews(db, flag_id) == []
