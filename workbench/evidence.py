@@ -251,7 +251,7 @@ def _label(key: str, lang: str) -> str:
 
 
 # A gap a rule states in its evidence: 'YYYY-MM rejected' (marts.dataset_coverage's period and status).
-_GAP = re.compile(r"^(\d{4}(?:-\d{2})?) (rejected|missing)$")
+_GAP = re.compile(r"^(\d{4}(?:-\d{2})?) (" + "|".join(s for s in i18n.COVERAGE_STATUS if s != "complete") + ")$")
 
 
 def _value(value, lang: str) -> str:

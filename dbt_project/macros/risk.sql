@@ -124,8 +124,8 @@ found as (
 findings as (
     select
         f.enterprise_id, f.tax_code, f.period, f.score, f.amount_at_stake_vnd,
-        f.summary || coalesce(' Số liệu hải quan năm ' || f.period || ' thiếu ' || jsonb_array_length(g.months)
-                              || ' tháng: khoảng giá và giá trị ước tính chỉ tính trên các tháng có dữ liệu.', '')
+        f.summary || {{ months_missing_sentence('hải quan', 'f.period', 'g.months',
+                                                'khoảng giá và giá trị ước tính chỉ tính trên các tháng có dữ liệu') }}
             as summary,
         f.evidence || {{ evidence_when_present('customs_months_not_complete', 'g.months') }} as evidence
     from found as f
@@ -174,6 +174,15 @@ findings as (
     from {{ ref('dataset_coverage') }}
     where agency = '{{ agency }}' and dataset = '{{ dataset }}' and status <> 'complete'
     group by 1
+{%- endmacro %}
+
+{#- The summary's sentence for a year with months of a dataset not in force
+    (`months`, a jsonb array from months_not_complete_by_year, or null):
+    which data, how many months, and what that means for the figure; '' when
+    nothing is missing. One wording for every rule that states such a gap. -#}
+{% macro months_missing_sentence(data, year, months, consequence) -%}
+    coalesce(' Số liệu {{ data }} năm ' || {{ year }} || ' thiếu ' || jsonb_array_length({{ months }})
+             || ' tháng: {{ consequence }}.', '')
 {%- endmacro %}
 
 {% macro evidence_when_present(key, value) -%}

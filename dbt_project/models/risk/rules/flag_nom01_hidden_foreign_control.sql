@@ -146,9 +146,9 @@ findings as (
         null::numeric as amount_at_stake_vnd,
         'Năm ' || p.year || ', doanh nghiệp không có vốn nước ngoài trong đăng ký đầu tư nhưng có '
             || p.sign_kinds || ' dấu hiệu bị nước ngoài kiểm soát (' || p.sign_list || ').'
-            || case when p.has_trade and g.months is not null
-                    then ' Số liệu hải quan năm ' || p.year || ' thiếu ' || jsonb_array_length(g.months)
-                         || ' tháng: tỷ trọng thương mại chỉ tính trên các tháng có dữ liệu.'
+            || case when p.has_trade
+                    then {{ months_missing_sentence('hải quan', 'p.year', 'g.months',
+                                                    'tỷ trọng thương mại chỉ tính trên các tháng có dữ liệu') }}
                     else '' end as summary,
         jsonb_build_object(
             'threshold', {{ threshold_sentence('at least {NOM01.min_signs#} kinds of sign of foreign control (manager, money, premises, trade) in a year, with no foreign ownership in the register') }},

@@ -52,8 +52,8 @@ findings as (
                     then 'báo lỗ ' || {{ vn_number('-r.profit_before_tax_vnd') }} || ' VND'
                     else 'còn lỗ lũy kế ' || {{ vn_number('greatest(r.loss_carried_forward_vnd, r.loss_carried_forward_prior_vnd)') }} || ' VND chưa bù đắp' end
             || '.'
-            || coalesce(' Số liệu ngoại hối năm ' || r.fiscal_year || ' thiếu '
-                        || jsonb_array_length(g.months) || ' tháng: số tiền chuyển có thể lớn hơn.', '') as summary,
+            || {{ months_missing_sentence('ngoại hối', 'r.fiscal_year', 'g.months', 'số tiền chuyển có thể lớn hơn') }}
+            as summary,
         jsonb_build_object(
             'threshold', 'profit repatriated in a loss year or with losses carried forward (Law on Investment 2020 Art. 12)',
             'repatriated_usd', p.amount_usd,
