@@ -39,6 +39,8 @@ HERE = Path(__file__).resolve().parent
 # such forms too, so what one session keeps is bounded.
 MAX_DRAFTS = 20
 MAX_NOTE_CHARS = 20_000
+# What the login page says about the session that ended (`/login?ended=...`).
+ENDED_MESSAGES = {"idle": "session_expired", "kept": "session_ended", "lost": "session_ended_not_kept"}
 LANG_COOKIE = "fdi_lang"
 # No inline script or style anywhere, so the policy can forbid both: a name
 # that slipped through escaping still could not run.
@@ -101,7 +103,9 @@ def create_app(base: Connection) -> Starlette:
         def endpoint(request: Request) -> Response:
             session, new = session_of(request)
             if not session.authenticated:
-                return finish(RedirectResponse(_login_url(request), status_code=303), session, new)
+                # a cookie of a session the workbench no longer knows: it ended (idle, a restart), so say so
+                ended = new and bool(request.cookies.get(SESSION_COOKIE))
+                return finish(RedirectResponse(_login_url(request, ended), status_code=303), session, new)
             try:
                 with user_connection(base, session) as pg:
                     return handler(request, session, new, pg)
@@ -123,7 +127,7 @@ def create_app(base: Connection) -> Starlette:
     def login_page(request: Request) -> Response:
         session, new = session_of(request)
         return render(request, session, new, "login.html", next=_safe_next(request.query_params.get("next")),
-                      error="session_ended" if request.query_params.get("ended") == "1" else None)
+                      error=ENDED_MESSAGES.get(request.query_params.get("ended") or ""))
 
     async def login_post(request: Request) -> Response:
         session, new = session_of(request)
@@ -150,7 +154,7 @@ def create_app(base: Connection) -> Starlette:
         store.drop(session.sid)
         fresh = store.new()
         fresh.login, fresh.password, fresh.groups = login, password, groups
-        fresh.drafts = session.drafts
+        fresh.drafts = session.drafts_of(login)
         return finish(RedirectResponse(nxt, status_code=303), fresh, True)
 
     async def logout(request: Request) -> Response:
@@ -216,7 +220,7 @@ def create_app(base: Connection) -> Starlette:
             return refusal(request, session, new, "not_found", 404)
         draft = session.drafts.pop(flag_id, None)
         if draft and not error:
-            chosen, note = draft
+            chosen, note, _ = draft
         lang = lang_of(request)
         evidence = row["evidence"] if isinstance(row["evidence"], dict) else json.loads(row["evidence"])
         records = queries.source_records(pg, row)
@@ -239,12 +243,16 @@ def create_app(base: Connection) -> Starlette:
         session, new = session_of(request)
         if not session.authenticated:
             # the session ended (idle, a restart, a logout in another tab) with a decision on its way: keep it
-            # for the flag's page after the next login, where the person records it again
-            if len(session.drafts) < MAX_DRAFTS and len(flag_id) <= 64 and len(note) <= MAX_NOTE_CHARS:
-                session.drafts[flag_id] = (status, note)
+            # for the flag's page after its author's next login, where they record it again. The author is the
+            # form's word: it only decides who sees the draft filled in, never who records it.
+            author = (form.get("author") or "").strip()
+            kept = bool(author) and len(session.drafts) < MAX_DRAFTS and len(flag_id) <= 64 \
+                and len(note) <= MAX_NOTE_CHARS and len(author) <= 64
+            if kept:
+                session.drafts[flag_id] = (status, note, author)
             target = f"/flags/{flag_id}" + (f"?{urlencode({'back': back})}" if back != "/flags" else "")
-            return finish(RedirectResponse(f"/login?{urlencode({'next': target, 'ended': '1'})}", status_code=303),
-                          session, new)
+            query = urlencode({"next": target, "ended": "kept" if kept else "lost"})
+            return finish(RedirectResponse(f"/login?{query}", status_code=303), session, new)
 
         def handler(request, session, new, pg):
             def again(error: str, code: int) -> Response:  # the page, with what the person entered still in it
@@ -322,10 +330,10 @@ def create_app(base: Connection) -> Starlette:
     return Starlette(routes=routes)
 
 
-def _login_url(request: Request) -> str:
+def _login_url(request: Request, ended: bool = False) -> str:
     """/login, coming back to the page asked for, its query string included."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return "/login?" + urlencode({"next": target})
+    return "/login?" + urlencode({"next": target, **({"ended": "idle"} if ended else {})})
 
 
 def _safe_back(target: str | None) -> str:

@@ -42,9 +42,9 @@ class Session:
     login: str | None = None
     password: str | None = field(default=None, repr=False)
     groups: frozenset[str] = frozenset()
-    # Decisions a form sent after the session had ended (flag_id -> (status, note)): kept through the next
-    # login and filled in again on the flag's page, never recorded unseen.
-    drafts: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    # Decisions a form sent after the session had ended (flag_id -> (status, note, author)): kept through the
+    # next login of their author and filled in again on the flag's page, never recorded unseen.
+    drafts: dict[str, tuple[str, str, str]] = field(default_factory=dict, repr=False)
     touched: float = field(default_factory=time.monotonic)
     # One idle connection of this login kept for the next request: a SCRAM
     # handshake costs 20-40 ms, a tenth of the page budget (loadcheck.py).
@@ -74,6 +74,10 @@ class Session:
     @property
     def authenticated(self) -> bool:
         return self.login is not None
+
+    def drafts_of(self, login: str) -> dict[str, tuple[str, str, str]]:
+        """The drafts `login` wrote: a browser shared at a desk must not show one person's note to the next."""
+        return {k: d for k, d in self.drafts.items() if d[2].lower() == login.lower()}
 
     def csrf_ok(self, token: str | None) -> bool:
         return bool(token) and hmac.compare_digest(self.csrf_token, token)

@@ -102,6 +102,13 @@ TEXT: dict[str, tuple[str, str]] = {
                       "được điền lại trên trang cảnh báo.",
                       "Your session has ended. Log in again: the decision you were entering is not recorded yet, "
                       "and will be filled in again on the flag's page."),
+    "session_ended_not_kept": ("Phiên làm việc đã hết trước khi quyết định được gửi, và quyết định đó không được "
+                               "giữ lại (chưa ghi). Hãy đăng nhập lại rồi nhập lại quyết định.",
+                               "Your session ended before the decision was sent, and the decision was not kept "
+                               "(not recorded). Log in again, then enter it again."),
+    "session_expired": ("Phiên làm việc đã hết (không hoạt động quá lâu hoặc máy chủ đã khởi động lại). "
+                        "Hãy đăng nhập lại.",
+                        "Your session has ended (idle too long, or the server restarted). Log in again."),
     "decision_refused": ("Kho dữ liệu từ chối ghi quyết định: tài khoản của bạn không có quyền này.",
                          "The warehouse refused the decision: your login may not record it."),
     "bad_status": ("Trạng thái không hợp lệ.", "Not a valid status."),

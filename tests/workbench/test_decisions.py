@@ -16,6 +16,7 @@ from tests.workbench.helpers import client, csrf_of, login
 from workbench import queries
 
 SEEN = re.compile(r'name="seen_review" value="([^"]*)"')
+AUTHOR = re.compile(r'name="author" value="([^"]*)"')
 
 
 def _unreviewed_flag(db, skip: int) -> str:
@@ -33,7 +34,8 @@ def _reviews(db, flag_id: str) -> list[tuple]:
 
 
 def _form(page_html: str, **fields) -> dict:
-    return {"csrf_token": csrf_of(page_html), "seen_review": SEEN.search(page_html).group(1), **fields}
+    return {"csrf_token": csrf_of(page_html), "seen_review": SEEN.search(page_html).group(1),
+            "author": AUTHOR.search(page_html).group(1), **fields}
 
 
 @pytest.mark.e2e
@@ -79,11 +81,12 @@ def test_a_decision_sent_after_the_session_ended_is_filled_in_again_after_the_ne
         page = c.get(f"/flags/{flag_id}").text
         # the session ends (here a logout in another tab; an idle timeout or a restart alike)
         assert c.post("/logout", data={"csrf_token": csrf_of(page)}).status_code == 303
+        assert AUTHOR.search(page).group(1) == person.name
         r = c.post(f"/flags/{flag_id}/reviews", data=_form(page, status="dismissed", note="Hợp đồng khung, đã xem"))
         assert r.status_code == 303 and r.headers["location"].startswith("/login?")
         assert _reviews(db, flag_id) == []
         login_page = c.get(r.headers["location"])
-        assert login_page.status_code == 200 and "Phiên làm việc đã hết" in login_page.text
+        assert login_page.status_code == 200 and "sẽ được điền lại trên trang cảnh báo" in login_page.text
         next_page = parse_qs(urlparse(r.headers["location"]).query)["next"][0]
         assert next_page == f"/flags/{flag_id}"
         r = c.post("/login", data={"username": person.name, "password": person.password,
@@ -149,10 +152,64 @@ def test_what_an_ended_session_keeps_for_the_next_login_is_bounded(economy, serv
     flag_id = _unreviewed_flag(db, 2)
     person = make_login("monitor", economy[0])
     with client(served_economy.url) as c:
+        mine = {"status": "dismissed", "author": person.name}
         for n in range(MAX_DRAFTS):
-            assert c.post(f"/flags/{n:016x}/reviews", data={"status": "dismissed", "note": "x"}).status_code == 303
-        c.post(f"/flags/{flag_id}/reviews", data={"status": "dismissed", "note": "one too many"})
+            r = c.post(f"/flags/{n:016x}/reviews", data=mine | {"note": "x"})
+            assert r.status_code == 303 and "ended=kept" in r.headers["location"]
+        r = c.post(f"/flags/{flag_id}/reviews", data=mine | {"note": "one too many"})
+        assert "ended=lost" in r.headers["location"]
         assert login(c, person.name, person.password).status_code == 303
         page = c.get(f"/flags/{flag_id}").text
         assert "one too many" not in page and "phiên làm việc đã hết" not in page
+    assert _reviews(db, flag_id) == []
+
+
+@pytest.mark.e2e
+def test_a_kept_decision_is_filled_in_for_its_author_only(economy, served_economy, make_login):
+    """A browser shared at a desk: the next person to log in there does not see the note the last one wrote."""
+    _, db = economy
+    flag_id = _unreviewed_flag(db, 3)
+    author, colleague = make_login("monitor", economy[0]), make_login("monitor", economy[0])
+    with client(served_economy.url) as c:
+        assert login(c, author.name, author.password).status_code == 303
+        page = c.get(f"/flags/{flag_id}").text
+        assert c.post("/logout", data={"csrf_token": csrf_of(page)}).status_code == 303
+        r = c.post(f"/flags/{flag_id}/reviews", data=_form(page, status="dismissed", note="Ghi chú riêng của A"))
+        assert "ended=kept" in r.headers["location"]
+        assert login(c, colleague.name, colleague.password).status_code == 303
+        seen_by_colleague = c.get(f"/flags/{flag_id}").text
+        assert "Ghi chú riêng của A" not in seen_by_colleague
+        assert "phiên làm việc đã hết trước khi quyết định được gửi" not in seen_by_colleague
+    assert _reviews(db, flag_id) == []
+
+
+@pytest.mark.e2e
+def test_the_login_page_says_why_the_session_ended_and_whether_a_decision_was_kept(economy, served_economy,
+                                                                                  make_login):
+    _, db = economy
+    flag_id = _unreviewed_flag(db, 4)
+    person = make_login("monitor", economy[0])
+    with client(served_economy.url) as c:
+        # a cookie of a session the workbench no longer knows (idle for 8 hours, a restart)
+        c.cookies.set("fdi_session", "a-session-that-has-ended")
+        r = c.get("/flags?severity=high")
+        assert r.status_code == 303
+        query = parse_qs(urlparse(r.headers["location"]).query)
+        assert query == {"next": ["/flags?severity=high"], "ended": ["idle"]}
+        assert "không hoạt động quá lâu hoặc máy chủ đã khởi động lại" in c.get(r.headers["location"]).text
+
+    with client(served_economy.url) as c:
+        # logged out on purpose: no such message
+        assert login(c, person.name, person.password).status_code == 303
+        page = c.get(f"/flags/{flag_id}").text
+        assert c.post("/logout", data={"csrf_token": csrf_of(page)}).status_code == 303
+        r = c.get("/flags")
+        assert "ended" not in parse_qs(urlparse(r.headers["location"]).query)
+
+        # a decision too large to keep: the login page does not promise to fill it in again
+        from workbench.app import MAX_NOTE_CHARS
+        r = c.post(f"/flags/{flag_id}/reviews", data=_form(page, status="dismissed", note="x" * (MAX_NOTE_CHARS + 1)))
+        assert "ended=lost" in r.headers["location"]
+        login_page = c.get(r.headers["location"]).text
+        assert "không được giữ lại" in login_page and "sẽ được điền lại" not in login_page
     assert _reviews(db, flag_id) == []
