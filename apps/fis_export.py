@@ -141,8 +141,28 @@ def revision_manifests(folder: Path) -> list[dict]:
     """Every revision's manifest found in the period folder, oldest first."""
     manifests = []
     for path in folder.glob("manifest_r*.json"):
-        manifests.append(json.loads(path.read_text()))
+        manifests.append(_read_manifest(path))
     return sorted(manifests, key=lambda m: m["revision"])
+
+
+# What every revision's manifest holds that the ledger and the next revision read.
+MANIFEST_KEYS = ("report_period", "revision", "exported_at", "rows", "content_sha256", "files")
+
+
+def _read_manifest(path: Path) -> dict:
+    """One manifest of the outbox, or an ExportError naming it: the outbox is the record of what was sent,
+    so a damaged one is for a person to look at, never to skip or overwrite."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExportError(f"{path} cannot be read as a manifest ({exc}): restore it from the copy sent to the "
+                          "national system, or move the period's folder away and export to another --out") from None
+    missing = [k for k in MANIFEST_KEYS if not isinstance(doc, dict) or k not in doc]
+    if missing:
+        raise ExportError(f"{path} is not a whole manifest (no {', '.join(missing)}): restore it from the copy "
+                          "sent to the national system, or move the period's folder away and export to another "
+                          "--out")
+    return doc
 
 
 def _data_file(folder: Path, manifest: dict, suffix: str) -> Path:
@@ -328,7 +348,7 @@ def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = Non
 
 def verify_manifest(folder: Path) -> list[str]:
     """Problems of the latest manifest's files (missing, or sha256 differs); empty when they verify."""
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = _read_manifest(folder / "manifest.json")
     problems = []
     for f in manifest["files"]:
         path = folder / f["name"]

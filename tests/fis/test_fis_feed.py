@@ -26,7 +26,15 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from apps.fis_export import ExportError, content_hash, export_period, fetch_rows, sync_ledger, verify_manifest
+from apps.fis_export import (
+    ExportError,
+    content_hash,
+    export_period,
+    fetch_rows,
+    period_folder,
+    sync_ledger,
+    verify_manifest,
+)
 from pipelines.run import run_pipeline
 from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.truth import read_csv
@@ -344,6 +352,40 @@ def test_an_outbox_whose_fis_folder_is_a_file_is_refused_in_one_sentence(built, 
     (outbox / "fis" / f"{YEAR}-Q4").write_text("not a folder")
     with pytest.raises(ExportError, match=f"^{re.escape(str(outbox / 'fis' / f'{YEAR}-Q4'))} is a file"):
         export_period(built, f"{YEAR}-Q4", outbox)
+
+
+def test_a_damaged_manifest_in_the_outbox_is_refused_in_one_sentence_naming_it(built, tmp_path):
+    """The outbox is the record of what was sent: a manifest cut short or emptied by hand stops the export with
+    the file's name and what to do, not a traceback, and nothing is written over it."""
+    from pipelines.cli import main
+
+    period, outbox = f"{YEAR}-Q1", tmp_path / "outbox"
+    assert export_period(built, period, outbox).revision == 1
+    manifest = period_folder(outbox, period) / "manifest_r1.json"
+    sent = manifest.read_text()
+
+    manifest.write_text(sent[: len(sent) // 2])  # cut short
+    with pytest.raises(ExportError, match=f"^{re.escape(str(manifest))} cannot be read as a manifest .*: restore"):
+        export_period(built, period, outbox)
+    done = CliRunner().invoke(main, ["export-fis", "--period", period, "--out", str(outbox)])
+    assert done.exit_code == 2 and f"Error: {manifest} cannot be read as a manifest" in done.output, done.output
+    assert "Traceback" not in done.output
+
+    manifest.write_text('{"revision": 1}')
+    with pytest.raises(ExportError, match=f"^{re.escape(str(manifest))} is not a whole manifest "
+                                          r"\(no report_period, exported_at, rows, content_sha256, files\)"):
+        export_period(built, period, outbox)
+    assert manifest.read_text() == '{"revision": 1}', "a refused export writes nothing over it"
+
+    latest = manifest.with_name("manifest.json")
+    latest.write_text("")
+    with pytest.raises(ExportError, match=f"^{re.escape(str(latest))} cannot be read as a manifest"):
+        verify_manifest(latest.parent)
+
+    manifest.write_text(sent)
+    latest.write_text(sent)
+    assert verify_manifest(latest.parent) == []
+    assert export_period(built, period, outbox).status == "unchanged"
 
 
 def test_self_report_discrepancies_flag_beyond_the_seed_tolerance(built):
