@@ -97,6 +97,9 @@
         b.first_month,
         b.last_month,
         md5(concat_ws('|',
+            -- the version of what a period's rows hold: raised with a change of project_reports' SQL, it
+            -- changes every period's fingerprint, so the next build rebuilds them all (no --full-refresh)
+            'rows v2',
             (select string_agg(d.input, ',' order by d.input) from deliveries as d
              where case when d.up_to_period_end then d.period <= b.last_month
                         when d.dataset = 'cit_returns' then d.period = left(b.report_period, 4)

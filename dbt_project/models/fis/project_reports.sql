@@ -186,8 +186,9 @@ trade_month as (
     select
         enterprise_id,
         period,
-        sum(invoice_value_usd) filter (where flow = 'EX') as exports_usd,
-        sum(invoice_value_usd) filter (where flow = 'IM') as imports_usd
+        -- customs declared the enterprise this month: a flow with no line is 0, not unknown
+        coalesce(sum(invoice_value_usd) filter (where flow = 'EX'), 0) as exports_usd,
+        coalesce(sum(invoice_value_usd) filter (where flow = 'IM'), 0) as imports_usd
     -- per partner and month (int_customs_partner_months); a line's registration
     -- date lies in its month (customs contract), so its quarter is the month's
     from {{ ref('int_customs_partner_months') }}

@@ -1,7 +1,9 @@
 -- The 360° view: one row per enterprise and calendar year in which at least
 -- one agency reported on it. A measure is NULL when no agency reported it
 -- for that enterprise and year, never 0 for unknown: left joins only, no
--- coalesce to 0.
+-- coalesce to 0 across agencies. Within one agency's records of the
+-- enterprise-year, a kind it reported none of is 0, not NULL: customs
+-- declared the enterprise's exports and no import, so its imports were 0.
 -- Coverage: each agency's measures say how much of the year its data covers
 -- (marts.dataset_coverage), so a sum over 10 months of customs is visible as
 -- 10 months, not read as the year. Coverage is the dataset's, the same for
@@ -47,9 +49,9 @@ payments as (
 trade as (
     -- a line's registration date lies in its month (customs contract), so the year is the month's
     select enterprise_id, left(period, 4)::int as year,
-           sum(invoice_value_usd) filter (where flow = 'IM') as imports_usd,
-           sum(invoice_value_usd) filter (where flow = 'EX') as exports_usd,
-           sum(invoice_value_usd) filter (where is_related_party) as related_party_trade_usd
+           coalesce(sum(invoice_value_usd) filter (where flow = 'IM'), 0) as imports_usd,
+           coalesce(sum(invoice_value_usd) filter (where flow = 'EX'), 0) as exports_usd,
+           coalesce(sum(invoice_value_usd) filter (where is_related_party), 0) as related_party_trade_usd
     from {{ ref('int_customs_partner_months') }}
     group by 1, 2
 ),
@@ -65,15 +67,18 @@ employment_month as (
 
 employment as (
     select enterprise_id, left(period, 4)::int as year,
-           round(avg(employees), 1) as employees_avg, round(avg(foreign_employees), 1) as employees_foreign_avg
+           round(avg(employees), 1) as employees_avg, round(avg(foreign_employees), 1) as employees_foreign_avg,
+           count(*) as labour_months_reported
     from employment_month
     group by 1, 2
 ),
 
 capital as (
     select enterprise_id, extract(year from value_date)::int as year,
-           sum(amount_usd) filter (where direction = 'inflow' and flow_type = 'capital_contribution') as capital_inflow_usd,
-           sum(amount_usd) filter (where direction = 'outflow' and flow_type = 'profit_repatriation') as repatriation_usd
+           coalesce(sum(amount_usd) filter (where direction = 'inflow' and flow_type = 'capital_contribution'), 0)
+               as capital_inflow_usd,
+           coalesce(sum(amount_usd) filter (where direction = 'outflow' and flow_type = 'profit_repatriation'), 0)
+               as repatriation_usd
     from {{ ref('fct_capital_flows') }}
     group by 1, 2
 ),
@@ -135,6 +140,7 @@ select
     tr.related_party_trade_usd::numeric(20, 2) as related_party_trade_usd,
     e.employees_avg::numeric(12, 1) as employees_avg,
     e.employees_foreign_avg::numeric(12, 1) as employees_foreign_avg,
+    e.labour_months_reported::integer as labour_months_reported,
     c.capital_inflow_usd::numeric(20, 2) as capital_inflow_usd,
     c.repatriation_usd::numeric(20, 2) as repatriation_usd,
     l.loans_outstanding_usd::numeric(20, 2) as loans_outstanding_usd,
