@@ -124,6 +124,7 @@ def read_manifest(folder: Path) -> Manifest:
             raise DeliveryFault(f"{path}: the manifest lists {entry.name} twice; a delivery lists each file once.")
         seen.add(entry.name)
     _check_not_ahead(path, period, extracted)
+    _check_extracted_not_in_future(path, extracted)
     return Manifest(agency, ds_name, period, str(doc["schema_version"]), str(doc["delivery_id"]),
                     extracted, files, doc)
 
@@ -140,6 +141,22 @@ def _check_not_ahead(path: Path, period: str, extracted: dt.datetime) -> None:
     if dt.date(year, month, 1) > extracted.date():
         raise DeliveryFault(f"{path}: period {period} begins after the extract was taken "
                             f"({extracted.date().isoformat()}); a delivery cannot report the future.")
+
+
+# A day's grace for the agencies' clocks and time zones; beyond it the timestamp is a typo.
+EXTRACT_CLOCK_GRACE = dt.timedelta(days=1)
+
+
+def _check_extracted_not_in_future(path: Path, extracted: dt.datetime, now: dt.datetime | None = None) -> None:
+    """Later extracts win (README "Later extracts win"): a delivery stamped in the future (2099 for 2025) would
+    win over every real correction of its period, each superseded on arrival. Refused whole, so the agency
+    sends the period again with its true timestamp."""
+    now = now or dt.datetime.now(dt.UTC)
+    if extracted > now + EXTRACT_CLOCK_GRACE:
+        raise DeliveryFault(f"{path}: extracted_at {extracted.isoformat()} is later than this server's clock "
+                            f"({now.astimezone(extracted.tzinfo).isoformat(timespec='seconds')}); an extract cannot "
+                            "be taken in the future, and a later extract wins over every correction: ask the agency "
+                            "to deliver the period again with the time it was really extracted.")
 
 
 def sha256_of(path: Path) -> str:

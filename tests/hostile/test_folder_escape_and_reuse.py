@@ -80,6 +80,20 @@ def test_period_far_ahead_of_the_extract_is_rejected(db, tmp_path):
     assert_rejected_nothing_loaded(db, result, "period 2031-01 begins after the extract was taken (2022-03-01)")
 
 
+def test_an_extract_stamped_in_the_future_is_rejected_before_it_can_win_over_every_correction(db, tmp_path):
+    """A typo (2099 for 2025) would make the delivery the latest extract of its period for ever: each real
+    correction after it superseded on arrival. A day's grace for the agencies' clocks."""
+    future = employment(tmp_path / "a", [employment_line()], "d-typo",
+                        extracted_at=dt.datetime(2099, 1, 1, 9, tzinfo=VN))
+    result = ingest_delivery(db, future)
+    assert_rejected_nothing_loaded(db, result, "extracted_at 2099-01-01T09:00:00+07:00 is later than this server's clock")
+    assert "ask the agency to deliver the period again" in result.reason
+
+    soon = dt.datetime.now(VN) + dt.timedelta(hours=12)  # within the grace: another time zone's clock
+    assert ingest_delivery(db, employment(tmp_path / "b", [employment_line()], "d-soon", extracted_at=soon)).status \
+        == "loaded"
+
+
 def test_same_bytes_again_is_a_no_op(db, tmp_path):
     folder = employment(tmp_path, [employment_line()], "d-again")
     assert ingest_delivery(db, folder).status == "loaded"

@@ -28,8 +28,17 @@ deliveries as (
            d.rows_loaded, d.rows_quarantined, d.reason, a.grain
     from {{ ref('stg_audit__deliveries') }} as d
     join agreement as a using (agency, dataset)
-    where (a.grain = 'month' and d.period ~ '^\d{4}-(0[1-9]|1[0-2])$')
-       or (a.grain = 'year' and d.period ~ '^\d{4}$')
+    where ((a.grain = 'month' and d.period ~ '^\d{4}-(0[1-9]|1[0-2])$')
+           or (a.grain = 'year' and d.period ~ '^\d{4}$'))
+      -- A rejected delivery of a period that had not ended when it was extracted
+      -- or when it arrived (the loader's "has not ended yet", a manifest dated
+      -- before its own period) is no period of the grid: it would move the
+      -- clock, and make every agency "missing" up to it for good. The audit and
+      -- the load summary keep the rejection.
+      and (d.status <> 'rejected'
+           or (case when a.grain = 'month' then to_date(d.period, 'YYYY-MM') + interval '1 month'
+                    else to_date(d.period, 'YYYY') + interval '1 year' end)
+              <= least(d.extracted_at, d.received_at))
 ),
 
 clock as (
