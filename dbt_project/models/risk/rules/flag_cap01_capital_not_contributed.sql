@@ -71,6 +71,8 @@ quarantined as (
         case when q.original ->> 'currency' = 'USD' and q.original ->> 'amount' ~ '^[0-9]+(\.[0-9]+)?$'
              then (q.original ->> 'amount')::numeric end as amount_usd
     from {{ ref('stg_audit__quarantine') }} as q
+    -- only deliveries in force: a superseded delivery's quarantined row was replaced by its correction's rows
+    join {{ ref('stg_audit__deliveries') }} as dq on dq.delivery_id = q.delivery_id and dq.status = 'loaded'
     left join accounts as a on a.account_no = q.original ->> 'account_no'
     left join registered as r
       on left(r.tax_code, 9) = left(regexp_replace(q.original ->> 'tax_code', '[^0-9]', '', 'g'), 9)
@@ -171,4 +173,4 @@ findings as (
        and sum(uncovered_months) = 0
 )
 
-{{ risk_flag_columns('CAP01', '1.1') }}
+{{ risk_flag_columns('CAP01', '1.2') }}
