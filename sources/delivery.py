@@ -18,7 +18,7 @@ from sources import formats
 from sources.checks import CheckContext, CheckedBatch, check_batch
 from sources.contract import SCHEMA_VERSION, Dataset
 from sources.contract import dataset as contract_dataset
-from sources.faults import DeliveryFault
+from sources.faults import ASK_AGAIN, DeliveryFault
 
 _UUIDISH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{5,127}$")
 
@@ -194,24 +194,31 @@ class Delivery:
         return self.manifest.delivery_id
 
     def verify_files(self) -> None:
-        """Existence, emptiness and sha256 of every file, before any row is read."""
+        """Existence, emptiness and sha256 of every file, before any row is read; a file the manifest does not
+        list is not loaded, and said so (it may be rows the agency meant to send)."""
+        listed = {entry.name for entry in self.manifest.files} | {"manifest.json"}
+        for path in sorted(self.folder.iterdir()):
+            if path.is_file() and not path.name.startswith(".") and path.name not in listed:
+                self.warnings.append(f"{path.name} lies in the delivery folder but the manifest does not list it: "
+                                     "not loaded; ask the agency whether it belongs to the delivery.")
         for entry in self.manifest.files:
             path = self.folder / entry.name
             _check_file_name(self.folder / "manifest.json", self.folder, entry.name)
             if not path.is_file():
-                raise DeliveryFault(f"{entry.name}: listed in the manifest but missing from {self.folder}.")
+                raise DeliveryFault(f"{entry.name}: listed in the manifest but missing from {self.folder}; "
+                                    f"{ASK_AGAIN}")
             # A period with nothing to report is delivered as an empty file: zero
             # bytes is exactly that for JSONL, which has no header line (README,
             # "Delivery layout"). CSV and XLSX need their header even when empty.
             if path.stat().st_size == 0 and (entry.rows > 0 or self.dataset.format != "jsonl"):
                 promise = (f"the manifest promises {entry.rows} rows" if entry.rows > 0
                            else f"a {self.dataset.format} file needs its header row even with no data")
-                raise DeliveryFault(f"{entry.name} is empty (0 bytes); {promise}.")
+                raise DeliveryFault(f"{entry.name} is empty (0 bytes); {promise}: {ASK_AGAIN}")
             actual = sha256_of(path)
             if actual != entry.sha256:
                 raise DeliveryFault(
                     f"{entry.name}: sha256 {actual[:12]}… does not match the manifest's {entry.sha256[:12]}…; "
-                    "the file changed after the manifest was written or arrived damaged."
+                    f"the file changed after the manifest was written or arrived damaged: {ASK_AGAIN}"
                 )
 
     def _columns(self, path: Path, header: list[str]) -> None:
@@ -220,7 +227,7 @@ class Delivery:
         if missing:
             raise DeliveryFault(
                 f"{path.name}: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                f"missing (found: {', '.join(header) or 'no header'})."
+                f"missing (found: {', '.join(header) or 'no header'}): {ASK_AGAIN}"
             )
         unknown = [c for c in header if c not in set(self.dataset.column_names)]
         if unknown:

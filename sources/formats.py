@@ -24,7 +24,7 @@ from typing import TypeVar
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from sources.faults import DeliveryFault
+from sources.faults import ASK_AGAIN, DeliveryFault
 
 BATCH_ROWS = 100_000
 # Extra column a reader adds: per row, the comma-separated `<column>:<check>`
@@ -49,7 +49,8 @@ def read_header(path: Path, fmt: str) -> list[str]:
         with opener(path, "rb") as handle:
             line = handle.readline()
     except (EOFError, OSError, zlib.error) as exc:
-        raise DeliveryFault(f"{path.name}: the gzip stream is truncated or corrupt ({exc}).") from exc
+        raise DeliveryFault(f"{path.name}: the gzip stream is truncated or corrupt ({exc}); "
+                            f"{ASK_AGAIN}") from exc
     try:
         text = line.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -112,10 +113,12 @@ def read_csv(path: Path, fmt: str, header: list[str]) -> Iterator[pa.RecordBatch
             raise DeliveryFault(
                 f"{path.name}: one line is longer than {CSV_BLOCK_BYTES >> 20} MiB, far beyond any field of the "
                 "agreement (an unclosed quote or a damaged file?); ask the agency to re-export it.") from exc
-        raise DeliveryFault(f"{path.name} is not a well-formed CSV file ({str(exc).splitlines()[0]}).") from exc
+        raise DeliveryFault(f"{path.name} is not a well-formed CSV file ({str(exc).splitlines()[0]}); "
+                            f"{ASK_AGAIN}") from exc
     except OSError as exc:
         if compression:
-            raise DeliveryFault(f"{path.name}: the gzip stream is truncated or corrupt ({exc}).") from exc
+            raise DeliveryFault(f"{path.name}: the gzip stream is truncated or corrupt ({exc}); "
+                            f"{ASK_AGAIN}") from exc
         raise
 
 

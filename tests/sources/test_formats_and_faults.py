@@ -9,7 +9,7 @@ import pytest
 
 from sources.contract import dataset
 from sources.delivery import Delivery
-from sources.faults import DeliveryFault
+from sources.faults import ASK_AGAIN, DeliveryFault
 from sources.synthetic.writers import WrittenFile, extraction_time, file_name, write_manifest, write_rows
 
 EXTRACTED = extraction_time(dt.date(2024, 4, 5))
@@ -117,7 +117,8 @@ def test_hash_mismatch_rejects(tmp_path):
     path.write_bytes(path.read_bytes() + b"\n")
     with pytest.raises(DeliveryFault, match=r"^payments_2024-03\.csv: sha256 [0-9a-f]{12}… does not match the "
                                             r"manifest's [0-9a-f]{12}…; the file changed after the manifest was "
-                                            r"written or arrived damaged\.$"):
+                                            r"written or arrived damaged: ask the agency to deliver the period "
+                                            r"again \(a new delivery_id, a later extracted_at\)\.$"):
         load(folder)
 
 
@@ -138,7 +139,8 @@ def test_truncated_gzip_rejects(tmp_path):
     path.write_bytes(data[: len(data) * 2 // 3])
     write_manifest(folder, dataset("customs", "declarations"), "2024-03", "test-gz", EXTRACTED,
                    [WrittenFile(path.name, 399)])
-    with pytest.raises(DeliveryFault, match=r"^declarations_2024-03\.csv\.gz: the gzip stream is truncated or corrupt"):
+    with pytest.raises(DeliveryFault, match=r"^declarations_2024-03\.csv\.gz: the gzip stream is truncated or corrupt "
+                                            r"\(.*\); ask the agency to deliver the period again"):
         load(folder)
 
 
@@ -150,7 +152,8 @@ def test_missing_required_column_rejects(tmp_path):
     with pytest.raises(DeliveryFault) as err:
         load(folder)
     assert str(err.value) == ("payments_2024-03.csv: required column tax_type missing "
-                              "(found: tax_code, period, TAX_TYPE_X, amount_paid_vnd).")
+                              "(found: tax_code, period, TAX_TYPE_X, amount_paid_vnd): ask the agency to deliver "
+                              "the period again (a new delivery_id, a later extracted_at).")
 
 
 def test_unknown_column_is_a_warning_not_a_failure(tmp_path):
@@ -162,13 +165,23 @@ def test_unknown_column_is_a_warning_not_a_failure(tmp_path):
     assert delivery.warnings == ["payments_2024-03.csv: unknown column ghi_chu ignored (schema drift)."]
 
 
+def test_a_file_the_manifest_does_not_list_is_not_loaded_and_said_so(tmp_path):
+    folder, _ = deliver(tmp_path, "tax", "payments", "2024-03", [payment()])
+    (folder / "payments_2024-03_part2.csv").write_text("tax_code,period,tax_type,amount_paid_vnd\n")
+    (folder / ".DS_Store").write_bytes(b"")  # a desktop's own file is nobody's rows
+    good, _, _, delivery = load(folder)
+    assert len(good) == 1
+    assert delivery.warnings == ["payments_2024-03_part2.csv lies in the delivery folder but the manifest does not "
+                                 "list it: not loaded; ask the agency whether it belongs to the delivery."]
+
+
 def test_empty_file_rejects(tmp_path):
     folder, path = deliver(tmp_path, "tax", "payments", "2024-03", [payment()])
     path.write_bytes(b"")
     write_manifest(folder, dataset("tax", "payments"), "2024-03", "test-empty", EXTRACTED, [WrittenFile(path.name, 1)])
     with pytest.raises(DeliveryFault) as err:
         load(folder)
-    assert str(err.value) == "payments_2024-03.csv is empty (0 bytes); the manifest promises 1 rows."
+    assert str(err.value) == f"payments_2024-03.csv is empty (0 bytes); the manifest promises 1 rows: {ASK_AGAIN}"
 
 
 @pytest.mark.parametrize(("agency", "name", "period"), [
@@ -193,7 +206,7 @@ def test_empty_csv_without_its_header_rejects_even_with_zero_rows(tmp_path):
     with pytest.raises(DeliveryFault) as err:
         load(folder)
     assert str(err.value) == ("payments_2024-03.csv is empty (0 bytes); a csv file needs its header row even "
-                              "with no data.")
+                              f"with no data: {ASK_AGAIN}")
 
 
 def test_empty_jsonl_rejects_when_the_manifest_promises_rows(tmp_path):
@@ -202,7 +215,7 @@ def test_empty_jsonl_rejects_when_the_manifest_promises_rows(tmp_path):
                    [WrittenFile(path.name, 3)])
     with pytest.raises(DeliveryFault) as err:
         load(folder)
-    assert str(err.value) == "capital_flows_2024-03.jsonl is empty (0 bytes); the manifest promises 3 rows."
+    assert str(err.value) == f"capital_flows_2024-03.jsonl is empty (0 bytes); the manifest promises 3 rows: {ASK_AGAIN}"
 
 
 def test_legacy_encoding_rejects(tmp_path):
