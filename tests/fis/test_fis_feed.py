@@ -401,6 +401,41 @@ def test_self_report_discrepancies_flag_beyond_the_seed_tolerance(built):
         assert flagged == (diff > floor and abs(rel) > tolerance)
 
 
+# the datasets each compared figure stands on, as fis.project_reports.missing_inputs names them
+FIGURE_INPUTS = {"capital_realized_usd": "fx/capital_flows", "revenue_vnd": "tax/cit_returns",
+                 "profit_before_tax_vnd": "tax/cit_returns", "exports_usd": "customs/declarations",
+                 "imports_usd": "customs/declarations", "employees_total": "labour/employment",
+                 "employees_foreign": "labour/employment", "taxes_paid_vnd": "tax/payments"}
+SUMS_OF_NON_NEGATIVE_AMOUNTS = {"capital_realized_usd", "exports_usd", "imports_usd", "taxes_paid_vnd"}
+
+
+def test_self_report_discrepancies_say_whether_the_agency_figure_is_complete(built):
+    """Each figure's completeness is that of its own dataset in the period's missing_inputs, and a partial
+    figure is flagged only below even its partial sum (the rule on partial rows: the dbt unit test
+    discrepancies_on_partial_agency_figures)."""
+    db = built
+    tolerance = one(db, "select value from seeds.fis_settings where setting = 'discrepancy_relative_tolerance'")
+    rows = db.execute("""select d.figure, d.self_reported, d.agency_value, abs(d.difference), d.relative_difference,
+                                d.is_flagged, d.agency_value_is_complete, d.agency_missing_inputs, p.missing_inputs,
+                                case d.unit when 'VND' then v.value when 'USD' then u.value else n.value end
+                         from fis.self_report_discrepancies as d
+                         join fis.project_reports as p using (project_code, report_period)
+                         cross join (select value from seeds.fis_settings
+                                     where setting = 'discrepancy_min_abs_difference_vnd') as v
+                         cross join (select value from seeds.fis_settings
+                                     where setting = 'discrepancy_min_abs_difference_usd') as u
+                         cross join (select value from seeds.fis_settings
+                                     where setting = 'discrepancy_min_abs_difference_persons') as n""").fetchall()
+    assert {r[0] for r in rows} >= {"revenue_vnd", "exports_usd", "employees_total"}
+    for figure, reported, agency, diff, rel, flagged, complete, missing, period_missing, floor in rows:
+        own = [e for e in (period_missing or "").split("; ") if e.split(" ")[0] == FIGURE_INPUTS[figure]]
+        assert missing == ("; ".join(own) or None)
+        assert complete == (missing is None)
+        beyond = diff > floor and (rel is None or abs(rel) > tolerance)
+        evidence = complete or (figure in SUMS_OF_NON_NEGATIVE_AMOUNTS and reported < agency)
+        assert flagged == (beyond and evidence), (figure, reported, agency, missing)
+
+
 def test_programme_targets_cover_every_indicator_and_period(built):
     db = built
     rows = db.execute("""select indicator_code, status, source from kpi.programme_targets
