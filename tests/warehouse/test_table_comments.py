@@ -1,10 +1,12 @@
-"""Every table and column of the public schemas carries its description in PostgreSQL (`\\d+`), including
-the tables the bootstrap keeps outside dbt (warehouse/reviews.sql, warehouse/exports.sql), whose comments no
-dbt persist_docs writes. A bootstrapped database without a dbt build holds exactly those."""
+"""Every table and column of the public schemas, and of the load audit engineers read, carries its description
+in PostgreSQL (`\\d+`), including the tables the bootstrap keeps outside dbt (warehouse/reviews.sql,
+warehouse/exports.sql, warehouse/audit.sql, warehouse/builds.sql), whose comments no dbt persist_docs writes.
+A bootstrapped database without a dbt build holds exactly those."""
 from __future__ import annotations
 
-DOCUMENTED_SCHEMAS = ("marts", "risk", "fis", "kpi")
-BOOTSTRAP_TABLES = {"risk.flag_reviews", "risk.flag_first_seen", "fis.export_revisions"}
+DOCUMENTED_SCHEMAS = ("marts", "risk", "fis", "kpi", "audit")
+BOOTSTRAP_TABLES = {"risk.flag_reviews", "risk.flag_first_seen", "fis.export_revisions",
+                    "audit.deliveries", "audit.quarantine", "audit.repairs", "audit.dbt_builds"}
 
 
 def _undescribed(db) -> tuple[set[str], list[str], list[str]]:
