@@ -110,7 +110,7 @@ class RunOutcome:
     def exit_status(self) -> int:
         if self.failed_checks or not self.dbt_success:
             return EXIT_FAILED
-        if not self.deliveries:
+        if not self.deliveries and not self.rejected_folders:
             return EXIT_NO_DELIVERY
         return EXIT_REJECTED if self.rejected or self.rejected_folders else EXIT_OK
 
@@ -365,8 +365,12 @@ def _run_loaded(dagster: InProcess, landing: Path, run_dbt: bool, progress: Call
             rows = evaluation.metadata.get("rows_validated")
             outcome.suite_rows[f"{agency}/{name}"] = int(rows.value) if rows is not None else 0
     if not outcome.deliveries:
-        progress(f"! no delivery in {landing}: expected <agency>/<dataset>/<period>/manifest.json folders "
-                 "(e.g. from `fdi generate`); nothing loaded, dbt build not run")
+        if outcome.rejected_folders:  # each named above with its reason: a refusal, not an empty folder
+            progress(f"! no delivery in {landing} could be loaded ({outcome.rejected_folders} folder(s) rejected, "
+                     "above); dbt build not run")
+        else:
+            progress(f"! no delivery in {landing}: expected <agency>/<dataset>/<period>/manifest.json folders "
+                     "(e.g. from `fdi generate`); nothing loaded, dbt build not run")
         return outcome
     # The same rule as the monthly_transform schedule: any loader's latest blocking check that did not pass,
     # in this run or an earlier one, holds the whole build back.

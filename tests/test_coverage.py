@@ -131,6 +131,13 @@ def test_fdi_run_exit_statuses(pg_server, tmp_path):
         done = runner.invoke(main, ["run", "--landing", str(junk), "--no-dbt"])
         assert done.exit_code == EXIT_NO_DELIVERY, done.output
         assert "no delivery in" in done.output
+        # a folder of a month still to come, alone: rejected (audited), which is no empty landing folder
+        future = tmp_path / "future" / "tax" / "payments" / "2030-01"
+        future.mkdir(parents=True)
+        (future / "payments.csv").write_text("tax_code,period,tax_type,amount_paid_vnd\n")
+        done = runner.invoke(main, ["run", "--landing", str(tmp_path / "future"), "--no-dbt"])
+        assert done.exit_code == EXIT_REJECTED, done.output
+        assert "1 folder(s) rejected" in done.output and "has not ended yet" in done.output
         done = runner.invoke(main, ["run", "--landing", str(good), "--no-dbt"])
         assert done.exit_code == EXIT_OK, done.output
         broken = good / "tax" / "payments" / "2024-02"

@@ -220,7 +220,8 @@ def check_reachable(conn: Connection) -> Connection:
         with psycopg.connect(conn.conninfo, connect_timeout=5) as pg:
             version = pg.info.server_version
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        # libpq's message spans lines (what failed, then a hint after a tab): one sentence keeps all of it
+        reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
         raise WarehouseUnavailable(
             f"Cannot connect to PostgreSQL at {conn.host}:{conn.port}/{conn.dbname} ({reason}); "
             "check FDI_DATABASE_URL, or unset it to use the embedded server."
