@@ -200,3 +200,11 @@ def test_fis_feed_carries_the_register_forward_and_exports_an_incomplete_quarter
     manifest = json.loads((second.folder / "manifest.json").read_text())
     assert (second.status, second.revision, manifest["complete"], manifest["missing_inputs"]) == \
         ("written", 2, True, [])
+
+    # the load summary keeps March's rejection, and says it has been replaced
+    from pipelines.cli import main
+
+    shown = CliRunner().invoke(main, ["summary"])
+    assert shown.exit_code == 0, shown.output
+    told = [line for line in shown.output.splitlines() if "rejected customs/declarations/2024-03: " in line]
+    assert len(told) == 1 and told[0].endswith("(since replaced: delivery customs-march-resent is in force)"), told

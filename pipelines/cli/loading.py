@@ -18,6 +18,7 @@ from pipelines.cli.root import main, settings
                    "  0  every delivery loaded (or was already loaded)\n"
                    "  3  the run completed but some deliveries were rejected (listed; see `fdi coverage`)\n"
                    "  4  the landing folder held no delivery\n"
+                   "  2  the landing folder or the database cannot be reached (one sentence says what to do)\n"
                    "  5  another fdi run holds the warehouse; nothing was done\n"
                    "  1  failure: a contract suite failed, dbt failed, or the run crashed")
 @click.option("--landing", type=click.Path(path_type=Path), required=True,
@@ -75,15 +76,21 @@ def print_summary(every_table: bool = True) -> None:
             select table_schema || '.' || table_name from information_schema.tables
             where table_schema in ('marts', 'risk', 'fis', 'kpi') order by 1""").fetchall()
         counts = [(name, pg.execute(f"select count(*) from {name}").fetchone()[0]) for (name,) in marts]
-        rejected = pg.execute("""select agency || '/' || dataset || '/' || period, reason from audit.deliveries
-                                 where status = 'rejected' order by 1""").fetchall()
+        # a rejection a later delivery of its period has since replaced is history, and says so
+        rejected = pg.execute("""
+            select r.agency || '/' || r.dataset || '/' || r.period, r.reason,
+                   (select f.delivery_id from audit.deliveries as f
+                    where (f.agency, f.dataset, f.period) = (r.agency, r.dataset, r.period)
+                      and f.status = 'loaded') as replaced_by
+            from audit.deliveries as r where r.status = 'rejected' order by 1, r.received_at""").fetchall()
         integrity = [(ref, *orphans(pg, ref)) for ref in references()]
     click.echo("\nDeliveries")
     click.echo(f"  {'status':<11}{'count':>7}{'rows in':>11}{'loaded':>11}{'quarantined':>13}{'repaired':>10}")
     for status, n, rows_in, loaded, quarantined, repaired in rows:
         click.echo(f"  {status:<11}{n:>7}{rows_in:>11}{loaded:>11}{quarantined:>13}{repaired:>10}")
-    for name, reason in rejected:
-        click.echo(f"  rejected {name}: {reason}")
+    for name, reason, replaced_by in rejected:
+        click.echo(f"  rejected {name}: {reason}"
+                   + (f" (since replaced: delivery {replaced_by} is in force)" if replaced_by else ""))
     click.echo("\nCross-dataset integrity (rows kept, reported)")
     for ref, n, sample in integrity:
         click.echo(f"  {ref.label}: {'ok' if not n else f'{n} unknown, e.g. ' + ', '.join(sample)}")
