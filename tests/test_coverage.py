@@ -126,7 +126,7 @@ def test_fdi_run_exit_statuses(pg_server, tmp_path):
     junk = tmp_path / "junk"
     (junk / "notes").mkdir(parents=True)
     (junk / "notes" / "readme.txt").write_text("not a delivery")
-    with fresh_warehouse(pg_server, tmp_path):
+    with fresh_warehouse(pg_server, tmp_path) as conn:
         runner = CliRunner()
         done = runner.invoke(main, ["run", "--landing", str(junk), "--no-dbt"])
         assert done.exit_code == EXIT_NO_DELIVERY, done.output
@@ -154,6 +154,22 @@ def test_fdi_run_exit_statuses(pg_server, tmp_path):
         assert len(told) == 1, shown
         reason = told[0].split("rejected tax/payments/2024-02: ", 1)[1]
         assert len(reason) > 20 and shown.count(reason) == 1, shown
+
+        # January's correction arrives broken: the grid keeps ✓ (the earlier delivery is in force), and the
+        # rejected correction is listed to chase
+        from pipelines.cli.coverage import rejected_correction_lines
+
+        january = good / "tax" / "payments" / "2024-01"
+        in_force = json.loads((january / "manifest.json").read_text())["delivery_id"]
+        shutil.rmtree(broken)
+        edit_manifest(january, delivery_id="broken-january-fix", extracted_at="2024-03-01T08:00:00+07:00",
+                      file_rows=999)
+        assert runner.invoke(main, ["run", "--landing", str(good), "--no-dbt"]).exit_code == EXIT_REJECTED
+        with psycopg.connect(conn.conninfo) as pg:
+            lines = rejected_correction_lines(pg)
+            assert rejected_correction_lines(pg, year=2023) == []
+        assert len(lines) == 1 and lines[0].startswith("  ! tax/payments 2024-01: a correction was rejected ("), lines
+        assert lines[0].endswith(f"; delivery {in_force} stays in force"), lines
 
 
 def test_fis_feed_carries_the_register_forward_and_exports_an_incomplete_quarter_only_when_told(built, landing,

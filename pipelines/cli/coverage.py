@@ -52,6 +52,26 @@ def gap_lines(rows: list[tuple]) -> list[str]:
     return out
 
 
+def rejected_correction_lines(pg, agency: str | None = None, year: int | None = None) -> list[str]:
+    """Periods complete in the grid whose later delivery (a correction) was rejected: the agency has said the
+    figures in force are wrong, so they are to chase as much as a gap is, though the grid shows ✓."""
+    rows = pg.execute(
+        """select r.agency, r.dataset, r.period, r.reason, f.delivery_id
+           from audit.deliveries as r
+           join audit.deliveries as f
+             on (f.agency, f.dataset, f.period) = (r.agency, r.dataset, r.period) and f.status = 'loaded'
+           where r.status = 'rejected' and (r.extracted_at is null or r.extracted_at > f.extracted_at)
+             and (%(agency)s::text is null or r.agency = %(agency)s)
+             and (%(year)s::int is null or left(r.period, 4) = %(year)s::text)
+             -- the latest rejected correction of each period
+             and not exists (select 1 from audit.deliveries as later
+                             where (later.agency, later.dataset, later.period) = (r.agency, r.dataset, r.period)
+                               and later.status = 'rejected' and later.received_at > r.received_at)
+           order by 1, 2, 3""", {"agency": agency, "year": year}).fetchall()
+    return [f"  ! {a}/{d} {period}: a correction was rejected ({reason}); delivery {in_force} stays in force"
+            for a, d, period, reason, in_force in rows]
+
+
 def print_gaps(pg) -> None:
     """The end of `fdi summary`: the gaps, or that there are none."""
     if not pg.execute("select to_regclass('marts.dataset_coverage') is not null").fetchone()[0]:
@@ -59,18 +79,20 @@ def print_gaps(pg) -> None:
     gaps = gap_lines(_coverage_rows(pg, None, None))
     click.echo(f"\nCoverage gaps ({len(gaps)}; `fdi coverage` shows the grid)" if gaps
                else "\nCoverage: every expected period of every dataset is complete")
-    for line in gaps:
+    for line in gaps + rejected_correction_lines(pg):
         click.echo(line)
 
 
 @main.command(help="Print the coverage grid of the agreement's datasets × periods (marts.dataset_coverage): "
-                   f"{LEGEND}; then list every gap to chase, with the rejection's reason.")
+                   f"{LEGEND}; then list every gap to chase, with the rejection's reason, and every period whose "
+                   "correction was rejected while its earlier delivery stays in force.")
 @click.option("--agency", type=click.Choice(["registry", "tax", "customs", "land", "labour", "credit", "fx"]),
               default=None, help="Only this agency's datasets.")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Only this year's periods.")
 def coverage(agency: str | None, year: int | None) -> None:
     with connected() as pg:
         rows = _coverage_rows(pg, agency, year)
+        corrections = rejected_correction_lines(pg, agency, year)
     if not rows:
         click.echo("No coverage rows: no delivery has been loaded for this selection.")
         return
@@ -81,3 +103,7 @@ def coverage(agency: str | None, year: int | None) -> None:
     click.echo(f"Gaps: {len(gaps)}" if gaps else "No gaps: every expected period is complete.")
     for line in gaps:
         click.echo(line)
+    if corrections:
+        click.echo(f"Corrections rejected, the earlier delivery in force (✓ above): {len(corrections)}")
+        for line in corrections:
+            click.echo(line)
