@@ -302,11 +302,13 @@ def dataset_line(agency: str, name: str, periods: list[str], metadata: dict) -> 
 
     span = periods[0] if len(periods) == 1 else f"{periods[0]}..{periods[-1]}"
     rejected = list(metadata["rejected_periods"].value) if "rejected_periods" in metadata else []
+    superseded = list(metadata["superseded_on_arrival"].value) if "superseded_on_arrival" in metadata else []
     skipped = number("deliveries_skipped")
     return (f"{agency + '/' + name:<26}{len(periods):>3} {'period' if len(periods) == 1 else 'periods':<8}{span:<17}"
             f"{number('rows_loaded'):>9,} rows {number('rows_quarantined'):>6,} quarantined "
             f"{len(rejected):>3} rejected" + (f" ({', '.join(rejected)})" if rejected else "")
-            + (f"; {skipped} already loaded" if skipped else ""))
+            + (f"; {skipped} already loaded" if skipped else "")
+            + (f"; superseded on arrival, a later extract is in force: {', '.join(superseded)}" if superseded else ""))
 
 
 def run_pipeline(landing: Path, *, settings: Settings | None = None, run_dbt: bool = True,
