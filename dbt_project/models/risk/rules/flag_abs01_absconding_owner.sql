@@ -11,12 +11,19 @@
 -- outflow, or its monthly tax payments stopping. Labour records are tied to
 -- the enterprise by entity resolution (marts.fct_employment).
 --
--- A gap in the data is never read as evidence: a month of labour data that
--- was rejected or is missing (marts.dataset_coverage) neither breaks a
--- rising streak nor extends it (the streak is measured on the months'
--- dates, and arrears must still be higher than at the last observation); an
--- enterprise absent from a complete month breaks it, as before. Tax payments
--- "stop" only at a month whose payments data is complete.
+-- A gap in the data is never read as evidence (version 1.1): a rise is an
+-- increase between two observed months of the enterprise, consecutive or
+-- with only months of labour data rejected or missing between them
+-- (marts.dataset_coverage). Such a month neither breaks a streak nor makes
+-- one: the rise across it counts once, however many months it spans, and
+-- the summary names it. The first month an enterprise is observed has
+-- nothing to rise from, and an enterprise absent from a complete month
+-- breaks the streak: the next observation starts a new one. The streak
+-- needs min_rising_months (3) observed rises; it runs from the month after
+-- the observation it rose from to its last rise, and the flag's month is
+-- counted on those dates (so a gap month delivered later, rising too,
+-- does not move it). Tax payments "stop" only at a month whose payments
+-- data is complete.
 with
 
 labour_gaps as (
@@ -56,30 +63,45 @@ bridged as (
     from steps as s
 ),
 
+-- a rise: arrears higher than at the enterprise's previous observation, the
+-- month before or across a bridged gap; anything else (the first
+-- observation, a month after an absence from complete data, arrears not
+-- higher) is the base a new streak may rise from
 marked as (
     select
         b.*,
-        b.arrears_vnd > 0
-            and (b.previous_month is null or (b.previous_month < b.month_index - 1 and not b.is_bridged)
-                 or b.arrears_vnd > b.previous_vnd) as is_rising,
-        (b.previous_month is null or (b.previous_month < b.month_index - 1 and not b.is_bridged)
-         or not (b.arrears_vnd > 0 and b.arrears_vnd > b.previous_vnd))::int as is_break
+        b.previous_month is not null
+            and (b.previous_month = b.month_index - 1 or b.is_bridged)
+            and b.arrears_vnd > 0 and b.arrears_vnd > b.previous_vnd as is_rise
     from bridged as b
 ),
 
 rising as (
-    select m.*, sum(m.is_break) over (partition by m.enterprise_id order by m.month_index) as run_id
+    select m.*, sum((not m.is_rise)::int) over (partition by m.enterprise_id order by m.month_index) as run_id
     from marked as m
 ),
 
+-- a streak of observed rises: from the month after the observation it rose
+-- from (run_start) to its last rise; rising_months counts the rises, each
+-- between two observed months, never the months a gap spans
 runs as (
-    select enterprise_id, run_id, min(month_index) as run_start, max(month_index) as run_end,
-           max(month_index) - min(month_index) + 1 as rising_months, count(*) as months_observed,
+    select enterprise_id, run_id, min(previous_month) + 1 as run_start, max(month_index) as run_end,
+           count(*) as rising_months, count(*) as months_observed,
            max(arrears_vnd) as peak_arrears_vnd
     from rising
-    where is_rising
+    where is_rise
     group by enterprise_id, run_id
-    having max(month_index) - min(month_index) + 1 >= {{ threshold('ABS01', 'min_rising_months') }}
+    having count(*) >= {{ threshold('ABS01', 'min_rising_months') }}
+),
+
+-- the labour months of a streak's span without data (NULL when none): named
+-- in the summary and the evidence, a rise across them counted once
+runs_with_gaps as (
+    select
+        r.*,
+        (select jsonb_agg({{ month_from_index('g.month_index') }} order by g.month_index)
+         from labour_gaps as g where g.month_index between r.run_start and r.run_end) as labour_gaps
+    from runs as r
 ),
 
 enterprises as (
@@ -136,7 +158,7 @@ judged as (
         s.sign_kind,
         s.sign,
         greatest(r.run_start + {{ threshold('ABS01', 'min_rising_months') }} - 1, s.month_index) as flag_month
-    from runs as r
+    from runs_with_gaps as r
     join signs as s
       on s.enterprise_id = r.enterprise_id
      and s.month_index between r.run_start and r.run_end + {{ threshold('ABS01', 'window_months') }}
@@ -149,9 +171,18 @@ findings as (
         {{ month_from_index('min(j.flag_month)') }} as period,
         {{ risk_score("count(distinct j.sign_kind)", 1, threshold('ABS01', 'full_score_signs')) }} as score,
         null::numeric as amount_at_stake_vnd,
-        'Nợ bảo hiểm xã hội tăng ' || max(j.rising_months) || ' tháng liên tiếp (' || {{ month_from_index('min(j.run_start)') }}
+        'Nợ bảo hiểm xã hội tăng ' || max(j.rising_months)
+            || case when j.labour_gaps is null then ' tháng liên tiếp ('
+                    else ' lần liên tiếp giữa các tháng có dữ liệu (' end
+            || {{ month_from_index('min(j.run_start)') }}
             || '–' || {{ month_from_index('max(j.run_end)') }} || ', cao nhất ' || {{ vn_number('max(j.peak_arrears_vnd)') }}
-            || ' VND) kèm dấu hiệu chủ doanh nghiệp bỏ trốn: ' || string_agg(distinct j.sign, '; ') || '.' as summary,
+            || ' VND) kèm dấu hiệu chủ doanh nghiệp bỏ trốn: ' || string_agg(distinct j.sign, '; ') || '.'
+            -- a month without labour data inside the streak is neither a rise nor a fall: said, not hidden
+            || coalesce(' Trong khoảng này, ' || jsonb_array_length(j.labour_gaps)
+                        || ' tháng thiếu dữ liệu lao động (không rõ nợ tăng hay giảm, không tính là tháng tăng): '
+                        || (select string_agg(m, ', ' order by m)
+                            from jsonb_array_elements_text(j.labour_gaps) as m)
+                        || '.', '') as summary,
         jsonb_build_object(
             'threshold', {{ threshold_sentence('social-insurance arrears rising {ABS01.min_rising_months} consecutive months plus a stoppage owner_absconded, a capital outflow or tax payments stopping') }},
             'min_rising_months', {{ threshold('ABS01', 'min_rising_months') }},
@@ -160,14 +191,12 @@ findings as (
             'last_rising_month', {{ month_from_index('max(j.run_end)') }},
             'peak_arrears_vnd', max(j.peak_arrears_vnd),
             'months_observed', max(j.months_observed),
-            'labour_months_without_data', coalesce((
-                select jsonb_agg({{ month_from_index('g.month_index') }} order by g.month_index)
-                from labour_gaps as g where g.month_index between min(j.run_start) and max(j.run_end)), '[]'::jsonb),
+            'labour_months_without_data', coalesce(j.labour_gaps, '[]'::jsonb),
             'signs', jsonb_agg(distinct j.sign)
         ) as evidence
     from judged as j
     left join enterprises as e on e.enterprise_id = j.enterprise_id
-    group by j.enterprise_id, e.tax_code, j.run_id
+    group by j.enterprise_id, e.tax_code, j.run_id, j.labour_gaps
 )
 
-{{ risk_flag_columns('ABS01', '1.0') }}
+{{ risk_flag_columns('ABS01', '1.1') }}
