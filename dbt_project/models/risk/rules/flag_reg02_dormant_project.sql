@@ -12,9 +12,14 @@
 -- A gap in the data is never read as silence: a month shows silence only
 -- when all four activity datasets (tax payments, customs, labour, fx) are
 -- complete for it (marts.dataset_coverage). A month without full data is
--- neither silence nor activity: the duration is measured on the months'
--- dates, from the first silent month to the last, not by counting rows,
--- and the evidence lists the months in between that lacked data.
+-- neither silence nor activity (version 1.2): it does not break a run, but
+-- it is not counted either. The threshold and the score count the observed
+-- silent months only, so a run that reaches 12 months only by counting such
+-- months is not flagged (not yet: it is when the month arrives and shows
+-- silence, or the run goes on); the summary and the evidence name them.
+-- The flag's period is the twelfth month counted on the dates from the
+-- run's first silent month, so a month without data delivered later and
+-- silent too does not move it (nor the flag's id, which keeps its reviews).
 with
 
 observed_months as (
@@ -97,14 +102,15 @@ silent as (
 runs as (
     select
         tax_code, projects, run_id, min(run_start) as run_start, max(month_index) as run_end,
-        max(month_index) - min(run_start) + 1 as silent_months,
+        -- observed silent months: a month without full data between them is not counted
+        count(*) as silent_months,
         count(*) as months_observed,
-        -- the first observed month at which 12 months have elapsed: the flag's period
-        min(month_index) filter (where month_index - run_start + 1 >= {{ threshold('REG02', 'min_silent_months') }})
-            as flagged_at
+        -- the twelfth month on the dates from the first silent month: the flag's period,
+        -- the same when a month without full data in the run is delivered later
+        min(run_start) + {{ threshold('REG02', 'min_silent_months') }} - 1 as flagged_at
     from silent
     group by tax_code, projects, run_id
-    having max(month_index) - min(run_start) + 1 >= {{ threshold('REG02', 'min_silent_months') }}
+    having count(*) >= {{ threshold('REG02', 'min_silent_months') }}
 ),
 
 runs_with_coverage as (
@@ -126,11 +132,13 @@ findings as (
         {{ risk_score('silent_months', threshold('REG02', 'min_silent_months'), threshold('REG02', 'full_score_silent_months')) }} as score,
         null::numeric as amount_at_stake_vnd,
         'Dự án ' || projects || ' vẫn hoạt động trong sổ đăng ký nhưng doanh nghiệp không có nộp thuế, hải quan, lao động hay giao dịch vốn trong '
-            || silent_months || ' tháng liên tiếp (từ ' || {{ month_from_index('run_start') }} || ' đến ' || {{ month_from_index('run_end') }} || ').'
-            -- a month without full data inside the span is neither silence nor activity: said, not hidden
+            || silent_months
+            || case when jsonb_array_length(months_without_full_data) > 0 then ' tháng có đủ dữ liệu' else ' tháng liên tiếp' end
+            || ' (từ ' || {{ month_from_index('run_start') }} || ' đến ' || {{ month_from_index('run_end') }} || ').'
+            -- a month without full data inside the span is neither silence nor activity: said, not counted
             || case when jsonb_array_length(months_without_full_data) > 0
                     then ' Trong khoảng này, ' || jsonb_array_length(months_without_full_data)
-                         || ' tháng thiếu dữ liệu (không rõ có hoạt động hay không): '
+                         || ' tháng thiếu dữ liệu (không rõ có hoạt động hay không, không được tính): '
                          || (select string_agg(m, ', ' order by m) from jsonb_array_elements_text(months_without_full_data) as m)
                          || '.'
                     else '' end as summary,
@@ -147,4 +155,4 @@ findings as (
     from runs_with_coverage
 )
 
-{{ risk_flag_columns('REG02', '1.1') }}
+{{ risk_flag_columns('REG02', '1.2') }}
