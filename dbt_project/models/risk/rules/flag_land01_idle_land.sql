@@ -15,7 +15,12 @@
 -- rejected or missing month in between, is flagged like one observed
 -- monthly; a gap in the data is neither use nor idleness, and the evidence
 -- states which land periods in the span were not complete
--- (marts.dataset_coverage).
+-- (marts.dataset_coverage), the summary too since version 1.1. Since 1.1
+-- the flag's period is the 24th month on the dates from the first idle
+-- snapshot, whether or not a snapshot was delivered for it: a month of the
+-- run rejected or missing and delivered later does not move it (nor the
+-- flag's id, which keeps its reviews). Before, it was the first snapshot
+-- at or after that month, which such a delivery moved.
 with
 
 lease_rows as (
@@ -83,9 +88,9 @@ runs as (
         min(run_start) as run_start, max(month_index) as run_end,
         max(month_index) - min(run_start) + 1 as idle_months,
         count(*) as snapshots_observed,
-        -- the first snapshot at which 24 months have elapsed: the flag's period, stable as data arrives
-        min(month_index) filter (where month_index - run_start + 1 >= {{ threshold('LAND01', 'min_idle_months') }})
-            as flagged_at,
+        -- the 24th month on the dates from the first idle snapshot: the flag's period, stable as
+        -- data arrives (also when a month of the run without a snapshot is delivered later)
+        min(run_start) + {{ threshold('LAND01', 'min_idle_months') }} - 1 as flagged_at,
         max(area_m2) as area_m2,
         max(in_use_area_m2 / area_m2) as max_in_use_share
     from idle
@@ -115,7 +120,15 @@ findings as (
         null::numeric as amount_at_stake_vnd,
         'Thửa đất thuê ' || string_agg(r.lease_id, ', ' order by r.lease_id) || ' (' || {{ vn_number('sum(r.area_m2)') }}
             || ' m²) chỉ sử dụng tối đa ' || {{ vn_pct('max(r.max_in_use_share)') }} || ' diện tích trong '
-            || max(r.idle_months) || ' tháng liên tiếp (ngưỡng ' || {{ vn_pct(threshold('LAND01', 'max_in_use_share')) }} || ').' as summary,
+            || max(r.idle_months) || ' tháng liên tiếp (ngưỡng ' || {{ vn_pct(threshold('LAND01', 'max_in_use_share')) }} || ').'
+            -- a land period without data inside the span is neither use nor idleness: said, not hidden
+            || coalesce((
+                select ' Trong khoảng này, ' || count(distinct left(g.gap, 7))
+                       || ' tháng thiếu dữ liệu đất đai (không rõ có sử dụng hay không; thời gian tính theo ngày của các kỳ có dữ liệu): '
+                       || string_agg(distinct left(g.gap, 7), ', ' order by left(g.gap, 7)) || '.'
+                from jsonb_array_elements(jsonb_agg(r.coverage_gaps)) as l (gaps)
+                cross join lateral jsonb_array_elements_text(l.gaps) as g (gap)
+                having count(*) > 0), '') as summary,
         jsonb_build_object(
             'threshold', {{ threshold_sentence('less than {LAND01.max_in_use_share%} % of the leased area in use for {LAND01.min_idle_months} months elapsed between snapshots, none showing use (Land Law 2013 Art. 64.1(i))') }},
             'max_in_use_share', {{ threshold('LAND01', 'max_in_use_share') }},
@@ -132,4 +145,4 @@ findings as (
     group by r.enterprise_id, e.tax_code, {{ month_from_index('r.flagged_at') }}
 )
 
-{{ risk_flag_columns('LAND01', '1.0') }}
+{{ risk_flag_columns('LAND01', '1.1') }}
