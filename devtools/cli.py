@@ -173,12 +173,17 @@ def linkage_report(truth: Path, worst: int) -> None:
 
 
 @click.command(help="Score each risk rule against a generated economy's _truth/scenarios.csv: precision, recall, "
-                    "and the flagged-but-clean cases; the flags raised on honest loss-makers "
-                    "(_truth/honest_losses.csv) by rule; and the review queue of the last year "
-                    "(risk.enterprise_scores): precision@k for k = 10, 25 and the top 1 % of enterprises, and the "
-                    "share of the amount at stake of true findings in the top k. Exit 1 when a rule misses "
-                    "precision 0.85 or recall 0.90, TP04 flags an honest loss-maker, more than 2 % of honest "
-                    "loss-makers are flagged, or precision@10 < 0.9 or precision@25 < 0.8.")
+                    "and the flagged-but-clean cases; a case the delivered data cannot show (after the last month "
+                    "delivered, or without the years before it its rule needs: TP04 the year before, TP03 the two "
+                    "before) is listed as not judgeable and kept out of recall. Then the flags raised on honest "
+                    "loss-makers (_truth/honest_losses.csv) by rule; and the review queue of the last year "
+                    "(risk.enterprise_scores): precision@k for k = 10, 25 and the top 1 % of enterprises, hits / k, "
+                    "where a hit is an enterprise flagged by a rule it was planted for in the year (one planted "
+                    "only for another rule is counted apart); a queue of fewer than k says \"only n listed\" and "
+                    "is not judged at k. Also the share of the amount at stake of true findings in the top k. "
+                    "Exit 1 when a judged rule misses precision 0.85 or recall 0.90, TP04 flags an honest "
+                    "loss-maker, more than 2 % of honest loss-makers are flagged, or, with at least k listed, "
+                    "precision@10 < 0.9 or precision@25 < 0.8.")
 @click.option("--truth", type=click.Path(path_type=Path), required=True,
               help="The folder `fdi generate --out` wrote (holding _truth/), or the _truth folder itself.")
 def evaluate(truth: Path) -> None:

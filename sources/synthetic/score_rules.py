@@ -2,13 +2,22 @@
 
 A flag on an enterprise and period planted for its rule is a true positive; a
 planted case not flagged is a false negative; any other flag (a planted
-look-alike or an unplanted enterprise) is a false positive.
+look-alike or an unplanted enterprise) is a false positive. A planted case the
+delivered data cannot show is not judgeable and counts in neither precision
+nor recall: one after the last month delivered, or one whose rule needs years
+of data before its period that the economy does not have (TP04 the year
+before, TP03 the two before: in a single-year economy TP04's case is listed as
+not judgeable, not missed).
 
 Two more views (issue 15): the flags raised on honest loss-makers
 (`_truth/honest_losses.csv`: start-ups, downturns, one-off losses), by rule;
 and the review queue of the latest year (`risk.enterprise_scores`):
 precision@k and the share of the amount at stake of true findings that the
-top k captures.
+top k captures. An enterprise of the queue is a hit when a flag of it in the
+year is a true positive (its rule, enterprise and period a planted case), not
+merely when it was planted for some rule; precision@k is hits / k, and a queue
+listing fewer than k enterprises has no precision at k: it says "only n
+listed" and is not judged against the target at k.
 """
 from __future__ import annotations
 
@@ -34,6 +43,10 @@ TARGET_HONEST_FLAGGED_SHARE = 0.02
 TARGET_HONEST_FLAGGED_BY_RULE = {"TP04": 0}
 TARGET_PRECISION_AT = {10: 0.9, 25: 0.8}
 TOP_SHARE = 0.01  # "the top 1 % of enterprises"
+# Years of data a rule needs before the period it flags (docs/risk.md, "Gaps"): TP04 is not judged without
+# the year before's own return, TP03 is a run of three loss years. A case planted in a period with fewer
+# years delivered before it cannot be flagged: it is not judgeable, not missed.
+YEARS_BEFORE_NEEDED = {"TP03": 2, "TP04": 1}
 
 
 class TruthMissing(Exception):
@@ -54,6 +67,7 @@ class RuleScore:
     true_positives: int = 0
     missed: list[tuple[str, str]] = field(default_factory=list)
     beyond_data: list[tuple[str, str]] = field(default_factory=list)  # planted after the last month delivered
+    before_data: list[tuple[str, str]] = field(default_factory=list)  # planted without the years before it needs
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)  # tax code, period, why
 
     @property
@@ -64,10 +78,21 @@ class RuleScore:
     def recall(self) -> float | None:
         return self.true_positives / self.planted if self.planted else None
 
+    @property
+    def judged(self) -> bool:
+        """Whether the economy tests the rule at all: a judgeable case planted for it, or a flag it raised."""
+        return bool(self.planted or self.flagged)
+
     def meets_targets(self) -> bool:
+        """Precision and recall on target; a rule not judged (no judgeable case, no flag) does not fail."""
         precision = 1.0 if self.precision is None else self.precision
         recall = 1.0 if self.recall is None else self.recall
         return precision >= TARGET_PRECISION and recall >= TARGET_RECALL
+
+    def verdict(self) -> str:
+        if not self.judged:
+            return "not judgeable" if self.before_data or self.beyond_data else "no case planted"
+        return "met" if self.meets_targets() else "MISSED"
 
 
 def _truth_file(truth: Path) -> Path:
@@ -86,6 +111,16 @@ def evaluate(pg: psycopg.Connection, truth: Path) -> list[RuleScore]:
     # not counted as missed.
     horizon = pg.execute("select max(period) from audit.deliveries where status = 'loaded' "
                          "and period ~ '^[0-9]{4}-[0-9]{2}$'").fetchone()[0] or "9999-12"
+    # ... nor one whose rule needs years before it that were never delivered (TP04 in a single-year economy)
+    first_year = int(pg.execute("select min(left(period, 4)) from audit.deliveries where status = 'loaded' "
+                                "and period ~ '^[0-9]{4}'").fetchone()[0] or 0)
+    return score_flags(scenarios, flags, horizon=horizon, first_year=first_year)
+
+
+def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]], horizon: str = "9999-12",
+                first_year: int = 0) -> list[RuleScore]:
+    """Each rule's score from the truth's scenarios (dicts of scenarios.csv) and the flags (rule, tax code,
+    period); `horizon` is the last month delivered, `first_year` the first year delivered."""
     scores = {rule: RuleScore(rule) for rule in RULES}
     planted: dict[str, set[tuple[str, str]]] = {rule: set() for rule in RULES}
     lookalike: dict[str, set[tuple[str, str]]] = {rule: set() for rule in RULES}
@@ -96,8 +131,10 @@ def evaluate(pg: psycopg.Connection, truth: Path) -> list[RuleScore]:
         target.setdefault(rule, set()).add((s["enterprise_tax_code"], s["period"]))
     for rule, cases in planted.items():
         late = {c for c in cases if c[1] > (horizon if len(c[1]) == 7 else horizon[:4])}
+        early = {c for c in cases - late if int(c[1][:4]) - YEARS_BEFORE_NEEDED.get(rule, 0) < first_year}
         scores[rule].beyond_data = sorted(late)
-        planted[rule] = cases - late
+        scores[rule].before_data = sorted(early)
+        planted[rule] = cases - late - early
     for rule, score in scores.items():
         score.planted = len(planted.get(rule, ()))
         score.lookalikes = len(lookalike.get(rule, ()) - planted.get(rule, set()))
@@ -114,6 +151,8 @@ def evaluate(pg: psycopg.Connection, truth: Path) -> list[RuleScore]:
         for tax_code, period in sorted(mine - truth_pos, key=lambda x: (x[0] or "", x[1])):
             if (tax_code, period) in lookalike.get(rule, set()):
                 why = "planted look-alike (known clean)"
+            elif (tax_code, period) in scores[rule].before_data + scores[rule].beyond_data:
+                why = "planted, but taken as not judgeable (the data it needs is not delivered): look into it"
             else:
                 same = sorted(r for r, cases in planted.items() if (tax_code, period) in cases)
                 elsewhere = sorted(f"{r} {p}" for r, cases in planted.items() for t, p in cases
@@ -135,7 +174,7 @@ def format_evaluation(scores: list[RuleScore]) -> str:
     for s in scores:
         lines.append(f"{s.rule:<7}{s.planted:>8}{s.lookalikes:>10}{s.flagged:>8}{s.true_positives:>4}"
                      f"{len(s.false_positives):>4}{len(s.missed):>4}{_ratio(s.precision):>10}{_ratio(s.recall):>8}  "
-                     f"{'met' if s.meets_targets() else 'MISSED'}")
+                     f"{s.verdict()}")
     total_flagged = sum(s.flagged for s in scores)
     total_tp = sum(s.true_positives for s in scores)
     total_planted = sum(s.planted for s in scores)
@@ -149,8 +188,13 @@ def format_evaluation(scores: list[RuleScore]) -> str:
         lines += [f"  {rule:<7}{tax_code or '-':<11}{period:<8} {why}" for rule, tax_code, period, why in fps]
     late = [(s.rule, *m) for s in scores for m in s.beyond_data]
     if late:
-        lines += ["", "Planted after the last month delivered (not observable, not counted):"]
+        lines += ["", "Planted after the last month delivered (not judgeable, not counted):"]
         lines += [f"  {rule:<7}{tax_code:<11}{period}" for rule, tax_code, period in late]
+    early = [(s.rule, *m) for s in scores for m in s.before_data]
+    if early:
+        lines += ["", "Planted without the years of data before it that its rule needs (not judgeable, not counted):"]
+        lines += [f"  {rule:<7}{tax_code:<11}{period:<8} needs {YEARS_BEFORE_NEEDED[rule]} year(s) before it"
+                  for rule, tax_code, period in early]
     missed = [(s.rule, *m) for s in scores for m in s.missed]
     if missed:
         lines += ["", "Planted but not flagged:"]
@@ -178,18 +222,50 @@ class HonestLossScore:
 
 
 @dataclass
+class AtK:
+    """The top k of the queue. `hits`: enterprises flagged in the year by a rule they were planted for (the
+    flag's rule, enterprise and period a planted case); `other_rule`: the rest of those planted in the year,
+    for a rule that did not flag them (the reviewer finds something, not what the flag says); `precision`:
+    hits / k, None when fewer than k are listed (no precision at k: "only n listed")."""
+    label: str
+    k: int
+    listed: int
+    hits: int
+    other_rule: int
+    amount_share: float | None
+
+    @property
+    def short(self) -> bool:
+        return self.listed < self.k
+
+    @property
+    def precision(self) -> float | None:
+        return None if self.short or not self.k else self.hits / self.k
+
+    @property
+    def target(self) -> float | None:
+        return TARGET_PRECISION_AT.get(self.k) if self.label == str(self.k) else None
+
+    def verdict(self) -> str:
+        if self.target is None:
+            return ""
+        if self.short:
+            return f"not judged (>= {self.target} needs {self.k} listed)"
+        return f"{'met' if self.precision >= self.target else 'MISSED'} (>= {self.target})"
+
+
+@dataclass
 class QueueScore:
     """The review queue of one year: precision@k and the amount at stake of true findings captured."""
     year: int
     enterprises: int
     listed: int = 0
     planted_enterprises: int = 0
-    at_k: list[tuple[str, int, int, int, float | None, float | None]] = field(default_factory=list)
-    # label, k, listed in the top k, planted among them, precision, amount share
+    at_k: list[AtK] = field(default_factory=list)
 
     def meets_targets(self) -> bool:
-        return all(precision is None or precision >= TARGET_PRECISION_AT[k]
-                   for label, k, _, _, precision, _ in self.at_k if label == str(k) and k in TARGET_PRECISION_AT)
+        """Every k with a target and at least k listed meets it; a k with fewer listed is not judged."""
+        return all(a.precision >= a.target for a in self.at_k if a.target is not None and not a.short)
 
 
 def _truth_folder(truth: Path) -> Path:
@@ -225,11 +301,8 @@ def evaluate_honest_losses(pg: psycopg.Connection, truth: Path) -> HonestLossSco
 
 
 def evaluate_queue(pg: psycopg.Connection, truth: Path, year: int | None = None) -> QueueScore | None:
-    """precision@k of `risk.enterprise_scores` in `year` (default: the last year of the truth) for k = 10, 25 and
-    the top 1 % of enterprises. An enterprise in the top k is a hit when it was planted for any rule in that year;
-    precision divides by k, or by the length of the list when fewer enterprises are flagged. The amount share is
-    the amount at stake of true findings (flags on a planted enterprise and period of their rule) of enterprises in
-    the top k, over that of all true findings of the year."""
+    """The review queue of `year` (default: the last year of the truth) in `risk.enterprise_scores`, scored by
+    `score_queue`."""
     folder = _truth_folder(truth)
     params = json.loads((folder / "economy.json").read_text()) if (folder / "economy.json").exists() else {}
     if pg.execute("select to_regclass('risk.enterprise_scores')").fetchone()[0] is None:
@@ -238,28 +311,41 @@ def evaluate_queue(pg: psycopg.Connection, truth: Path, year: int | None = None)
         "select max(year) from risk.enterprise_scores").fetchone()[0]
     if year is None:
         return None
-    enterprises = int(params.get("enterprises") or 0)
-    planted_cases = {(s["rule"], s["enterprise_tax_code"], s["period"]) for s in read_csv(_truth_file(truth))
-                     if s["kind"] == "planted" and s["period"][:4] == str(year)}
-    planted = {tax_code for _, tax_code, _ in planted_cases}
     queue = [tax_code for (tax_code,) in pg.execute(
         "select tax_code from risk.enterprise_scores where year = %s order by rank_in_year", (year,))]
+    flags = pg.execute("select rule_code, tax_code, period, amount_at_stake_vnd from risk.flags "
+                       "where left(period, 4) = %s", (str(year),)).fetchall()
+    return score_queue(int(year), queue, flags, read_csv(_truth_file(truth)), int(params.get("enterprises") or 0))
+
+
+def score_queue(year: int, queue: list[str], flags: list[tuple], scenarios: list[dict],
+                enterprises: int = 0) -> QueueScore:
+    """precision@k of a year's queue (tax codes, best first) for k = 10, 25 and the top 1 % of `enterprises`.
+
+    An enterprise in the top k is a hit when one of its flags of the year (rule, tax code, period, amount) is a
+    case planted for that rule in that enterprise and period: a flag by one rule on an enterprise planted for
+    another is not a hit (counted apart, `other_rule`). precision@k is hits / k; when fewer than k are listed
+    there is no precision at k (None), and the output says "only n listed". The amount share is the amount at
+    stake of true findings of the enterprises in the top k, over that of all true findings of the year."""
+    planted_cases = {(s["rule"], s["enterprise_tax_code"], s["period"]) for s in scenarios
+                     if s["kind"] == "planted" and s["period"][:4] == str(year)}
+    planted = {tax_code for _, tax_code, _ in planted_cases}
+    found: set[str] = set()
     true_amount: dict[str, float] = {}
-    for rule, tax_code, period, amount in pg.execute(
-            "select rule_code, tax_code, period, coalesce(amount_at_stake_vnd, 0) from risk.flags "
-            "where left(period, 4) = %s", (str(year),)):
-        if (rule, tax_code, period) in planted_cases:
-            true_amount[tax_code] = true_amount.get(tax_code, 0.0) + float(amount)
+    for rule, tax_code, period, amount in flags:
+        if str(period)[:4] == str(year) and (rule, tax_code, period) in planted_cases:
+            found.add(tax_code)
+            true_amount[tax_code] = true_amount.get(tax_code, 0.0) + float(amount or 0)
     total_amount = sum(true_amount.values())
     score = QueueScore(year=int(year), enterprises=enterprises, listed=len(queue), planted_enterprises=len(planted))
     top_share = max(1, math.ceil(TOP_SHARE * enterprises)) if enterprises else None
     ks = [("10", 10), ("25", 25)] + ([(f"1% ({top_share})", top_share)] if top_share else [])
     for label, k in ks:
         top = queue[:k]
-        hits = sum(1 for t in top if t in planted)
-        precision = hits / min(k, len(queue)) if queue else None
+        hits = sum(1 for t in top if t in found)
+        other = sum(1 for t in top if t not in found and t in planted)
         amount = sum(true_amount.get(t, 0.0) for t in set(top)) / total_amount if total_amount else None
-        score.at_k.append((label, k, len(top), hits, precision, amount))
+        score.at_k.append(AtK(label, k, len(top), hits, other, amount))
     return score
 
 
@@ -293,11 +379,12 @@ def format_queue(score: QueueScore | None) -> str:
         return "No risk.enterprise_scores to rank."
     lines = [f"Review queue {score.year} (risk.enterprise_scores): {score.listed} enterprises listed, "
              f"{score.planted_enterprises} planted in the year",
-             f"{'top k':<10}{'listed':>7}{'planted':>8}{'precision':>10}{'amount':>8}  target"]
-    for label, k, listed, hits, precision, amount in score.at_k:
-        target = TARGET_PRECISION_AT.get(k) if label == str(k) else None
-        verdict = "" if target is None or precision is None else (
-            f"met (>= {target})" if precision >= target else f"MISSED (>= {target})")
-        amount_text = "  n/a" if amount is None else f"{amount:>7.0%}"
-        lines.append(f"{label:<10}{listed:>7}{hits:>8}{_ratio(precision):>10}{amount_text:>8}  {verdict}")
+             "(hit: flagged by a rule it was planted for; other rule: planted for a rule that did not flag it, "
+             "not a hit; precision = hits / k)",
+             f"{'top k':<10}{'listed':>7}{'hits':>6}{'other rule':>11}{'precision':>16}{'amount':>8}  target"]
+    for a in score.at_k:
+        amount_text = "  n/a" if a.amount_share is None else f"{a.amount_share:>7.0%}"
+        precision = (f"only {a.listed} listed" if a.short else _ratio(a.precision).strip()).rjust(16)
+        line = f"{a.label:<10}{a.listed:>7}{a.hits:>6}{a.other_rule:>11}{precision}{amount_text:>8}  {a.verdict()}"
+        lines.append(line.rstrip())
     return "\n".join(lines)
