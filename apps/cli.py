@@ -81,8 +81,10 @@ def _flag_period(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 
 @click.group(invoke_without_command=True,
-             help="List risk flags by review status (default: open), highest score first, one line each with the "
-                  "enterprise's name; `fdi flags show FLAG_ID` prints one flag with its evidence as a table.")
+             help="List risk flags by review status (default: open) in the review queue's order, the workbench's: "
+                  "latest year first, then the enterprise's rank in its year (risk.enterprise_scores), then the "
+                  "flag's score, then its amount at stake; one line each with the enterprise's name; "
+                  "`fdi flags show FLAG_ID` prints one flag with its evidence as a table.")
 @click.option("--rule", default=None, callback=_flag_rule,
               help="Rule code, e.g. TP01 (any case); one of the rules in use (models/risk/rules).")
 @click.option("--severity", type=click.Choice(["low", "medium", "high"]), default=None)

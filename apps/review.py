@@ -71,30 +71,42 @@ def record_review(pg: psycopg.Connection, flag_id: str, status: str, reviewer: s
     return Review(*row)
 
 
+# The review queue's order: the one definition `fdi flags` and the workbench's /flags (workbench.queries) share,
+# over risk.flags_for_review as q joined by QUEUE_JOIN. The latest year first; in a year, the enterprises as
+# risk.enterprise_scores ranks them (rank_in_year: corroborated evidence weighted by the amount at stake);
+# an enterprise's flags by score, then amount at stake (scores saturate at 100: a tie must not fall to the
+# rule code's alphabet), then rule, period and flag id, so the order is total and the same in every query.
+QUEUE_JOIN = ("left join risk.enterprise_scores as s "
+              "on s.enterprise_id = q.enterprise_id and s.year = left(q.period, 4)::int")
+QUEUE_ORDER = ("left(q.period, 4) desc, s.rank_in_year nulls last, q.score desc, "
+               "q.amount_at_stake_vnd desc nulls last, q.rule_code, q.period, q.flag_id")
+
+
 def open_flags(pg: psycopg.Connection, rule: str | None = None, severity: str | None = None,
                zone: str | None = None, period: str | None = None, status: str = "open") -> list[dict]:
-    """Flags of risk.flags_for_review in `status` (default open), highest score first."""
+    """Flags of risk.flags_for_review in `status` (default open), in the review queue's order (QUEUE_ORDER)."""
     _risk_ready(pg)
-    where, params = ["review_status = %s"], [status]
+    where, params = ["q.review_status = %s"], [status]
     if rule:
-        where.append("rule_code = %s")
+        where.append("q.rule_code = %s")
         params.append(rule.upper())
     if severity:
-        where.append("severity = %s")
+        where.append("q.severity = %s")
         params.append(severity)
     if zone:
-        where.append("industrial_zone_code = %s")
+        where.append("q.industrial_zone_code = %s")
         params.append(zone.upper())
     if period:
         # a year selects its months too
-        where.append("(period = %s or left(period, 4) = %s)")
+        where.append("(q.period = %s or left(q.period, 4) = %s)")
         params += [period, period]
     cur = pg.execute(
-        "select flag_id, rule_code, tax_code, period, severity, score, review_status, summary, "
+        "select q.flag_id, q.rule_code, q.tax_code, q.period, q.severity, q.score, q.amount_at_stake_vnd, "
+        "q.review_status, q.summary, s.rank_in_year, "
         "(select coalesce(e.name_vi, e.name_en) from marts.dim_enterprise e "
         " where e.enterprise_id = q.enterprise_id) as enterprise_name "
-        f"from risk.flags_for_review q where {' and '.join(where)} "
-        "order by score desc, rule_code, tax_code, period", params)
+        f"from risk.flags_for_review q {QUEUE_JOIN} where {' and '.join(where)} "
+        f"order by {QUEUE_ORDER}", params)
     names = [d.name for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from apps.review import QUEUE_JOIN, QUEUE_ORDER
+
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000  # far past any queue; a larger number would overflow the query's offset (bigint)
 STATUSES = ("open", "in_review", "awaiting_second", "confirmed", "dismissed")
@@ -77,9 +79,9 @@ def _where(f: QueueFilters) -> tuple[sql.Composable, list]:
     return sql.SQL(" and ").join(clauses), params
 
 
-# The queue is ranked as risk.enterprise_scores ranks it: latest year first,
-# then the enterprise's rank in its year (amount at stake, then score), then
-# the flag's own score.
+# The queue in the review queue's one order (apps.review.QUEUE_ORDER, shared with `fdi flags`): latest year
+# first, then the enterprise's rank in its year (risk.enterprise_scores), then the flag's score, then its
+# amount at stake.
 QUEUE_SELECT = sql.SQL("""
     select q.flag_id, q.rule_code, q.tax_code, q.enterprise_id, q.period, q.severity, q.score,
            q.amount_at_stake_vnd, q.summary, q.review_status, q.reviewer, q.decided_at, q.review_note,
@@ -87,16 +89,15 @@ QUEUE_SELECT = sql.SQL("""
            count(*) over () as total
     from risk.flags_for_review as q
     left join marts.dim_enterprise as e on e.enterprise_id = q.enterprise_id
-    left join risk.enterprise_scores as s
-        on s.enterprise_id = q.enterprise_id and s.year = left(q.period, 4)::int
+    {join}
     where {where}
-    order by left(q.period, 4) desc, s.rank_in_year nulls last, q.score desc, q.flag_id
+    order by {order}
 """)
 
 
 def queue(pg: psycopg.Connection, f: QueueFilters, limit: int | None = PAGE_SIZE) -> tuple[list[dict], int]:
     where, params = _where(f)
-    query = QUEUE_SELECT.format(where=where)
+    query = QUEUE_SELECT.format(join=sql.SQL(QUEUE_JOIN), where=where, order=sql.SQL(QUEUE_ORDER))
     if limit is not None:
         query = query + sql.SQL(" limit {} offset {}").format(limit, (f.page - 1) * limit)
     cur = pg.execute(query, params)
