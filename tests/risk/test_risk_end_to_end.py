@@ -179,7 +179,7 @@ def test_honest_loss_makers_stay_clean_at_the_real_base_rate(built):
 
 def test_the_review_queue_puts_planted_cases_first(built):
     """risk.enterprise_scores ranks each year 1..n by priority; the last year's top 10 and 25 are planted
-    cases (precision@10 >= 0.9, @25 >= 0.8)."""
+    cases found by their rule (precision@10 >= 0.9, @25 >= 0.8; of those listed when fewer)."""
     db, landing = built
     for year, ranks, priorities in db.execute(
             "select year, array_agg(rank_in_year order by rank_in_year), "
@@ -188,6 +188,11 @@ def test_the_review_queue_puts_planted_cases_first(built):
         assert priorities == sorted(priorities, reverse=True), year
     queue = evaluate_queue(db, landing)
     assert queue is not None and queue.listed > 0 and queue.meets_targets(), format_queue(queue)
+    # A small economy lists fewer than 25 enterprises in a year, maybe fewer than 10: `fdi evaluate` does not
+    # judge precision at such a k; here the enterprises listed in the top k are held to its target.
+    for at in queue.at_k:
+        if at.target is not None:
+            assert at.listed and at.hits >= at.target * at.listed, format_queue(queue)
 
 
 def test_monitors_review_but_cannot_alter_flags_and_analysts_cannot_read_risk(built):
