@@ -160,6 +160,9 @@ COVERAGE_STATUS = {
     "complete": ("đầy đủ", "complete"),
     "rejected": ("bị từ chối", "rejected"),
     "missing": ("chưa giao", "not delivered"),
+    # a month of a year the coverage grid has no row for (the rules' months_not_complete, macros/risk.sql)
+    "not yet due": ("chưa đến hạn", "not yet due"),
+    "before coverage starts": ("trước kỳ dữ liệu đầu tiên", "before coverage starts"),
 }
 SEVERITY = {"low": ("Thấp", "Low"), "medium": ("Trung bình", "Medium"), "high": ("Cao", "High")}
 RULE_NAMES = {

@@ -166,25 +166,79 @@ findings as (
     there is one, while the evidence of a flag without gaps (and so its
     evidence hash, which keeps a reviewer's decision) is what it was.
     `jsonb_build_object` alone would add the key with null to every flag. -#}
-{#- A dataset's months without a delivery in force (rejected or missing,
-    marts.dataset_coverage), per fiscal year (text, YYYY): `months` is a jsonb
-    array of 'YYYY-MM status', for a rule's evidence and summary to state. -#}
+{% macro evidence_when_present(key, value) -%}
+    (case when {{ value }} is not null then jsonb_build_object('{{ key }}', {{ value }}) else '{}'::jsonb end)
+{%- endmacro %}
+
+{#- A dataset's months that are not `complete` in marts.dataset_coverage, one
+    row per month (fiscal_year text YYYY, period YYYY-MM, status). A year's
+    months are its twelve months, for every year of the coverage grid (the
+    first year of any period it holds to the last): a month without a
+    delivery in force is named with its reason, whether coverage has a row
+    for it (`rejected`, `missing`) or not: `not yet due` after the latest
+    month due (the data's clock: the latest monthly period, or December of
+    the latest annual one), `before coverage starts` before the grid's first
+    month, `missing` in between (a dataset outside the agreement that
+    delivered nothing that month). So the current, incomplete year is never
+    read as a full one (a missing month is no evidence, and no absence of it
+    either). -#}
+{% macro months_not_complete(agency, dataset) -%}
+    select left(m.period, 4) as fiscal_year, m.period,
+           coalesce(c.status, case when m.period > k.last_month_due then 'not yet due'
+                                   when k.first_month is null or m.period < k.first_month then 'before coverage starts'
+                                   else 'missing' end) as status
+    from (
+        select
+            min(period) filter (where period ~ '^\d{4}-\d{2}$') as first_month,
+            max(case when period ~ '^\d{4}$' then period || '-12' else period end) as last_month_due,
+            min(left(period, 4)::int) as first_year,
+            max(left(period, 4)::int) as last_year
+        from {{ ref('dataset_coverage') }}
+    ) as k
+    cross join lateral generate_series(k.first_year, k.last_year) as y (fiscal_year)
+    cross join lateral generate_series(1, 12) as n (month_of_year)
+    cross join lateral (select y.fiscal_year::text || '-' || lpad(n.month_of_year::text, 2, '0') as period) as m
+    left join {{ ref('dataset_coverage') }} as c
+      on c.agency = '{{ agency }}' and c.dataset = '{{ dataset }}' and c.period = m.period
+    where c.status is distinct from 'complete'
+{%- endmacro %}
+
+{#- The same per fiscal year (text, YYYY): `months` is a jsonb array of
+    'YYYY-MM status' in month order, for a rule's evidence and summary to
+    state; years with every month complete have no row. -#}
 {% macro months_not_complete_by_year(agency, dataset) -%}
-    select left(period, 4) as fiscal_year, jsonb_agg(period || ' ' || status order by period) as months
-    from {{ ref('dataset_coverage') }}
-    where agency = '{{ agency }}' and dataset = '{{ dataset }}' and status <> 'complete'
+    select fiscal_year, jsonb_agg(period || ' ' || status order by period) as months
+    from ({{ months_not_complete(agency, dataset) }}) as g
     group by 1
+{%- endmacro %}
+
+{#- The months of `months` (a jsonb array of 'YYYY-MM status') in words, each
+    run of consecutive months of one status once, with its reason:
+    '2025-02 (bị từ chối), 2025-04 đến 2025-12 (chưa đến hạn)'. -#}
+{% macro months_in_words(months) -%}
+    (select string_agg(case when month_runs.first_month = month_runs.last_month then month_runs.first_month
+                            else month_runs.first_month || ' đến ' || month_runs.last_month end
+                       || ' (' || case month_runs.status when 'rejected' then 'bị từ chối'
+                                                         when 'missing' then 'chưa giao'
+                                                         when 'not yet due' then 'chưa đến hạn'
+                                                         when 'before coverage starts' then 'trước kỳ dữ liệu đầu tiên'
+                                                         else month_runs.status end || ')',
+                       ', ' order by month_runs.first_month)
+     from (select min(gap_months.period) as first_month, max(gap_months.period) as last_month, gap_months.status
+           from (select left(gap_entry, 7) as period, substr(gap_entry, 9) as status,
+                        {{ month_index('left(gap_entry, 7)') }}
+                        - row_number() over (partition by substr(gap_entry, 9) order by left(gap_entry, 7)) as run_key
+                 from jsonb_array_elements_text({{ months }}) as gap_entry) as gap_months
+           group by gap_months.status, gap_months.run_key) as month_runs)
 {%- endmacro %}
 
 {#- The summary's sentence for a year with months of a dataset not in force
     (`months`, a jsonb array from months_not_complete_by_year, or null):
-    which data, how many months, and what that means for the figure; '' when
-    nothing is missing. One wording for every rule that states such a gap. -#}
+    which data, how many months, which ones and why, and what that means for
+    the figure; '' when nothing is missing. One wording for every rule that
+    states such a gap, e.g. ' Số liệu hải quan năm 2025 thiếu 9 tháng:
+    2025-04 đến 2025-12 (chưa đến hạn); khoảng giá ... có dữ liệu.' -#}
 {% macro months_missing_sentence(data, year, months, consequence) -%}
     coalesce(' Số liệu {{ data }} năm ' || {{ year }} || ' thiếu ' || jsonb_array_length({{ months }})
-             || ' tháng: {{ consequence }}.', '')
-{%- endmacro %}
-
-{% macro evidence_when_present(key, value) -%}
-    (case when {{ value }} is not null then jsonb_build_object('{{ key }}', {{ value }}) else '{}'::jsonb end)
+             || ' tháng: ' || {{ months_in_words(months) }} || '; {{ consequence }}.', '')
 {%- endmacro %}

@@ -60,6 +60,11 @@ def test_a_gap_in_the_evidence_reads_in_the_page_language_and_no_gap_reads_as_no
     assert en["Months without complete customs data"] == "2024-02 (rejected), 2024-07 (not delivered)"
     assert vi["Tháng thiếu dữ liệu lao động"] == "không có" and en["Months without labour data"] == "none"
     assert vi["Bên liên kết"] == "Rejected Goods Ltd missing"  # a name is not a gap
+    # the current year's months not yet due, and a year's months before the data starts (macro months_not_complete)
+    evidence = {"customs_months_not_complete": ["2022-01 before coverage starts", "2025-12 not yet due"]}
+    vi, en = (dict(evidence_rows(evidence, lang)["fields"]) for lang in ("vi", "en"))
+    assert vi["Tháng thiếu dữ liệu hải quan"] == "2022-01 (trước kỳ dữ liệu đầu tiên), 2025-12 (chưa đến hạn)"
+    assert en["Months without complete customs data"] == "2022-01 (before coverage starts), 2025-12 (not yet due)"
 
 
 def test_every_rules_threshold_sentence_has_its_vietnamese_reading():

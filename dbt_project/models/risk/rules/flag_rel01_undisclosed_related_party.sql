@@ -192,9 +192,10 @@ findings as (
             || case when ds.lines is null then ' (không nộp phụ lục).' else '.' end
             || case when cg.months is not null or fg.months is not null
                     then ' Số liệu năm ' || p.fiscal_year || ' thiếu '
-                         || concat_ws(' và ', jsonb_array_length(cg.months) || ' tháng hải quan',
-                                      jsonb_array_length(fg.months) || ' tháng ngoại hối')
-                         || ': giá trị chỉ tính trên các tháng có dữ liệu.'
+                         || concat_ws(' và ',
+                                      jsonb_array_length(cg.months) || ' tháng hải quan: ' || {{ months_in_words('cg.months') }},
+                                      jsonb_array_length(fg.months) || ' tháng ngoại hối: ' || {{ months_in_words('fg.months') }})
+                         || '; giá trị chỉ tính trên các tháng có dữ liệu.'
                     else '' end as summary,
         jsonb_build_object(
             'threshold', 'dealings with a party the network shows as related (investor, ultimate parent, group member) that the year''s related-party disclosure does not name (Decree 132/2020 Art. 18.1)',
@@ -213,4 +214,4 @@ findings as (
     where p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
 )
 
-{{ risk_flag_columns('REL01', '1.2') }}
+{{ risk_flag_columns('REL01', '1.3') }}

@@ -72,4 +72,4 @@ findings as (
       and (r.profit_before_tax_vnd < 0 or r.loss_carried_forward_vnd > 0 or r.loss_carried_forward_prior_vnd > 0)
 )
 
-{{ risk_flag_columns('TP07', '1.0') }}
+{{ risk_flag_columns('TP07', '1.1') }}
