@@ -33,6 +33,8 @@ LABELS: dict[str, tuple[str, str]] = {
     # the other rules' evidence (models/risk/rules/*.sql)
     "active_projects": ("Dự án đang hoạt động", "Active projects"),
     "capital_added_usd": ("Vốn bổ sung (USD)", "Capital added (USD)"),
+    "capital_added_usd_is_lower_bound": ("Vốn bổ sung là mức tối thiểu (thiếu tháng ngoại hối)",
+                                         "Capital added is a lower bound (fx months missing)"),
     "capital_deadline": ("Hạn góp vốn", "Capital deadline"),
     "charter_capital_usd": ("Vốn điều lệ (USD)", "Charter capital (USD)"),
     "contributed_usd": ("Vốn đã góp (USD)", "Contributed (USD)"),

@@ -51,12 +51,25 @@ capital_added as (
     group by 1, 2
 ),
 
+-- fx months without a delivery in force (rejected, missing, not yet due or
+-- before coverage starts): a contribution in one of them is not in the data
+fx_gap_months as (
+    {{ months_not_complete('fx', 'capital_flows') }}
+),
+
+-- the capital added over the run is summed over the fx months in force: with
+-- an fx month of the run not complete it is a lower bound (0 is then "none
+-- seen", not "none"), and the months are listed. It only ever adds to the
+-- case (capital added > 0 established on the months in force); a gap never
+-- stands in for a contribution
 judged as (
     select
         r.*,
         coalesce((select sum(c.amount_usd) from capital_added as c
                   where c.tax_code = r.tax_code and c.fiscal_year between r.run_start and r.fiscal_year), 0)
-            as capital_added_usd
+            as capital_added_usd,
+        (select jsonb_agg(g.period || ' ' || g.status order by g.period) from fx_gap_months as g
+         where g.fiscal_year::int between r.run_start and r.fiscal_year) as fx_months_not_complete
     from runs as r
     where r.years_in_run >= {{ threshold('TP03', 'min_loss_years') }}
 ),
@@ -89,10 +102,19 @@ findings as (
             || case when gap_years is null then ' năm liên tiếp ('
                     else ' năm, không năm nào có lãi (' end || run_start || '–' || fiscal_year
             || coalesce('; năm ' || gap_years || ' không có tờ khai, không tính là năm lỗ', '')
-            || ', tổng lỗ ' || {{ vn_number('-losses_in_run_vnd') }} || ' VND) trong khi doanh thu tăng từ '
-            || {{ vn_number('revenue_at_start') }} || ' lên ' || {{ vn_number('revenue_vnd') }} || ' VND'
-            || case when capital_added_usd > 0 then ' và nhận thêm vốn ' || {{ vn_number('capital_added_usd') }} || ' USD' else '' end
-            || '.' as summary,
+            || ', tổng lỗ ' || {{ vn_number('-losses_in_run_vnd') }} || ' VND) trong khi '
+            -- what the flag stands on: revenue growing, capital added (over the fx months in force), or both
+            || concat_ws(' và ',
+                         case when revenue_vnd > revenue_at_start
+                              then 'doanh thu tăng từ ' || {{ vn_number('revenue_at_start') }} || ' lên '
+                                   || {{ vn_number('revenue_vnd') }} || ' VND' end,
+                         case when capital_added_usd > 0
+                              then 'nhận thêm vốn ' || case when fx_months_not_complete is not null then 'ít nhất ' else '' end
+                                   || {{ vn_number('capital_added_usd') }} || ' USD' end)
+            || '.'
+            || {{ months_missing_sentence('ngoại hối', "run_start || '–' || fiscal_year", 'fx_months_not_complete',
+                                          'vốn góp thêm chỉ tính trên các tháng có dữ liệu, có thể lớn hơn') }}
+            as summary,
         jsonb_build_object(
             'threshold', {{ threshold_sentence('operating loss in {TP03.min_loss_years} or more consecutive fiscal years while revenue grows or capital is added') }},
             'min_loss_years', {{ threshold('TP03', 'min_loss_years') }},
@@ -110,10 +132,15 @@ findings as (
         || case when years_without_return is not null
                 then jsonb_build_object('years_spanned', fiscal_year - run_start + 1,
                                         'years_without_return', years_without_return)
+                else '{}'::jsonb end
+        -- fx months of the run not complete: capital_added_usd is a lower bound
+        || case when fx_months_not_complete is not null
+                then jsonb_build_object('fx_months_not_complete', fx_months_not_complete,
+                                        'capital_added_usd_is_lower_bound', true)
                 else '{}'::jsonb end as evidence
     from judged
     left join gaps using (tax_code, fiscal_year)
     where revenue_vnd > revenue_at_start or capital_added_usd > 0
 )
 
-{{ risk_flag_columns('TP03', '1.1') }}
+{{ risk_flag_columns('TP03', '1.2') }}
