@@ -22,6 +22,9 @@
 -- says nothing of the debt the firm carries in an ordinary year, and at the
 -- start of the data the period may hold no ordinary year. The amount at
 -- stake is the interest above the cap of the year (not deductible).
+-- Version 2.1: the score reads the same share as the test that flags, the
+-- interest over the earning capacity (50 at the cap, 100 at high_score_share),
+-- not the year's EBITDA.
 with
 
 returns as (
@@ -114,13 +117,20 @@ findings as (
         r.enterprise_id,
         r.tax_code,
         r.fiscal_year::text as period,
-        case when r.ebitda_vnd > 0
-            then {{ risk_score('r.interest_expense_vnd::numeric / r.ebitda_vnd', threshold('TP05', 'interest_cap_share'), threshold('TP05', 'high_score_share')) }}
+        -- scored on the share the flag stands on: interest against the earning
+        -- capacity (version 2.1; the year's EBITDA, 100 whenever it is not
+        -- positive, made an honest one-off loss year just past the capacity
+        -- test "high"); 100 only when the firm has no earning capacity at all
+        case when c.capacity_vnd > 0
+            then {{ risk_score('r.interest_expense_vnd::numeric / c.capacity_vnd', threshold('TP05', 'interest_cap_share'), threshold('TP05', 'high_score_share')) }}
             else 100 end as score,
         r.interest_expense_vnd - greatest(0, {{ threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd) as amount_at_stake_vnd,
         'Năm ' || r.fiscal_year || ', chi phí lãi vay ' || {{ vn_number('r.interest_expense_vnd') }} || ' VND bằng '
             || case when r.ebitda_vnd > 0 then {{ vn_pct('r.interest_expense_vnd::numeric / r.ebitda_vnd') }} else 'hơn 100 %' end
-            || ' EBITDA (' || {{ vn_number('r.ebitda_vnd') }} || ' VND), vượt mức trần '
+            || ' EBITDA (' || {{ vn_number('r.ebitda_vnd') }} || ' VND) và '
+            || case when c.capacity_vnd > 0 then {{ vn_pct('r.interest_expense_vnd::numeric / c.capacity_vnd') }} else 'hơn 100 %' end
+            || ' năng lực trả lãi (' || {{ vn_number('c.capacity_vnd') }} || ' VND)'
+            || ', vượt mức trần '
             || {{ vn_pct(threshold('TP05', 'interest_cap_share')) }} || ' của Nghị định 132/2020, có khoản vay từ '
             || coalesce(l.lenders, rl.counterparties) || '.'
             || coalesce(' Năm ' || (select string_agg(y, ', ') from jsonb_array_elements_text(g.years) as y)
@@ -166,4 +176,4 @@ findings as (
            or r.interest_expense_vnd > {{ threshold('TP05', 'interest_cap_share') }} * c.capacity_vnd)
 )
 
-{{ risk_flag_columns('TP05', '2.0') }}
+{{ risk_flag_columns('TP05', '2.1') }}
