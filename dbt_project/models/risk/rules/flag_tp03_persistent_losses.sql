@@ -1,6 +1,6 @@
 -- TP03 persistent operating losses while the business grows. Grain: one row
 -- per enterprise and fiscal year (period YYYY) that is at least the third
--- loss year of a run no year without a loss interrupts.
+-- loss year of a run of consecutive years, each with a return showing a loss.
 --
 -- Method (docs/rule_tp03.md): a firm that keeps losing money for three years
 -- or more, yet grows its revenue or receives new capital, is not behaving as
@@ -18,19 +18,27 @@ returns as (
     where revenue_vnd is not null
 ),
 
--- A run of losses is broken only by a year whose return shows no loss. A
--- year without a return in force (not filed, quarantined, or the tax
--- delivery of that year rejected or missing) is unknown: it neither breaks
--- the run nor counts as a loss year, and the evidence names it. So a run is
--- measured on the years themselves: the loss years observed, and the span
--- from the first to the last of them.
+-- A run of losses is consecutive fiscal years each with a return in force
+-- showing a loss. A year without a return in force (not filed, quarantined,
+-- or the tax delivery of that year rejected or missing) is unknown, so it
+-- ends the run as a year of profit would: "no year had a profit" cannot be
+-- said across it. Since 1.3: read as "no break" (1.1, 1.2), it flagged honest
+-- firms whose profitable year between two loss runs was quarantined (held-out
+-- evaluation, seed 2027). A run across a gap is judged once that year's
+-- return arrives.
 marked as (
     select
         r.*,
-        -- the number of years with no loss up to this one: the same for every
-        -- loss year of one run
-        count(*) filter (where r.ebit_vnd >= 0) over (partition by r.tax_code order by r.fiscal_year) as run_id
-    from returns as r
+        -- the years that end a run up to this one (a year with no loss, or a
+        -- loss year after a year without a return): the same for every loss
+        -- year of one run
+        count(*) filter (
+            where r.ebit_vnd >= 0 or r.previous_year is distinct from r.fiscal_year - 1
+        ) over (partition by r.tax_code order by r.fiscal_year) as run_id
+    from (
+        select returns.*, lag(fiscal_year) over (partition by tax_code order by fiscal_year) as previous_year
+        from returns
+    ) as r
 ),
 
 runs as (
@@ -74,23 +82,6 @@ judged as (
     where r.years_in_run >= {{ threshold('TP03', 'min_loss_years') }}
 ),
 
--- the years of the run's span without a return in force, each with the
--- coverage of the tax returns of that year (complete: the enterprise's own
--- return is missing or quarantined; rejected / missing: the whole delivery)
-gaps as (
-    select
-        j.tax_code, j.fiscal_year,
-        string_agg(y::text, ', ' order by y) as gap_years,
-        jsonb_agg(jsonb_build_object('year', y, 'cit_returns_coverage', coalesce(c.status, 'missing')) order by y)
-            as years_without_return
-    from judged as j
-    cross join lateral generate_series(j.run_start, j.fiscal_year) as y
-    left join {{ ref('dataset_coverage') }} as c
-      on c.agency = 'tax' and c.dataset = 'cit_returns' and c.period = y::text
-    where not exists (select 1 from returns as r where r.tax_code = j.tax_code and r.fiscal_year = y)
-    group by j.tax_code, j.fiscal_year
-),
-
 findings as (
     select
         enterprise_id,
@@ -99,9 +90,7 @@ findings as (
         {{ risk_score('years_in_run', threshold('TP03', 'min_loss_years'), threshold('TP03', 'full_score_years')) }} as score,
         -losses_in_run_vnd as amount_at_stake_vnd,
         'Doanh nghiệp lỗ hoạt động ' || years_in_run
-            || case when gap_years is null then ' năm liên tiếp ('
-                    else ' năm, không năm nào có lãi (' end || run_start || '–' || fiscal_year
-            || coalesce('; năm ' || gap_years || ' không có tờ khai, không tính là năm lỗ', '')
+            || ' năm liên tiếp (' || run_start || '–' || fiscal_year
             || ', tổng lỗ ' || {{ vn_number('-losses_in_run_vnd') }} || ' VND) trong khi '
             -- what the flag stands on: revenue growing, capital added (over the fx months in force), or both
             || concat_ws(' và ',
@@ -126,21 +115,13 @@ findings as (
             'revenue_vnd', revenue_vnd,
             'capital_added_usd', capital_added_usd
         )
-        -- stated only when the run spans a year without a return, so the
-        -- evidence (and its hash, which a dismissal holds to) of a run
-        -- without gaps is what it was
-        || case when years_without_return is not null
-                then jsonb_build_object('years_spanned', fiscal_year - run_start + 1,
-                                        'years_without_return', years_without_return)
-                else '{}'::jsonb end
         -- fx months of the run not complete: capital_added_usd is a lower bound
         || case when fx_months_not_complete is not null
                 then jsonb_build_object('fx_months_not_complete', fx_months_not_complete,
                                         'capital_added_usd_is_lower_bound', true)
                 else '{}'::jsonb end as evidence
     from judged
-    left join gaps using (tax_code, fiscal_year)
     where revenue_vnd > revenue_at_start or capital_added_usd > 0
 )
 
-{{ risk_flag_columns('TP03', '1.2') }}
+{{ risk_flag_columns('TP03', '1.3') }}
