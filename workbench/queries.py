@@ -165,16 +165,24 @@ def _expected_periods(period: str, sample: list[str]) -> list[str]:
     return [year]
 
 
-def _summarise(found: dict[tuple[str, str], dict[str, str]], period: str) -> list[dict]:
+def _summarise(found: dict[tuple[str, str], dict[str, str]], period: str, grid: bool = False) -> list[dict]:
     """Per dataset: its periods of the flag's year in force (`complete`) against those expected, and each
-    expected period that is not, with its status (`rejected`, `missing`)."""
+    expected period that is not, with its status (`rejected`, `missing`). From the coverage grid (`grid`),
+    which has a row for every period from the data's first to the latest due, a period of the year without
+    a row lies after them (`not yet due`) or before them (`before coverage starts`), as the rules say."""
     rows = []
     for (agency, dataset), statuses in sorted(found.items()):
         expected = _expected_periods(period, sorted(statuses))
         present = [p for p in expected if statuses.get(p) == "complete"]
         rows.append({"agency": agency, "dataset": dataset, "present": len(present), "expected": len(expected),
-                     "missing": [(p, statuses.get(p, "missing")) for p in expected if p not in present]})
+                     "missing": [(p, _status_of(p, statuses, grid)) for p in expected if p not in present]})
     return rows
+
+
+def _status_of(p: str, statuses: dict[str, str], grid: bool) -> str:
+    if p in statuses or not grid:
+        return statuses.get(p, "missing")
+    return "not yet due" if p > max(statuses) else "before coverage starts" if p < min(statuses) else "missing"
 
 
 def coverage_of_period(pg: psycopg.Connection, flag_row: dict, records: list[dict]) -> tuple[str, list[dict]]:
@@ -201,7 +209,7 @@ def coverage_of_period(pg: psycopg.Connection, flag_row: dict, records: list[dic
         found: dict[tuple[str, str], dict[str, str]] = {}
         for agency, dataset, period, status in rows:
             found.setdefault((agency, dataset), {})[period] = status
-        return source, _summarise(found, flag_row["period"])
+        return source, _summarise(found, flag_row["period"], grid=source == "marts")
     found = {}
     for r in records:
         found.setdefault((r["agency"], r["dataset"]), {})[r["period"]] = "complete"

@@ -213,3 +213,17 @@ def test_the_login_page_says_why_the_session_ended_and_whether_a_decision_was_ke
         login_page = c.get(r.headers["location"]).text
         assert "không được giữ lại" in login_page and "sẽ được điền lại" not in login_page
     assert _reviews(db, flag_id) == []
+
+
+def test_the_flag_page_says_a_month_of_the_year_is_not_yet_due_not_undelivered(db):
+    """The grid has no row for a month after the latest due: on the page it is `not yet due`, as the rules say
+    (macros/risk.sql months_not_complete), never `missing` (chưa giao), which sends someone to chase it."""
+    db.execute("create table marts.dataset_coverage (agency text, dataset text, period text, status text)")
+    db.execute("insert into marts.dataset_coverage select 'customs', 'declarations', "
+               "to_char(m, 'YYYY-MM'), 'complete' from generate_series(date '2024-07-01', date '2025-03-01', "
+               "interval '1 month') as m")
+    _, rows = queries.coverage_of_period(db, {"rule_code": "TP01", "period": "2025"}, [])
+    assert rows[0]["present"] == 3
+    assert rows[0]["missing"] == [(f"2025-{m:02d}", "not yet due") for m in range(4, 13)]
+    _, rows = queries.coverage_of_period(db, {"rule_code": "TP01", "period": "2024"}, [])
+    assert rows[0]["missing"] == [(f"2024-{m:02d}", "before coverage starts") for m in range(1, 7)]
