@@ -75,6 +75,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "sign": ("Dấu hiệu", "Sign"),
     # gaps in the data, stated in the evidence (a missing observation is never evidence)
     "year": ("Năm", "Year"),
+    # TP03 before 1.3: kept for the evidence of flags written then
     "years_spanned": ("Số năm của chuỗi", "Years spanned"),
     "years_without_return": ("Năm không có tờ khai", "Years without a return"),
     "comparison_years_without_return": ("Năm so sánh không có tờ khai", "Comparison years without a return"),

@@ -122,5 +122,5 @@ def test_every_evidence_key_a_rule_writes_has_a_label():
     for sql in [*sources, *(m for m in macros if "jsonb_build_object(" in m)]:
         keys |= set(re.findall(r"^\s*'([a-z][a-z0-9_]*)',[ \t]", sql, re.M))  # one key per line of jsonb_build_object
         keys |= set(re.findall(r"(?:jsonb_build_object\(|evidence_when_present\()'([a-z][a-z0-9_]*)'", sql))
-    assert {"threshold", "fx_months_not_complete", "years_without_return", "customs_months_not_complete"} <= keys
+    assert {"threshold", "fx_months_not_complete", "comparison_years_without_return", "customs_months_not_complete"} <= keys
     assert sorted(keys - set(LABELS)) == []
