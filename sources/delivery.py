@@ -274,7 +274,7 @@ class Delivery:
             if rows_in_file != entry.rows:
                 raise DeliveryFault(
                     f"{entry.name}: {rows_in_file} data rows, but the manifest says {entry.rows}; "
-                    "the file is incomplete or the manifest is wrong."
+                    f"the file is incomplete or the manifest is wrong: {ASK_AGAIN}"
                 )
 
 

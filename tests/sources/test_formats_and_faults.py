@@ -130,7 +130,7 @@ def test_row_count_mismatch_rejects(tmp_path):
     with pytest.raises(DeliveryFault) as err:
         load(folder)
     assert str(err.value) == ("payments_2024-03.csv: 2 data rows, but the manifest says 5; "
-                              "the file is incomplete or the manifest is wrong.")
+                              f"the file is incomplete or the manifest is wrong: {ASK_AGAIN}")
 
 
 def test_truncated_gzip_rejects(tmp_path):
