@@ -9,9 +9,11 @@ period writes, under `<outbox>/fis/<period>/`:
   file, the content hash and what changed since revision N-1;
 * `manifest.json`: a copy of the latest revision's manifest.
 
-A period whose inputs are incomplete (fis.project_reports.missing_inputs) is
-refused unless `allow_incomplete`; its manifest then says `"complete": false`
-and lists `missing_inputs`. A change of completeness alone is a new revision.
+A period whose inputs are incomplete (fis.project_reports.missing_inputs: an
+input month rejected, missing or not yet due, or a project's enterprise with
+records of an input held back in quarantine) is refused unless
+`allow_incomplete`; its manifest then says `"complete": false` and lists
+`missing_inputs`. A change of completeness alone is a new revision.
 
 Revision history lives in the outbox (the files that were sent), so it
 survives any rebuild of the database; the ledger table `fis.export_revisions`
@@ -56,6 +58,7 @@ COLUMNS = (
     "exports_usd", "imports_usd", "employees_total", "employees_foreign", "taxes_paid_vnd",
     "leased_area_m2", "allocation_share", "is_allocated", "sources",
 )
+MISSING_SHOWN = 10  # items of missing_inputs an export's refusal names; the manifest of --allow-incomplete lists all
 TEXT_COLUMNS = ("project_code", "tax_code", "enterprise_name", "report_period", "period_kind", "sources")
 
 
@@ -266,18 +269,33 @@ def fetch_rows(conn, period: str) -> list[dict]:
 
 
 def missing_inputs(conn, period: str) -> list[str]:
-    """The period's missing inputs (fis.project_reports.missing_inputs); empty when it is complete."""
-    text = conn.execute("select max(missing_inputs) from fis.project_reports where report_period = %s",
-                        (period,)).fetchone()[0]
-    return text.split("; ") if text else []
+    """The period's missing inputs (fis.project_reports.missing_inputs); empty when it is complete.
+
+    An input missing for the period (a month rejected, missing or not yet due) is on every project's row and
+    is listed once, as written; records of one enterprise held back in quarantine are on its projects' rows
+    only (`... 2024-06: 1 record of this enterprise quarantined`) and are listed per project, after them
+    (`project 8896812063: labour/employment 2024-06: 1 record of this enterprise quarantined`)."""
+    rows = conn.execute("select project_code, missing_inputs from fis.project_reports "
+                        "where report_period = %s and missing_inputs is not null order by project_code",
+                        (period,)).fetchall()
+    period_wide: list[str] = []
+    per_project: list[str] = []
+    for project, text in rows:
+        for item in text.split("; "):
+            if item.endswith(" quarantined"):
+                per_project.append(f"project {project}: {item}")
+            elif item not in period_wide:
+                period_wide.append(item)
+    return period_wide + per_project
 
 
 def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = None, *,
                   allow_incomplete: bool = False) -> ExportResult:
     """Export one report period; write a new revision only when its rows or its completeness changed.
 
-    An incomplete period (a month of an input rejected, missing or not yet due) would reach the national
-    system as final: it is refused unless `allow_incomplete`, and then marked `"complete": false`."""
+    An incomplete period (a month of an input rejected, missing or not yet due; records of a project's
+    enterprise quarantined) would reach the national system as final: it is refused unless
+    `allow_incomplete`, and then marked `"complete": false`."""
     if not PERIOD.match(period):
         raise ExportError(f"report period {period!r} is not YYYY-Qn or YYYY (e.g. 2024-Q3, 2024)")
     rows = fetch_rows(conn, period)
@@ -285,7 +303,10 @@ def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = Non
         raise ExportError(f"fis.project_reports has no rows for {period}: nothing to export")
     missing = missing_inputs(conn, period)
     if missing and not allow_incomplete:
-        raise ExportError(f"{period} is incomplete, its figures would be short: missing {'; '.join(missing)}. "
+        shown = "; ".join(missing[:MISSING_SHOWN]) + (
+            f"; and {len(missing) - MISSING_SHOWN} more (fis.project_reports.missing_inputs)"
+            if len(missing) > MISSING_SHOWN else "")
+        raise ExportError(f"{period} is incomplete, its figures would be short: missing {shown}. "
                           "Export it anyway with --allow-incomplete (the manifest then says \"complete\": false)")
     _require_folders(outbox, period)
     folder = period_folder(outbox, period)

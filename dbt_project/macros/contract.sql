@@ -4,7 +4,11 @@
     the contract stays declared once. While dbt parses (execute is false) the
     graph is not complete yet; the SQL is only rendered for real at run time. -#}
 {% macro contract(agency, dataset) -%}
-    {%- if execute -%}
+    {%- if execute and graph.sources is not defined -%}
+        {#- a dbt unit test compiles without the sources' graph: its `overrides: vars:
+            fdi_unit_test_contracts` gives the contracts it needs, {'agency.dataset': {...}} -#}
+        {{ return(var('fdi_unit_test_contracts', {}).get(agency ~ '.' ~ dataset, {'key': [], 'grain': none, 'kind': none, 'pii': [], 'identity': {}})) }}
+    {%- elif execute -%}
         {%- for node in graph.sources.values() -%}
             {%- if node.source_name == 'raw_' ~ agency and node.name == dataset -%}
                 {{ return(node.meta.contract) }}

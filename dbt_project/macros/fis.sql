@@ -23,7 +23,15 @@
         links;
       * the coverage rows of the period's months and year (what
         missing_inputs says) and the period's latest revision in the export
-        ledger (revision).
+        ledger (revision);
+      * the quarantined records of the period's months and year and the
+        enterprise or project each is attributed to
+        (int_quarantined_records_attributed, named in missing_inputs). The
+        quarantine rows themselves belong to their delivery, written in its
+        transaction, so its id above already covers them; but a row without
+        a usable tax code reaches its enterprise through the links of its
+        labour unit's or lease's rows of other months, which entity
+        resolution can change with no delivery of this period.
     Report periods: the quarters and years of every register snapshot and of
     every month the agreement expects from the first snapshot on, so a
     quarter without a register snapshot of its own still has its projects. -#}
@@ -89,6 +97,16 @@
         select report_period, max(revision) as revision
         from {{ ref('stg_fis_exports__export_revisions') }}
         group by 1
+    ),
+
+    -- one string per month (or year) of what its quarantined records are attributed to
+    quarantined as materialized (
+        select period,
+               string_agg(agency || '/' || dataset || ' ' || delivery_id || ':' || row_number || '>'
+                          || coalesce(enterprise_id, '') || '/' || coalesce(project_code, ''), ','
+                          order by agency, dataset, delivery_id, row_number, enterprise_id) as attributed
+        from {{ ref('int_quarantined_records_attributed') }}
+        group by 1
     )
 
     select
@@ -99,7 +117,7 @@
         md5(concat_ws('|',
             -- the version of what a period's rows hold: raised with a change of project_reports' SQL, it
             -- changes every period's fingerprint, so the next build rebuilds them all (no --full-refresh)
-            'rows v2',
+            'rows v3',
             (select string_agg(d.input, ',' order by d.input) from deliveries as d
              where case when d.up_to_period_end then d.period <= b.last_month
                         when d.dataset = 'cit_returns' then d.period = left(b.report_period, 4)
@@ -108,7 +126,9 @@
                                order by c.agency, c.dataset, c.period)
              from coverage as c
              where c.period between b.first_month and b.last_month or c.period = left(b.report_period, 4)),
-            (select l.revision::text from ledger as l where l.report_period = b.report_period)
+            (select l.revision::text from ledger as l where l.report_period = b.report_period),
+            (select string_agg(q.attributed, ',' order by q.period) from quarantined as q
+             where q.period between b.first_month and b.last_month or q.period = left(b.report_period, 4))
         )) as inputs_fingerprint
     from bounds as b
 {%- endmacro %}

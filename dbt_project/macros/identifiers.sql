@@ -21,3 +21,24 @@
     case when {{ column }} is null then null
          else audit.hmac_sha256({{ column }}, current_setting('fdi.pseudonym_key')) end
 {%- endmacro %}
+
+{#- The 10-digit enterprise code a tax code as delivered names, or NULL: the
+    loader's safe repairs (sources/taxcode.py: spaces and dots dropped, the
+    leading zero Excel lost put back, a 13-digit code read as a branch), then
+    python-stdnum's check of the 10 digits (digits 3-9 not all zero, the
+    check digit). For rows the loader held back (audit.quarantine), whose
+    code never reached staging; a branch's own suffix is not judged, so a row
+    of a valid enterprise with a broken branch suffix still names it. -#}
+{% macro tax_code_parent_as_delivered(value) -%}
+    (select case
+        when p.code ~ '^[0-9]{10}$' and substr(p.code, 3, 7) <> '0000000'
+         and substr(p.code, 10, 1) = (10 - (31 * substr(p.code, 1, 1)::int + 29 * substr(p.code, 2, 1)::int
+                                            + 23 * substr(p.code, 3, 1)::int + 19 * substr(p.code, 4, 1)::int
+                                            + 17 * substr(p.code, 5, 1)::int + 13 * substr(p.code, 6, 1)::int
+                                            + 7 * substr(p.code, 7, 1)::int + 5 * substr(p.code, 8, 1)::int
+                                            + 3 * substr(p.code, 9, 1)::int) % 11)::text
+        then p.code end
+     from (select case when c.compact ~ '^[0-9]{9}(-?[0-9]{3})?$' then left('0' || replace(c.compact, '-', ''), 10)
+                       when c.compact ~ '^[0-9]{10}(-?[0-9]{3})?$' then left(c.compact, 10) end as code
+           from (select regexp_replace({{ value }}, '[[:space:].]', '', 'g') as compact) as c) as p)
+{%- endmacro %}

@@ -20,6 +20,10 @@
 -- enterprise, never per project.
 -- NULL means no agency reported the figure for the enterprise and period,
 -- never 0 (warehouse.md, fis).
+-- A period is complete for a project when every input is in force
+-- (marts.dataset_coverage) and none of its enterprise's records in them is
+-- in quarantine (int_quarantined_records_attributed): missing_inputs names
+-- both, and the export refuses the period (docs/fis-and-kpi.md).
 --
 -- `revision` is the latest revision of the period in the export ledger
 -- fis.export_revisions when this table is built. The ledger is written by
@@ -157,6 +161,58 @@ allocated as (
     from project_periods as pp
     -- a project not yet incorporated has no enterprise: it is its own
     window enterprise_period as (partition by coalesce(pp.enterprise_id, pp.project_code), pp.report_period)
+),
+
+-- Records of the project's enterprise that an input of the period in force
+-- delivered but the loader quarantined (int_quarantined_records_attributed):
+-- the month is complete, the enterprise's figure from it is short. The same
+-- inputs as above: every month of the flows, the register and land at the
+-- period's end, the year's CIT returns on annual rows. A register row counts
+-- for its project and for the enterprise's other projects (their allocation
+-- shares stand on it). Named in missing_inputs, so the period is incomplete
+-- for the project and the export refuses it (docs/fis-and-kpi.md).
+quarantined as (
+    select
+        a.project_code,
+        a.report_period,
+        q.agency,
+        q.dataset,
+        q.period,
+        q.delivery_id,
+        q.row_number,
+        case when q.project_code = a.project_code then 'project' else 'enterprise' end as whose
+    from allocated as a
+    join report_bounds as b using (report_period)
+    join {{ ref('int_quarantined_records_attributed') }} as q on q.enterprise_id = a.enterprise_id
+    where a.report_period in (select p.report_period from periods_to_build as p)
+      and case when (q.agency, q.dataset) in (('registry', 'projects'), ('land', 'leases')) then q.period = b.last_month
+               when (q.agency, q.dataset) = ('tax', 'cit_returns') then q.period = a.report_period
+               else q.period between b.first_month and b.last_month end
+    union
+    -- a register row of the project that names no enterprise (or another one)
+    select a.project_code, a.report_period, q.agency, q.dataset, q.period, q.delivery_id, q.row_number, 'project'
+    from allocated as a
+    join report_bounds as b using (report_period)
+    join {{ ref('int_quarantined_records_attributed') }} as q
+      on q.project_code = a.project_code and q.period = b.last_month
+    where a.report_period in (select p.report_period from periods_to_build as p)
+      and q.enterprise_id is distinct from a.enterprise_id
+),
+
+quarantined_inputs as (
+    select
+        project_code,
+        report_period,
+        string_agg(agency || '/' || dataset || ' ' || period || ': ' || records
+                   || case when records = 1 then ' record' else ' records' end
+                   || ' of this ' || whose || ' quarantined', '; '
+                   order by agency, dataset, period, whose desc) as quarantined_inputs
+    from (
+        select project_code, report_period, agency, dataset, period, whose, count(*) as records
+        from quarantined
+        group by 1, 2, 3, 4, 5, 6
+    ) as per_input
+    group by 1, 2
 ),
 
 -- Enterprise figures per agency, at quarter and year grain -------------------
@@ -306,7 +362,7 @@ joined as materialized (
         a.snapshot_period as register_snapshot_period,
         ((left(a.last_month, 4)::int * 12 + right(a.last_month, 2)::int)
          - (left(a.snapshot_period, 4)::int * 12 + right(a.snapshot_period, 2)::int)) as register_snapshot_age_months,
-        mi.missing_inputs
+        nullif(concat_ws('; ', mi.missing_inputs, qi.quarantined_inputs), '') as missing_inputs
     from allocated as a
     left join capital as c on c.enterprise_id = a.enterprise_id and c.report_period = a.report_period
     left join cit on cit.enterprise_id = a.enterprise_id and cit.report_period = a.report_period
@@ -316,6 +372,7 @@ joined as materialized (
     left join land as l on l.enterprise_id = a.enterprise_id and l.report_period = a.report_period
     left join ledger on ledger.report_period = a.report_period
     left join missing_inputs as mi on mi.report_period = a.report_period
+    left join quarantined_inputs as qi on qi.project_code = a.project_code and qi.report_period = a.report_period
 ),
 
 -- Cumulative capital since the certificate: the project's own (allocated)

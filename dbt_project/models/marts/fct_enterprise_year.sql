@@ -9,6 +9,13 @@
 -- 10 months, not read as the year. Coverage is the dataset's, the same for
 -- every enterprise of the year: an enterprise absent from a complete month
 -- had nothing to report in it.
+-- Coverage is not enough: a delivery in force may have records of the
+-- enterprise that the loader quarantined (a negative amount in one column),
+-- so the enterprise's figure from that month is short while the month is
+-- complete. quarantined_records counts them (the records the year's figures
+-- would read: every month of the flows, the year's CIT returns, the year-end
+-- snapshot of loans and land; int_quarantined_records_attributed) and
+-- quarantined_inputs names them; is_complete is false when there are any.
 with
 
 coverage as (
@@ -118,6 +125,29 @@ land as (
     group by 1, 2
 ),
 
+-- the year's records of the enterprise held back in quarantine, of the
+-- datasets and periods its figures read
+quarantined as (
+    select q.enterprise_id, left(q.period, 4)::int as year, q.agency, q.dataset, q.period, count(*) as records
+    from {{ ref('int_quarantined_records_attributed') }} as q
+    where q.enterprise_id is not null
+      and ((q.agency, q.dataset) in (('customs', 'declarations'), ('tax', 'payments'), ('tax', 'cit_returns'),
+                                     ('labour', 'employment'), ('fx', 'capital_flows'))
+           or (q.agency, q.dataset) = ('credit', 'loans')
+              and q.period in (select y.snapshot_period from loan_year_end as y)
+           or (q.agency, q.dataset) = ('land', 'leases')
+              and q.period in (select y.snapshot_period from land_year_end as y))
+    group by 1, 2, 3, 4, 5
+),
+
+quarantine as (
+    select enterprise_id, year, sum(records) as quarantined_records,
+           string_agg(agency || '/' || dataset || ' ' || period || ' (' || records || ')', '; '
+                      order by agency, dataset, period) as quarantined_inputs
+    from quarantined
+    group by 1, 2
+),
+
 spine as (
     select enterprise_id, year from tax
     union select enterprise_id, year from payments
@@ -152,11 +182,14 @@ select
     coalesce(cov.credit_months_covered, 0)::integer as credit_months_covered,
     coalesce(cov.land_months_covered, 0)::integer as land_months_covered,
     coalesce(cov.tax_year_covered, false)::boolean as tax_year_covered,
-    -- every dataset behind the row's measures delivered for the whole year
+    coalesce(q.quarantined_records, 0)::integer as quarantined_records,
+    q.quarantined_inputs::text as quarantined_inputs,
+    -- every dataset behind the row's measures delivered for the whole year,
+    -- and none of the enterprise's records in them held back
     coalesce(cov.customs_months_covered = 12 and cov.tax_payments_months_covered = 12
              and cov.labour_months_covered = 12 and cov.fx_months_covered = 12
              and cov.credit_months_covered = 12 and cov.land_months_covered = 12
-             and cov.tax_year_covered, false)::boolean as is_complete
+             and cov.tax_year_covered and q.enterprise_id is null, false)::boolean as is_complete
 from spine as s
 left join tax as t using (enterprise_id, year)
 left join payments as p using (enterprise_id, year)
@@ -165,4 +198,5 @@ left join employment as e using (enterprise_id, year)
 left join capital as c using (enterprise_id, year)
 left join loans as l using (enterprise_id, year)
 left join land as d using (enterprise_id, year)
+left join quarantine as q using (enterprise_id, year)
 left join coverage as cov on cov.year = s.year
