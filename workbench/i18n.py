@@ -128,6 +128,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "name": ("Tên", "Name"),
     "match_method": ("Cách ghép", "Match method"),
     "by_year": ("Số liệu theo năm", "Figures by year"),
+    "year_complete": ("Đủ dữ liệu cả năm", "Whole year's data"),
+    "yes": ("có", "yes"),
+    "no_partial": ("không (số liệu chưa đủ)", "no (partial figures)"),
+    "records_quarantined": ("Bản ghi bị giữ lại (cách ly)", "Records held back (quarantine)"),
+    "year_complete_hint": ("Một năm chưa đủ khi có bộ dữ liệu thiếu tháng (bị từ chối, chưa giao, chưa đến hạn) hoặc "
+                           "có bản ghi của doanh nghiệp bị giữ lại khi nạp: các số liệu của năm đó có thể thấp hơn "
+                           "thực tế (marts.fct_enterprise_year.is_complete).",
+                           "A year is partial when a dataset lacks months (rejected, not delivered, not yet due) or "
+                           "records of this enterprise were held back at load: its figures may be short "
+                           "(marts.fct_enterprise_year.is_complete)."),
     "flags_and_decisions": ("Cảnh báo và quyết định", "Flags and decisions"),
     "open_flag": ("Mở", "Open"),
     "deliveries": ("Lần giao dữ liệu", "Deliveries"),

@@ -222,3 +222,21 @@ def test_table_and_column_descriptions_reach_postgresql(economy):
                                "col_description('marts.fct_enterprise_year'::regclass, 3)").fetchone()
     assert " / " in table and "Góc nhìn 360°" in table
     assert column.startswith("Revenue") and "Doanh thu" in column
+
+
+@pytest.mark.e2e
+def test_the_enterprise_page_says_which_years_are_partial_and_why(economy, monitor):
+    """A reviewer reading an enterprise's figures by year sees which years are partial (a dataset's months not
+    all in force, or records of the enterprise held back in quarantine), as marts.fct_enterprise_year says."""
+    _, db = economy
+    enterprise_id, tax_code, held_back = db.execute(
+        "select e.enterprise_id, e.tax_code, y.quarantined_inputs from marts.fct_enterprise_year y "
+        "join marts.dim_enterprise e using (enterprise_id) where e.tax_code is not null "
+        "order by y.quarantined_records desc, y.year desc limit 1").fetchone()
+    partial = db.execute("select count(*) filter (where not is_complete) from marts.fct_enterprise_year "
+                         "where enterprise_id = %s", (enterprise_id,)).fetchone()[0]
+    html = monitor.get(f"/enterprises/{tax_code}").text
+    assert "Đủ dữ liệu cả năm" in html and "Bản ghi bị giữ lại (cách ly)" in html
+    assert html.count("không (số liệu chưa đủ)") == partial
+    if held_back:
+        assert held_back in html
