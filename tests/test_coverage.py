@@ -170,6 +170,10 @@ def test_fdi_run_exit_statuses(pg_server, tmp_path):
             assert rejected_correction_lines(pg, year=2023) == []
         assert len(lines) == 1 and lines[0].startswith("  ! tax/payments 2024-01: a correction was rejected ("), lines
         assert lines[0].endswith(f"; delivery {in_force} stays in force"), lines
+        # the load summary does not call the earlier delivery a replacement of the correction that failed
+        shown = runner.invoke(main, ["summary"]).output
+        told = [line for line in shown.splitlines() if "rejected tax/payments/2024-01: " in line]
+        assert len(told) == 1 and "since replaced" not in told[0], shown
 
 
 def test_fis_feed_carries_the_register_forward_and_exports_an_incomplete_quarter_only_when_told(built, landing,

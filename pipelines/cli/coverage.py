@@ -52,15 +52,20 @@ def gap_lines(rows: list[tuple]) -> list[str]:
     return out
 
 
+# A rejected delivery `r` of a period whose delivery in force is `f` was a correction of it (extracted after
+# it, or when unknown): `f` stays in force because `r` failed. Otherwise `f` is a later delivery that replaced r.
+REJECTED_CORRECTION = "(r.extracted_at is null or r.extracted_at > f.extracted_at)"
+
+
 def rejected_correction_lines(pg, agency: str | None = None, year: int | None = None) -> list[str]:
     """Periods complete in the grid whose later delivery (a correction) was rejected: the agency has said the
     figures in force are wrong, so they are to chase as much as a gap is, though the grid shows ✓."""
     rows = pg.execute(
-        """select r.agency, r.dataset, r.period, r.reason, f.delivery_id
+        f"""select r.agency, r.dataset, r.period, r.reason, f.delivery_id
            from audit.deliveries as r
            join audit.deliveries as f
              on (f.agency, f.dataset, f.period) = (r.agency, r.dataset, r.period) and f.status = 'loaded'
-           where r.status = 'rejected' and (r.extracted_at is null or r.extracted_at > f.extracted_at)
+           where r.status = 'rejected' and {REJECTED_CORRECTION}
              and (%(agency)s::text is null or r.agency = %(agency)s)
              and (%(year)s::int is null or left(r.period, 4) = %(year)s::text)
              -- the latest rejected correction of each period

@@ -62,7 +62,7 @@ def print_summary(every_table: bool = True) -> None:
     its rows, or per schema its headline tables), how to connect, and the coverage gaps."""
     import psycopg
 
-    from pipelines.cli.coverage import print_gaps
+    from pipelines.cli.coverage import REJECTED_CORRECTION, print_gaps
     from pipelines.lib.integrity import orphans, references
     from warehouse.server import connect_info, psql_binary
 
@@ -77,11 +77,11 @@ def print_summary(every_table: bool = True) -> None:
             where table_schema in ('marts', 'risk', 'fis', 'kpi') order by 1""").fetchall()
         counts = [(name, pg.execute(f"select count(*) from {name}").fetchone()[0]) for (name,) in marts]
         # a rejection a later delivery of its period has since replaced is history, and says so
-        rejected = pg.execute("""
+        rejected = pg.execute(f"""
             select r.agency || '/' || r.dataset || '/' || r.period, r.reason,
                    (select f.delivery_id from audit.deliveries as f
                     where (f.agency, f.dataset, f.period) = (r.agency, r.dataset, r.period)
-                      and f.status = 'loaded') as replaced_by
+                      and f.status = 'loaded' and not {REJECTED_CORRECTION}) as replaced_by
             from audit.deliveries as r where r.status = 'rejected' order by 1, r.received_at""").fetchall()
         integrity = [(ref, *orphans(pg, ref)) for ref in references()]
     click.echo("\nDeliveries")
