@@ -155,16 +155,15 @@ MANIFEST_KEYS = ("report_period", "revision", "exported_at", "rows", "content_sh
 def _read_manifest(path: Path) -> dict:
     """One manifest of the outbox, or an ExportError naming it: the outbox is the record of what was sent,
     so a damaged one is for a person to look at, never to skip or overwrite."""
+    todo = ("restore it from the copy sent to the national system, or move the period's folder away and export "
+            "to another --out")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExportError(f"{path} cannot be read as a manifest ({exc}): restore it from the copy sent to the "
-                          "national system, or move the period's folder away and export to another --out") from None
+        raise ExportError(f"{path} cannot be read as a manifest ({exc}): {todo}") from None
     missing = [k for k in MANIFEST_KEYS if not isinstance(doc, dict) or k not in doc]
     if missing:
-        raise ExportError(f"{path} is not a whole manifest (no {', '.join(missing)}): restore it from the copy "
-                          "sent to the national system, or move the period's folder away and export to another "
-                          "--out")
+        raise ExportError(f"{path} is not a whole manifest (no {', '.join(missing)}): {todo}")
     return doc
 
 
