@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from warehouse.server import Connection
-from workbench import export, i18n, queries
+from workbench import export, i18n, queries, records_behind
 from workbench.auth import (
     SESSION_COOKIE,
     LoginRefused,
@@ -65,7 +65,8 @@ def _templates() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(number=i18n.number, date=i18n.date, label=i18n.label, STATUS=i18n.STATUS,
                        DELIVERY_STATUS=i18n.DELIVERY_STATUS, COVERAGE_STATUS=i18n.COVERAGE_STATUS,
-                       SEVERITY=i18n.SEVERITY, RULE_NAMES=i18n.RULE_NAMES, AGENCIES=i18n.AGENCIES)
+                       SEVERITY=i18n.SEVERITY, RULE_NAMES=i18n.RULE_NAMES, AGENCIES=i18n.AGENCIES,
+                       RECORD_COLUMNS=i18n.RECORD_COLUMNS)
     return env
 
 
@@ -222,13 +223,14 @@ def create_app(base: Connection) -> Starlette:
         if draft and not error:
             chosen, note, _ = draft
         lang = lang_of(request)
-        evidence = row["evidence"] if isinstance(row["evidence"], dict) else json.loads(row["evidence"])
+        evidence = _evidence(row)
         records = queries.source_records(pg, row)
         coverage_source, coverage = queries.coverage_of_period(pg, row, records)
         history = queries.reviews(pg, flag_id)
         return render(request, session, new, "flag.html", status=status, flag=row,
                       evidence=evidence_rows(evidence, lang), charts=price_ranges(row["rule_code"], evidence, lang),
                       records=records, coverage_source=coverage_source, coverage=coverage,
+                      behind=records_behind.link(row, evidence),
                       history=history, seen_review=max((h["review_id"] for h in history), default=None),
                       decisions=queries.DECISIONS, error=error,
                       saved=request.query_params.get("saved") == "1", restored=bool(draft) and not error,
@@ -291,6 +293,45 @@ def create_app(base: Connection) -> Starlette:
         from starlette.concurrency import run_in_threadpool
         return await run_in_threadpool(page(handler), request)
 
+    # -- the records behind a finding --------------------------------------------------------------
+    def _behind(request, pg) -> tuple[dict, records_behind.Behind] | None:
+        """The flag and its records, or None: no such flag, or a rule whose evidence is no list of records."""
+        row = queries.flag(pg, request.path_params["flag_id"])
+        behind = None if row is None else records_behind.records_behind(pg, row, _evidence(row))
+        return None if behind is None else (row, behind)
+
+    def records_page(request, session, new, pg):
+        if (found := _behind(request, pg)) is None:
+            return refusal(request, session, new, "not_found", 404)
+        row, behind = found
+        return render(request, session, new, "records.html", flag=row, behind=behind, columns=behind.columns,
+                      shown_per_group=records_behind.SHOWN_PER_GROUP, numeric=records_behind.NUMERIC,
+                      dates=records_behind.DATES)
+
+    def _records_table(request, pg) -> tuple[str, list[str], list[list]] | None:
+        if (found := _behind(request, pg)) is None:
+            return None
+        row, behind = found
+        rows = [[r[c] for c in behind.columns] for g in behind.groups for r in g.rows]
+        return f"{row['rule_code']}_{row['flag_id']}_{behind.kind}", list(behind.columns), rows
+
+    def records_csv(request, session, new, pg):
+        if (table := _records_table(request, pg)) is None:
+            return refusal(request, session, new, "not_found", 404)
+        name, header, rows = table
+        response = Response(export.to_csv(header, rows), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return finish(response, session, new)
+
+    def records_xlsx(request, session, new, pg):
+        if (table := _records_table(request, pg)) is None:
+            return refusal(request, session, new, "not_found", 404)
+        name, header, rows = table
+        response = Response(export.to_xlsx(header, rows, sheet_name="records"),
+                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+        return finish(response, session, new)
+
     # -- enterprise and coverage ----------------------------------------------------------------
     def enterprise_page(request, session, new, pg):
         e = queries.enterprise(pg, request.path_params["tax_code"])
@@ -323,11 +364,18 @@ def create_app(base: Connection) -> Starlette:
         Route("/flags.xlsx", page(flags_xlsx)),
         Route("/flags/{flag_id}", page(flag_page), methods=["GET"]),
         Route("/flags/{flag_id}/reviews", decide, methods=["POST"]),
+        Route("/flags/{flag_id}/records", page(records_page)),
+        Route("/flags/{flag_id}/records.csv", page(records_csv)),
+        Route("/flags/{flag_id}/records.xlsx", page(records_xlsx)),
         Route("/enterprises/{tax_code}", page(enterprise_page)),
         Route("/coverage", page(coverage_page)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(routes=routes)
+
+
+def _evidence(flag_row: dict) -> dict:
+    return flag_row["evidence"] if isinstance(flag_row["evidence"], dict) else json.loads(flag_row["evidence"])
 
 
 def _login_url(request: Request, ended: bool = False) -> str:

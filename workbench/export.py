@@ -1,4 +1,4 @@
-"""The filtered queue as CSV or XLSX, safe to open in a spreadsheet.
+"""Tables as CSV or XLSX, safe to open in a spreadsheet: the filtered queue, the records behind a flag.
 
 A text cell that starts with =, +, -, @, a tab or a carriage return is read as
 a formula (or shifts into one) by Excel and LibreOffice (OWASP "CSV
@@ -34,12 +34,12 @@ def to_csv(header: list[str], rows: list[list]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(header: list[str], rows: list[list]) -> bytes:
+def to_xlsx(header: list[str], rows: list[list], sheet_name: str = "flags") -> bytes:
     buf = io.BytesIO()
     # strings_to_formulas=False: xlsxwriter would otherwise store "=..." as a live formula
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                      "strings_to_numbers": False, "strings_to_urls": False})
-    sheet = book.add_worksheet("flags")
+    sheet = book.add_worksheet(sheet_name)
     bold = book.add_format({"bold": True})
     for j, h in enumerate(header):
         sheet.write_string(0, j, h, bold)

@@ -150,6 +150,66 @@ TEXT: dict[str, tuple[str, str]] = {
     "first_detected": ("Phát hiện lần đầu", "First detected"),
     "flag": ("Cảnh báo", "Flag"),
     "four_eyes": ("Nguyên tắc bốn mắt", "Four-eyes"),
+    # the records behind a finding (workbench/records_behind.py)
+    "back_to_flag": ("‹ Quay lại cảnh báo", "‹ Back to the flag"),
+    "customs_lines": ("Các dòng tờ khai hải quan đứng sau phát hiện", "The customs lines behind the finding"),
+    "capital_contributions": ("Các khoản góp vốn trong thời hạn góp vốn", "The capital contributions within the deadline"),
+    "see_customs_lines": ("Xem {n} dòng tờ khai giao dịch liên kết mà quy tắc đã đọc",
+                          "See the {n} related-party declaration lines the rule read"),
+    "see_capital_contributions": ("Xem các khoản góp vốn đã ghi nhận trong thời hạn",
+                                  "See the contributions recorded within the deadline"),
+    "customs_lines_hint": ("Các dòng tờ khai nhập khẩu/xuất khẩu cho bên liên kết của doanh nghiệp trong năm tài chính "
+                           "(lần giao đang có hiệu lực của từng tháng), đúng các dòng quy tắc đã đọc. Giá trị chuyển: "
+                           "chênh lệch so với trung vị của hàng độc lập (như bằng chứng làm tròn), cộng lại bằng giá "
+                           "trị ước tính chuyển ra nước ngoài. Trên trang: {shown} dòng chuyển nhiều nhất mỗi mã hàng; "
+                           "tệp tải về có tất cả.",
+                           "The enterprise's related-party import/export lines of the fiscal year (each month's "
+                           "delivery in force): the very lines the rule read. Value moved: the difference from the "
+                           "unrelated goods' median (as the evidence rounds it); they add up to the value estimated "
+                           "to have moved abroad. On the page: the {shown} lines that moved the most per good; the "
+                           "download has every one."),
+    "capital_contributions_hint": ("Các khoản chuyển vào loại góp vốn trên mã số thuế của doanh nghiệp, từ ngày cấp "
+                                   "đến hạn góp vốn của từng dự án (marts.fct_capital_flows): đúng các khoản quy tắc "
+                                   "đã cộng.",
+                                   "Inflows of type capital contribution on the enterprise's tax code, from each "
+                                   "project's issue date to its capital deadline (marts.fct_capital_flows): the very "
+                                   "transactions the rule added up."),
+    "no_contribution": ("Không có khoản góp vốn nào được ghi nhận trong thời hạn.",
+                        "No contribution was recorded within the deadline."),
+    "lines_shown": ("Hiển thị {shown} trên {n} dòng; tải về để xem tất cả.",
+                    "Showing {shown} of {n} lines; download them for all."),
+    "download": ("Tải về", "Download"),
+    "records_none": ("Quy tắc này không có danh sách bản ghi riêng.", "This rule has no list of records."),
+}
+
+# Column headers of the records behind a finding (records_behind.CUSTOMS_COLUMNS, CAPITAL_COLUMNS).
+RECORD_COLUMNS = {
+    "hs_code": ("Mã HS", "HS code"),
+    "unit": ("Đơn vị", "Unit"),
+    "declaration_no": ("Số tờ khai", "Declaration"),
+    "line_no": ("Dòng", "Line"),
+    "registered_on": ("Ngày đăng ký", "Registered"),
+    "period": ("Kỳ", "Period"),
+    "partner_name": ("Đối tác", "Partner"),
+    "partner_country": ("Nước đối tác", "Partner country"),
+    "quantity": ("Số lượng", "Quantity"),
+    "customs_value_vnd": ("Trị giá hải quan (VND)", "Customs value (VND)"),
+    "unit_price_vnd": ("Đơn giá (VND)", "Unit price (VND)"),
+    "outside_range": ("Ngoài khoảng giá", "Outside the range"),
+    "shifted_vnd": ("Giá trị chuyển (VND)", "Value moved (VND)"),
+    "delivery_id": ("Lần giao", "Delivery"),
+    "project_code": ("Mã dự án", "Project"),
+    "issued_on": ("Ngày cấp", "Issued"),
+    "capital_deadline": ("Hạn góp vốn", "Capital deadline"),
+    "txn_id": ("Mã giao dịch", "Transaction"),
+    "value_date": ("Ngày giá trị", "Value date"),
+    "currency": ("Loại tiền", "Currency"),
+    "amount": ("Số tiền", "Amount"),
+    "amount_usd": ("Số tiền (USD)", "Amount (USD)"),
+    "account_no": ("Tài khoản", "Account"),
+    "bank_code": ("Mã ngân hàng", "Bank"),
+    "counterparty_name": ("Bên chuyển", "Counterparty"),
+    "counterparty_country": ("Nước bên chuyển", "Counterparty country"),
 }
 
 STATUS = {

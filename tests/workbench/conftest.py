@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from tests.helpers import built_economy
+from tests.workbench.helpers import client, login
 
 ENTERPRISES = 200  # enough for TP01/TP02 comparables and every rule once (tests/risk uses 250)
 
@@ -96,3 +97,13 @@ def served_economy(economy):
     app = ServedApp(economy[0])
     yield app
     app.stop()
+
+
+@pytest.fixture(scope="module")
+def monitor(served_economy, make_login, economy):
+    """An HTTP client logged in as a monitoring reviewer, on the built economy."""
+    person = make_login("monitor", economy[0])
+    c = client(served_economy.url)
+    assert login(c, person.name, person.password).status_code == 303
+    yield c
+    c.close()

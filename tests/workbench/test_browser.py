@@ -182,3 +182,22 @@ def test_each_rules_widest_flag_page_fits_the_screen(economy, served_economy, ma
     if width > 1366:
         too_wide[f"enterprise {tax_code}"] = width
     assert not too_wide, f"pages wider than the screen (px): {too_wide}"
+
+
+def test_a_reviewer_follows_a_price_flag_to_its_declaration_lines(economy, served_economy, make_login, browser):
+    """From the price flag with the most related lines, the link under the evidence opens its lines: a table of
+    declarations at most 200 rows per good, fitting 1366 px, and the way back to the flag."""
+    _, db = economy
+    flag_id, lines = db.execute(
+        "select flag_id, (select sum((g ->> 'related_lines')::int) from jsonb_array_elements(evidence -> 'goods') g) "
+        "from risk.flags where rule_code in ('TP01', 'TP02') order by 2 desc limit 1").fetchone()
+    page = log_in(browser, served_economy.url, make_login("monitor", economy[0]))
+    page.wait_for_url("**/flags")
+    page.goto(served_economy.url + f"/flags/{flag_id}")
+    page.click("p.records-link a")
+    page.wait_for_url(f"**/flags/{flag_id}/records")
+    rows = page.locator("table.records tbody tr").count()
+    assert 0 < rows <= min(lines, 200 * page.locator("table.records").count())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    page.click("text=Quay lại cảnh báo")
+    page.wait_for_url(f"**/flags/{flag_id}")

@@ -86,17 +86,7 @@ def test_session_cookie_is_httponly_and_samesite_and_holds_no_password(served, m
         assert "default-src 'self'" in c.get("/flags").headers["content-security-policy"]
 
 
-# -- on the generated economy --------------------------------------------------------------------
-
-
-
-@pytest.fixture(scope="module")
-def monitor(served_economy, make_login, economy):
-    person = make_login("monitor", economy[0])
-    c = client(served_economy.url)
-    assert login(c, person.name, person.password).status_code == 303
-    yield c
-    c.close()
+# -- on the generated economy (the `monitor` client: conftest.py) ---------------------------------
 
 
 @pytest.mark.e2e

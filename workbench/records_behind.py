@@ -1,0 +1,145 @@
+"""The agency's own records behind a flag's finding, one row per declaration line or transaction.
+
+A reviewer checks a flag against what the agency delivered, not only against
+the figures the rule computed from it:
+
+* TP01 and TP02: the related-party customs lines of each good in the
+  evidence, the very lines the rule read (marts.fct_customs_lines: the
+  delivery in force of each month of the fiscal year, the enterprise's own
+  tax code, quantity and customs value above 0; see
+  intermediate.int_customs_price_deviations), each with its unit price and
+  the value it moved at the comparables' median. Their count per good is the
+  evidence's `related_lines`, and their moved values add up to its
+  `shifted_value_vnd` (at the median as the evidence rounds it).
+* CAP01: the capital contributions of each project's window, from its issue
+  date to its capital deadline (marts.fct_capital_flows: inflows of type
+  capital_contribution on the enterprise's tax code), the transactions the
+  rule summed into `contributed_usd`. None at all is a finding too.
+
+Each is a declaration number or a transaction id the reviewer can ask the
+agency about. They have their own page, not the flag's: a year of a large
+importer's related lines is thousands of rows, so the page shows the lines
+that moved the most value first and the download has every one.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import psycopg
+
+PRICE_RULES = {"TP01": "IM", "TP02": "EX"}  # the customs flow each price rule judges
+RULES = (*PRICE_RULES, "CAP01")
+SHOWN_PER_GROUP = 200  # lines on the page per good or project; the download has them all
+
+
+@dataclass
+class Group:
+    """The records behind one good (TP01/TP02) or one project (CAP01)."""
+
+    title: dict[str, str]  # what the group is, e.g. {"hs_code": ..., "unit": ...}
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def shown(self) -> list[dict]:
+        return self.rows[:SHOWN_PER_GROUP]
+
+
+@dataclass
+class Behind:
+    kind: str  # "customs_lines" or "capital_contributions"
+    columns: tuple[str, ...]  # keys of each row, in the order shown and downloaded
+    groups: list[Group]
+
+    @property
+    def total(self) -> int:
+        return sum(len(g.rows) for g in self.groups)
+
+
+CUSTOMS_COLUMNS = ("hs_code", "unit", "declaration_no", "line_no", "registered_on", "period", "partner_name",
+                   "partner_country", "quantity", "customs_value_vnd", "unit_price_vnd", "outside_range",
+                   "shifted_vnd", "delivery_id")
+CAPITAL_COLUMNS = ("project_code", "txn_id", "value_date", "period", "currency", "amount", "amount_usd",
+                   "account_no", "bank_code", "counterparty_name", "counterparty_country")
+
+
+NUMERIC = {"line_no", "quantity", "customs_value_vnd", "unit_price_vnd", "shifted_vnd", "amount", "amount_usd"}
+DATES = {"registered_on", "value_date"}
+
+
+def link(flag_row: dict, evidence: dict) -> dict | None:
+    """The flag page's link to the records page: its text key and the records' count as the evidence
+    counts them (no query on the flag page), or None for a rule without a list of records."""
+    if flag_row["rule_code"] in PRICE_RULES:
+        return {"key": "see_customs_lines", "n": sum(int(g.get("related_lines") or 0) for g in evidence.get("goods") or [])}
+    if flag_row["rule_code"] == "CAP01":
+        return {"key": "see_capital_contributions", "n": None}
+    return None
+
+
+def records_behind(pg: psycopg.Connection, flag_row: dict, evidence: dict) -> Behind | None:
+    """The records behind the flag, or None for a rule whose evidence is not a list of records."""
+    rule = flag_row["rule_code"]
+    if rule in PRICE_RULES:
+        return _customs_lines(pg, flag_row, evidence, PRICE_RULES[rule])
+    if rule == "CAP01":
+        return _capital_contributions(pg, flag_row, evidence)
+    return None
+
+
+def _customs_lines(pg, flag_row: dict, evidence: dict, flow: str) -> Behind:
+    goods = [{"hs_code": g["hs_code"], "unit": g["unit"], "median": g["median_vnd"],
+              "low": g["range_p35_vnd"], "high": g["range_p75_vnd"]} for g in evidence.get("goods") or []]
+    # moved at the median: purchases above it (IM), sales below it (EX), as the rule's shifted_vnd
+    moved = ("l.customs_value_vnd - g.median * l.quantity" if flow == "IM"
+             else "g.median * l.quantity - l.customs_value_vnd")
+    outside = "l.customs_value_vnd / l.quantity > g.high" if flow == "IM" else "l.customs_value_vnd / l.quantity < g.low"
+    rows = pg.execute(f"""
+        with goods as (
+            select * from jsonb_to_recordset(%(goods)s::jsonb)
+                as g(hs_code text, unit text, median numeric, low numeric, high numeric)
+        )
+        select l.hs_code, l.unit, l.declaration_no, l.line_no, l.registered_on, l.period, l.partner_name,
+               l.partner_country, l.quantity, l.customs_value_vnd,
+               round(l.customs_value_vnd / l.quantity, 2) as unit_price_vnd,
+               ({outside}) as outside_range,
+               round({moved}) as shifted_vnd, l.delivery_id
+        from marts.fct_customs_lines as l
+        join goods as g on g.hs_code = l.hs_code and g.unit = l.unit
+        where l.enterprise_id = %(enterprise_id)s and l.tax_code = %(tax_code)s and l.flow = %(flow)s
+          and left(l.period, 4) = %(year)s and l.is_related_party
+          and l.quantity > 0 and l.customs_value_vnd > 0
+        order by l.hs_code, l.unit, {moved} desc, l.declaration_no, l.line_no
+        """, {"goods": json.dumps(goods), "enterprise_id": flag_row["enterprise_id"],
+              "tax_code": flag_row["tax_code"], "flow": flow, "year": flag_row["period"][:4]})
+    names = [c.name for c in rows.description]
+    groups = {(g["hs_code"], g["unit"]): Group({"hs_code": g["hs_code"], "unit": g["unit"]}) for g in goods}
+    for values in rows:
+        row = dict(zip(names, values))
+        groups[(row["hs_code"], row["unit"])].rows.append(row)
+    return Behind("customs_lines", CUSTOMS_COLUMNS, list(groups.values()))
+
+
+def _capital_contributions(pg, flag_row: dict, evidence: dict) -> Behind:
+    projects = [{"project_code": p["project_code"], "issued_on": p["issued_on"],
+                 "capital_deadline": p["capital_deadline"]} for p in evidence.get("projects") or []]
+    rows = pg.execute("""
+        with projects as (
+            select * from jsonb_to_recordset(%(projects)s::jsonb)
+                as p(project_code text, issued_on date, capital_deadline date)
+        )
+        select p.project_code, f.txn_id, f.value_date, f.period, f.currency, f.amount, f.amount_usd,
+               f.account_no, f.bank_code, f.counterparty_name, f.counterparty_country
+        from projects as p
+        join marts.fct_capital_flows as f
+          on f.tax_code = %(tax_code)s and f.flow_type = 'capital_contribution' and f.direction = 'inflow'
+         and f.value_date between p.issued_on and p.capital_deadline
+        order by p.project_code, f.value_date, f.txn_id
+        """, {"projects": json.dumps(projects), "tax_code": flag_row["tax_code"]})
+    names = [c.name for c in rows.description]
+    groups = {p["project_code"]: Group({"project_code": p["project_code"], "issued_on": p["issued_on"],
+                                        "capital_deadline": p["capital_deadline"]}) for p in projects}
+    for values in rows:
+        row = dict(zip(names, values))
+        groups[row["project_code"]].rows.append(row)
+    return Behind("capital_contributions", CAPITAL_COLUMNS, list(groups.values()))
