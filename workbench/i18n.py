@@ -174,6 +174,13 @@ TEXT: dict[str, tuple[str, str]] = {
                                    "Inflows of type capital contribution on the enterprise's tax code, from each "
                                    "project's issue date to its capital deadline (marts.fct_capital_flows): the very "
                                    "transactions the rule added up."),
+    "repatriations": ("Các khoản chuyển lợi nhuận ra nước ngoài trong năm", "The year's profit repatriations"),
+    "see_repatriations": ("Xem {n} khoản chuyển lợi nhuận ra nước ngoài mà quy tắc đã đếm",
+                          "See the {n} profit repatriations the rule counted"),
+    "repatriations_hint": ("Các khoản chuyển ra loại chuyển lợi nhuận trên mã số thuế của doanh nghiệp, theo ngày giá "
+                           "trị trong năm (marts.fct_capital_flows): đúng các khoản quy tắc đã đếm.",
+                           "Outflows of type profit repatriation on the enterprise's tax code, by value date in the "
+                           "year (marts.fct_capital_flows): the very transfers the rule counted."),
     "no_contribution": ("Không có khoản góp vốn nào được ghi nhận trong thời hạn.",
                         "No contribution was recorded within the deadline."),
     "lines_shown": ("Hiển thị {shown} trên {n} dòng; tải về để xem tất cả.",
@@ -182,7 +189,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "records_none": ("Quy tắc này không có danh sách bản ghi riêng.", "This rule has no list of records."),
 }
 
-# Column headers of the records behind a finding (records_behind.CUSTOMS_COLUMNS, CAPITAL_COLUMNS).
+# Column headers of the records behind a finding (records_behind.CUSTOMS_COLUMNS, FLOW_COLUMNS, group titles).
 RECORD_COLUMNS = {
     "hs_code": ("Mã HS", "HS code"),
     "unit": ("Đơn vị", "Unit"),
@@ -199,6 +206,7 @@ RECORD_COLUMNS = {
     "shifted_vnd": ("Giá trị chuyển (VND)", "Value moved (VND)"),
     "delivery_id": ("Lần giao", "Delivery"),
     "project_code": ("Mã dự án", "Project"),
+    "year": ("Năm", "Year"),
     "issued_on": ("Ngày cấp", "Issued"),
     "capital_deadline": ("Hạn góp vốn", "Capital deadline"),
     "txn_id": ("Mã giao dịch", "Transaction"),
@@ -208,8 +216,8 @@ RECORD_COLUMNS = {
     "amount_usd": ("Số tiền (USD)", "Amount (USD)"),
     "account_no": ("Tài khoản", "Account"),
     "bank_code": ("Mã ngân hàng", "Bank"),
-    "counterparty_name": ("Bên chuyển", "Counterparty"),
-    "counterparty_country": ("Nước bên chuyển", "Counterparty country"),
+    "counterparty_name": ("Bên đối ứng", "Counterparty"),
+    "counterparty_country": ("Nước bên đối ứng", "Counterparty country"),
 }
 
 STATUS = {

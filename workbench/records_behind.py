@@ -15,6 +15,8 @@ the figures the rule computed from it:
   date to its capital deadline (marts.fct_capital_flows: inflows of type
   capital_contribution on the enterprise's tax code), the transactions the
   rule summed into `contributed_usd`. None at all is a finding too.
+* TP07: the year's profit repatriations (outflows of type
+  profit_repatriation), the `transfers` the rule counted.
 
 Each is a declaration number or a transaction id the reviewer can ask the
 agency about. They have their own page, not the flag's: a year of a large
@@ -29,7 +31,6 @@ from dataclasses import dataclass, field
 import psycopg
 
 PRICE_RULES = {"TP01": "IM", "TP02": "EX"}  # the customs flow each price rule judges
-RULES = (*PRICE_RULES, "CAP01")
 SHOWN_PER_GROUP = 200  # lines on the page per good or project; the download has them all
 
 
@@ -47,7 +48,7 @@ class Group:
 
 @dataclass
 class Behind:
-    kind: str  # "customs_lines" or "capital_contributions"
+    kind: str  # "customs_lines", "capital_contributions" or "repatriations"
     columns: tuple[str, ...]  # keys of each row, in the order shown and downloaded
     groups: list[Group]
 
@@ -59,8 +60,8 @@ class Behind:
 CUSTOMS_COLUMNS = ("hs_code", "unit", "declaration_no", "line_no", "registered_on", "period", "partner_name",
                    "partner_country", "quantity", "customs_value_vnd", "unit_price_vnd", "outside_range",
                    "shifted_vnd", "delivery_id")
-CAPITAL_COLUMNS = ("project_code", "txn_id", "value_date", "period", "currency", "amount", "amount_usd",
-                   "account_no", "bank_code", "counterparty_name", "counterparty_country")
+FLOW_COLUMNS = ("txn_id", "value_date", "period", "currency", "amount", "amount_usd", "account_no", "bank_code",
+                "counterparty_name", "counterparty_country")
 
 
 NUMERIC = {"line_no", "quantity", "customs_value_vnd", "unit_price_vnd", "shifted_vnd", "amount", "amount_usd"}
@@ -74,6 +75,8 @@ def link(flag_row: dict, evidence: dict) -> dict | None:
         return {"key": "see_customs_lines", "n": sum(int(g.get("related_lines") or 0) for g in evidence.get("goods") or [])}
     if flag_row["rule_code"] == "CAP01":
         return {"key": "see_capital_contributions", "n": None}
+    if flag_row["rule_code"] == "TP07":
+        return {"key": "see_repatriations", "n": evidence.get("transfers")}
     return None
 
 
@@ -84,6 +87,8 @@ def records_behind(pg: psycopg.Connection, flag_row: dict, evidence: dict) -> Be
         return _customs_lines(pg, flag_row, evidence, PRICE_RULES[rule])
     if rule == "CAP01":
         return _capital_contributions(pg, flag_row, evidence)
+    if rule == "TP07":
+        return _repatriations(pg, flag_row)
     return None
 
 
@@ -121,25 +126,39 @@ def _customs_lines(pg, flag_row: dict, evidence: dict, flow: str) -> Behind:
 
 
 def _capital_contributions(pg, flag_row: dict, evidence: dict) -> Behind:
-    projects = [{"project_code": p["project_code"], "issued_on": p["issued_on"],
-                 "capital_deadline": p["capital_deadline"]} for p in evidence.get("projects") or []]
+    windows = [{"title": {"project_code": p["project_code"], "issued_on": p["issued_on"],
+                          "capital_deadline": p["capital_deadline"]},
+                "first_day": p["issued_on"], "last_day": p["capital_deadline"]} for p in evidence.get("projects") or []]
+    return _capital_flows(pg, flag_row, "capital_contributions", windows, "capital_contribution", "inflow")
+
+
+def _repatriations(pg, flag_row: dict) -> Behind:
+    year = flag_row["period"][:4]
+    windows = [{"title": {"year": year}, "first_day": f"{year}-01-01", "last_day": f"{year}-12-31"}]
+    return _capital_flows(pg, flag_row, "repatriations", windows, "profit_repatriation", "outflow")
+
+
+def _capital_flows(pg, flag_row: dict, kind: str, windows: list[dict], flow_type: str, direction: str) -> Behind:
+    """The enterprise's fx flows of one type within each window (its first and last day included)."""
     rows = pg.execute("""
-        with projects as (
-            select * from jsonb_to_recordset(%(projects)s::jsonb)
-                as p(project_code text, issued_on date, capital_deadline date)
+        with windows as (
+            select * from jsonb_to_recordset(%(windows)s::jsonb) as w(i int, first_day date, last_day date)
         )
-        select p.project_code, f.txn_id, f.value_date, f.period, f.currency, f.amount, f.amount_usd,
-               f.account_no, f.bank_code, f.counterparty_name, f.counterparty_country
-        from projects as p
+        select w.i, f.txn_id, f.value_date, f.period, f.currency, f.amount, f.amount_usd, f.account_no,
+               f.bank_code, f.counterparty_name, f.counterparty_country
+        from windows as w
         join marts.fct_capital_flows as f
-          on f.tax_code = %(tax_code)s and f.flow_type = 'capital_contribution' and f.direction = 'inflow'
-         and f.value_date between p.issued_on and p.capital_deadline
-        order by p.project_code, f.value_date, f.txn_id
-        """, {"projects": json.dumps(projects), "tax_code": flag_row["tax_code"]})
+          on f.tax_code = %(tax_code)s and f.flow_type = %(flow_type)s and f.direction = %(direction)s
+         and f.value_date between w.first_day and w.last_day
+        order by w.i, f.value_date, f.txn_id
+        """, {"windows": json.dumps([{"i": i, "first_day": w["first_day"], "last_day": w["last_day"]}
+                                      for i, w in enumerate(windows)]),
+              "tax_code": flag_row["tax_code"], "flow_type": flow_type, "direction": direction})
     names = [c.name for c in rows.description]
-    groups = {p["project_code"]: Group({"project_code": p["project_code"], "issued_on": p["issued_on"],
-                                        "capital_deadline": p["capital_deadline"]}) for p in projects}
+    groups = [Group(w["title"]) for w in windows]
     for values in rows:
         row = dict(zip(names, values))
-        groups[row["project_code"]].rows.append(row)
-    return Behind("capital_contributions", CAPITAL_COLUMNS, list(groups.values()))
+        group = groups[row.pop("i")]
+        group.rows.append({**group.title, **row})  # the download's lines carry their window
+    title_keys = tuple(windows[0]["title"]) if windows else ()
+    return Behind(kind, title_keys + FLOW_COLUMNS, groups)

@@ -1,5 +1,5 @@
-"""The records behind a finding: a reviewer can check a price or capital flag against the agency's own
-declaration lines and transactions, each with a key to ask the agency about (workbench/records_behind.py)."""
+"""The records behind a finding: a reviewer can check a price, capital or repatriation flag against the
+agency's own declaration lines and transactions, each with a key to ask the agency about (workbench/records_behind.py)."""
 from __future__ import annotations
 
 import csv
@@ -83,9 +83,23 @@ def test_a_capital_flag_lists_the_contributions_its_rule_added_up(economy, monit
             assert "Không có khoản góp vốn nào được ghi nhận trong thời hạn." in html
 
 
+def test_a_repatriation_flag_lists_the_transfers_its_rule_counted(economy, monitor):
+    _, db = economy
+    flags = _flags(db, "TP07")
+    assert flags, "the test economy has no TP07 flag to check"
+    for flag_id, evidence in flags:
+        assert f'href="/flags/{flag_id}/records"' in monitor.get(f"/flags/{flag_id}").text
+        rows = _csv(monitor.get(f"/flags/{flag_id}/records.csv"))
+        assert len(rows) == evidence["transfers"]
+        assert sum(Decimal(r["amount_usd"]) for r in rows) == Decimal(str(evidence["repatriated_usd"]))
+        assert min(r["value_date"] for r in rows) == evidence["first_transfer_on"]
+        html = monitor.get(f"/flags/{flag_id}/records").text
+        assert all(r["txn_id"] in html for r in rows)
+
+
 def test_a_rule_without_a_list_of_records_has_no_records_page(economy, monitor):
     _, db = economy
-    flag_id = db.execute("select flag_id from risk.flags where rule_code not in ('TP01', 'TP02', 'CAP01') "
+    flag_id = db.execute("select flag_id from risk.flags where rule_code not in ('TP01', 'TP02', 'CAP01', 'TP07') "
                          "limit 1").fetchone()[0]
     assert "/records" not in monitor.get(f"/flags/{flag_id}").text
     for path in (f"/flags/{flag_id}/records", f"/flags/{flag_id}/records.csv", "/flags/0000000000000000/records"):
