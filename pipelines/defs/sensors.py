@@ -52,7 +52,8 @@ def landing_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason(f"landing folder {landing} does not exist yet")
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     requests = []
-    for folder, fingerprint in pending_deliveries(landing, seen):
+    pending = pending_deliveries(landing, seen)
+    for folder, fingerprint in pending:
         agency, dataset, period = folder_identity(folder)
         ds = _DATASETS.get((agency, dataset))
         problem = None if ds is None else period_problem(
@@ -72,6 +73,11 @@ def landing_sensor(context: dg.SensorEvaluationContext):
                 tags={"fdi/delivery_folder": str(folder)},
             ))
         seen[str(folder)] = fingerprint
-    if not requests:
+    if not pending:
         return dg.SkipReason("no new deliveries")
+    if not requests:
+        # the folders were all ignored, each with its warning above: the cursor still moves, so a
+        # folder is warned about once, not again every minute until someone moves it
+        return dg.SensorResult(skip_reason=f"{len(pending)} folder(s) ignored, no new deliveries",
+                               cursor=json.dumps(seen, sort_keys=True))
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))

@@ -2,6 +2,7 @@
 crash, and two runs at once. Each test bounds the run's time."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -132,3 +133,20 @@ def test_sensor_skips_folders_that_are_no_partition_and_keeps_going(tmp_path, mo
     with dg.instance_for_test() as instance:
         result = landing_sensor(dg.build_sensor_context(instance=instance))
     assert [r.partition_key for r in result.run_requests] == ["2024-01"]
+
+
+def test_sensor_warns_about_a_folder_that_is_no_partition_once_not_every_minute(tmp_path, monkeypatch):
+    """With only ignored folders in the landing, the sensor skipped without moving its cursor, so every tick
+    (each minute) evaluated and warned about the same folders again."""
+    import dagster as dg
+
+    from pipelines.defs.sensors import landing_sensor, pending_deliveries
+
+    monkeypatch.setenv("FDI_LANDING", str(tmp_path))
+    employment(tmp_path, [employment_line()], "d-sensor-bad", period="latest")
+    with dg.instance_for_test() as instance:
+        first = landing_sensor(dg.build_sensor_context(instance=instance))
+        assert not first.run_requests and first.cursor, "the ignored folder must be remembered"
+        assert pending_deliveries(tmp_path, json.loads(first.cursor)) == []
+        again = landing_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+    assert isinstance(again, dg.SkipReason)
