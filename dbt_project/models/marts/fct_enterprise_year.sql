@@ -1,7 +1,8 @@
 -- The 360° view: one row per enterprise and calendar year in which at least
--- one agency reported on it. A measure is NULL when no agency reported it
--- for that enterprise and year, never 0 for unknown: left joins only, no
--- coalesce to 0 across agencies. Within one agency's records of the
+-- one agency reported on it (loaded, or held back in quarantine: below). A
+-- measure is NULL when no record of it for that enterprise and year was
+-- loaded, never 0 for unknown: left joins only, no coalesce to 0 across
+-- agencies. Within one agency's records of the
 -- enterprise-year, a kind it reported none of is 0, not NULL: customs
 -- declared the enterprise's exports and no import, so its imports were 0.
 -- Coverage: each agency's measures say how much of the year its data covers
@@ -16,6 +17,17 @@
 -- would read: every month of the flows, the year's CIT returns, the year-end
 -- snapshot of loans and land; int_quarantined_records_attributed) and
 -- quarantined_inputs names them; is_complete is false when there are any.
+-- An enterprise-year all of whose records were held back (its only customs
+-- lines of the year, its only CIT return) is a row too, has_loaded_records
+-- false: the agency reported and the loader held it back, which is not "no
+-- activity". Its figures are NULL (nothing loaded, not 0), quarantined_inputs
+-- names what was held back, is_complete is false; coverage is the dataset's,
+-- as on any row. Only an enterprise of the warehouse (marts.dim_enterprise:
+-- a tax code a loaded record of any agency carries) gets such a row: a
+-- held-back record's code that no loaded record has may be a mistyped code
+-- that passes the check digit, and making an enterprise of it would be
+-- pretending; it stays counted at dataset level only
+-- (marts.dataset_coverage.rows_quarantined).
 with
 
 coverage as (
@@ -148,14 +160,24 @@ quarantine as (
     group by 1, 2
 ),
 
+-- the enterprise-years with loaded records, and those standing only on
+-- records held back of an enterprise the warehouse has
 spine as (
-    select enterprise_id, year from tax
-    union select enterprise_id, year from payments
-    union select enterprise_id, year from trade
-    union select enterprise_id, year from employment
-    union select enterprise_id, year from capital
-    union select enterprise_id, year from loans
-    union select enterprise_id, year from land
+    select enterprise_id, year, bool_or(loaded) as has_loaded_records
+    from (
+        select enterprise_id, year, true as loaded from tax
+        union all select enterprise_id, year, true from payments
+        union all select enterprise_id, year, true from trade
+        union all select enterprise_id, year, true from employment
+        union all select enterprise_id, year, true from capital
+        union all select enterprise_id, year, true from loans
+        union all select enterprise_id, year, true from land
+        union all
+        select q.enterprise_id, q.year, false
+        from quarantine as q
+        where q.enterprise_id in (select e.enterprise_id from {{ ref('dim_enterprise') }} as e)
+    ) as reported
+    group by 1, 2
 )
 
 select
@@ -189,7 +211,8 @@ select
     coalesce(cov.customs_months_covered = 12 and cov.tax_payments_months_covered = 12
              and cov.labour_months_covered = 12 and cov.fx_months_covered = 12
              and cov.credit_months_covered = 12 and cov.land_months_covered = 12
-             and cov.tax_year_covered and q.enterprise_id is null, false)::boolean as is_complete
+             and cov.tax_year_covered and q.enterprise_id is null, false)::boolean as is_complete,
+    s.has_loaded_records::boolean as has_loaded_records
 from spine as s
 left join tax as t using (enterprise_id, year)
 left join payments as p using (enterprise_id, year)

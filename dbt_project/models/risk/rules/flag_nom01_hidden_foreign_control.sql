@@ -20,10 +20,14 @@ domestic as (
     where not coalesce(is_fdi, false) and coalesce(foreign_ownership_pct, 0) = 0
 ),
 
+-- the years its loaded records show it in: a year whose every record of it
+-- was held back in quarantine (has_loaded_records false) is a row of the
+-- 360° view, but nothing of it was seen, so no year of signs
 years as (
     select y.enterprise_id, y.year::int as year
     from {{ ref('fct_enterprise_year') }} as y
     join domestic as d on d.enterprise_id = y.enterprise_id
+    where y.has_loaded_records
 ),
 
 -- not materialized: each use reads the few rows of its kinds; materialised,
