@@ -4,7 +4,10 @@
     the State Bank rates the lines are converted at (macros/fx.sql: a day
     takes the latest rate published on or before it, so every rates delivery
     up to the month's, and the first, which fills the days before any rate:
-    rates delivered after the month's lines, or corrected, rebuild it).
+    rates delivered after the month's lines, or corrected, rebuild it), and
+    the version of the party names its related-party marks compare
+    (macros/network.sql, party_names_version: a change of normalise_party
+    rebuilds every month, and the years built from them).
     marts.fct_customs_lines rebuilds a month when its fingerprint changes;
     intermediate.int_customs_partner_months follows the same fingerprints, so
     it rebuilds exactly the months the lines did, without reading the lines
@@ -34,7 +37,8 @@
         c.period,
         c.delivery_id,
         r.period as register_period,
-        md5(concat_ws('|', c.delivery_id, rp.delivery_ids, r.projects_delivery_id, r.investors_delivery_id,
+        md5(concat_ws('|', {{ party_names_version() }}, c.delivery_id, rp.delivery_ids, r.projects_delivery_id,
+                      r.investors_delivery_id,
                       (select string_agg(x.delivery_id, ',' order by x.period, x.delivery_id) from rates as x
                        where x.period <= c.period or x.period = (select min(y.period) from rates as y))))
             as inputs_fingerprint

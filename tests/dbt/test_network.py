@@ -4,7 +4,9 @@ Group and relationship ids are the same after a full rebuild and after a
 re-delivery of the register; sister companies are one group of several
 enterprises, never one enterprise; REL01 and NOM01 flag what the generator
 planted and none of the one-sign look-alikes; `fdi network` prints a planted
-nominee's neighbourhood and draws it. Each relationship kind on hand-made rows
+nominee's neighbourhood and draws it; a warehouse built with another
+normalisation of party names is rebuilt by an ordinary build after it
+changes, to what a full refresh builds. Each relationship kind on hand-made rows
 is a dbt unit test (models/marts/_marts__network_unit_tests.yml), and the
 rules' thresholds are in models/risk/_risk__network_unit_tests.yml.
 """
@@ -15,6 +17,7 @@ import json
 import shutil
 import uuid
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +25,8 @@ from apps.network import fetch, format_text, render_svg
 from pipelines.run import run_pipeline
 from sources.synthetic.score_rules import evaluate
 from sources.synthetic.truth import read_csv
-from tests.helpers import built_economy, dbt, edit_manifest
+from tests.helpers import assert_equals_full_refresh, built_economy, dbt, edit_manifest
+from warehouse.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.e2e
 
@@ -105,3 +109,41 @@ def test_fdi_network_prints_and_draws_a_planted_nominee(built):
     svg = ET.fromstring(render_svg(hood))
     labels = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
     assert code in labels and "foreign_manager" in labels
+
+
+# The tables that store party names as normalise_party made them (or compare by them), incremental ones first,
+# and what reads them (macros/network.sql, party_names_version).
+PARTY_NAME_TABLES = ("marts.fct_customs_lines", "intermediate.int_customs_partner_months",
+                     "intermediate.int_customs_price_deviations", "intermediate.int_customs_partner_years",
+                     "intermediate.int_trade_partners_combined", "intermediate.int_relationship_years",
+                     "marts.enterprise_relationships", "marts.enterprise_groups", "risk.flags")
+
+
+def _project_with_an_earlier_normalisation(folder: Path) -> Path:
+    """A copy of the dbt project whose normalise_party is normalise_name alone (no foreign legal forms, country
+    words or ISO codes dropped), as a warehouse built before a change of the normalisation would hold."""
+    project = folder / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    network = project / "macros" / "network.sql"
+    text = network.read_text()
+    assert "{% macro normalise_party(column) -%}" in text
+    network.write_text(text.replace("{% macro normalise_party(column) -%}", "{% macro normalise_party_now(column) -%}")
+                       + "\n{% macro normalise_party(column) -%}{{ normalise_name(column) }}{%- endmacro %}\n")
+    return project
+
+
+def test_a_changed_party_normalisation_is_rebuilt_by_an_ordinary_build(built, tmp_path):
+    """Guards party_names_version: the incremental models keep a period whose fingerprint did not change, so
+    without the normalisation in their fingerprints a warehouse built before a change kept its old names."""
+    db, _ = built
+    parties = "select distinct related_party from marts.enterprise_relationships"
+    now = set(db.execute(parties).fetchall())
+    earlier = _project_with_an_earlier_normalisation(tmp_path)
+    dbt("run", "--project-dir", str(earlier), "--target-path", str(tmp_path / "target"))
+    assert set(db.execute(parties).fetchall()) != now, "the earlier normalisation made the same names"
+    stored = set(db.execute("select distinct inputs_fingerprint from marts.fct_customs_lines").fetchall())
+
+    dbt("run")  # the project as it is: an ordinary build, no --full-refresh
+    assert stored.isdisjoint(db.execute("select distinct inputs_fingerprint from marts.fct_customs_lines").fetchall())
+    assert set(db.execute(parties).fetchall()) == now
+    assert_equals_full_refresh(db, *PARTY_NAME_TABLES, whole_project=True)

@@ -61,12 +61,10 @@ related as not materialized (
 ),
 
 -- A disclosure often ends with the party's country as an ISO code in brackets
--- ("BEAUMONT CO., LTD. (FR)"): not part of the name, and normalise_party
--- knows the countries' names only, so it is cut here first (1.4: an honest
--- disclosure in that form was read as naming no one; held-out seed 2028).
+-- ("BEAUMONT CO., LTD. (FR)"): normalise_party cuts it (1.4 cut it here, for
+-- the disclosures only; 1.5: every name the network and this rule compare).
 disclosed as (
-    select distinct tax_code, fiscal_year::int as fiscal_year,
-           {{ normalise_party("regexp_replace(counterparty_name, '\s*\(\s*[A-Za-z]{2,3}\s*\)\s*$', '')") }} as party
+    select distinct tax_code, fiscal_year::int as fiscal_year, {{ normalise_party('counterparty_name') }} as party
     from {{ ref('stg_tax__related_party') }}
 ),
 
@@ -219,4 +217,4 @@ findings as (
     where p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
 )
 
-{{ risk_flag_columns('REL01', '1.4') }}
+{{ risk_flag_columns('REL01', '1.5') }}
