@@ -4,13 +4,15 @@
 --
 -- Incremental on period: a month is (re)built only when one of its inputs
 -- changed, which `inputs_fingerprint` records: the customs delivery in force,
--- the year's related-party disclosures and the register snapshot used for
--- investors. A new month therefore builds one month, a correction rebuilds
--- its month, a late disclosure rebuilds its year; the table always equals a
--- full refresh. The pre-hook deletes the rows of superseded deliveries first:
--- a month corrected to nothing to report brings no row that would replace
--- them by period. A build's data tests read the lines of its new deliveries
--- through the index on delivery_id (macros/test_scope.sql).
+-- the year's related-party disclosures, the register snapshot used for
+-- investors, and the version of the party names (macros/network.sql). A new
+-- month therefore builds one month, a correction rebuilds its month, a late
+-- disclosure rebuilds its year, a change of normalise_party every month; the
+-- table always equals a full refresh. The pre-hook deletes the rows of
+-- superseded deliveries first: a month corrected to nothing to report brings
+-- no row that would replace them by period. A build's data tests read the
+-- lines of its new deliveries through the index on delivery_id
+-- (macros/test_scope.sql).
 {{ config(
     materialized='incremental',
     unique_key='period',
@@ -65,15 +67,19 @@ lines as (
 -- Names that make a partner related (Decree 132/2020 Art. 5): the
 -- counterparties the enterprise disclosed for the year, and its investors
 -- and their ultimate parents in the register, and those of its sister
--- companies (same ultimate parent).
+-- companies (same ultimate parent). Compared as the network's parties
+-- (normalise_party), so "HANIL GROUP CO., LTD. (KOREA)" or "BEAUMONT CO.,
+-- LTD. (FR)" disclosed names the partner "HANIL GROUP" or "BEAUMONT CO.,
+-- LTD." (normalise_name alone kept the country: such a partner was not
+-- marked disclosed).
 disclosed as (
-    select distinct tax_code, fiscal_year::text as fiscal_year, counterparty_name_normalised as partner
+    select distinct tax_code, fiscal_year::text as fiscal_year, {{ normalise_party('counterparty_name') }} as partner
     from {{ ref('stg_tax__related_party') }}
 ),
 
 own_investor_names as (
-    select distinct p.tax_code, p.snapshot_period, {{ normalise_name('n.name') }} as partner,
-           {{ normalise_name('i.ultimate_parent') }} as ultimate_parent
+    select distinct p.tax_code, p.snapshot_period, {{ normalise_party('n.name') }} as partner,
+           {{ normalise_party('i.ultimate_parent') }} as ultimate_parent
     from {{ ref('stg_registry__projects') }} as p
     join {{ ref('stg_registry__investors') }} as i
       on i.project_code = p.project_code and i.snapshot_period = p.snapshot_period
@@ -111,7 +117,7 @@ investor_names as (
 
 -- each distinct partner name normalised once, not once per line
 partners as (
-    select partner_name, {{ normalise_name('partner_name') }} as partner
+    select partner_name, {{ normalise_party('partner_name') }} as partner
     from (select distinct partner_name from lines) as p
 ),
 
