@@ -41,6 +41,14 @@
     md5($normalise_party${{ normalise_party('name') }}$normalise_party$)
 {%- endmacro %}
 
+{#- The version of the rows int_relationship_years stores: its party names
+    (party_names_version) and how it rolls a year's records up (edge_rollup),
+    hashed alike, so a change of either rebuilds every year on the next
+    ordinary build. -#}
+{% macro network_rows_version() -%}
+    md5({{ party_names_version() }} || $edge_rollup${{ edge_rollup('e') }}$edge_rollup$)
+{%- endmacro %}
+
 {#- Id of a group of enterprises: a hash of its normalised key (the ultimate
     parent's name, else the lead foreign investor's), so the same group has
     the same id in every rebuild and after any re-delivery that keeps the
@@ -61,8 +69,9 @@
         each delivery's links (relinkable_links_by_delivery);
       * the State Bank rates deliveries up to the year's end and the first,
         which put loans and capital flows in VND (as customs_period_inputs);
-      * the version of the party names (party_names_version), so a change of
-        normalise_party rebuilds every year. -#}
+      * the version of its rows (network_rows_version: the party names and
+        the rollup), so a change of normalise_party or edge_rollup rebuilds
+        every year. -#}
 {% macro relationship_year_inputs() -%}
     with
 
@@ -88,7 +97,7 @@
     select
         y.year,
         md5(concat_ws('|',
-            {{ party_names_version() }},
+            {{ network_rows_version() }},
             (select string_agg(d.input, ',' order by d.input) from deliveries as d where d.year = y.year),
             (select string_agg(x.delivery_id, ',' order by x.period, x.delivery_id) from rates as x
              where left(x.period, 4) <= y.year or x.period = (select min(z.period) from rates as z))
@@ -116,9 +125,11 @@
     country, seen_from, seen_to, records, amount_vnd, source_key) up into
     one edge: the least name and country as written, first and last seen,
     the records, the amount (a credit lender's: its greatest balance, so a
-    loan's months are not added up) and the ten least record keys. The
-    network's years (int_relationship_years) and the edges between
-    enterprises (marts.enterprise_relationships) roll up alike. -#}
+    loan's months are not added up) and the ten least distinct record keys
+    (a loan's or a lease's monthly snapshots carry one key: listed once, not
+    once a month). The network's years (int_relationship_years) and the edges
+    between enterprises (marts.enterprise_relationships) roll up alike; its
+    SQL is hashed into the years' fingerprints (network_rows_version). -#}
 {% macro edge_rollup(e) -%}
         min({{ e }}.party_name) as party_name,
         min({{ e }}.country) as country,
@@ -127,5 +138,5 @@
         sum({{ e }}.records) as records,
         case when {{ e }}.relationship = 'lender' and {{ e }}.agency = 'credit' then max({{ e }}.amount_vnd)
              else sum({{ e }}.amount_vnd) end as amount_vnd,
-        (array_agg({{ e }}.source_key order by {{ e }}.source_key))[1:10] as source_keys
+        (array_agg(distinct {{ e }}.source_key order by {{ e }}.source_key))[1:10] as source_keys
 {%- endmacro %}

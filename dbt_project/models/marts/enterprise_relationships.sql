@@ -24,8 +24,9 @@ enterprises as (
 ),
 
 -- the network's edges from parties, foreign managers and premises, rolled up a year at a time
--- already (int_relationship_years): the years' least, greatest, sums and the ten least of their
--- ten least record keys (a credit lender's amount: the greatest balance)
+-- already (int_relationship_years): the years' least, greatest, sums and the ten least distinct
+-- of their ten least record keys (a credit lender's amount: the greatest balance; a loan seen in
+-- two years is one key)
 years as (
     select
         y.enterprise_id, y.related_party, y.relationship, y.agency, y.dataset,
@@ -36,7 +37,7 @@ years as (
         sum(y.records) filter (where k.ord = 1) as records,  -- once per year, not once per record key
         case when y.relationship = 'lender' and y.agency = 'credit' then max(y.amount_vnd)
              else sum(y.amount_vnd) filter (where k.ord = 1) end as amount_vnd,
-        (array_agg(k.source_key order by k.source_key))[1:10] as source_keys
+        (array_agg(distinct k.source_key order by k.source_key))[1:10] as source_keys
     from {{ ref('int_relationship_years') }} as y
     cross join lateral unnest(y.source_keys) with ordinality as k (source_key, ord)
     group by 1, 2, 3, 4, 5

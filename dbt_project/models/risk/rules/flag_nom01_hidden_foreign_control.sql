@@ -168,4 +168,4 @@ findings as (
     where p.sign_kinds >= {{ threshold('NOM01', 'min_signs') }}
 )
 
-{{ risk_flag_columns('NOM01', '1.3') }}
+{{ risk_flag_columns('NOM01', '1.4') }}
