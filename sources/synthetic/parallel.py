@@ -41,14 +41,20 @@ def run(planter: DefectPlanter, jobs: list[Job], workers: int) -> tuple[list, in
     planter.truth.flush()  # a forked worker must not inherit unwritten truth rows
     global _FORKED
     _FORKED = (planter, jobs, planter.truth.folder)
+    pool = mp.get_context("fork").Pool(workers)
     try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            results = []
-            for result, part in pool.imap(_run_apart, range(len(jobs))):  # in job order
-                planter.truth.append_part(Truth(Path(part)))
-                results.append(result)
-            return results, workers
+        results = []
+        for result, part in pool.imap(_run_apart, range(len(jobs))):  # in job order
+            planter.truth.append_part(Truth(Path(part)))
+            results.append(result)
+        # Every job is done: the workers are told to stop and exit on their own. Not `with Pool`, whose
+        # exit terminates them by SIGTERM, which a process started with SIGTERM ignored (nohup and
+        # some supervisors) passes on to its forked workers: the join then waited for ever.
+        pool.close()
+        pool.join()
+        return results, workers
     finally:
+        pool.terminate()  # a no-op once joined; on an error, the workers left (those that can be signalled)
         _FORKED = None
         shutil.rmtree(planter.truth.folder / ".parts", ignore_errors=True)
 

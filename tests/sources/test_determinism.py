@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +51,26 @@ def test_the_bytes_do_not_depend_on_how_many_processes_write_the_customs_months(
     defects_csv = (tmp_path / "3" / "_truth" / "defects.csv").read_text(encoding="utf-8")
     assert any(line.startswith("customs,declarations,") for line in defects_csv.splitlines())
     assert any(name.startswith("_replay/customs/") for name in runs["3"])
+
+
+def test_forked_writers_finish_in_a_process_that_ignores_sigterm(tmp_path):
+    """`with Pool` ended the writers with SIGTERM, which a process started under nohup or a supervisor
+    that ignores it hands on to them: one run in three then waited for ever for a writer that never
+    left (it hung the CI pre-check). The writers are now told to stop and join. Five runs, each given
+    a minute: a hang kills the run's whole process group and fails."""
+    def ignore_sigterm():
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    for run in range(5):
+        out = tmp_path / str(run)
+        proc = subprocess.Popen([str(FDI), "generate", "--out", str(out), "--enterprises", "40", "--years", "2024",
+                                 "--seed", "3", "--workers", "3"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, preexec_fn=ignore_sigterm, start_new_session=True)
+        try:
+            output, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            pytest.fail(f"run {run}: `fdi generate --workers 3` did not finish in 60 s with SIGTERM ignored")
+        assert proc.returncode == 0, output
+        assert "3 worker(s)" in output
