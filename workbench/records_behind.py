@@ -36,7 +36,7 @@ SHOWN_PER_GROUP = 200  # lines on the page per good or project; the download has
 
 @dataclass
 class Group:
-    """The records behind one good (TP01/TP02) or one project (CAP01)."""
+    """The records behind one good (TP01/TP02), one project (CAP01) or the year (TP07)."""
 
     title: dict[str, str]  # what the group is, e.g. {"hs_code": ..., "unit": ...}
     rows: list[dict] = field(default_factory=list)
@@ -52,18 +52,13 @@ class Behind:
     columns: tuple[str, ...]  # keys of each row, in the order shown and downloaded
     groups: list[Group]
 
-    @property
-    def total(self) -> int:
-        return sum(len(g.rows) for g in self.groups)
 
-
+# every row's keys, in the order shown and downloaded; a group's own keys (its title) lead
 CUSTOMS_COLUMNS = ("hs_code", "unit", "declaration_no", "line_no", "registered_on", "period", "partner_name",
                    "partner_country", "quantity", "customs_value_vnd", "unit_price_vnd", "outside_range",
                    "shifted_vnd", "delivery_id")
 FLOW_COLUMNS = ("txn_id", "value_date", "period", "currency", "amount", "amount_usd", "account_no", "bank_code",
                 "counterparty_name", "counterparty_country")
-
-
 NUMERIC = {"line_no", "quantity", "customs_value_vnd", "unit_price_vnd", "shifted_vnd", "amount", "amount_usd"}
 DATES = {"registered_on", "value_date"}
 
