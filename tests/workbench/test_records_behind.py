@@ -24,17 +24,23 @@ def _csv(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
+def _flags_with_records(db, monitor, rule_code: str) -> list[tuple[str, dict, list[dict]]]:
+    """Each flag of the rule, its evidence and its records as downloaded; its page links to them."""
+    flags = _flags(db, rule_code)
+    assert flags, f"the test economy has no {rule_code} flag to check"
+    found = []
+    for flag_id, evidence in flags:
+        assert f'href="/flags/{flag_id}/records"' in monitor.get(f"/flags/{flag_id}").text
+        found.append((flag_id, evidence, _csv(monitor.get(f"/flags/{flag_id}/records.csv"))))
+    return found
+
+
 @pytest.mark.parametrize("rule_code", ["TP01", "TP02"])
 def test_a_price_flag_lists_every_related_line_its_rule_read(economy, monitor, rule_code):
     """Per good, the lines listed are as many as the evidence's related_lines, and the value each moved at the
     median adds up to the evidence's shifted value: the list is the finding, line by line."""
     _, db = economy
-    flags = _flags(db, rule_code)
-    assert flags, f"the test economy has no {rule_code} flag to check"
-    for flag_id, evidence in flags:
-        page = monitor.get(f"/flags/{flag_id}").text
-        assert f'href="/flags/{flag_id}/records"' in page
-        lines = _csv(monitor.get(f"/flags/{flag_id}/records.csv"))
+    for flag_id, evidence, lines in _flags_with_records(db, monitor, rule_code):
         for good in evidence["goods"]:
             mine = [r for r in lines if (r["hs_code"], r["unit"]) == (good["hs_code"], good["unit"])]
             assert len(mine) == good["related_lines"], (flag_id, good["hs_code"])
@@ -68,11 +74,7 @@ def test_the_records_page_shows_the_lines_that_moved_most_first_and_downloads_al
 
 def test_a_capital_flag_lists_the_contributions_its_rule_added_up(economy, monitor):
     _, db = economy
-    flags = _flags(db, "CAP01")
-    assert flags, "the test economy has no CAP01 flag to check"
-    for flag_id, evidence in flags:
-        assert f'href="/flags/{flag_id}/records"' in monitor.get(f"/flags/{flag_id}").text
-        rows = _csv(monitor.get(f"/flags/{flag_id}/records.csv"))
+    for flag_id, evidence, rows in _flags_with_records(db, monitor, "CAP01"):
         assert sum(Decimal(r["amount_usd"]) for r in rows) == Decimal(str(evidence["contributed_usd"]))
         assert {r["project_code"] for r in rows} <= {p["project_code"] for p in evidence["projects"]}
         html = monitor.get(f"/flags/{flag_id}/records").text
@@ -85,11 +87,7 @@ def test_a_capital_flag_lists_the_contributions_its_rule_added_up(economy, monit
 
 def test_a_repatriation_flag_lists_the_transfers_its_rule_counted(economy, monitor):
     _, db = economy
-    flags = _flags(db, "TP07")
-    assert flags, "the test economy has no TP07 flag to check"
-    for flag_id, evidence in flags:
-        assert f'href="/flags/{flag_id}/records"' in monitor.get(f"/flags/{flag_id}").text
-        rows = _csv(monitor.get(f"/flags/{flag_id}/records.csv"))
+    for flag_id, evidence, rows in _flags_with_records(db, monitor, "TP07"):
         assert len(rows) == evidence["transfers"]
         assert sum(Decimal(r["amount_usd"]) for r in rows) == Decimal(str(evidence["repatriated_usd"]))
         assert min(r["value_date"] for r in rows) == evidence["first_transfer_on"]
