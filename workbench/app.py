@@ -199,18 +199,21 @@ def create_app(base: Connection) -> Starlette:
                 for r in rows]
         return header, body
 
-    def flags_csv(request, session, new, pg):
-        header, body = _export_rows(request, pg)
-        response = Response(export.to_csv(header, body), media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="flags_{dt.date.today()}.csv"'})
+    def download(session, new, fmt: str, name: str, header: list[str], rows: list[list], sheet_name: str):
+        """A table as an attachment, `<name>.csv` or `<name>.xlsx` (workbench/export.py)."""
+        if fmt == "csv":
+            body, media = export.to_csv(header, rows), "text/csv; charset=utf-8"
+        else:
+            body, media = export.to_xlsx(header, rows, sheet_name), XLSX_MEDIA_TYPE
+        response = Response(body, media_type=media,
+                            headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
         return finish(response, session, new)
 
+    def flags_csv(request, session, new, pg):
+        return download(session, new, "csv", f"flags_{dt.date.today()}", *_export_rows(request, pg), "flags")
+
     def flags_xlsx(request, session, new, pg):
-        header, body = _export_rows(request, pg)
-        response = Response(export.to_xlsx(header, body),
-                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            headers={"Content-Disposition": f'attachment; filename="flags_{dt.date.today()}.xlsx"'})
-        return finish(response, session, new)
+        return download(session, new, "xlsx", f"flags_{dt.date.today()}", *_export_rows(request, pg), "flags")
 
     # -- one flag ----------------------------------------------------------------------------
     def flag_page(request, session, new, pg, error: str | None = None, status: int = 200, note: str = "",
@@ -318,19 +321,12 @@ def create_app(base: Connection) -> Starlette:
     def records_csv(request, session, new, pg):
         if (table := _records_table(request, pg)) is None:
             return refusal(request, session, new, "not_found", 404)
-        name, header, rows = table
-        response = Response(export.to_csv(header, rows), media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-        return finish(response, session, new)
+        return download(session, new, "csv", *table, "records")
 
     def records_xlsx(request, session, new, pg):
         if (table := _records_table(request, pg)) is None:
             return refusal(request, session, new, "not_found", 404)
-        name, header, rows = table
-        response = Response(export.to_xlsx(header, rows, sheet_name="records"),
-                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-        return finish(response, session, new)
+        return download(session, new, "xlsx", *table, "records")
 
     # -- enterprise and coverage ----------------------------------------------------------------
     def enterprise_page(request, session, new, pg):
@@ -372,6 +368,9 @@ def create_app(base: Connection) -> Starlette:
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(routes=routes)
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _evidence(flag_row: dict) -> dict:

@@ -34,7 +34,7 @@ def to_csv(header: list[str], rows: list[list]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(header: list[str], rows: list[list], sheet_name: str = "flags") -> bytes:
+def to_xlsx(header: list[str], rows: list[list], sheet_name: str) -> bytes:
     buf = io.BytesIO()
     # strings_to_formulas=False: xlsxwriter would otherwise store "=..." as a live formula
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
