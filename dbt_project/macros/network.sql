@@ -42,11 +42,13 @@
 {%- endmacro %}
 
 {#- The version of the rows int_relationship_years stores: its party names
-    (party_names_version) and how it rolls a year's records up (edge_rollup),
-    hashed alike, so a change of either rebuilds every year on the next
-    ordinary build. -#}
+    (party_names_version), its premises' addresses (normalise_address) and
+    how it rolls a year's records up (edge_rollup), hashed alike, so a change
+    of any of them rebuilds every year on the next ordinary build. -#}
 {% macro network_rows_version() -%}
-    md5({{ party_names_version() }} || $edge_rollup${{ edge_rollup('e') }}$edge_rollup$)
+    md5({{ party_names_version() }}
+        || $normalise_address${{ normalise_address('written') }}$normalise_address$
+        || $edge_rollup${{ edge_rollup('e') }}$edge_rollup$)
 {%- endmacro %}
 
 {#- Id of a group of enterprises: a hash of its normalised key (the ultimate
@@ -69,9 +71,9 @@
         each delivery's links (relinkable_links_by_delivery);
       * the State Bank rates deliveries up to the year's end and the first,
         which put loans and capital flows in VND (as customs_period_inputs);
-      * the version of its rows (network_rows_version: the party names and
-        the rollup), so a change of normalise_party or edge_rollup rebuilds
-        every year. -#}
+      * the version of its rows (network_rows_version: the party names, the
+        addresses and the rollup), so a change of normalise_party,
+        normalise_address or edge_rollup rebuilds every year. -#}
 {% macro relationship_year_inputs() -%}
     with
 
