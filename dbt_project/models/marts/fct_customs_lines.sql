@@ -47,8 +47,8 @@ to_build as (
 -- delivery id reaches raw customs as a parameter and only that delivery's
 -- partition is read (warehouse/bootstrap.py; flattened, a new month
 -- converted every line of every month before discarding all but its own).
--- Only the columns used here, so the view's costly ones
--- (partner_name_normalised: a regex per line) are not computed.
+-- Only the columns used here, so the view's others (the goods'
+-- description, the trader's name, ...) are not carried through the join.
 lines as (
     select l.*, b.register_period, b.inputs_fingerprint
     from to_build as b

@@ -28,7 +28,6 @@ renamed as (
         regime_code,
         trader_name,
         partner_name,
-        {{ normalise_name('partner_name') }} as partner_name_normalised,
         partner_country,
         origin_country,
         hs_code,

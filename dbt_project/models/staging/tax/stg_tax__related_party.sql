@@ -25,7 +25,6 @@ renamed as (
         counterparty_tax_id,
         -- text
         counterparty_name,
-        {{ normalise_name('counterparty_name') }} as counterparty_name_normalised,
         counterparty_country,
         relationship_code,
         transaction_type,
