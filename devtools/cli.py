@@ -35,8 +35,12 @@ from pipelines.cli.root import connected, settings, years_option
 @click.option("--workers", type=click.IntRange(0, 64), default=0, show_default=True,
               help="Processes writing the deliveries at once (customs months first, then the other agencies' deliveries); "
                    "0: one per core. The output does not depend on it.")
+@click.option("--edge-cases", is_flag=True,
+              help="Also plant, for each rule where a margin means something, cases just past its threshold and "
+                   "look-alikes just inside it (band `edge` in _truth/scenarios.csv; `fdi evaluate` reports them "
+                   "apart). Off: the same bytes as without the option.")
 def generate(out: Path, enterprises: int, years: tuple[int, int], seed: int, defects: float | None,
-             loss_rate: float | None, gaps: float, workers: int) -> None:
+             loss_rate: float | None, gaps: float, workers: int, edge_cases: bool) -> None:
     from sources.synthetic.generator import DEFAULT_DEFECT_RATE, GenerateOptions
     from sources.synthetic.generator import generate as run_generate
     from sources.synthetic.losses import DEFAULT_LOSS_RATE
@@ -44,7 +48,7 @@ def generate(out: Path, enterprises: int, years: tuple[int, int], seed: int, def
     options = GenerateOptions(out=out, enterprises=enterprises, years=years, seed=seed,
                               defects=DEFAULT_DEFECT_RATE if defects is None else defects,
                               loss_rate=DEFAULT_LOSS_RATE if loss_rate is None else loss_rate, gaps=gaps,
-                              workers=workers)
+                              workers=workers, edge_cases=edge_cases)
     run_generate(options, progress=lambda msg: click.echo(f"· {msg}"))
     click.echo(f"deliveries in {out}, ground truth in {out / '_truth'}")
 

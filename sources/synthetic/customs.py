@@ -39,7 +39,7 @@ from sources.synthetic.catalogue import (
 from sources.synthetic.defects import DefectPlanter, Plan
 from sources.synthetic.economy import Economy, Enterprise, month_end
 from sources.synthetic.rates import REFERENCE_CURRENCIES, vnd_per_unit
-from sources.synthetic.scenarios import HONEST_RELATED_PRICE_SIGMA, TP01_PRICE_FACTOR, TP02_PRICE_FACTOR
+from sources.synthetic.scenarios import HONEST_RELATED_PRICE_SIGMA, price_factor
 from sources.synthetic.writers import extraction_time
 
 AGENCY = load_agency("customs")
@@ -63,7 +63,6 @@ FLOWS = ("IM", "EX")
 FLOW_DIGIT = {"IM": 1, "EX": 3}  # first digit of a VNACCS declaration number
 INCOTERMS = {"IM": ("CIF", "CIF", "FOB", "EXW", "CFR"), "EX": ("FOB", "FOB", "CIF", "FCA")}
 PLANTED_ROLES = {"IM": ("TP01", "TP01~"), "EX": ("TP02", "TP02~")}  # whose related trade is priced by the plan
-PRICE_FACTOR = {"TP01": TP01_PRICE_FACTOR, "TP02": TP02_PRICE_FACTOR}
 CHUNK_LINES = 1 << 16  # lines formatted at once: bounds memory and keeps pyarrow's 32-bit string offsets far off
 PARTNERS = unrelated_partners()
 
@@ -387,7 +386,7 @@ class _Year:
     regimes: _Pool
     owners: list[str]
     offices: list[str]
-    e_active: np.ndarray  # [3, traders] ordinals: first day of operations, dormant from, absconded on
+    e_active: np.ndarray  # [4, traders] ordinals: first day of operations, dormant from, absconded on, active again on
     e_name: np.ndarray  # [2, traders] name before and after a rename
     e_renamed: np.ndarray  # ordinal of the rename, 0 if none
     e_tax: np.ndarray
@@ -433,7 +432,8 @@ def _year(economy: Economy, year: int) -> _Year:
         offices.append(OFFICES[ent.index % len(OFFICES)])
         e_active.append((ent.active_from.toordinal(),
                          ent.dormant_from.toordinal() if ent.dormant_from else _NEVER,
-                         ent.absconded_on.toordinal() if ent.absconded_on else _NEVER))
+                         ent.absconded_on.toordinal() if ent.absconded_on else _NEVER,
+                         ent.dormant_until.toordinal() if ent.dormant_until else _NEVER))
         after = ent.name_variant(dt.date.max, "upper_ascii")
         before = ent.name_variant(ent.renamed_on - dt.timedelta(days=1), "upper_ascii") if ent.renamed_on else after
         e_name.append((names.id(before), names.id(after)))
@@ -447,7 +447,7 @@ def _year(economy: Economy, year: int) -> _Year:
             planted = ent.role in PLANTED_ROLES[flow]
             share = max(ent.related_share, 0.5) if planted else ent.related_share
             common = (e, FLOWS.index(flow), _KINDS[(ent.vsic, flow)], regimes.id(regime), regime in EXEMPT_REGIMES,
-                      planted, PRICE_FACTOR.get(ent.role, 1.0) if planted else 1.0)
+                      planted, price_factor(ent) if planted else 1.0)
             usd_month = max(0.0, annual_vnd / book.months_active / LINE_MEAN_USD)
             groups.append((*common, usd_month, 2 if planted else 0, -1,
                            ent.controlled_trade_share or (share if ent.parent_group else 0.0), False))
@@ -461,7 +461,7 @@ def _year(economy: Economy, year: int) -> _Year:
     unrelated_n = np.array([len(u) for u in unrelated], np.int64)
     table = _Year(
         names, tax_codes, partners, countries, regimes, owners, offices,
-        np.array(e_active, np.int64).reshape(-1, 3).T, np.array(e_name, np.int64).reshape(-1, 2).T,
+        np.array(e_active, np.int64).reshape(-1, 4).T, np.array(e_name, np.int64).reshape(-1, 2).T,
         np.array(e_renamed, np.int64), np.array(e_tax, np.int64), np.array(e_branch, np.int64),
         np.array(e_partner, np.int64), np.array(e_country, np.int64),
         g_ent=ints[0], g_flow=ints[1], g_kind=ints[2], g_regime=ints[3], g_exempt=ints[4].astype(bool),
@@ -480,8 +480,8 @@ def draw_month(economy: Economy, year: int, month: int) -> MonthLines:
     first, last = dt.date(year, month, 1), month_end(year, month)
     usd = vnd_per_unit("USD", dt.date(year, month, 15))  # to size the month's trade
     # Operating in the month (as `Enterprise.active_in_month`).
-    active = (t.e_active[0] <= last.toordinal()) & (first.toordinal() < t.e_active[1]) & \
-        (first.toordinal() <= t.e_active[2])
+    active = (t.e_active[0] <= last.toordinal()) & \
+        ((first.toordinal() < t.e_active[1]) | (first.toordinal() >= t.e_active[3])) & (first.toordinal() <= t.e_active[2])
     g_active = active[t.g_ent]
 
     # Lines per group, cut into declarations of 1 to 6 lines (the last one takes what is left).

@@ -161,7 +161,10 @@ class Enterprise:
     role: str | None = None  # e.g. "TP05" planted or "TP05~" look-alike
     role_year: int | None = None
     role_month: int | None = None  # month of the window (1 = its first month), for monthly scenarios
+    # Near the rule's threshold rather than far past it (`fdi generate --edge-cases`, docs/generator.md)
+    edge: bool = False
     dormant_from: dt.date | None = None  # REG02: every activity stops
+    dormant_until: dt.date | None = None  # REG02 near the threshold: activity resumes on this day
     absconded_on: dt.date | None = None  # ABS01: the owner leaves
     # Planted network cases (`sources.synthetic.network`).
     network_group: tuple[str, str] | None = None  # (foreign group's parent, country) a domestic firm fronts for
@@ -190,7 +193,7 @@ class Enterprise:
         first = dt.date(year, month, 1)
         if month_end(year, month) < self.active_from:
             return False
-        if self.dormant_from and first >= self.dormant_from:
+        if self.dormant_from and first >= self.dormant_from and not (self.dormant_until and first >= self.dormant_until):
             return False
         if self.absconded_on and first > self.absconded_on:
             return False

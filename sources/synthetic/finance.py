@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sources.synthetic.economy import WAGE_GROWTH
 from sources.synthetic.losses import TP04_MARGINS, HonestLoss
 from sources.synthetic.rates import usd_year_average
+from sources.synthetic.scenarios import TP07_EDGE_LOOKALIKE_MARGIN, TP07_EDGE_MARGIN, royalty_share
 
 CIT_RATE = 0.20  # Law 32/2013/QH13, Art. 10
 LOSS_CARRY_YEARS = 5  # Law 14/2008/QH12, Art. 16
@@ -93,7 +94,9 @@ def _margin(ent, year: int, rng, honest: HonestLoss | None) -> float:
         if role == "TP06":
             return -0.035  # the 8 % royalty turns an ordinary year into a loss
         if role == "TP07":
-            return -0.05
+            return TP07_EDGE_MARGIN if ent.edge else -0.05
+        if role == "TP07~" and ent.edge:
+            return TP07_EDGE_LOOKALIKE_MARGIN  # a thin profit, then the remittance
     if role == "TP04" and ent.role_year == year + 1:
         return TP04_MARGINS[0]
     return margin
@@ -121,10 +124,8 @@ def build_books(economy) -> dict[tuple[str, int], YearBook]:
                 revenue = round(prior.revenue / prior.months_active * months_active * honest.revenue_of_prior)
             margin = _margin(ent, year, rng, honest)
             royalty_pct = ent.royalty_pct
-            if ent.role == "TP06" and ent.role_year == year:
-                royalty_pct = 0.08  # well past a 5 % share of revenue
-            elif ent.role == "TP06~" and ent.role_year == year:
-                royalty_pct = 0.015
+            if ent.role in ("TP06", "TP06~") and ent.role_year == year:
+                royalty_pct = royalty_share(ent)  # the planted case well past 5 % of revenue, its look-alike inside
             cogs = round(revenue * ent.cogs_ratio)
             ebit = round(revenue * margin)
             opex = revenue - cogs - ebit

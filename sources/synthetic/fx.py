@@ -17,7 +17,7 @@ from sources.synthetic.catalogue import LENDERS
 from sources.synthetic.defects import DefectPlanter
 from sources.synthetic.economy import Economy, Enterprise, month_end
 from sources.synthetic.rates import REFERENCE_CURRENCIES, vnd_per_unit
-from sources.synthetic.scenarios import CAP01_CONTRIBUTED
+from sources.synthetic.scenarios import contributed_share
 from sources.synthetic.writers import extraction_time
 
 AGENCY = load_agency("fx")
@@ -47,8 +47,9 @@ def _contributions(economy: Economy, ent: Enterprise) -> list[tuple[dt.date, flo
         lead = p.investors[0]
         rng = economy.sub_rng("contribution", p.project_code)
         start = p.incorporated_on + dt.timedelta(days=10)
-        if ent.role == "CAP01":
-            out.append((start + dt.timedelta(days=20), foreign * CAP01_CONTRIBUTED, lead.name, lead.country))
+        share = contributed_share(ent)
+        if share is not None:  # a CAP01 case (or its look-alike at the edge) pays once, what its share says
+            out.append((start + dt.timedelta(days=20), foreign * share, lead.name, lead.country))
             continue
         span = max(1, (p.capital_deadline - start).days - 5)
         tranches = rng.randint(1, 3)

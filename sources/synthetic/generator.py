@@ -50,13 +50,15 @@ AGENCY_GENERATORS: dict[str, Callable] = {
 
 
 def build_economy(seed: int, enterprises: int, years: tuple[int, int],
-                  loss_rate: float = losses.DEFAULT_LOSS_RATE) -> Economy:
+                  loss_rate: float = losses.DEFAULT_LOSS_RATE, edge_cases: bool = False) -> Economy:
     """The economy's life in its build order: population → roles → honest losses → books. Each step reads only
     the ones before it, so the modules import one way (scenarios and finance build on economy, never the
-    reverse)."""
+    reverse). `edge_cases` adds cases near the rules' thresholds (`scenarios.assign_edge_roles`)."""
     economy = Economy(seed, enterprises, years)  # population: enterprises, projects, investors
     economy.profile_population()
     scenarios.assign_roles(economy)  # roles: planted cases and their look-alikes
+    if edge_cases:
+        scenarios.assign_edge_roles(economy)
     economy.finance_assets()
     scenarios.shape_assets(economy)
     economy.honest_losses = losses.plan(economy, loss_rate)  # the base rate of honest losses
@@ -76,6 +78,9 @@ class GenerateOptions:
     loss_rate: float = losses.DEFAULT_LOSS_RATE
     agencies: tuple[str, ...] = tuple(AGENCY_GENERATORS)
     gaps: float = 0.0  # share of monthly periods withheld; > 0 also makes some snapshot datasets semi-annual
+    # Also plant cases just past each rule's threshold and look-alikes just inside it (`band` edge in
+    # _truth/scenarios.csv); off: the same bytes as before the option existed.
+    edge_cases: bool = False
     # Processes writing deliveries at once (0: one per core); the bytes do not depend on it. One by default:
     # the writers are forked, which only a process without other threads can do safely (`fdi generate`).
     workers: int = 1
@@ -91,10 +96,14 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
     shutil.rmtree(out / "_withheld", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     truth = Truth(out / "_truth")
+    # economy.json names the option only when it is on: without it, the bytes of before
     truth.parameters(seed=options.seed, enterprises=options.enterprises, years=list(options.years),
-                     defects=options.defects, loss_rate=options.loss_rate)
-    progress(f"building an economy of {options.enterprises} enterprises (seed {options.seed})")
-    economy = build_economy(options.seed, options.enterprises, options.years, options.loss_rate)
+                     defects=options.defects, loss_rate=options.loss_rate,
+                     **({"edge_cases": True} if options.edge_cases else {}))
+    truth.scenario_bands = options.edge_cases
+    progress(f"building an economy of {options.enterprises} enterprises (seed {options.seed})"
+             + (", with cases near the thresholds" if options.edge_cases else ""))
+    economy = build_economy(options.seed, options.enterprises, options.years, options.loss_rate, options.edge_cases)
     # records: one module per agency writes its deliveries
     planter = DefectPlanter(out, truth, options.seed, options.defects)
     # The evidence of planted scenarios is never damaged (see sources.synthetic.defects).
@@ -107,7 +116,7 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
         for a, b, kind in economy.lookalikes:
             truth.lookalike(a, b, kind)
         for s in economy.scenarios:
-            truth.scenario(s.rule, s.tax_code, s.period, s.kind, s.note)
+            truth.scenario(s.rule, s.tax_code, s.period, s.kind, s.note, s.band)
         # The other agencies' deliveries are planned in order and written after customs, all in `workers`
         # processes at once (`sources.synthetic.parallel`); customs months are written in a stage of their own.
         planter.deferred = []

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from sources.contract import load_agency
 from sources.synthetic.defects import DefectPlanter
 from sources.synthetic.economy import Economy, Enterprise, add_years, month_end
-from sources.synthetic.scenarios import ABS01_ARREARS_MONTHS, window_month
+from sources.synthetic.scenarios import ABS01_ARREARS_MONTHS, arrears_months, window_month
 from sources.synthetic.writers import extraction_time
 
 AGENCY = load_agency("labour")
@@ -65,7 +65,7 @@ def _draw_position(economy: Economy, ent: Enterprise, year: int, month: int) -> 
 
 def _paid_share(ent: Enterprise, index: int) -> float:
     """Share of the month's contributions paid, in the window's month `index`."""
-    if ent.role == "ABS01" and ent.role_month - ABS01_ARREARS_MONTHS <= index <= ent.role_month:
+    if ent.role == "ABS01" and ent.role_month - arrears_months(ent) <= index <= ent.role_month:
         return ABS01_PAID_SHARE
     if ent.role == "ABS01~" and ent.role_month <= index < ent.role_month + 2:
         return LOOKALIKE_PAID_SHARE

@@ -112,7 +112,7 @@ def _lookalike_losses(ent) -> dict[tuple[str, int], HonestLoss]:
         # the planted TP04 margins and related-party share, but revenue falling in both years: a downturn
         return {(ent.tax_code, y - 1): HonestLoss("downturn", TP04_MARGINS[0], DOWNTURN_REVENUE[1]),
                 (ent.tax_code, y): HonestLoss("downturn", TP04_MARGINS[1], DOWNTURN_REVENUE[0])}
-    if ent.role == "TP05~":
+    if ent.role == "TP05~" and not ent.edge:  # the edge look-alike is an ordinary year's interest just inside the cap
         # an ordinary related-party loan and a one-off loss deep enough to make EBITDA negative
         return {(ent.tax_code, y): HonestLoss("one_off", -(ent.depreciation_ratio + TP05_LOOKALIKE_EBITDA_MARGIN))}
     if ent.role == "TP06~":

@@ -7,6 +7,14 @@ look-alikes clearly on the honest side, so the rules can be tuned later
 without the ground truth changing. Roles are assigned on the population
 before loans, leases and books are built, so every agency's data tells the
 same story; `record` lists them for `_truth/scenarios.csv`.
+
+With `fdi generate --edge-cases` (`assign_edge_roles`), each rule of
+`EDGE_RULES` gets as many more cases again, in the `edge` band: planted just
+past its threshold and look-alikes just inside it, on enterprises no other
+role took (`Enterprise.edge`). Their margins are named constants below, each
+citing the threshold of `dbt_project/seeds/thresholds.csv` it sits beside
+(the generator does not read the seed: a threshold moved there leaves the
+truth where it was, and the edge table says what that did).
 """
 from __future__ import annotations
 
@@ -42,6 +50,63 @@ TP03_MIN_YEARS = 3
 # a planted low-margin firm: twice the rule's 10 % materiality, so the case sits
 # clearly past it (a logistics firm with a parent abroad may deal with it little).
 TP04_MIN_RELATED_SHARE = 0.20
+TP06_FEE_SHARE = 0.08  # royalties of a planted TP06 year, well past the rule's 5 % of revenue
+TP06_LOOKALIKE_FEE_SHARE = 0.015
+
+# Near the thresholds (`--edge-cases`): planted just past each threshold of
+# dbt_project/seeds/thresholds.csv, look-alikes just inside, about as far on
+# either side. "Near but unambiguous": each is past or inside its threshold by
+# the rule's own definition on the data the generator writes, except where
+# the rule measures against something the generator only draws (noted).
+EDGE_RULES = ("TP01", "TP02", "TP05", "TP06", "TP07", "CAP01", "REG02", "ABS01", "LAND01")
+# Not covered: TP03 and REG01 have no margin to sit near (3 loss years, the clear case flagged at its third and
+# its look-alike a start-up with two; a grace of 0 months, flagged the month after expiry). TP04 (a loss below
+# the peers' 35th percentile, sustained, revenue holding, material related-party dealings: four lines at once),
+# REL01 and NOM01 (sources/synthetic/network.py) are not yet.
+# Rules whose clear look-alike already sits just inside the threshold get no edge look-alike of their own:
+# ABS01's arrears rise 2 months of the 3 (min_rising_months) before they are repaid, with a stoppage.
+EDGE_PLANTED_ONLY = ("ABS01",)
+# TP01/TP02 min_shift_share 0.40: the shifted value is (price / median - 1) of the related purchases at the
+# median (TP02: 1 - price / median of the sales), so x1.48 shifts 48 % and x1.32 32 % (TP02: x0.52 and x0.68).
+# NOISY: the median is that of the year's unrelated lines of the HS code, log-normal with sigma 0.25-0.3, so
+# with n comparables it is off by about 1.25 sigma / sqrt(n): under 1 % with the thousand or more a year of a
+# main input at 1,000 enterprises, 5-7 % with the 20-30 of a rare good or a small economy, where the shift the
+# rule measures can land on the other side of 40 %. Both prices stay past the 75th (35th) percentile, about
+# x1.2 (x0.9), so the look-alike is "outside the range" and only the materiality share keeps it unflagged.
+TP01_EDGE_PRICE_FACTOR = 1.48
+TP01_EDGE_LOOKALIKE_PRICE_FACTOR = 1.32
+TP02_EDGE_PRICE_FACTOR = 0.52
+TP02_EDGE_LOOKALIKE_PRICE_FACTOR = 0.68
+# TP05 interest_cap_share 0.30: interest at 38 % / 24 % of the first year's EBITDA. The rule divides by the
+# earning capacity, the larger of the firm's best EBITDA of the year and two before and its division's median
+# EBITDA margin on its revenue; `record` labels each year on the first (the firm's own books), and a division
+# whose median margin is above the firm's own can lift the capacity and hide a planted year (NOISY there).
+TP05_INTEREST_CAP = 0.30  # thresholds.csv TP05 interest_cap_share (Decree 132/2020/ND-CP Art. 16.3)
+TP05_EDGE_INTEREST_SHARE = 0.38
+TP05_EDGE_LOOKALIKE_INTEREST_SHARE = 0.24
+# TP06 max_fee_share 0.05: royalties and service fees together 6 % / 4 % of revenue in a loss year.
+TP06_EDGE_FEE_SHARE = 0.06
+TP06_EDGE_LOOKALIKE_FEE_SHARE = 0.04
+# TP07 min_repatriation_vnd 0 in a loss year (profit before tax < 0): the line is the loss, not the amount.
+# EBIT -1 % of revenue is a loss before tax whatever the interest (other income is at most 0.4 %); the
+# look-alike remits after a year of EBIT +1 %, recorded only if its profit before tax is positive.
+TP07_EDGE_MARGIN = -0.01
+TP07_EDGE_LOOKALIKE_MARGIN = 0.01
+# CAP01 min_contributed_share 0.99: 96 % paid by the deadline (3 points short), 99.5 % (half a point inside).
+CAP01_EDGE_CONTRIBUTED = 0.96
+CAP01_EDGE_LOOKALIKE_CONTRIBUTED = 0.995
+# REG02 min_silent_months 12: silent 13 months from the window's start, then active again; the look-alike 11.
+REG02_EDGE_SILENT_MONTHS = 13
+REG02_EDGE_LOOKALIKE_SILENT_MONTHS = 11
+# ABS01 min_rising_months 3: arrears build up in the owner's last 3 months (2 before the month of leaving),
+# each higher than the month before: exactly 3 rises (the clear case: 6).
+ABS01_EDGE_ARREARS_MONTHS = 2
+# LAND01 max_in_use_share 0.30 for min_idle_months 24: 25 % of the plot in use / 35 %, for the whole window.
+LAND01_EDGE_USE_RATIO = 0.25
+LAND01_EDGE_LOOKALIKE_USE_RATIO = 0.35
+
+
+CLEAR, EDGE = "clear", "edge"
 
 
 @dataclass(frozen=True)
@@ -51,6 +116,46 @@ class Scenario:
     period: str  # YYYY for annual rules, YYYY-MM for monthly ones
     kind: str  # planted | lookalike
     note: str
+    band: str = CLEAR  # clear: far from the threshold; edge: near it (`--edge-cases`)
+
+
+def _pick(e: Enterprise, clear: float, edge_planted: float, edge_lookalike: float) -> float:
+    """The magnitude of a scenario for the enterprise's band and kind."""
+    if not e.edge:
+        return clear
+    return edge_lookalike if e.role.endswith("~") else edge_planted
+
+
+def price_factor(e: Enterprise) -> float:
+    """Related-party price over the HS median of a TP01/TP02 case or look-alike (1.0: at the median)."""
+    if e.role in ("TP01", "TP01~"):
+        return _pick(e, TP01_PRICE_FACTOR if e.role == "TP01" else 1.0, TP01_EDGE_PRICE_FACTOR,
+                     TP01_EDGE_LOOKALIKE_PRICE_FACTOR)
+    if e.role in ("TP02", "TP02~"):
+        return _pick(e, TP02_PRICE_FACTOR if e.role == "TP02" else 1.0, TP02_EDGE_PRICE_FACTOR,
+                     TP02_EDGE_LOOKALIKE_PRICE_FACTOR)
+    return 1.0
+
+
+def royalty_share(e: Enterprise) -> float:
+    """Royalties over revenue in a TP06 case's or look-alike's year: at the edge, what takes royalties and
+    service fees together to the edge's share."""
+    if not e.edge:
+        return TP06_FEE_SHARE if e.role == "TP06" else TP06_LOOKALIKE_FEE_SHARE
+    share = TP06_EDGE_LOOKALIKE_FEE_SHARE if e.role.endswith("~") else TP06_EDGE_FEE_SHARE
+    return max(0.0, share - e.service_fee_pct)  # the service fees the rule adds are the enterprise's usual ones
+
+
+def contributed_share(e: Enterprise) -> float | None:
+    """Share of the foreign capital a CAP01 case or edge look-alike pays, in one tranche; None: paid in full."""
+    if e.role == "CAP01" or (e.role == "CAP01~" and e.edge):
+        return _pick(e, CAP01_CONTRIBUTED, CAP01_EDGE_CONTRIBUTED, CAP01_EDGE_LOOKALIKE_CONTRIBUTED)
+    return None
+
+
+def arrears_months(e: Enterprise) -> int:
+    """Months before the owner leaves in which an ABS01 case's arrears build up."""
+    return ABS01_EDGE_ARREARS_MONTHS if e.edge else ABS01_ARREARS_MONTHS
 
 
 def window_month(economy: Economy, index: int) -> tuple[int, int]:
@@ -70,8 +175,28 @@ def related_share_of_revenue(e: Enterprise) -> float:
     return trade + e.royalty_pct + e.service_fee_pct
 
 
+def _months_after(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    return dt.date(day.year + index // 12, index % 12 + 1, day.day)
+
+
+def _edge_roles() -> set[str]:
+    return {rule + kind for rule in EDGE_RULES for kind in ("", "~") if not (kind and rule in EDGE_PLANTED_ONLY)}
+
+
 def assign_roles(economy: Economy) -> None:
-    rng = economy.sub_rng("scenarios")
+    """The clear cases: one enterprise per rule and look-alike per 250."""
+    _assign(economy, economy.sub_rng("scenarios"), edge=False)
+
+
+def assign_edge_roles(economy: Economy) -> None:
+    """The cases near the thresholds (`--edge-cases`), as many again for each rule of `EDGE_RULES`, on
+    enterprises the clear cases left; from a stream of their own, so the clear cases are those of the same seed
+    without the option."""
+    _assign(economy, economy.sub_rng("scenarios", "edge"), edge=True)
+
+
+def _assign(economy: Economy, rng, edge: bool) -> None:
     first, last = economy.years
     years = list(range(first, last + 1))
     count = max(1, economy.n // 250)
@@ -86,11 +211,16 @@ def assign_roles(economy: Economy) -> None:
 
     pool = [e for e in economy.enterprises if eligible(e)]
 
+    edge_roles = _edge_roles()
+
     def take(role: str, predicate) -> list[Enterprise]:
+        if edge and role not in edge_roles:
+            return []
         candidates = [e for e in pool if e.role is None and predicate(e)]
         chosen = rng.sample(candidates, min(count, len(candidates)))
         for e in chosen:
             e.role = role
+            e.edge = edge
         return chosen
 
     def with_parent(e: Enterprise) -> bool:
@@ -151,8 +281,15 @@ def assign_roles(economy: Economy) -> None:
 
     for e in take("REG02", nothing_new):
         e.dormant_from = before_window
-    for e in take("REG02~", lambda e: e.is_fdi):
-        e.import_share = e.export_share = 0.0  # sells at home: no customs, but files and employs
+        if edge:
+            e.dormant_until = _months_after(before_window, REG02_EDGE_SILENT_MONTHS)
+    if edge:  # silent as the case, one month short of the rule's 12, then active again
+        for e in take("REG02~", nothing_new):
+            e.dormant_from = before_window
+            e.dormant_until = _months_after(before_window, REG02_EDGE_LOOKALIKE_SILENT_MONTHS)
+    else:
+        for e in take("REG02~", lambda e: e.is_fdi):
+            e.import_share = e.export_share = 0.0  # sells at home: no customs, but files and employs
     months = _window_months(economy)
     for e in take("ABS01", lambda e: nothing_new(e) and e.employees_base >= ABS01_MIN_EMPLOYEES):
         year, month = window_month(economy, rng.randint(max(ABS01_ARREARS_MONTHS + 1, months - 10), months - 4))
@@ -172,15 +309,20 @@ def shape_assets(economy: Economy) -> None:
         gone = e.dormant_from or e.absconded_on
         if gone:  # nobody lends to an enterprise that has stopped or whose owner has left
             e.loans = [loan for loan in e.loans if loan.disbursed_on < gone]
+        if e.dormant_until:
+            # Its years back at work would pay a year's interest on a part year's earnings: a TP05 case
+            # nobody planted. A firm silent for a year has no credit line left anyway.
+            e.loans = []
         if e.role in ("TP05", "TP05~"):
-            share = TP05_INTEREST_SHARE if e.role == "TP05" else TP05_LOOKALIKE_INTEREST_SHARE
+            share = _pick(e, TP05_INTEREST_SHARE if e.role == "TP05" else TP05_LOOKALIKE_INTEREST_SHARE,
+                          TP05_EDGE_INTEREST_SHARE, TP05_EDGE_LOOKALIKE_INTEREST_SHARE)
             ebitda = (e.margin + e.depreciation_ratio) * e.revenue_base * economy.revenue_factor(e, first)
             amount_vnd = share * ebitda / (TP05_RATE_PCT / 100)
             economy.add_loan(e, "foreign_related_party", None, amount_vnd, TP05_RATE_PCT,
                              dt.date(first - 1, 12, 10), 8, economy.sub_rng("tp05", e.index), 9)
-        elif e.role == "LAND01" and e.leases:
+        elif (e.role == "LAND01" or (e.role == "LAND01~" and e.edge)) and e.leases:
             e.leases[0].idle = True
-            e.leases[0].use_ratio = LAND01_USE_RATIO
+            e.leases[0].use_ratio = _pick(e, LAND01_USE_RATIO, LAND01_EDGE_USE_RATIO, LAND01_EDGE_LOOKALIKE_USE_RATIO)
         elif e.role == "LAND01~" and e.leases:
             # A second plot taken in the window: under construction, then built on.
             base = e.leases[0]
@@ -211,7 +353,9 @@ def record(economy: Economy) -> list[Scenario]:
         rule = role.rstrip("~") if role else None
         planted = role is not None and not role.endswith("~")
         window_books = [books[(e.tax_code, y)] for y in range(first, last + 1) if (e.tax_code, y) in books]
-        if rule in ("TP01", "TP02"):
+        if e.edge:
+            out += _edge_cases(economy, e, window_books)
+        elif rule in ("TP01", "TP02"):
             flow = "imports from" if rule == "TP01" else "exports to"
             how = (f"priced x{TP01_PRICE_FACTOR if rule == 'TP01' else TP02_PRICE_FACTOR} of the HS median"
                    if planted else "at the HS median price")
@@ -275,3 +419,57 @@ def record(economy: Economy) -> list[Scenario]:
                     f"project {p.project_code} expired {p.expires_on} but "
                     + ("is still registered active" if p.keeps_active_after_expiry else "is registered expired"))
     return out
+
+
+def _edge_cases(economy: Economy, e: Enterprise, books: list) -> list[Scenario]:
+    """The truth of an enterprise near a threshold (`assign_edge_roles`), each note with the figure the rule
+    measures as the generator wrote it. TP05 is labelled year by year on that figure, so a planted firm's year
+    that fell inside the cap is a look-alike year, not a case the rule must find."""
+    first = economy.years[0]
+    rule, planted = e.role.rstrip("~"), not e.role.endswith("~")
+    cases: list[Scenario] = []
+
+    def add(period: str, is_planted: bool, note: str) -> None:
+        cases.append(Scenario(rule, e.tax_code, period, "planted" if is_planted else "lookalike", note, EDGE))
+
+    if rule in ("TP01", "TP02"):
+        factor = price_factor(e)
+        flow = "imports from" if rule == "TP01" else "exports to"
+        shift = factor - 1 if rule == "TP01" else 1 - factor
+        for b in books:
+            add(str(b.year), planted, f"related {flow} {e.parent_group} priced x{factor} of the HS median: "
+                                      f"{shift:.0%} of their value at the median shifted")
+    elif rule == "TP05":
+        for i, b in enumerate(books):
+            # the rule's EBITDA (profit before tax + interest + depreciation), best of the year and two before
+            capacity = max(x.pbt + x.interest + x.depreciation for x in books[max(0, i - 2):i + 1])
+            share = b.interest / capacity if capacity > 0 else float("inf")
+            add(str(b.year), share > TP05_INTEREST_CAP,
+                f"interest {share:.0%} of the best EBITDA of the year and the two before, loan from {e.parent_group}")
+    elif rule == "TP06":
+        b = economy.books[(e.tax_code, e.role_year)]
+        add(str(e.role_year), planted, f"royalties and service fees {(b.royalty + b.service_fees) / b.revenue:.1%} "
+                                       f"of revenue to {e.parent_group}, loss before tax {-b.pbt / b.revenue:.1%}")
+    elif rule == "TP07":
+        b, prior = economy.books[(e.tax_code, e.role_year)], economy.books.get((e.tax_code, e.role_year - 1))
+        if planted:
+            add(str(e.role_year), True, f"profit repatriated in a year with a loss before tax of {-b.pbt / b.revenue:.1%}"
+                                        " of revenue")
+        elif b.pbt > 0 and prior and prior.pbt > 0 and not (b.loss_cf or prior.loss_cf):  # as fx remits it
+            add(str(e.role_year), False, f"profit repatriated after a thin profit before tax of {b.pbt / b.revenue:.1%}"
+                                         " of revenue, no losses carried forward")
+    elif rule == "CAP01":
+        add(_month_after(e.projects[0].capital_deadline), planted,
+            f"contributed {contributed_share(e):.1%} of the foreign capital by the deadline, in one tranche")
+    elif rule == "REG02":
+        silent = REG02_EDGE_SILENT_MONTHS if planted else REG02_EDGE_LOOKALIKE_SILENT_MONTHS
+        add(f"{first}-{REG02_SILENT_MONTHS:02d}", planted, f"active project, no tax, customs, labour or fx activity "
+                                                          f"for {silent} months from {first}-01, then active again")
+    elif rule == "ABS01":
+        year, month = window_month(economy, e.role_month)
+        add(f"{year}-{month:02d}", planted, f"arrears rising {arrears_months(e) + 1} months, stoppage owner_absconded,"
+                                            " capital moved out, filings stop")
+    elif rule == "LAND01" and e.leases:
+        year, month = window_month(economy, 12 * IDLE_YEARS)
+        add(f"{year}-{month:02d}", planted, f"{e.leases[0].use_ratio:.0%} of the leased area in use throughout")
+    return cases

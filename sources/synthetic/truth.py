@@ -13,7 +13,11 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
   expected (`repaired` | `quarantined` | `rejected` | `warned` | `neutralised`),
   check (the check expected to catch it).
 * `scenarios.csv`: every planted risk scenario and clean look-alike:
-  rule, enterprise_tax_code, period, kind (`planted` | `lookalike`), note.
+  rule, enterprise_tax_code, period, kind (`planted` | `lookalike`), note,
+  and with `fdi generate --edge-cases` a last column band (`clear`: far
+  past or inside the rule's threshold; `edge`: just past it, or just inside
+  it for a look-alike). Without the option there is no band column (every
+  case is clear: `band_of`), so the file is the same bytes as before it.
   Annual rules (TP01-TP07, REL01, NOM01: `sources.synthetic.network`) name a fiscal year `YYYY`; monthly rules name the
   first month `YYYY-MM` in which the rule's condition holds in the data
   (REG01: the month after expiry; REG02: the twelfth silent month; CAP01: the
@@ -57,6 +61,7 @@ RECORD_FIELDS = ["agency", "dataset", "period", "source_key", "enterprise_tax_co
 DEFECT_FIELDS = ["agency", "dataset", "period", "delivery_id", "row_number", "source_key", "defect", "column",
                  "expected", "check"]
 SCENARIO_FIELDS = ["rule", "enterprise_tax_code", "period", "kind", "note"]
+BAND_FIELD = "band"  # scenarios.csv's last column with --edge-cases
 LOOKALIKE_FIELDS = ["tax_code_a", "tax_code_b", "kind"]
 DELIVERY_FIELDS = ["agency", "dataset", "period", "delivery_id", "extracted_at", "location", "kind", "rows"]
 CORRECTION_FIELDS = ["agency", "dataset", "period", "original_delivery_id", "original_extracted_at",
@@ -70,6 +75,11 @@ class Truth:
     folder: Path
     _handles: dict = field(default_factory=dict)
     _writers: dict = field(default_factory=dict)
+    scenario_bands: bool = False  # scenarios.csv has the band column (`fdi generate --edge-cases`)
+
+    def _fields(self, name: str) -> list[str]:
+        fields = _FIELDS[name]
+        return fields + [BAND_FIELD] if name == "scenarios.csv" and self.scenario_bands else fields
 
     def _writer(self, name: str, fields: list[str]) -> csv.DictWriter:
         if name not in self._writers:
@@ -97,9 +107,13 @@ class Truth:
     def defect(self, **row: object) -> None:
         self._writer("defects.csv", DEFECT_FIELDS).writerow({k: row.get(k, "") for k in DEFECT_FIELDS})
 
-    def scenario(self, rule: str, tax_code: str, period: str, kind: str, note: str = "") -> None:
-        self._writer("scenarios.csv", SCENARIO_FIELDS).writerow(
-            {"rule": rule, "enterprise_tax_code": tax_code, "period": period, "kind": kind, "note": note})
+    def scenario(self, rule: str, tax_code: str, period: str, kind: str, note: str = "", band: str = "clear") -> None:
+        row = {"rule": rule, "enterprise_tax_code": tax_code, "period": period, "kind": kind, "note": note}
+        if self.scenario_bands:
+            row[BAND_FIELD] = band
+        elif band != "clear":
+            raise ValueError("an edge case needs the band column: set Truth.scenario_bands first")
+        self._writer("scenarios.csv", self._fields("scenarios.csv")).writerow(row)
 
     def lookalike(self, tax_code_a: str, tax_code_b: str, kind: str) -> None:
         self._writer("lookalikes.csv", LOOKALIKE_FIELDS).writerow(
@@ -113,8 +127,8 @@ class Truth:
 
     def open_all(self) -> None:
         """Create every file with its header, so an empty truth file still says what it would hold."""
-        for name, fields in _FIELDS.items():
-            self._writer(name, fields)
+        for name in _FIELDS:
+            self._writer(name, self._fields(name))
 
     def parameters(self, **params: object) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -128,7 +142,7 @@ class Truth:
         """Append what another Truth (a worker's, on its own folder) wrote, in its order; then remove it."""
         part.close()
         for path in sorted(part.folder.glob("*.csv")):
-            self._writer(path.name, _FIELDS[path.name])
+            self._writer(path.name, self._fields(path.name))
             handle = self._handles[path.name]
             with open(path, encoding="utf-8", newline="") as body:
                 body.readline()  # the part's own header
@@ -141,6 +155,11 @@ class Truth:
             handle.close()
         self._handles.clear()
         self._writers.clear()
+
+
+def band_of(scenario: dict[str, str]) -> str:
+    """A scenarios.csv row's band: `edge` or `clear`; a truth written without --edge-cases has no band column."""
+    return scenario.get(BAND_FIELD) or "clear"
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -1,0 +1,207 @@
+"""Guards `fdi generate --edge-cases`: every rule it covers gets cases just past its threshold and look-alikes
+just inside it, in the delivered data and marked `edge` in the truth; the clear cases are those of the same seed
+without the option; and without it the output is the bytes it was before the option existed.
+
+Thresholds as in dbt_project/seeds/thresholds.csv (TP01/TP02 40 % of the value shifted; TP06 5 % of revenue;
+CAP01 99 % contributed; REG02 12 silent months; ABS01 3 rising months; LAND01 below 30 % in use).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import statistics
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from sources.synthetic.generator import GenerateOptions, generate
+from sources.synthetic.scenarios import EDGE_PLANTED_ONLY, EDGE_RULES
+from sources.synthetic.truth import read_csv
+from tests.sources.conftest import OPTIONS, Parsed, parse_all
+
+# Large enough that every covered rule finds an enterprise for its edge case and look-alike after the clear
+# cases took theirs (at 150 enterprises TP05, ABS01 and CAP01's look-alike find none); two years for LAND01.
+EDGE_OPTIONS = dict(enterprises=300, years=(2023, 2024), seed=8, defects=0.0)
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory) -> Parsed:
+    out = tmp_path_factory.mktemp("edge")
+    return parse_all(out, generate(GenerateOptions(out=out, edge_cases=True, **EDGE_OPTIONS)))
+
+
+def cases(parsed: Parsed, rule: str, band: str = "edge") -> dict[str, list[dict]]:
+    out = defaultdict(list)
+    for s in read_csv(parsed.out / "_truth" / "scenarios.csv"):
+        if s["rule"] == rule and s["band"] == band:
+            out[s["kind"]].append(s)
+    return out
+
+
+def n(row: dict, column: str) -> float:
+    return float(row[column] or 0)
+
+
+def returns(parsed: Parsed) -> dict[tuple[str, int], dict]:
+    return {(r["tax_code"], int(r["fiscal_year"])): r for r in parsed.good[("tax", "cit_returns")]}
+
+
+def test_every_covered_rule_has_edge_cases_on_both_sides_of_its_threshold(edge):
+    rows = read_csv(edge.out / "_truth" / "scenarios.csv")
+    assert {r["band"] for r in rows} == {"clear", "edge"}
+    for rule in EDGE_RULES:
+        found = cases(edge, rule)
+        assert found["planted"], rule
+        assert bool(found["lookalike"]) == (rule not in EDGE_PLANTED_ONLY), rule
+    by_code = {e.tax_code: e for e in edge.economy.enterprises}
+    assert all(by_code[r["enterprise_tax_code"]].edge == (r["band"] == "edge") for r in rows
+               if r["rule"] not in ("REL01", "NOM01"))
+
+
+def test_the_clear_cases_are_those_of_the_seed_without_the_option(edge, generated, tmp_path):
+    """The edge cases take enterprises the clear ones left, from a stream of their own: the option adds cases,
+    it moves none (the network's, drawn from the enterprises left without a role, may differ)."""
+    out = tmp_path / "edge"
+    generate(GenerateOptions(out=out, edge_cases=True, **OPTIONS))
+
+    def clear(folder: Path) -> set[tuple]:
+        return {(r["rule"], r["enterprise_tax_code"], r["period"], r["kind"], r["note"])
+                for r in read_csv(folder / "_truth" / "scenarios.csv")
+                if r.get("band", "clear") == "clear" and r["rule"] not in ("REL01", "NOM01")}
+    assert clear(out) == clear(generated.out)
+
+
+@pytest.mark.parametrize("rule,flow", [("TP01", "IM"), ("TP02", "EX")])
+def test_related_prices_shift_just_over_or_under_40_percent(edge, rule, flow):
+    """Against the delivered unrelated lines' median, as the rule measures: each edge case's related price is
+    outside the 35th-75th percentile range, and the median shift of the planted cases is past 40 %, that of the
+    look-alikes inside it (one good and year can land either side: the comparables' median is a sample's)."""
+    parents = {e.tax_code: e.parent_group for e in edge.economy.enterprises}
+    unrelated, related = defaultdict(list), defaultdict(list)
+    for r in edge.good[("customs", "declarations")]:
+        if r["flow"] != flow:
+            continue
+        key, trader = (r["hs_code"], r["unit"], r["registered_on"][:4]), r["tax_code"][:10]
+        price = n(r, "customs_value_vnd") / n(r, "quantity")
+        (related[(key, trader)] if r["partner_name"] == parents.get(trader) else unrelated[key]).append(price)
+    for kind, found in cases(edge, rule).items():
+        shifts = []
+        for s in found:
+            for (key, trader), prices in related.items():
+                if trader != s["enterprise_tax_code"] or key[2] != s["period"] or len(unrelated[key]) < 5:
+                    continue
+                price = statistics.median(prices)
+                ratio = price / statistics.median(unrelated[key])
+                percentiles = statistics.quantiles(unrelated[key], n=100)
+                assert (price > percentiles[74]) if rule == "TP01" else (price < percentiles[34]), (s, key)
+                shifts.append(ratio - 1 if rule == "TP01" else 1 - ratio)
+        assert shifts, (rule, kind)
+        shift = statistics.median(shifts)
+        assert (0.40 < shift < 0.56) if kind == "planted" else (0.24 < shift < 0.40), (rule, kind, shifts)
+
+
+def test_tp06_fees_and_tp07_losses_just_either_side(edge):
+    books = returns(edge)
+    fees = defaultdict(float)
+    for r in edge.good[("tax", "related_party")]:
+        if r["transaction_type"] in ("royalty", "service_purchase"):
+            fees[(r["tax_code"], int(r["fiscal_year"]))] += n(r, "amount_vnd")
+    for kind, found in cases(edge, "TP06").items():
+        for s in found:
+            key = (s["enterprise_tax_code"], int(s["period"]))
+            share = fees[key] / n(books[key], "revenue_vnd")
+            assert n(books[key], "profit_before_tax_vnd") < 0
+            assert (0.055 < share < 0.065) if kind == "planted" else (0.035 < share < 0.045), (s, share)
+    repatriated = {(r["tax_code"], r["value_date"][:4]) for r in edge.good[("fx", "capital_flows")]
+                   if r["flow_type"] == "profit_repatriation"}
+    for kind, found in cases(edge, "TP07").items():
+        for s in found:
+            key = (s["enterprise_tax_code"], int(s["period"]))
+            assert (s["enterprise_tax_code"], s["period"]) in repatriated
+            pbt = n(books[key], "profit_before_tax_vnd") / n(books[key], "revenue_vnd")
+            carried = n(books[key], "loss_carried_forward_vnd")
+            assert (-0.02 < pbt < 0) if kind == "planted" else (0 < pbt < 0.02 and not carried), (s, pbt, carried)
+
+
+def test_cap01_contributions_just_short_or_just_paid(edge):
+    projects = {r["tax_code"]: r for r in edge.good[("registry", "projects")]}
+    inflows = defaultdict(float)
+    for r in edge.good[("fx", "capital_flows")]:
+        if r["flow_type"] == "capital_contribution":
+            inflows[r["tax_code"]] += n(r, "amount")
+    for kind, found in cases(edge, "CAP01").items():
+        for s in found:
+            p = projects[s["enterprise_tax_code"]]
+            ratio = inflows[s["enterprise_tax_code"]] / (n(p, "charter_capital_usd") * n(p, "foreign_ownership_pct") / 100)
+            assert (0.95 < ratio < 0.99) if kind == "planted" else (0.99 < ratio < 1.0), (s, ratio)
+
+
+def test_reg02_silent_13_or_11_months_then_active(edge):
+    months_with = defaultdict(set)
+    for agency, name, period in (("tax", "payments", "period"), ("customs", "declarations", "registered_on"),
+                                 ("fx", "capital_flows", "value_date")):
+        for r in edge.good[(agency, name)]:
+            months_with[(r["tax_code"] or "")[:10]].add(r[period][:7])
+    units = {e.si_unit_code: e.tax_code for e in edge.economy.enterprises}
+    for r in edge.good[("labour", "employment")]:
+        months_with[units.get(r["si_unit_code"], "")].add(r["period"])
+    first = EDGE_OPTIONS["years"][0]
+    for kind, found in cases(edge, "REG02").items():
+        for s in found:
+            active = sorted(months_with[s["enterprise_tax_code"]])
+            silent = 12 * (int(active[0][:4]) - first) + int(active[0][5:]) - 1
+            assert silent == (13 if kind == "planted" else 11), (s, active[:3])
+
+
+def test_abs01_arrears_rise_exactly_three_months(edge):
+    by_code = {e.tax_code: e for e in edge.economy.enterprises}
+    for s in cases(edge, "ABS01")["planted"]:
+        unit = by_code[s["enterprise_tax_code"]].si_unit_code
+        arrears = [n(r, "si_arrears_vnd") for r in sorted(edge.good[("labour", "employment")], key=lambda r: r["period"])
+                   if r["si_unit_code"] == unit and r["period"] <= s["period"]]
+        rises = [later > earlier for earlier, later in zip(arrears, arrears[1:])]
+        assert rises[-3:] == [True] * 3 and not rises[-4], (s, arrears[-5:])
+
+
+def test_land01_in_use_just_under_or_over_30_percent(edge):
+    by_code = {e.tax_code: e for e in edge.economy.enterprises}
+    for kind, found in cases(edge, "LAND01").items():
+        for s in found:
+            lease = by_code[s["enterprise_tax_code"]].leases[0].lease_id
+            shares = [n(r, "in_use_area_m2") / n(r, "area_m2") for r in edge.good[("land", "leases")]
+                      if r["lease_id"] == lease]
+            assert len(shares) >= 24
+            assert all((0.2 < x < 0.3) if kind == "planted" else (0.3 < x < 0.4) for x in shares), (s, shares)
+
+
+# --- without the option: the bytes of before -----------------------------------------------------------------
+
+SMALL = dict(enterprises=60, years=(2023, 2024), seed=11, defects=0.05)
+# The content of every file `fdi generate` writes for SMALL, as generated before `--edge-cases` existed (gzip and
+# XLSX by their contents, so a zlib build's own compression does not matter). Change it only with a change that
+# means to move the default output, and say so in docs/generator.md ("Bytes changed by this change").
+SMALL_DIGEST = "294fa38147bd6717d1bf472d2f944b74b4537267932e58fe8ec0e05dbb53bf05"
+
+
+def content_digest(out: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(out)).encode())
+        if path.suffix == ".gz":
+            digest.update(gzip.decompress(path.read_bytes()))
+        elif path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                for name in sorted(book.namelist()):
+                    digest.update(name.encode() + book.read(name))
+        else:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_without_the_option_the_output_is_the_bytes_of_before(tmp_path):
+    generate(GenerateOptions(out=tmp_path / "default", **SMALL))
+    assert content_digest(tmp_path / "default") == SMALL_DIGEST
+    header = (tmp_path / "default" / "_truth" / "scenarios.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "rule,enterprise_tax_code,period,kind,note"
