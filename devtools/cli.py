@@ -187,25 +187,35 @@ def linkage_report(truth: Path, worst: int) -> None:
                     "is not judged at k. Also the share of the amount at stake of true findings in the top k. "
                     "Exit 1 when a judged rule misses precision 0.85 or recall 0.90, TP04 flags an honest "
                     "loss-maker, more than 2 % of honest loss-makers are flagged, or, with at least k listed, "
-                    "precision@10 < 0.9 or precision@25 < 0.8.")
+                    "precision@10 < 0.9 or precision@25 < 0.8. An economy generated with --edge-cases also gets a "
+                    "table of its cases near the thresholds, scored apart (a flag of a rule on an enterprise with an "
+                    "edge case of that rule counts there only) and reported, never gated.")
 @click.option("--truth", type=click.Path(path_type=Path), required=True,
               help="The folder `fdi generate --out` wrote (holding _truth/), or the _truth folder itself.")
 def evaluate(truth: Path) -> None:
     from sources.synthetic.score_rules import (
+        EDGE,
         TruthMissing,
         evaluate_honest_losses,
         evaluate_queue,
         format_evaluation,
         format_honest_losses,
         format_queue,
+        has_edge_cases,
     )
     from sources.synthetic.score_rules import evaluate as score_rules
 
     with connected(TruthMissing) as pg:
         scores = score_rules(pg, truth)
+        edge = score_rules(pg, truth, band=EDGE) if has_edge_cases(truth) else None
         honest = evaluate_honest_losses(pg, truth)
         queue = evaluate_queue(pg, truth)
     click.echo(format_evaluation(scores))
+    if edge is not None:  # reported, not gated: the exit status stays that of the clear cases
+        click.echo("")
+        click.echo("Near the thresholds (--edge-cases: planted just past each threshold, look-alikes just inside; "
+                   "reported, no target)")
+        click.echo(format_evaluation(edge, band=EDGE))
     click.echo("")
     click.echo(format_honest_losses(honest))
     click.echo("")

@@ -18,6 +18,16 @@ year is a true positive (its rule, enterprise and period a planted case), not
 merely when it was planted for some rule; precision@k is hits / k, and a queue
 listing fewer than k enterprises has no precision at k: it says "only n
 listed" and is not judged against the target at k.
+
+Cases near the thresholds (`fdi generate --edge-cases`, band `edge` in
+scenarios.csv) are scored apart, in a table of their own (`band="edge"`): a
+flag of a rule on an enterprise with an edge case of that rule belongs to
+that table, every other flag to the clear one, so the clear table and its
+targets are those of an economy without edge cases. The edge table is
+reported, never gated: near a threshold the rules' own measurement decides,
+and that is what it measures. For the same reason the honest loss-makers'
+view and the queue leave out the enterprises with an edge case (the queue is
+the one the clear cases make, the others moving up).
 """
 from __future__ import annotations
 
@@ -28,7 +38,7 @@ from pathlib import Path
 
 import psycopg
 
-from sources.synthetic.truth import read_csv
+from sources.synthetic.truth import band_of, read_csv
 
 RULES = ("TP01", "TP02", "TP03", "TP04", "TP05", "TP06", "TP07", "CAP01", "REG01", "REG02", "ABS01", "LAND01",
          "REL01", "NOM01")
@@ -47,6 +57,7 @@ TOP_SHARE = 0.01  # "the top 1 % of enterprises"
 # the year before's own return, TP03 is a run of three loss years. A case planted in a period with fewer
 # years delivered before it cannot be flagged: it is not judgeable, not missed.
 YEARS_BEFORE_NEEDED = {"TP03": 2, "TP04": 1}
+CLEAR, EDGE = "clear", "edge"  # scenarios.csv's bands (sources.synthetic.truth)
 
 
 class TruthMissing(Exception):
@@ -102,7 +113,7 @@ def _truth_file(truth: Path) -> Path:
     raise TruthMissing(f"no scenarios.csv under {truth} (give the folder `fdi generate --out` wrote, or its _truth).")
 
 
-def evaluate(pg: psycopg.Connection, truth: Path) -> list[RuleScore]:
+def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[RuleScore]:
     scenarios = read_csv(_truth_file(truth))
     _risk_ready(pg)
     flags = pg.execute("select rule_code, tax_code, period from risk.flags").fetchall()
@@ -114,13 +125,33 @@ def evaluate(pg: psycopg.Connection, truth: Path) -> list[RuleScore]:
     # ... nor one whose rule needs years before it that were never delivered (TP04 in a single-year economy)
     first_year = int(pg.execute("select min(left(period, 4)) from audit.deliveries where status = 'loaded' "
                                 "and period ~ '^[0-9]{4}'").fetchone()[0] or 0)
-    return score_flags(scenarios, flags, horizon=horizon, first_year=first_year)
+    return score_flags(scenarios, flags, horizon=horizon, first_year=first_year, band=band)
+
+
+def has_edge_cases(truth: Path) -> bool:
+    return bool(edge_enterprises(read_csv(_truth_file(truth))))
+
+
+def edge_enterprises(scenarios: list[dict]) -> set[str]:
+    """Tax codes with a case near a threshold: scored in the edge table only, kept out of the gated views."""
+    return {s["enterprise_tax_code"] for s in scenarios if band_of(s) == EDGE}
 
 
 def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]], horizon: str = "9999-12",
-                first_year: int = 0) -> list[RuleScore]:
+                first_year: int = 0, band: str = CLEAR) -> list[RuleScore]:
     """Each rule's score from the truth's scenarios (dicts of scenarios.csv) and the flags (rule, tax code,
-    period); `horizon` is the last month delivered, `first_year` the first year delivered."""
+    period); `horizon` is the last month delivered, `first_year` the first year delivered. `band`: the clear
+    cases and every flag but those on an enterprise with an edge case of the flag's rule, or those edge cases
+    and those flags."""
+    edge_cases = {(s["rule"], s["enterprise_tax_code"]) for s in scenarios if band_of(s) == EDGE}
+    other_band = [s for s in scenarios if band_of(s) != band]
+    scenarios = [s for s in scenarios if band_of(s) == band]
+    flags = [f for f in flags if ((f[0], f[1]) in edge_cases) == (band == EDGE)]
+    return _score(scenarios, flags, horizon, first_year, other_band)
+
+
+def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], horizon: str,
+           first_year: int, other_band: list[dict]) -> list[RuleScore]:
     scores = {rule: RuleScore(rule) for rule in RULES}
     planted: dict[str, set[tuple[str, str]]] = {rule: set() for rule in RULES}
     lookalike: dict[str, set[tuple[str, str]]] = {rule: set() for rule in RULES}
@@ -157,6 +188,10 @@ def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]],
                 same = sorted(r for r, cases in planted.items() if (tax_code, period) in cases)
                 elsewhere = sorted(f"{r} {p}" for r, cases in planted.items() for t, p in cases
                                    if t == tax_code and r not in same and r != rule)
+                # a flag of one band on an enterprise with a case of the other band (a clear flag on an
+                # edge case of another rule) says so: it may be the other case's side effect
+                elsewhere += sorted(f"{s['rule']} {s['period']} ({band_of(s)} {s['kind']})" for s in other_band
+                                    if s["enterprise_tax_code"] == tax_code)
                 why = (f"planted for {', '.join(same)} in the same period" if same
                        else f"not planted; the enterprise is planted for {', '.join(elsewhere)}" if elsewhere
                        else "not planted")
@@ -168,13 +203,18 @@ def _ratio(value: float | None) -> str:
     return "  n/a" if value is None else f"{value:5.2f}"
 
 
-def format_evaluation(scores: list[RuleScore]) -> str:
+def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
+    """The clear table, each rule against its targets; or (`band="edge"`) the edge table: the rules with an edge
+    case or a flag on one, reported without a target."""
+    edge = band == EDGE
+    if edge:
+        scores = [s for s in scores if s.judged or s.lookalikes or s.before_data or s.beyond_data]
     lines = [f"{'rule':<7}{'planted':>8}{'lookalike':>10}{'flagged':>8}{'TP':>4}{'FP':>4}{'FN':>4}"
-             f"{'precision':>10}{'recall':>8}  target"]
+             f"{'precision':>10}{'recall':>8}" + ("" if edge else "  target")]
     for s in scores:
-        lines.append(f"{s.rule:<7}{s.planted:>8}{s.lookalikes:>10}{s.flagged:>8}{s.true_positives:>4}"
-                     f"{len(s.false_positives):>4}{len(s.missed):>4}{_ratio(s.precision):>10}{_ratio(s.recall):>8}  "
-                     f"{s.verdict()}")
+        line = (f"{s.rule:<7}{s.planted:>8}{s.lookalikes:>10}{s.flagged:>8}{s.true_positives:>4}"
+                f"{len(s.false_positives):>4}{len(s.missed):>4}{_ratio(s.precision):>10}{_ratio(s.recall):>8}")
+        lines.append(line if edge else f"{line}  {s.verdict()}")
     total_flagged = sum(s.flagged for s in scores)
     total_tp = sum(s.true_positives for s in scores)
     total_planted = sum(s.planted for s in scores)
@@ -262,6 +302,7 @@ class QueueScore:
     listed: int = 0
     planted_enterprises: int = 0
     at_k: list[AtK] = field(default_factory=list)
+    left_out: int = 0  # enterprises of the queue with an edge case, not scored here
 
     def meets_targets(self) -> bool:
         """Every k with a target and at least k listed meets it; a k with fewer listed is not judged."""
@@ -279,15 +320,16 @@ def evaluate_honest_losses(pg: psycopg.Connection, truth: Path) -> HonestLossSco
     path = _truth_folder(truth) / "honest_losses.csv"
     if not path.exists():
         return None
-    rows = read_csv(path)
+    scenarios = read_csv(_truth_file(truth))
+    edge = edge_enterprises(scenarios)  # an edge look-alike's honest loss year is the edge table's
+    rows = [r for r in read_csv(path) if r["enterprise_tax_code"] not in edge]
     score = HonestLossScore(loss_years=len(rows))
     reasons: dict[tuple[str, str], str] = {}
     for r in rows:
         score.by_reason[r["reason"]] = score.by_reason.get(r["reason"], 0) + 1
         reasons[(r["enterprise_tax_code"], r["year"])] = r["reason"]
     # a flag that finds a case planted for its rule is a true positive, even on a loss-maker
-    planted = {(s["rule"], s["enterprise_tax_code"], s["period"]) for s in read_csv(_truth_file(truth))
-               if s["kind"] == "planted"}
+    planted = {(s["rule"], s["enterprise_tax_code"], s["period"]) for s in scenarios if s["kind"] == "planted"}
     flagged: dict[tuple[str, str], set[str]] = {}
     for rule, tax_code, period in pg.execute("select distinct rule_code, tax_code, period from risk.flags"):
         if (tax_code, period[:4]) in reasons and (rule, tax_code, period) not in planted:
@@ -326,7 +368,13 @@ def score_queue(year: int, queue: list[str], flags: list[tuple], scenarios: list
     case planted for that rule in that enterprise and period: a flag by one rule on an enterprise planted for
     another is not a hit (counted apart, `other_rule`). precision@k is hits / k; when fewer than k are listed
     there is no precision at k (None), and the output says "only n listed". The amount share is the amount at
-    stake of true findings of the enterprises in the top k, over that of all true findings of the year."""
+    stake of true findings of the enterprises in the top k, over that of all true findings of the year.
+    Enterprises with an edge case are left out (`left_out`): the queue scored is the one the clear cases make."""
+    edge = edge_enterprises(scenarios)
+    left_out = sum(1 for t in queue if t in edge)
+    queue = [t for t in queue if t not in edge]
+    flags = [f for f in flags if f[1] not in edge]
+    scenarios = [s for s in scenarios if s["enterprise_tax_code"] not in edge]
     planted_cases = {(s["rule"], s["enterprise_tax_code"], s["period"]) for s in scenarios
                      if s["kind"] == "planted" and s["period"][:4] == str(year)}
     planted = {tax_code for _, tax_code, _ in planted_cases}
@@ -337,7 +385,8 @@ def score_queue(year: int, queue: list[str], flags: list[tuple], scenarios: list
             found.add(tax_code)
             true_amount[tax_code] = true_amount.get(tax_code, 0.0) + float(amount or 0)
     total_amount = sum(true_amount.values())
-    score = QueueScore(year=int(year), enterprises=enterprises, listed=len(queue), planted_enterprises=len(planted))
+    score = QueueScore(year=int(year), enterprises=enterprises, listed=len(queue), planted_enterprises=len(planted),
+                       left_out=left_out)
     top_share = max(1, math.ceil(TOP_SHARE * enterprises)) if enterprises else None
     ks = [("10", 10), ("25", 25)] + ([(f"1% ({top_share})", top_share)] if top_share else [])
     for label, k in ks:
@@ -378,7 +427,8 @@ def format_queue(score: QueueScore | None) -> str:
     if score is None:
         return "No risk.enterprise_scores to rank."
     lines = [f"Review queue {score.year} (risk.enterprise_scores): {score.listed} enterprises listed, "
-             f"{score.planted_enterprises} planted in the year",
+             f"{score.planted_enterprises} planted in the year"
+             + (f" ({score.left_out} with a case near a threshold left out)" if score.left_out else ""),
              "(hit: flagged by a rule it was planted for; other rule: planted for a rule that did not flag it, "
              "not a hit; precision = hits / k)",
              f"{'top k':<10}{'listed':>7}{'hits':>6}{'other rule':>11}{'precision':>16}{'amount':>8}  target"]

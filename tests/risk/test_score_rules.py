@@ -3,7 +3,9 @@
 Each case is one way the evaluation flattered the rules: precision@k divided by the length of a short list
 (8 listed reported as "precision@25 1.00 met"); a queue hit counted for an enterprise planted for any rule,
 not the rule that flagged it; TP04's case in a single-year economy (no year before to judge it on) scored as
-missed with recall 0. The last test runs the same inputs through the database path `fdi evaluate` takes.
+missed with recall 0. Cases near the thresholds (`--edge-cases`) are scored in a table of their own, and
+adding them leaves the clear table as it was. The last test runs the same inputs through the database path
+`fdi evaluate` takes.
 """
 from __future__ import annotations
 
@@ -13,17 +15,20 @@ import json
 import pytest
 
 from sources.synthetic.score_rules import (
+    EDGE,
     evaluate,
     evaluate_queue,
     format_evaluation,
     format_queue,
+    has_edge_cases,
     score_flags,
     score_queue,
 )
 
 
-def case(rule: str, tax_code: str, period: str, kind: str = "planted") -> dict:
-    return {"rule": rule, "enterprise_tax_code": tax_code, "period": period, "kind": kind, "note": ""}
+def case(rule: str, tax_code: str, period: str, kind: str = "planted", band: str | None = None) -> dict:
+    row = {"rule": rule, "enterprise_tax_code": tax_code, "period": period, "kind": kind, "note": ""}
+    return row if band is None else {**row, "band": band}
 
 
 def codes(n: int, prefix: str = "02") -> list[str]:
@@ -118,6 +123,84 @@ def test_a_rule_with_nothing_planted_and_nothing_flagged_is_not_reported_as_met(
                                              first_year=2024)}
     assert scores["LAND01"].verdict() == "no case planted"
     assert scores["TP01"].verdict() == "met"
+
+
+# --- cases near the thresholds ------------------------------------------------------------------------------
+
+CLEAR_TRUTH = [case("TP01", "0200000001", "2024", band="clear"), case("TP01", "0200000002", "2024", "lookalike", "clear")]
+CLEAR_FLAGS = [("TP01", "0200000001", "2024")]
+EDGE_TRUTH = [case("TP01", "0200000011", "2024", band="edge"), case("TP01", "0200000012", "2024", band="edge"),
+              case("TP01", "0200000013", "2024", "lookalike", "edge"), case("CAP01", "0200000014", "2021-08", band="edge")]
+EDGE_FLAGS = [
+    ("TP01", "0200000011", "2024"),  # found
+    ("TP01", "0200000013", "2024"),  # the look-alike just inside the threshold
+    ("TP01", "0200000011", "2023"),  # the edge enterprise in a year not planted: still the edge table's
+    # 0200000012 not flagged: missed; CAP01's edge case not flagged: missed
+]
+
+
+def by_rule(scores) -> dict:
+    return {s.rule: s for s in scores}
+
+
+def test_edge_cases_and_their_flags_are_scored_apart():
+    scenarios, flags = CLEAR_TRUTH + EDGE_TRUTH, CLEAR_FLAGS + EDGE_FLAGS
+    clear = by_rule(score_flags(scenarios, flags))
+    assert (clear["TP01"].planted, clear["TP01"].lookalikes, clear["TP01"].flagged, clear["TP01"].true_positives,
+            clear["TP01"].precision, clear["TP01"].recall) == (1, 1, 1, 1, 1.0, 1.0)
+    assert not clear["CAP01"].judged
+    edge = by_rule(score_flags(scenarios, flags, band=EDGE))
+    tp01 = edge["TP01"]
+    assert (tp01.planted, tp01.lookalikes, tp01.flagged, tp01.true_positives) == (2, 1, 3, 1)
+    assert (tp01.precision, tp01.recall) == (1 / 3, 1 / 2)
+    assert tp01.missed == [("0200000012", "2024")]
+    assert [why for _, _, why in tp01.false_positives] == ["not planted", "planted look-alike (known clean)"]
+    assert (edge["CAP01"].planted, edge["CAP01"].recall, edge["CAP01"].missed) == (1, 0.0, [("0200000014", "2021-08")])
+
+
+def test_adding_edge_cases_leaves_the_clear_table_as_it_was():
+    without = format_evaluation(score_flags([{k: v for k, v in c.items() if k != "band"} for c in CLEAR_TRUTH],
+                                            CLEAR_FLAGS))
+    assert format_evaluation(score_flags(CLEAR_TRUTH + EDGE_TRUTH, CLEAR_FLAGS + EDGE_FLAGS)) == without
+
+
+def test_a_clear_flag_on_an_edge_enterprise_counts_in_the_clear_table_and_says_whose_it_is():
+    # another rule's flag on an edge case's enterprise is that rule's false positive, found where it is gated
+    clear = by_rule(score_flags(CLEAR_TRUTH + EDGE_TRUTH, CLEAR_FLAGS + [("TP05", "0200000014", "2021")]))
+    assert clear["TP05"].flagged == 1 and clear["TP05"].verdict() == "MISSED"
+    assert clear["TP05"].false_positives == [
+        ("0200000014", "2021", "not planted; the enterprise is planted for CAP01 2021-08 (edge planted)")]
+
+
+def test_the_edge_table_lists_only_rules_with_edge_cases_and_judges_none():
+    text = format_evaluation(score_flags(CLEAR_TRUTH + EDGE_TRUTH, CLEAR_FLAGS + EDGE_FLAGS, band=EDGE), band=EDGE)
+    rows = [line.split()[0] for line in text.splitlines()[1:] if line and not line.startswith(" ")]
+    assert rows[:3] == ["TP01", "CAP01", "all"]
+    assert "target" not in text and "met" not in text and "MISSED" not in text
+    assert text.splitlines()[1].split() == ["TP01", "2", "1", "3", "1", "2", "1", "0.33", "0.50"]
+
+
+def test_the_queue_scored_is_the_one_the_clear_cases_make():
+    # an edge look-alike flagged at the top of the queue is the edge table's false positive, not the queue's miss
+    queue = ["0200000013"] + codes(10, "03")
+    scenarios = EDGE_TRUTH + [case("TP02", t, "2024", band="clear") for t in queue[1:]]
+    flags = [("TP01", "0200000013", "2024", 9e9)] + [("TP02", t, "2024", 1e9) for t in queue[1:]]
+    score = score_queue(2024, queue, flags, scenarios)
+    at10 = score.at_k[0]
+    assert (score.left_out, score.listed, at10.listed, at10.hits, at10.precision) == (1, 10, 10, 10, 1.0)
+    assert "(1 with a case near a threshold left out)" in format_queue(score)
+
+
+def test_a_truth_without_the_band_column_has_no_edge_cases(tmp_path):
+    for name, rows in (("old", CLEAR_TRUTH[:1]), ("new", CLEAR_TRUTH + EDGE_TRUTH)):
+        folder = tmp_path / name / "_truth"
+        folder.mkdir(parents=True)
+        fields = ["rule", "enterprise_tax_code", "period", "kind", "note"] + (["band"] if name == "new" else [])
+        with open(folder / "scenarios.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+    assert not has_edge_cases(tmp_path / "old") and has_edge_cases(tmp_path / "new")
 
 
 # --- the database path of `fdi evaluate` ---------------------------------------------------------------------
