@@ -181,6 +181,24 @@ TEXT: dict[str, tuple[str, str]] = {
                            "trị trong năm (marts.fct_capital_flows): đúng các khoản quy tắc đã đếm.",
                            "Outflows of type profit repatriation on the enterprise's tax code, by value date in the "
                            "year (marts.fct_capital_flows): the very transfers the rule counted."),
+    "undisclosed_dealings": ("Các bản ghi giao dịch với bên liên kết không kê khai",
+                             "The records of the dealings with undisclosed related parties"),
+    "see_undisclosed_dealings": ("Xem {n} bản ghi giao dịch với bên liên kết không kê khai mà quy tắc đã tính",
+                                 "See the {n} records of undisclosed related-party dealings the rule counted"),
+    "undisclosed_dealings_hint": ("Theo từng bên liên kết không kê khai: các dòng tờ khai hải quan, các khoản "
+                                  "giải ngân, trả nợ và trả lãi vay qua ngoại hối trong năm, và các khoản vay còn dư "
+                                  "nợ (mỗi khoản một dòng, ở kỳ dư nợ cao nhất trong năm) có bên đối ứng mang một "
+                                  "trong các tên như ghi trong bằng chứng: đúng các bản ghi quy tắc đã tính. Giá "
+                                  "trị (VND) cộng lại bằng giá trị không kê khai; dư nợ không phải là giao dịch "
+                                  "trong năm nên không được cộng. Trên trang: {shown} bản ghi lớn nhất mỗi bên; "
+                                  "tệp tải về có tất cả.",
+                                  "Per undisclosed related party: the customs lines, the fx loan drawdowns, "
+                                  "repayments and interest of the year, and the loans outstanding (one row each, at "
+                                  "the snapshot of its greatest balance of the year) whose counterparty bears one of "
+                                  "the names as written in the evidence: the very records the rule counted. Their "
+                                  "amounts (VND) add up to the undisclosed value; a balance is no dealing of the "
+                                  "year and is not added. On the page: the {shown} largest records per party; the "
+                                  "download has every one."),
     "no_contribution": ("Không có khoản góp vốn nào được ghi nhận trong thời hạn.",
                         "No contribution was recorded within the deadline."),
     "lines_shown": ("Hiển thị {shown} trên {n} dòng; tải về để xem tất cả.",
@@ -189,7 +207,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "records_none": ("Quy tắc này không có danh sách bản ghi riêng.", "This rule has no list of records."),
 }
 
-# Column headers of the records behind a finding (records_behind.CUSTOMS_COLUMNS, FLOW_COLUMNS, group titles).
+# Column headers of the records behind a finding (records_behind.CUSTOMS_COLUMNS, FLOW_COLUMNS, DEALING_COLUMNS,
+# group titles).
 RECORD_COLUMNS = {
     "hs_code": ("Mã HS", "HS code"),
     "unit": ("Đơn vị", "Unit"),
@@ -218,6 +237,14 @@ RECORD_COLUMNS = {
     "bank_code": ("Mã ngân hàng", "Bank"),
     "counterparty_name": ("Bên đối ứng", "Counterparty"),
     "counterparty_country": ("Nước bên đối ứng", "Counterparty country"),
+    "party": ("Bên liên kết", "Related party"),
+    "relationship": ("Quan hệ", "Relationship"),
+    "agency": ("Cơ quan", "Agency"),
+    "record_key": ("Số tờ khai / mã giao dịch / khoản vay", "Declaration / transaction / loan"),
+    "record_date": ("Ngày", "Date"),
+    "record_type": ("Loại", "Type"),
+    "amount_vnd": ("Giá trị (VND)", "Amount (VND)"),
+    "balance_vnd": ("Dư nợ (VND)", "Balance (VND)"),
 }
 
 STATUS = {
