@@ -184,13 +184,23 @@ def test_each_rules_widest_flag_page_fits_the_screen(economy, served_economy, ma
     assert not too_wide, f"pages wider than the screen (px): {too_wide}"
 
 
-def test_a_reviewer_follows_a_price_flag_to_its_declaration_lines(economy, served_economy, make_login, browser):
-    """From the price flag with the most related lines, the link under the evidence opens its lines: a table of
-    declarations at most 200 rows per good, fitting 1366 px, and the way back to the flag."""
+# rules with a records page, and the records their evidence counts: a price flag's related lines, a
+# related-party flag's dealings' records
+RECORDS_COUNTED = {
+    ("TP01", "TP02"): "(select sum((g ->> 'related_lines')::int) from jsonb_array_elements(evidence -> 'goods') g)",
+    ("REL01",): "(select sum((d ->> 'records')::int) from jsonb_array_elements(evidence -> 'dealings') d)",
+}
+
+
+@pytest.mark.parametrize("rules", list(RECORDS_COUNTED), ids=["price", "related_party"])
+def test_a_reviewer_follows_a_flag_to_the_records_behind_it(economy, served_economy, make_login, browser, rules):
+    """From the price flag with the most related lines, and the related-party flag with the most records of
+    undisclosed dealings, the link under the evidence opens them: a table at most 200 rows per good or party, fitting
+    1366 px, and the way back to the flag."""
     _, db = economy
     flag_id, lines = db.execute(
-        "select flag_id, (select sum((g ->> 'related_lines')::int) from jsonb_array_elements(evidence -> 'goods') g) "
-        "from risk.flags where rule_code in ('TP01', 'TP02') order by 2 desc limit 1").fetchone()
+        f"select flag_id, {RECORDS_COUNTED[rules]} from risk.flags where rule_code = any(%s) order by 2 desc limit 1",
+        (list(rules),)).fetchone()
     page = log_in(browser, served_economy.url, make_login("monitor", economy[0]))
     page.wait_for_url("**/flags")
     page.goto(served_economy.url + f"/flags/{flag_id}")
