@@ -25,6 +25,13 @@
 -- Version 2.1: the score reads the same share as the test that flags, the
 -- interest over the earning capacity (50 at the cap, 100 at high_score_share),
 -- not the year's EBITDA.
+-- Version 2.2: the division's median stands in for the firm's ordinary year
+-- only when the comparison period holds none of its own (no return with an
+-- operating profit: the start of the data in a loss year, a run of loss
+-- years). Taken whenever it was larger, it lifted the capacity of every firm
+-- earning less than its division's median, in every year: a firm paying 37 %
+-- of its own EBITDA every year was measured at 28 % (edge cases of seed
+-- 2031, docs/risk.md "Near the thresholds").
 with
 
 returns as (
@@ -59,11 +66,13 @@ division_margin as (
 ),
 
 -- the firm's earning capacity: its best EBITDA of the year and up to two
--- before, or what its division's median EBITDA margin gives on the year's
--- revenue, whichever is larger (at the start of the data a firm has no
--- earlier year to show its ordinary earnings)
+-- before; when none of those years is an ordinary one (an operating profit:
+-- at the start of the data a firm may have no earlier year to show its
+-- ordinary earnings), what its division's median EBITDA margin gives on the
+-- year's revenue, if that is larger
 best_ebitda as (
-    select r.tax_code, r.fiscal_year, max(x.profit_before_tax_vnd + x.interest_expense_vnd + x.depreciation_vnd) as best_ebitda_vnd
+    select r.tax_code, r.fiscal_year, max(x.profit_before_tax_vnd + x.interest_expense_vnd + x.depreciation_vnd) as best_ebitda_vnd,
+           bool_or(x.revenue_vnd - x.cost_of_goods_vnd - x.operating_expense_vnd > 0) as has_ordinary_year
     from returns as r
     join {{ ref('fct_tax_returns') }} as x
       on x.tax_code = r.tax_code
@@ -77,9 +86,10 @@ capacity as (
         coalesce(d.median_ebitda_margin, a.median_ebitda_margin) as median_ebitda_margin,
         coalesce(d.peers, a.peers) as peers,
         d.vsic_division is null as all_divisions,
-        greatest(b.best_ebitda_vnd,
-                 coalesce(coalesce(d.median_ebitda_margin, a.median_ebitda_margin) * r.revenue_vnd, b.best_ebitda_vnd))
-            as capacity_vnd
+        case when b.has_ordinary_year then b.best_ebitda_vnd
+             else greatest(b.best_ebitda_vnd,
+                           coalesce(coalesce(d.median_ebitda_margin, a.median_ebitda_margin) * r.revenue_vnd, b.best_ebitda_vnd))
+        end as capacity_vnd
     from best_ebitda as b
     join returns as r on r.tax_code = b.tax_code and r.fiscal_year = b.fiscal_year
     left join {{ ref('dim_enterprise') }} as e on e.tax_code = b.tax_code
@@ -176,4 +186,4 @@ findings as (
            or r.interest_expense_vnd > {{ threshold('TP05', 'interest_cap_share') }} * c.capacity_vnd)
 )
 
-{{ risk_flag_columns('TP05', '2.1') }}
+{{ risk_flag_columns('TP05', '2.2') }}
