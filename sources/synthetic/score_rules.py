@@ -57,6 +57,11 @@ TOP_SHARE = 0.01  # "the top 1 % of enterprises"
 # the year before's own return, TP03 is a run of three loss years. A case planted in a period with fewer
 # years delivered before it cannot be flagged: it is not judgeable, not missed.
 YEARS_BEFORE_NEEDED = {"TP03": 2, "TP04": 1}
+# Rules whose period is a count of months on the dates of a dataset's snapshots, from the first one showing the
+# case: LAND01's is the 24th month from the first idle land snapshot. The truth counts from the month the case
+# began; when that month's snapshot was not loaded (a planted rejection), the first the warehouse can show is a
+# later one, and so is the right flag's period (docs/rule_land01.md). Rule -> (agency, dataset, months).
+MONTHS_ON_THE_DATES = {"LAND01": ("land", "leases", 24)}
 CLEAR, EDGE = "clear", "edge"  # scenarios.csv's bands (sources.synthetic.truth)
 
 
@@ -80,6 +85,7 @@ class RuleScore:
     beyond_data: list[tuple[str, str]] = field(default_factory=list)  # planted after the last month delivered
     before_data: list[tuple[str, str]] = field(default_factory=list)  # planted without the years before it needs
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)  # tax code, period, why
+    moved: list[tuple[str, str, str]] = field(default_factory=list)  # tax code, period planted, period as observed
 
     @property
     def precision(self) -> float | None:
@@ -125,7 +131,43 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
     # ... nor one whose rule needs years before it that were never delivered (TP04 in a single-year economy)
     first_year = int(pg.execute("select min(left(period, 4)) from audit.deliveries where status = 'loaded' "
                                 "and period ~ '^[0-9]{4}'").fetchone()[0] or 0)
-    return score_flags(scenarios, flags, horizon=horizon, first_year=first_year, band=band)
+    loaded = {(agency, dataset): {p for (p,) in pg.execute(
+        "select distinct period from audit.deliveries where status = 'loaded' and agency = %s and dataset = %s",
+        (agency, dataset))} for agency, dataset, _ in MONTHS_ON_THE_DATES.values()}
+    scenarios, moved = as_observed(scenarios, loaded)
+    scores = score_flags(scenarios, flags, horizon=horizon, first_year=first_year, band=band)
+    for score in scores:
+        score.moved = [m for rule, *m in moved if rule == score.rule and _in_band(scenarios, rule, m[0], band)]
+    return scores
+
+
+def _in_band(scenarios: list[dict], rule: str, tax_code: str, band: str) -> bool:
+    return any(s["rule"] == rule and s["enterprise_tax_code"] == tax_code and band_of(s) == band for s in scenarios)
+
+
+def _month_shift(period: str, months: int) -> str:
+    index = int(period[:4]) * 12 + int(period[5:7]) - 1 + months
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def as_observed(scenarios: list[dict], loaded: dict[tuple[str, str], set[str]]
+                ) -> tuple[list[dict], list[tuple[str, str, str, str]]]:
+    """The scenarios with the period of each planted case of MONTHS_ON_THE_DATES counted from the first month,
+    from the one the case began, whose snapshot was loaded; and the cases so moved (rule, tax code, period
+    planted, period as observed). `loaded`: the months loaded per (agency, dataset)."""
+    out, moved = [], []
+    for s in scenarios:
+        if s["kind"] == "planted" and s["rule"] in MONTHS_ON_THE_DATES:
+            agency, dataset, months = MONTHS_ON_THE_DATES[s["rule"]]
+            begun = _month_shift(s["period"], 1 - months)
+            shown = sorted(p for p in loaded.get((agency, dataset), ()) if begun <= p <= s["period"])
+            first = shown[0] if shown else begun  # nothing of it loaded: nothing to count from, left as planted
+            if first != begun:
+                observed = _month_shift(first, months - 1)
+                moved.append((s["rule"], s["enterprise_tax_code"], s["period"], observed))
+                s = {**s, "period": observed}
+        out.append(s)
+    return out, moved
 
 
 def has_edge_cases(truth: Path) -> bool:
@@ -235,6 +277,11 @@ def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
         lines += ["", "Planted without the years of data before it that its rule needs (not judgeable, not counted):"]
         lines += [f"  {rule:<7}{tax_code:<11}{period:<8} needs {YEARS_BEFORE_NEEDED[rule]} year(s) before it"
                   for rule, tax_code, period in early]
+    moved = [(s.rule, *m) for s in scores for m in s.moved]
+    if moved:
+        lines += ["", "Counted from the first snapshot loaded (the case's first month was not loaded; "
+                      "MONTHS_ON_THE_DATES):"]
+        lines += [f"  {rule:<7}{tax_code:<11}{planted} -> {observed}" for rule, tax_code, planted, observed in moved]
     missed = [(s.rule, *m) for s in scores for m in s.missed]
     if missed:
         lines += ["", "Planted but not flagged:"]

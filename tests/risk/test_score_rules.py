@@ -16,6 +16,7 @@ import pytest
 
 from sources.synthetic.score_rules import (
     EDGE,
+    as_observed,
     evaluate,
     evaluate_queue,
     format_evaluation,
@@ -189,6 +190,37 @@ def test_the_queue_scored_is_the_one_the_clear_cases_make():
     at10 = score.at_k[0]
     assert (score.left_out, score.listed, at10.listed, at10.hits, at10.precision) == (1, 10, 10, 10, 1.0)
     assert "(1 with a case near a threshold left out)" in format_queue(score)
+
+
+# --- a case counted on the dates of the snapshots delivered -------------------------------------------------------
+
+def months(first: str, last: str) -> set[str]:
+    return {f"{y}-{m:02d}" for y in range(int(first[:4]), int(last[:4]) + 1) for m in range(1, 13)
+            if first <= f"{y}-{m:02d}" <= last}
+
+
+def test_land01_counts_its_24_months_from_the_first_land_snapshot_loaded():
+    # seed 2032: land leases 2021-01 rejected, so the idle land planted from 2021-01 (24th month 2022-12) shows
+    # idle first in 2021-02 and the rule's right flag is 2023-01; scored as planted, it was one miss and one FP
+    truth = [case("LAND01", "0200000001", "2022-12"), case("LAND01", "0200000002", "2022-12", kind="lookalike"),
+             case("TP05", "0200000003", "2022")]
+    loaded = {("land", "leases"): months("2021-01", "2024-12") - {"2021-01"}}
+    observed, moved = as_observed(truth, loaded)
+    assert moved == [("LAND01", "0200000001", "2022-12", "2023-01")]
+    assert [c["period"] for c in observed] == ["2023-01", "2022-12", "2022"]  # look-alikes and other rules as they were
+    land = by_rule(score_flags(observed, [("LAND01", "0200000001", "2023-01")]))["LAND01"]
+    assert (land.true_positives, land.missed, land.false_positives) == (1, [], [])
+    # a month missing after the first idle snapshot moves nothing: the rule counts on the dates
+    assert as_observed(truth, {("land", "leases"): months("2021-01", "2024-12") - {"2021-06"}})[1] == []
+    # nothing of the span loaded: nothing to count from, the case stays as planted (and is missed)
+    assert as_observed(truth, {("land", "leases"): months("2023-01", "2024-12")})[1] == []
+
+
+def test_a_moved_case_is_listed_in_the_evaluation():
+    scores = score_flags([case("LAND01", "0200000001", "2023-01")], [("LAND01", "0200000001", "2023-01")])
+    by_rule(scores)["LAND01"].moved = [("0200000001", "2022-12", "2023-01")]
+    text = format_evaluation(scores)
+    assert "Counted from the first snapshot loaded" in text and "0200000001 2022-12 -> 2023-01" in text
 
 
 def test_a_truth_without_the_band_column_has_no_edge_cases(tmp_path):
