@@ -66,7 +66,7 @@ def _templates() -> Environment:
     env.globals.update(number=i18n.number, date=i18n.date, label=i18n.label, STATUS=i18n.STATUS,
                        DELIVERY_STATUS=i18n.DELIVERY_STATUS, COVERAGE_STATUS=i18n.COVERAGE_STATUS,
                        SEVERITY=i18n.SEVERITY, RULE_NAMES=i18n.RULE_NAMES, AGENCIES=i18n.AGENCIES,
-                       RECORD_COLUMNS=i18n.RECORD_COLUMNS)
+                       RECORD_COLUMNS=i18n.RECORD_COLUMNS, RECORD_KINDS=i18n.RECORD_KINDS, NO_RECORDS=i18n.NO_RECORDS)
     return env
 
 
@@ -315,7 +315,8 @@ def create_app(base: Connection) -> Starlette:
         if (found := _behind(request, pg)) is None:
             return None
         row, behind = found
-        rows = [[r[c] for c in behind.columns] for g in behind.groups for r in g.rows]
+        # a page of several kinds of record: each line fills its own kind's columns
+        rows = [[r.get(c) for c in behind.columns] for g in behind.groups for r in g.rows]
         return f"{row['rule_code']}_{row['flag_id']}_{behind.kind}", list(behind.columns), rows
 
     def records_csv(request, session, new, pg):

@@ -232,10 +232,21 @@ def _plain(number: Decimal) -> str:
 
 
 @functools.cache
+def threshold_values() -> dict[str, Decimal]:
+    """The seed's thresholds the rules were built with, by 'RULE.parameter'."""
+    with THRESHOLDS_CSV.open(encoding="utf-8", newline="") as f:
+        return {f"{r['rule_code']}.{r['parameter']}": Decimal(r["value"]) for r in csv.DictReader(f)}
+
+
+def threshold(rule_code: str, parameter: str) -> Decimal:
+    """One threshold of the seed, as the dbt macro threshold() reads it."""
+    return threshold_values()[f"{rule_code}.{parameter}"]
+
+
+@functools.cache
 def thresholds_vi() -> dict[str, str]:
     """The rules' English threshold sentences, as the seed's values make them, and their Vietnamese readings."""
-    with THRESHOLDS_CSV.open(encoding="utf-8", newline="") as f:
-        values = {f"{r['rule_code']}.{r['parameter']}": Decimal(r["value"]) for r in csv.DictReader(f)}
+    values = threshold_values()
 
     def fill(template: str, decimal_comma: bool) -> str:
         def one(m: re.Match) -> str:

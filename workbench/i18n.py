@@ -150,7 +150,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "first_detected": ("Phát hiện lần đầu", "First detected"),
     "flag": ("Cảnh báo", "Flag"),
     "four_eyes": ("Nguyên tắc bốn mắt", "Four-eyes"),
-    # the records behind a finding (workbench/records_behind.py)
+    # the records behind a finding (workbench/records_behind/)
     "back_to_flag": ("‹ Quay lại cảnh báo", "‹ Back to the flag"),
     "customs_lines": ("Các dòng tờ khai hải quan đứng sau phát hiện", "The customs lines behind the finding"),
     "capital_contributions": ("Các khoản góp vốn trong thời hạn góp vốn", "The capital contributions within the deadline"),
@@ -205,6 +205,106 @@ TEXT: dict[str, tuple[str, str]] = {
                     "Showing {shown} of {n} lines; download them for all."),
     "download": ("Tải về", "Download"),
     "records_none": ("Quy tắc này không có danh sách bản ghi riêng.", "This rule has no list of records."),
+    "tax_returns": ("Các tờ khai quyết toán thuế TNDN quy tắc đã đọc", "The CIT returns the rule read"),
+    "see_tax_returns": ("Xem {n} tờ khai quyết toán thuế TNDN mà quy tắc đã đọc",
+                        "See the {n} CIT returns the rule read"),
+    "see_tax_returns_and_loans": ("Xem các tờ khai quyết toán thuế TNDN và khoản vay nước ngoài mà quy tắc đã đọc",
+                                  "See the CIT returns and foreign loans the rule read"),
+    "tax_returns_hint": ("Tờ khai đang có hiệu lực của từng năm quy tắc đã đọc (marts.fct_tax_returns), với các "
+                         "số liệu như quy tắc tính: lợi nhuận hoạt động (EBIT) = doanh thu − giá vốn − chi phí hoạt "
+                         "động; EBITDA = lợi nhuận trước thuế + lãi vay + khấu hao. TP03: các năm lỗ liên tiếp, EBIT "
+                         "cộng lại bằng tổng lỗ, và các khoản góp vốn trong các năm đó. TP04: các năm so sánh, tổng "
+                         "EBIT trên tổng doanh thu là tỷ suất bình quân gia quyền. TP05: các năm so sánh (EBITDA cao "
+                         "nhất là năng lực trả lãi) và các khoản vay từ bên cho vay nước ngoài trong năm, mỗi khoản "
+                         "một dòng ở kỳ dư nợ cao nhất; tờ khai giao dịch liên kết (vay, lãi) không thuộc lược đồ "
+                         "công khai nào, chỉ có trong bằng chứng.",
+                         "Each year's return in force that the rule read (marts.fct_tax_returns), with the figures "
+                         "as the rule computes them: EBIT = revenue − cost of goods − operating expenses; EBITDA = "
+                         "profit before tax + interest + depreciation. TP03: the loss years of the run, whose EBIT "
+                         "adds up to the losses, and the capital contributions of those years. TP04: the comparison "
+                         "years, whose EBIT over their revenue is the weighted margin. TP05: the comparison years "
+                         "(the greatest EBITDA is the earning capacity) and the year's loans from foreign lenders, "
+                         "each once at its greatest balance; the related-party disclosures (loans, interest) are in "
+                         "no public schema, only in the evidence."),
+    "arrears_records": ("Các tháng nợ BHXH và dấu hiệu chủ doanh nghiệp bỏ trốn mà quy tắc đã tính",
+                        "The social-insurance months and the signs of a departing owner the rule counted"),
+    "see_arrears_records": ("Xem {n} tháng nợ BHXH tăng và các dấu hiệu mà quy tắc đã tính",
+                            "See the {n} months of rising arrears and the signs the rule counted"),
+    "arrears_records_hint": ("Các tháng lao động của doanh nghiệp (marts.fct_employment), từ tháng làm mốc đến tháng "
+                             "nợ tăng cuối cùng: nợ của tháng (cộng các đơn vị) tăng mỗi tháng, cao nhất là mức nợ "
+                             "cao nhất của bằng chứng; một tháng không có bản ghi ghi rõ tình trạng dữ liệu. Các "
+                             "khoản thoái vốn, chuyển nhượng vốn ra nước ngoài trong khoảng đó và 3 tháng sau, và "
+                             "các khoản nộp thuế của tháng cuối cùng khi việc ngừng nộp thuế là dấu hiệu. Ngừng hoạt "
+                             "động do chủ bỏ trốn là bản ghi không thuộc lược đồ công khai nào: chỉ có trong bằng "
+                             "chứng.",
+                             "The enterprise's labour months (marts.fct_employment) from the month the streak rose "
+                             "from to its last rise: the month's arrears (its units' sum) rise every month, their "
+                             "greatest is the evidence's peak; a month without a record says why. The divestments "
+                             "and capital transfers abroad of that span and the window after it, and the payments of "
+                             "the last month of tax payments when their stopping is a sign. A stoppage with the "
+                             "owner absconded is a record no public schema holds: only the evidence names it."),
+    "dormant_project_records": ("Dự án đang hoạt động và hoạt động cuối cùng trước khoảng không hoạt động",
+                                "The active projects and the last activity before the silent span"),
+    "see_dormant_project_records": ("Xem dự án trong sổ đăng ký và hoạt động cuối cùng mà quy tắc đã đọc",
+                                    "See the registered projects and the last activity the rule read"),
+    "dormant_project_records_hint": ("Các dự án đang hoạt động trong sổ đăng ký (marts.dim_project, kỳ mới nhất), "
+                                     "và theo từng cơ quan, các bản ghi của tháng hoạt động cuối cùng trước tháng "
+                                     "không hoạt động đầu tiên (nộp thuế, tờ khai thuế TNDN theo tháng nộp, hải "
+                                     "quan, BHXH, giao dịch vốn). Cơ quan không có hoạt động nào trước đó không có "
+                                     "dòng.",
+                                     "The projects active in the register (marts.dim_project, its latest snapshot) "
+                                     "and, per agency, the records of the last month of activity before the first "
+                                     "silent month (tax payments, CIT returns by filing month, customs, social "
+                                     "insurance, capital transactions). An agency without activity before it has no "
+                                     "row."),
+    "see_tax_returns_and_disclosures": ("Xem tờ khai quyết toán thuế TNDN và tờ khai giao dịch liên kết mà quy tắc "
+                                        "đã đọc",
+                                        "See the CIT return and the related-party disclosures the rule read"),
+    "lease_snapshots": ("Các kỳ báo cáo của hợp đồng thuê đất trong thời gian bỏ trống",
+                        "The lease's snapshots over the idle span"),
+    "see_lease_snapshots": ("Xem {n} kỳ báo cáo đất đai mà quy tắc đã đọc", "See the {n} land snapshots the rule read"),
+    "lease_snapshots_hint": ("Mỗi tháng từ tháng bỏ trống đầu tiên đến tháng cuối cùng (marts.fct_land_leases): diện "
+                             "tích, diện tích sử dụng và tỷ lệ sử dụng của kỳ báo cáo, tất cả dưới ngưỡng; một tháng "
+                             "không có kỳ báo cáo ghi rõ tình trạng dữ liệu (không phải là sử dụng hay bỏ trống).",
+                             "Each month from the first idle month to the last (marts.fct_land_leases): the "
+                             "snapshot's area, area in use and share in use, each under the threshold; a month "
+                             "without a snapshot says why (neither use nor idleness)."),
+    "project_snapshots": ("Các kỳ báo cáo của dự án trong sổ đăng ký", "The project's register snapshots"),
+    "see_project_snapshots": ("Xem các kỳ báo cáo của dự án trong sổ đăng ký mà quy tắc đã đọc",
+                              "See the project's register snapshots the rule read"),
+    "project_snapshots_hint": ("Mọi kỳ báo cáo của dự án có thời hạn trong sổ đăng ký (marts.fct_project_snapshots); "
+                               "“hết hạn vẫn hoạt động”: trạng thái hoạt động với thời hạn đã hết trước tháng của kỳ, "
+                               "các kỳ quy tắc đã đếm.",
+                               "Every register snapshot of the project with a term (marts.fct_project_snapshots); "
+                               "“expired, still active”: status active with the term ended before the snapshot's "
+                               "month, the snapshots the rule counted."),
+}
+
+# What a group of records on a records page is (its title `records`), and what it says when it is empty.
+RECORD_KINDS = {
+    "cit_returns": ("Tờ khai quyết toán thuế TNDN", "CIT returns"),
+    "capital_contributions": ("Các khoản góp vốn", "Capital contributions"),
+    "foreign_loans": ("Khoản vay từ bên cho vay nước ngoài trong năm", "The year's loans from foreign lenders"),
+    "employment_months": ("Các tháng lao động, BHXH", "Labour and social-insurance months"),
+    "capital_outflows": ("Thoái vốn, chuyển nhượng vốn ra nước ngoài", "Divestments and capital transfers abroad"),
+    "last_tax_payments": ("Các khoản nộp thuế của tháng cuối cùng", "The payments of the last month of tax payments"),
+    "active_projects": ("Dự án đang hoạt động trong sổ đăng ký", "Projects active in the register"),
+    "last_activity": ("Hoạt động cuối cùng trước khoảng không hoạt động", "The last activity before the silent span"),
+    "related_party_disclosures": ("Tờ khai giao dịch liên kết của năm (Phụ lục I)",
+                                  "The year's related-party disclosures (Appendix I)"),
+}
+NO_RECORDS = {
+    "cit_returns": ("Không có tờ khai nào.", "No return."),
+    "capital_contributions": ("Không có khoản góp vốn nào được ghi nhận.", "No contribution was recorded."),
+    "foreign_loans": ("Không có khoản vay nước ngoài nào.", "No foreign loan."),
+    "employment_months": ("Không có tháng nào.", "No month."),
+    "capital_outflows": ("Không có khoản thoái vốn hay chuyển nhượng vốn nào.", "No divestment or capital transfer."),
+    "last_tax_payments": ("Ngừng nộp thuế không phải là dấu hiệu của trường hợp này.",
+                          "Tax payments stopping is no sign of this case."),
+    "active_projects": ("Không có dự án nào.", "No project."),
+    "last_activity": ("Không có hoạt động nào trước khoảng này trong dữ liệu.",
+                      "No activity before the span in the data."),
+    "related_party_disclosures": ("Không có dòng nào.", "No line."),
 }
 
 # Column headers of the records behind a finding (records_behind.CUSTOMS_COLUMNS, FLOW_COLUMNS, DEALING_COLUMNS,
@@ -245,6 +345,51 @@ RECORD_COLUMNS = {
     "record_type": ("Loại", "Type"),
     "amount_vnd": ("Giá trị (VND)", "Amount (VND)"),
     "balance_vnd": ("Dư nợ (VND)", "Balance (VND)"),
+    "records": ("Bản ghi", "Records"),
+    "fiscal_year": ("Năm tài chính", "Fiscal year"),
+    "tax_code_filed": ("Mã số thuế kê khai", "Tax code as filed"),
+    "amendment_no": ("Lần bổ sung", "Amendment"),
+    "filed_on": ("Ngày nộp", "Filed"),
+    "revenue_vnd": ("Doanh thu (VND)", "Revenue (VND)"),
+    "cost_of_goods_vnd": ("Giá vốn (VND)", "Cost of goods (VND)"),
+    "operating_expense_vnd": ("Chi phí hoạt động (VND)", "Operating expenses (VND)"),
+    "ebit_vnd": ("EBIT (VND)", "EBIT (VND)"),
+    "interest_expense_vnd": ("Chi phí lãi vay (VND)", "Interest expense (VND)"),
+    "depreciation_vnd": ("Khấu hao (VND)", "Depreciation (VND)"),
+    "profit_before_tax_vnd": ("Lợi nhuận trước thuế (VND)", "Profit before tax (VND)"),
+    "ebitda_vnd": ("EBITDA (VND)", "EBITDA (VND)"),
+    "lender_code": ("Mã bên cho vay", "Lender code"),
+    "loan_id": ("Khoản vay", "Loan"),
+    "lender_name": ("Bên cho vay", "Lender"),
+    "lender_kind": ("Loại bên cho vay", "Lender kind"),
+    "lender_country": ("Nước bên cho vay", "Lender country"),
+    "report_date": ("Ngày báo cáo", "Report date"),
+    "outstanding_amount": ("Dư nợ", "Outstanding"),
+    "outstanding_amount_vnd": ("Dư nợ (VND)", "Outstanding (VND)"),
+    "si_unit_code": ("Mã đơn vị BHXH", "Social-insurance unit"),
+    "employer_name": ("Đơn vị sử dụng lao động", "Employer"),
+    "employees_total": ("Số lao động", "Employees"),
+    "si_contribution_due_vnd": ("BHXH phải đóng (VND)", "Contribution due (VND)"),
+    "si_contribution_paid_vnd": ("BHXH đã đóng (VND)", "Contribution paid (VND)"),
+    "si_arrears_vnd": ("Nợ BHXH của đơn vị (VND)", "Unit's arrears (VND)"),
+    "arrears_vnd": ("Nợ BHXH của doanh nghiệp trong tháng (VND)", "Enterprise's arrears of the month (VND)"),
+    "coverage": ("Không có bản ghi: dữ liệu", "No record: the data"),
+    "flow_type": ("Loại giao dịch", "Flow type"),
+    "irc_number": ("Số GCNĐKĐT", "Certificate no."),
+    "enterprise_name": ("Tên doanh nghiệp", "Enterprise name"),
+    "status": ("Trạng thái", "Status"),
+    "expires_on": ("Ngày hết hạn", "Expires"),
+    "dataset": ("Bộ dữ liệu", "Dataset"),
+    "lease_id": ("Hợp đồng thuê đất", "Lease"),
+    "parcel_no": ("Số thửa", "Parcel"),
+    "industrial_zone_code": ("Khu công nghiệp", "Industrial zone"),
+    "area_m2": ("Diện tích (m²)", "Area (m²)"),
+    "in_use_area_m2": ("Diện tích sử dụng (m²)", "Area in use (m²)"),
+    "in_use_share": ("Tỷ lệ sử dụng", "Share in use"),
+    "stale": ("Hết hạn vẫn hoạt động", "Expired, still active"),
+        "relationship_code": ("Trường hợp liên kết", "Relationship case"),
+    "transaction_type": ("Loại giao dịch", "Transaction type"),
+    "pricing_method": ("Phương pháp xác định giá", "Pricing method"),
 }
 
 STATUS = {

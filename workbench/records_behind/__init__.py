@@ -10,6 +10,12 @@ of rules, each saying which records and how they add up to the evidence:
 * customs.py: TP01, TP02 (related-party customs lines per good)
 * capital.py: CAP01, TP07 (capital contributions, profit repatriations)
 * related.py: REL01 (every record of each undisclosed party's dealings)
+* returns.py: TP03, TP04, TP05, TP06 (the CIT returns in force the rule read; TP05 its foreign loans, TP05 and
+  TP06 the related-party disclosures they add up)
+* labour.py: ABS01 (the employment months of the arrears streak, the signs counted with it)
+* register.py: REG01 (the project's register snapshots), REG02 (the active projects, the last activity per
+  agency before the silent span)
+* land.py: LAND01 (the lease snapshots of the idle span, month by month, gaps included)
 
 They have their own page, not the flag's: a year of a large importer's
 related lines is thousands of rows, so the page shows the first 200 of a
@@ -21,19 +27,22 @@ from __future__ import annotations
 
 import psycopg
 
-from workbench.records_behind import capital, customs, related
+from workbench.records_behind import capital, customs, labour, land, register, related, returns
 from workbench.records_behind.model import SHOWN_PER_GROUP, Behind, Group
 
 __all__ = ["DATES", "NUMERIC", "SHOWN_PER_GROUP", "Behind", "Group", "link", "records_behind"]
 
-_FAMILIES = (customs, capital, related)
+_FAMILIES = (customs, capital, related, returns, labour, register, land)
 PAGES = {rule: page for family in _FAMILIES for rule, page in family.PAGES.items()}
 LINKS = {rule: link for family in _FAMILIES for rule, link in family.LINKS.items()}
 
 # how the page writes a column (the download writes the value itself)
 NUMERIC = {"line_no", "quantity", "customs_value_vnd", "unit_price_vnd", "shifted_vnd", "amount", "amount_usd",
-           "amount_vnd", "balance_vnd"}
-DATES = {"registered_on", "value_date", "record_date"}
+           "amount_vnd", "balance_vnd", "revenue_vnd", "cost_of_goods_vnd", "operating_expense_vnd", "ebit_vnd",
+           "interest_expense_vnd", "depreciation_vnd", "profit_before_tax_vnd", "ebitda_vnd", "original_amount",
+           "outstanding_amount", "outstanding_amount_vnd", "employees_total", "si_contribution_due_vnd",
+           "si_contribution_paid_vnd", "si_arrears_vnd", "arrears_vnd", "area_m2", "in_use_area_m2"}
+DATES = {"registered_on", "value_date", "record_date", "filed_on", "report_date", "issued_on", "expires_on"}
 
 
 def link(flag_row: dict, evidence: dict) -> dict | None:
