@@ -102,6 +102,15 @@ def _margin(ent, year: int, rng, honest: HonestLoss | None) -> float:
     return margin
 
 
+def _revenue_ramp(age: int, honest: HonestLoss | None) -> float:
+    """Revenue as a share of the firm's full scale: a start-up ramps up over its loss years."""
+    if age < len(STARTUP_REVENUE):
+        return STARTUP_REVENUE[age]
+    if honest is not None and honest.revenue_ramp is not None:
+        return honest.revenue_ramp  # a long start-up's third or fourth year
+    return 1.0
+
+
 def build_books(economy) -> dict[tuple[str, int], YearBook]:
     books: dict[tuple[str, int], YearBook] = {}
     first, last = economy.years
@@ -116,9 +125,9 @@ def build_books(economy) -> dict[tuple[str, int], YearBook]:
             rng = economy.sub_rng("book", ent.index, year)
             age = year - ent.active_from.year
             noise = 1.0 if ent.role in ("TP03", "TP04", "TP05") else rng.uniform(0.94, 1.06)
-            ramp = STARTUP_REVENUE[age] if age < len(STARTUP_REVENUE) else 1.0
-            revenue = round(ent.revenue_base * economy.revenue_factor(ent, year) * noise * ramp * months_active / 12)
             honest = honest_losses.get((ent.tax_code, year))
+            ramp = _revenue_ramp(age, honest)
+            revenue = round(ent.revenue_base * economy.revenue_factor(ent, year) * noise * ramp * months_active / 12)
             if honest and honest.revenue_of_prior and prior and prior.months_active:
                 # a downturn: revenue falls below the year before's, whatever the trend
                 revenue = round(prior.revenue / prior.months_active * months_active * honest.revenue_of_prior)

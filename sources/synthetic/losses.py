@@ -6,6 +6,12 @@ are honest, and the generator gives each one a reason, recorded in
 `_truth/honest_losses.csv`:
 
 * `startup`: the first two years of operations (`finance.STARTUP_MARGINS`);
+* `long_startup`: a start-up's third and fourth loss years. A new factory
+  often takes longer than two years to reach its scale: one honest start-up
+  in three loses money a third year and one in eight a fourth
+  (`LONG_STARTUP_THIRD_YEAR`, `LONG_STARTUP_FOURTH_YEAR`), with losses
+  shrinking and revenue still ramping up (`LONG_STARTUP_MARGINS`,
+  `LONG_STARTUP_REVENUE`): TP03's pattern, for honest reasons;
 * `downturn`: one or two years in which revenue falls materially (each year
   10-25 % below the year before) and the firm makes an operating loss;
 * `one_off`: a single loss year (an impairment, a lost contract) with revenue
@@ -14,9 +20,10 @@ are honest, and the generator gives each one a reason, recorded in
 Honest loss-makers keep everything else ordinary: they trade with their group
 at arm's-length prices, pay their usual royalties and fees, repatriate nothing
 while loss-making (`fx._repatriates`) and borrow as any firm of their size
-does. An honest run of losses lasts at most two years (a start-up's two
-years, or a two-year downturn); a third loss year in a row is a planted TP03
-case. The yearly chance of a new loss is set so that the share of
+does. Past its start-up years an honest run of losses lasts at most two
+years (a two-year downturn); a third loss year in a row of a firm past its
+start-up is a planted TP03 case. A start-up's run lasts two, three or four
+years. The yearly chance of a new loss is set so that the share of
 enterprise-years with a loss is `loss_rate` (see `onset_probability`).
 """
 from __future__ import annotations
@@ -38,14 +45,51 @@ HISTORY_YEARS = 4  # years of the chain run before the first book year, so the w
 TP04_MARGINS = (-0.07, -0.08)
 TP05_LOOKALIKE_EBITDA_MARGIN = 0.02  # EBITDA of -2 % of revenue in the look-alike's loss year
 TP06_LOOKALIKE_MARGIN = -0.03
+# Assumption (docs/generator.md, "Honest losses"): of the honest start-ups, one in three loses money a third year
+# and one in eight a fourth, while revenue ramps up (a factory reaching its scale; GSO counts about half of
+# Vietnam's FDI firms loss-making, far more than two start-up years per firm explain). Chances are of all start-ups.
+LONG_STARTUP_THIRD_YEAR = 1 / 3
+LONG_STARTUP_FOURTH_YEAR = 1 / 8
+# EBIT / revenue of the third and fourth loss years: losses shrink as the plant fills (the first two years lose
+# 15 % and 4 %, finance.STARTUP_MARGINS); the fourth stays above the peers' 35th percentile (near -4 %), as an
+# honest small loss does.
+LONG_STARTUP_MARGINS = ((-0.04, -0.015), (-0.025, -0.005))
+# revenue of the third and fourth years as a share of the firm's full scale (the first two: finance.STARTUP_REVENUE)
+LONG_STARTUP_REVENUE = (0.85, 0.95)
 FIELDS = ["enterprise_tax_code", "year", "reason", "is_fdi", "revenue_vnd", "ebit_vnd", "pbt_vnd"]
 
 
 @dataclass(frozen=True)
 class HonestLoss:
-    reason: str  # startup | downturn | one_off
+    reason: str  # startup | long_startup | downturn | one_off
     margin: float  # EBIT / revenue
     revenue_of_prior: float | None = None  # downturn: revenue as a share of the year before
+    revenue_ramp: float | None = None  # long_startup: revenue as a share of the firm's full scale
+
+
+def startup_loss_years(economy, ent) -> int:
+    """How many years an honest start-up loses money: 2, 3 (one in three) or 4 (one in eight).
+
+    Drawn from a stream of its own, so the downturns and one-offs of every other firm are those of the same seed
+    before long start-ups existed."""
+    draw = economy.sub_rng("long_startup", ent.index).random()
+    if draw < LONG_STARTUP_FOURTH_YEAR:
+        return 4
+    return 3 if draw < LONG_STARTUP_THIRD_YEAR else 2
+
+
+def _long_startup_losses(economy, ent, years: int) -> dict[tuple[str, int], HonestLoss]:
+    """The third and fourth loss years of a long start-up that fall in the books (from the year before the window)."""
+    rng = economy.sub_rng("long_startup_margin", ent.index)
+    first, last = economy.years
+    start = ent.active_from.year
+    out = {}
+    for age in range(2, years):
+        loss = HonestLoss("long_startup", rng.uniform(*LONG_STARTUP_MARGINS[age - 2]),
+                          revenue_ramp=LONG_STARTUP_REVENUE[age - 2])
+        if first - 1 <= start + age <= last:
+            out[(ent.tax_code, start + age)] = loss
+    return out
 
 
 def onset_probability(loss_rate: float) -> float:
@@ -74,9 +118,11 @@ def plan(economy, loss_rate: float) -> dict[tuple[str, int], HonestLoss]:
             continue
         rng = economy.sub_rng("honest_loss", ent.index)
         start_year = ent.active_from.year
-        begin = max(start_year + 2, first - 1 - HISTORY_YEARS)
-        # after a start-up's two loss years the firm makes a profit: no honest run is longer than two years
-        state = "after_run" if begin == start_year + 2 else "profit"
+        startup_years = startup_loss_years(economy, ent)
+        out.update(_long_startup_losses(economy, ent, startup_years))
+        begin = max(start_year + startup_years, first - 1 - HISTORY_YEARS)
+        # after a start-up's loss years the firm makes a profit: past them no honest run is longer than two years
+        state = "after_run" if begin == start_year + startup_years else "profit"
         for year in range(begin, last + 1):
             if state in ("after_run", "one_off"):
                 state = "profit"

@@ -46,9 +46,10 @@ ABS01_MIN_EMPLOYEES = 50
 REG02_SILENT_MONTHS = 12
 TP03_GROWTH = 0.15
 TP03_MIN_YEARS = 3
-# TP04: related-party dealings (goods, royalties, fees) as a share of revenue of
-# a planted low-margin firm: twice the rule's 10 % materiality, so the case sits
-# clearly past it (a logistics firm with a parent abroad may deal with it little).
+# TP04 (and TP03): related-party dealings (goods, royalties, fees) as a share of
+# revenue of a planted low-margin or loss-making firm: twice the rules' 10 %
+# materiality, so the case sits clearly past it (a logistics firm with a parent
+# abroad may deal with it little).
 TP04_MIN_RELATED_SHARE = 0.20
 TP06_FEE_SHARE = 0.08  # royalties of a planted TP06 year, well past the rule's 5 % of revenue
 TP06_LOOKALIKE_FEE_SHARE = 0.015
@@ -233,14 +234,16 @@ def _assign(economy: Economy, rng, edge: bool) -> None:
     take("TP01~", lambda e: with_parent(e) and e.import_share > 0.2)
     take("TP02", lambda e: with_parent(e) and e.export_share > 0.3)
     take("TP02~", lambda e: with_parent(e) and e.export_share > 0.3)
-    if len(years) >= TP03_MIN_YEARS:
-        for e in take("TP03", with_parent):
-            e.growth = TP03_GROWTH
-    for e in take("TP03~", lambda e: not e.is_fdi and not e.projects):
-        e.founded = dt.date(first, 2, 1)  # a start-up: two honest loss years
     def material_related(e: Enterprise) -> bool:
         return with_parent(e) and related_share_of_revenue(e) >= TP04_MIN_RELATED_SHARE
 
+    # TP03's case is a firm past its start-up years (eligible: established three years before the window) that
+    # deals materially with its group, the data that tell it from an honest start-up losing money as long
+    if len(years) >= TP03_MIN_YEARS:
+        for e in take("TP03", material_related):
+            e.growth = TP03_GROWTH
+    for e in take("TP03~", lambda e: not e.is_fdi and not e.projects):
+        e.founded = dt.date(first, 2, 1)  # a start-up: two honest loss years
     # TP04 compares the year before too: its case and its look-alike (the same
     # margins and related-party share, revenue falling) sit after the first year.
     later_years = years[1:] or years

@@ -40,8 +40,9 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
   `amendment`: tax returns amended later; `broken_file`: the first delivery
   was broken as a whole and re-sent).
 * `honest_losses.csv`: every enterprise and window year with an honest
-  operating loss (written by `sources.synthetic.losses`): reason (`startup`,
-  `downturn`, `one_off`), is_fdi, revenue, EBIT and profit before tax.
+  operating loss (written by `sources.synthetic.losses`): reason (`startup`:
+  the first two years; `long_startup`: a start-up's third or fourth loss
+  year; `downturn`, `one_off`), is_fdi, revenue, EBIT and profit before tax.
 * `economy.json`: the parameters (seed, enterprises, years, defect rate, loss rate).
 
 Agencies write names their own way (registry and tax: official; customs:

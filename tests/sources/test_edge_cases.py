@@ -181,8 +181,10 @@ def test_land01_in_use_just_under_or_over_30_percent(edge):
 SMALL = dict(enterprises=60, years=(2023, 2024), seed=11, defects=0.05)
 # The content of every file `fdi generate` writes for SMALL, as generated before `--edge-cases` existed (gzip and
 # XLSX by their contents, so a zlib build's own compression does not matter). Change it only with a change that
-# means to move the default output, and say so in docs/generator.md ("Bytes changed by this change").
-SMALL_DIGEST = "294fa38147bd6717d1bf472d2f944b74b4537267932e58fe8ec0e05dbb53bf05"
+# means to move the default output, and say so in docs/generator.md ("Bytes changed by this change"). Moved
+# 2026-12-05 by the long start-ups (docs/generator.md, "Bytes changed by long start-ups"); before it was
+# 294fa38147bd6717d1bf472d2f944b74b4537267932e58fe8ec0e05dbb53bf05.
+SMALL_DIGEST = "61a12eb78cb830f7d7e7b85b8729c091171bab1cfe629ff0fd13dae274848fdc"
 
 
 def content_digest(out: Path) -> str:
