@@ -242,3 +242,27 @@ findings as (
     coalesce(' Số liệu {{ data }} năm ' || {{ year }} || ' thiếu ' || jsonb_array_length({{ months }})
              || ' tháng: ' || {{ months_in_words(months) }} || '; {{ consequence }}.', '')
 {%- endmacro %}
+
+{#- The year each enterprise started, one row per tax code (start_year NULL
+    when the data do not show it): its earliest investment certificate, or
+    its first CIT return when the returns do not start with the data itself
+    (a firm filing from the data's first year may be older). TP03 and TP04
+    take the start-up years as this year and the next `startup_years`
+    (TP04), since a certificate issued late in a year starts operations the
+    next. -#}
+{% macro enterprise_start_years() -%}
+    select f.tax_code,
+           least(case when f.seen_from_start then f.first_year end, c.first_year) as start_year
+    from (
+        select tax_code, min(fiscal_year) as first_year,
+               min(fiscal_year) > (select min(fiscal_year) from {{ ref('fct_tax_returns') }}) as seen_from_start
+        from {{ ref('fct_tax_returns') }}
+        group by 1
+    ) as f
+    left join (
+        select tax_code, min(extract(year from issued_on))::int as first_year
+        from {{ ref('dim_project') }}
+        where tax_code is not null
+        group by 1
+    ) as c on c.tax_code = f.tax_code
+{%- endmacro %}

@@ -10,7 +10,8 @@ before, TP03 the two before: in a single-year economy TP04's case is listed as
 not judgeable, not missed).
 
 Two more views (issue 15): the flags raised on honest loss-makers
-(`_truth/honest_losses.csv`: start-ups, downturns, one-off losses), by rule;
+(`_truth/honest_losses.csv`: start-ups, long start-ups, downturns, one-off losses), by rule,
+with the reasons counted apart;
 and the review queue of the latest year (`risk.enterprise_scores`):
 precision@k and the share of the amount at stake of true findings that the
 top k captures. An enterprise of the queue is a hit when a flag of it in the

@@ -8,14 +8,32 @@
 -- authority reviews taxpayers with losses in consecutive years). The loss is
 -- the operating result (EBIT = revenue - cost of goods - operating expenses
 -- from the CIT return): a loss made only by interest is TP05's finding.
+--
+-- Since 1.4 two conditions tell a transfer-pricing loss-maker from an honest
+-- start-up whose factory takes three or four years to reach its scale (held
+-- to reality by the generator's long start-ups, docs/generator.md):
+--   * the start-up years (the year of the first certificate and the next
+--     TP04 startup_years, as TP04 leaves them out) are honest losses and do
+--     not count towards the run: the run counts loss years after them;
+--   * material related-party transactions in the flag's year (the year's
+--     disclosures >= TP04 min_related_share of revenue): Decree 132/2020
+--     governs related-party transactions, and a loss-maker with no material
+--     dealings with its group has no price through which to shift profit.
 with
+
+started as (
+    {{ enterprise_start_years() }}
+),
 
 returns as (
     select
-        enterprise_id, tax_code, fiscal_year, revenue_vnd, profit_before_tax_vnd,
-        revenue_vnd - cost_of_goods_vnd - operating_expense_vnd as ebit_vnd
-    from {{ ref('fct_tax_returns') }}
-    where revenue_vnd is not null
+        t.enterprise_id, t.tax_code, t.fiscal_year, t.revenue_vnd, t.profit_before_tax_vnd,
+        t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd as ebit_vnd,
+        s.start_year,
+        coalesce(t.fiscal_year <= s.start_year + {{ threshold('TP04', 'startup_years') }}, false) as is_startup_year
+    from {{ ref('fct_tax_returns') }} as t
+    left join started as s on s.tax_code = t.tax_code
+    where t.revenue_vnd is not null
 ),
 
 -- A run of losses is consecutive fiscal years each with a return in force
@@ -29,11 +47,11 @@ returns as (
 marked as (
     select
         r.*,
-        -- the years that end a run up to this one (a year with no loss, or a
-        -- loss year after a year without a return): the same for every loss
-        -- year of one run
+        -- the years that end a run up to this one (a year with no loss, a
+        -- start-up year (since 1.4), or a loss year after a year without a
+        -- return): the same for every loss year of one run
         count(*) filter (
-            where r.ebit_vnd >= 0 or r.previous_year is distinct from r.fiscal_year - 1
+            where r.ebit_vnd >= 0 or r.is_startup_year or r.previous_year is distinct from r.fiscal_year - 1
         ) over (partition by r.tax_code order by r.fiscal_year) as run_id
     from (
         select returns.*, lag(fiscal_year) over (partition by tax_code order by fiscal_year) as previous_year
@@ -49,13 +67,23 @@ runs as (
         first_value(l.revenue_vnd) over (partition by l.tax_code, l.run_id order by l.fiscal_year) as revenue_at_start,
         sum(l.ebit_vnd) over (partition by l.tax_code, l.run_id order by l.fiscal_year) as losses_in_run_vnd
     from marked as l
-    where l.ebit_vnd < 0
+    where l.ebit_vnd < 0 and not l.is_startup_year
 ),
 
 capital_added as (
     select tax_code, extract(year from value_date)::int as fiscal_year, sum(amount_usd) as amount_usd
     from {{ ref('fct_capital_flows') }}
     where flow_type = 'capital_contribution' and direction = 'inflow'
+    group by 1, 2
+),
+
+-- the year's related-party transactions as disclosed with the CIT return
+-- (the same measure as TP04's materiality); a year without disclosures shows
+-- no dealings, so it makes no flag: a missing disclosure can hide a case,
+-- never make one
+related as (
+    select tax_code, fiscal_year::int as fiscal_year, sum(amount_vnd) as related_vnd
+    from {{ ref('stg_tax__related_party') }}
     group by 1, 2
 ),
 
@@ -77,9 +105,12 @@ judged as (
                   where c.tax_code = r.tax_code and c.fiscal_year between r.run_start and r.fiscal_year), 0)
             as capital_added_usd,
         (select jsonb_agg(g.period || ' ' || g.status order by g.period) from fx_gap_months as g
-         where g.fiscal_year::int between r.run_start and r.fiscal_year) as fx_months_not_complete
+         where g.fiscal_year::int between r.run_start and r.fiscal_year) as fx_months_not_complete,
+        rp.related_vnd
     from runs as r
+    join related as rp on rp.tax_code = r.tax_code and rp.fiscal_year = r.fiscal_year
     where r.years_in_run >= {{ threshold('TP03', 'min_loss_years') }}
+      and rp.related_vnd >= {{ threshold('TP04', 'min_related_share') }} * r.revenue_vnd
 ),
 
 findings as (
@@ -100,12 +131,15 @@ findings as (
                          case when capital_added_usd > 0
                               then 'nhận thêm vốn ' || case when fx_months_not_complete is not null then 'ít nhất ' else '' end
                                    || {{ vn_number('capital_added_usd') }} || ' USD' end)
+            -- what makes it a transfer-pricing matter (since 1.4)
+            || ', với giao dịch liên kết năm ' || fiscal_year || ' là ' || {{ vn_number('related_vnd') }}
+            || ' VND (' || {{ vn_pct('related_vnd::numeric / revenue_vnd') }} || ' doanh thu)'
             || '.'
             || {{ months_missing_sentence('ngoại hối', "run_start || '–' || fiscal_year", 'fx_months_not_complete',
                                           'vốn góp thêm chỉ tính trên các tháng có dữ liệu, có thể lớn hơn') }}
             as summary,
         jsonb_build_object(
-            'threshold', {{ threshold_sentence('operating loss in {TP03.min_loss_years} or more consecutive fiscal years while revenue grows or capital is added') }},
+            'threshold', {{ threshold_sentence('operating loss in {TP03.min_loss_years} or more consecutive fiscal years after the start-up years (the year of the first certificate and the {TP04.startup_years#} after it) while revenue grows or capital is added, related-party transactions >= {TP04.min_related_share%} % of revenue') }},
             'min_loss_years', {{ threshold('TP03', 'min_loss_years') }},
             'loss_years', years_in_run,
             'first_loss_year', run_start,
@@ -113,7 +147,9 @@ findings as (
             'losses_in_run_vnd', losses_in_run_vnd,
             'revenue_first_loss_year_vnd', revenue_at_start,
             'revenue_vnd', revenue_vnd,
-            'capital_added_usd', capital_added_usd
+            'capital_added_usd', capital_added_usd,
+            'start_year', start_year,
+            'related_party_vnd', related_vnd
         )
         -- fx months of the run not complete: capital_added_usd is a lower bound
         || case when fx_months_not_complete is not null
@@ -124,4 +160,4 @@ findings as (
     where revenue_vnd > revenue_at_start or capital_added_usd > 0
 )
 
-{{ risk_flag_columns('TP03', '1.3') }}
+{{ risk_flag_columns('TP03', '1.4') }}

@@ -15,7 +15,10 @@
 --   * the year's margin below the peers' 35th percentile, below the Decree 132
 --     Art. 19.2(b) safe harbour of its sector and an operating loss;
 --   * sustained: the year before also an operating loss below that year's
---     peers' 35th percentile, and the weighted average margin of the comparison period
+--     peers' 35th percentile and past the start-up years (since 2.1: a
+--     start-up's loss is honest, so it shows nothing sustained; a start-up
+--     losing money a third or fourth year was flagged in the year after its
+--     start-up years), and the weighted average margin of the comparison period
 --     (the year and up to two before: Decree 132 compares on the weighted
 --     average of up to three years) below the peers' 35th percentile of the
 --     same average (clears a one-off loss);
@@ -30,29 +33,13 @@
 -- The amount at stake is the profit an arm's-length (median) margin would give.
 with
 
--- year the enterprise started: its earliest investment certificate, or its
--- first CIT return when the returns do not start with the data itself. The
--- start-up years are the (often partial) first year and the next two full
--- ones, since a certificate issued late in a year starts operations the next.
-first_return as (
-    select tax_code, min(fiscal_year) as first_year,
-           min(fiscal_year) > (select min(fiscal_year) from {{ ref('fct_tax_returns') }}) as seen_from_start
-    from {{ ref('fct_tax_returns') }}
-    group by 1
-),
-
-first_certificate as (
-    select tax_code, min(extract(year from issued_on))::int as first_year
-    from {{ ref('dim_project') }}
-    where tax_code is not null
-    group by 1
-),
-
+-- year the enterprise started (macro enterprise_start_years, shared with
+-- TP03): its earliest investment certificate, or its first CIT return when
+-- the returns do not start with the data itself. The start-up years are the
+-- (often partial) first year and the next two full ones, since a
+-- certificate issued late in a year starts operations the next.
 started as (
-    select f.tax_code,
-           least(case when f.seen_from_start then f.first_year end, c.first_year) as start_year
-    from first_return as f
-    left join first_certificate as c on c.tax_code = f.tax_code
+    {{ enterprise_start_years() }}
 ),
 
 returns as (
@@ -90,7 +77,8 @@ compared as (
         r.*, w.weighted_margin, w.years_compared,
         lag(r.ebit_margin) over (partition by r.tax_code order by r.fiscal_year) as prior_margin,
         lag(r.revenue_vnd) over (partition by r.tax_code order by r.fiscal_year) as prior_revenue_vnd,
-        lag(r.fiscal_year) over (partition by r.tax_code order by r.fiscal_year) as prior_year
+        lag(r.fiscal_year) over (partition by r.tax_code order by r.fiscal_year) as prior_year,
+        lag(r.is_startup_year) over (partition by r.tax_code order by r.fiscal_year) as prior_is_startup_year
     from returns as r
     join weighted as w on w.tax_code = r.tax_code and w.fiscal_year = r.fiscal_year
 ),
@@ -145,6 +133,7 @@ judged as (
       and r.prior_year = r.fiscal_year - 1
       and rp.related_vnd >= {{ threshold('TP04', 'min_related_share') }} * r.revenue_vnd
       and not r.is_startup_year
+      and not r.prior_is_startup_year
       and not exists (select 1 from explained as x
                       where x.enterprise_id = r.enterprise_id and x.period = r.fiscal_year::text)
 ),
@@ -196,4 +185,4 @@ findings as (
       and revenue_vnd >= (1 - {{ threshold('TP04', 'max_revenue_fall') }}) * prior_revenue_vnd
 )
 
-{{ risk_flag_columns('TP04', '2.0') }}
+{{ risk_flag_columns('TP04', '2.1') }}
