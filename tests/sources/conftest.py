@@ -63,3 +63,19 @@ def generated(tmp_path_factory) -> Parsed:
     out = tmp_path_factory.mktemp("economy")
     economy = generate(GenerateOptions(out=out, **OPTIONS))
     return parse_all(out, economy)
+
+
+def n(row: dict, column: str) -> float:
+    """A delivered number, an empty cell as 0."""
+    return float(row[column] or 0)
+
+
+def contributed_shares(parsed: Parsed) -> dict[str, float]:
+    """Per tax code, the capital contributions received (fx) over the foreign investors' share of the charter
+    capital of its registered project: what CAP01 compares with 99 %."""
+    inflows: dict[str, float] = defaultdict(float)
+    for r in parsed.good[("fx", "capital_flows")]:
+        if r["flow_type"] == "capital_contribution":
+            inflows[r["tax_code"]] += n(r, "amount")
+    return {r["tax_code"]: inflows[r["tax_code"]] / (n(r, "charter_capital_usd") * n(r, "foreign_ownership_pct") / 100)
+            for r in parsed.good[("registry", "projects")] if n(r, "charter_capital_usd") and n(r, "foreign_ownership_pct")}

@@ -19,7 +19,7 @@ import pytest
 from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.scenarios import EDGE_PLANTED_ONLY, EDGE_RULES
 from sources.synthetic.truth import read_csv
-from tests.sources.conftest import OPTIONS, Parsed, parse_all
+from tests.sources.conftest import OPTIONS, Parsed, contributed_shares, n, parse_all
 
 # Large enough that every covered rule finds an enterprise for its edge case and look-alike after the clear
 # cases took theirs (at 150 enterprises TP05, ABS01 and CAP01's look-alike find none); two years for LAND01.
@@ -39,9 +39,6 @@ def cases(parsed: Parsed, rule: str, band: str = "edge") -> dict[str, list[dict]
             out[s["kind"]].append(s)
     return out
 
-
-def n(row: dict, column: str) -> float:
-    return float(row[column] or 0)
 
 
 def returns(parsed: Parsed) -> dict[tuple[str, int], dict]:
@@ -126,15 +123,10 @@ def test_tp06_fees_and_tp07_losses_just_either_side(edge):
 
 
 def test_cap01_contributions_just_short_or_just_paid(edge):
-    projects = {r["tax_code"]: r for r in edge.good[("registry", "projects")]}
-    inflows = defaultdict(float)
-    for r in edge.good[("fx", "capital_flows")]:
-        if r["flow_type"] == "capital_contribution":
-            inflows[r["tax_code"]] += n(r, "amount")
+    shares = contributed_shares(edge)
     for kind, found in cases(edge, "CAP01").items():
         for s in found:
-            p = projects[s["enterprise_tax_code"]]
-            ratio = inflows[s["enterprise_tax_code"]] / (n(p, "charter_capital_usd") * n(p, "foreign_ownership_pct") / 100)
+            ratio = shares[s["enterprise_tax_code"]]
             assert (0.95 < ratio < 0.99) if kind == "planted" else (0.99 < ratio < 1.0), (s, ratio)
 
 

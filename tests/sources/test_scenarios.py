@@ -12,6 +12,7 @@ import pytest
 
 from sources.synthetic.losses import startup_loss_years
 from sources.synthetic.truth import read_csv
+from tests.sources.conftest import contributed_shares, n
 
 
 def scenarios(generated, rule: str) -> dict[str, list[dict]]:
@@ -30,9 +31,6 @@ def returns_in_force(generated) -> dict[tuple[str, int], dict]:
             best[key] = r
     return best
 
-
-def n(row: dict, column: str) -> float:
-    return float(row[column] or 0)
 
 
 def test_every_rule_has_planted_cases_and_lookalikes(generated):
@@ -241,18 +239,10 @@ def test_tp03_tp06_tp07_tax_figures(generated):
 
 
 def test_cap01_contributions_against_charter_capital(generated):
-    projects = {}
-    for r in generated.good[("registry", "projects")]:
-        projects[r["tax_code"]] = r
-    inflows = defaultdict(float)
-    for r in generated.good[("fx", "capital_flows")]:
-        if r["flow_type"] == "capital_contribution":
-            inflows[r["tax_code"]] += n(r, "amount")
+    shares = contributed_shares(generated)
     for kind, cases in scenarios(generated, "CAP01").items():
         for s in cases:
-            p = projects[s["enterprise_tax_code"]]
-            foreign = n(p, "charter_capital_usd") * n(p, "foreign_ownership_pct") / 100
-            ratio = inflows[s["enterprise_tax_code"]] / foreign
+            ratio = shares[s["enterprise_tax_code"]]
             assert ratio < 0.5 if kind == "planted" else ratio > 0.99, (s, ratio)
 
 
