@@ -342,6 +342,11 @@ def _month_after(day: dt.date) -> str:
     return f"{nxt.year}-{nxt.month:02d}"
 
 
+def _month_end(period: str) -> dt.date:
+    first = dt.date(int(period[:4]), int(period[5:7]), 1)
+    return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
 def record(economy: Economy) -> list[Scenario]:
     first, last = economy.years
     window_start, window_end = dt.date(first, 1, 1), dt.date(last, 12, 31)
@@ -418,6 +423,10 @@ def record(economy: Economy) -> list[Scenario]:
             expired = p.expires_on < window_end
             if expired and (p.keeps_active_after_expiry or rule == "REG01"):
                 period = _month_after(max(p.expires_on, window_start - dt.timedelta(days=1)))
+                # a project terminated by the month after its expiry is registered terminated, never active
+                # after it (seed 2036 recorded one as a planted case the register could not show)
+                if p.terminated_on is not None and p.terminated_on <= _month_end(period):
+                    continue
                 add("REG01", e, period, p.keeps_active_after_expiry,
                     f"project {p.project_code} expired {p.expires_on} but "
                     + ("is still registered active" if p.keeps_active_after_expiry else "is registered expired"))

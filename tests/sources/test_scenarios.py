@@ -5,12 +5,15 @@ p75/p35 of unrelated prices; 5 % royalties; 30 % of leased land in use).
 """
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import statistics
 from collections import defaultdict
 
 import pytest
 
 from sources.synthetic.losses import startup_loss_years
+from sources.synthetic.scenarios import record
 from sources.synthetic.truth import read_csv
 from tests.sources.conftest import contributed_shares, n
 
@@ -244,6 +247,19 @@ def test_cap01_contributions_against_charter_capital(generated):
         for s in cases:
             ratio = shares[s["enterprise_tax_code"]]
             assert ratio < 0.5 if kind == "planted" else ratio > 0.99, (s, ratio)
+
+
+def test_a_project_terminated_before_it_expires_is_no_reg01_case(generated):
+    # seed 2036: a project of the REG01 role was also one of the few the register terminates; its snapshots
+    # said terminated from before its expiry, and the truth still listed it as planted
+    economy = copy.deepcopy(generated.economy)
+    planted = {(s.tax_code, s.period) for s in record(economy) if s.rule == "REG01" and s.kind == "planted"}
+    tax_code, period = sorted(planted)[0]
+    project = next(p for e in economy.enterprises if e.tax_code == tax_code for p in e.projects
+                   if p.keeps_active_after_expiry)
+    project.terminated_on = project.expires_on - dt.timedelta(days=30)
+    after = {(s.tax_code, s.period) for s in record(economy) if s.rule == "REG01" and s.kind == "planted"}
+    assert after == planted - {(tax_code, period)}
 
 
 def test_reg01_reg02_register_and_silence(generated):
