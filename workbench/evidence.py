@@ -139,6 +139,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "related_party_interest_or_loans": ("Khoản vay, lãi vay liên kết", "Related-party loans or interest"),
     "related_party_interest_or_loans_vnd": ("Khoản vay, lãi vay liên kết (VND)", "Related-party loans or interest (VND)"),
     "related_party_transactions_vnd": ("Giao dịch liên kết (VND)", "Related-party transactions (VND)"),
+    "related_party_vnd": ("Giao dịch liên kết trong năm (VND)", "Related-party transactions of the year (VND)"),
     "repatriated_usd": ("Lợi nhuận chuyển ra (USD)", "Repatriated (USD)"),
     "repatriated_vnd": ("Lợi nhuận chuyển ra (VND)", "Repatriated (VND)"),
     "revenue_first_loss_year_vnd": ("Doanh thu năm lỗ đầu (VND)", "Revenue in the first loss year (VND)"),
@@ -150,6 +151,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "shortfall_usd": ("Số vốn còn thiếu (USD)", "Shortfall (USD)"),
     "signs": ("Dấu hiệu", "Signs"),
     "silent_months": ("Số tháng không hoạt động", "Silent months"),
+    "start_year": ("Năm bắt đầu (giấy chứng nhận đầu tiên)", "Start year (first certificate)"),
     "transfers": ("Các khoản chuyển tiền", "Transfers"),
     "vsic_division": ("Ngành VSIC (cấp 2)", "VSIC division"),
     "years_in_run": ("Số năm trong chuỗi", "Years in the run"),
@@ -170,8 +172,12 @@ THRESHOLD_TEMPLATES = {
     "related-party unit price below the {TP02.percentile_low%}th percentile of unrelated exports (Decree 132/2020 Art. 7.3)":
         "Đơn giá xuất khẩu cho bên liên kết thấp hơn phân vị {TP02.percentile_low%} của hàng xuất khẩu độc "
         "lập (Nghị định 132/2020, Điều 7.3)",
-    "operating loss in {TP03.min_loss_years} or more consecutive fiscal years while revenue grows or capital is added":
-        "Lỗ hoạt động từ {TP03.min_loss_years} năm tài chính liên tiếp trở lên trong khi doanh thu tăng hoặc vốn được bổ sung",
+    "operating loss in {TP03.min_loss_years} or more consecutive fiscal years after the start-up years (the year of the "
+    "first certificate and the {TP04.startup_years#} after it) while revenue grows or capital is added, related-party "
+    "transactions >= {TP04.min_related_share%} % of revenue":
+        "Lỗ hoạt động từ {TP03.min_loss_years} năm tài chính liên tiếp trở lên sau các năm khởi nghiệp (năm cấp giấy "
+        "chứng nhận đầu tiên và {TP04.startup_years#} năm sau đó) trong khi doanh thu tăng hoặc vốn được bổ sung, giao "
+        "dịch liên kết từ {TP04.min_related_share%} % doanh thu",
     "operating loss below the {TP04.percentile_low%}th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, "
     "sustained (the year before a loss below its range too, the weighted average of up to {TP04.comparison_years#} years below the "
     "peers' same average), revenue not down more than {TP04.max_revenue_fall%} %, related-party "
