@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sources.synthetic.economy import Economy, Enterprise, Lease, add_years
+from sources.synthetic.economy import Economy, Enterprise, Lease, add_years, month_end
 
 # TP01/TP02: related-party unit prices against the HS code's median. Line
 # prices are log-normal with sigma <= 0.3, so x2.6 lies beyond the 99th
@@ -342,11 +342,6 @@ def _month_after(day: dt.date) -> str:
     return f"{nxt.year}-{nxt.month:02d}"
 
 
-def _month_end(period: str) -> dt.date:
-    first = dt.date(int(period[:4]), int(period[5:7]), 1)
-    return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-
-
 def record(economy: Economy) -> list[Scenario]:
     first, last = economy.years
     window_start, window_end = dt.date(first, 1, 1), dt.date(last, 12, 31)
@@ -425,7 +420,7 @@ def record(economy: Economy) -> list[Scenario]:
                 period = _month_after(max(p.expires_on, window_start - dt.timedelta(days=1)))
                 # a project terminated by the month after its expiry is registered terminated, never active
                 # after it (seed 2036 recorded one as a planted case the register could not show)
-                if p.terminated_on is not None and p.terminated_on <= _month_end(period):
+                if p.terminated_on is not None and p.terminated_on <= month_end(int(period[:4]), int(period[5:7])):
                     continue
                 add("REG01", e, period, p.keeps_active_after_expiry,
                     f"project {p.project_code} expired {p.expires_on} but "
