@@ -83,12 +83,19 @@
     giving one row with `inputs_fingerprint`, which the model stores on every
     row. The pre-hook empties the table when the fingerprint differs; the
     model's rows are built only into an empty table (`unless_built`), so it
-    equals a full refresh. -#}
+    equals a full refresh. A table built before it stored the fingerprint
+    gets the column and is emptied (before dbt compares the columns: a
+    pre-hook runs first), so it is rebuilt whole. -#}
 {% macro delete_all_if_inputs_changed(inputs) -%}
-    {% if is_incremental() %}
+    {%- if not is_incremental() -%}
+    select 'built in full: nothing to delete'
+    {%- elif 'inputs_fingerprint' not in adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    alter table {{ this }} add column inputs_fingerprint text;
+    delete from {{ this }}
+    {%- else -%}
     delete from {{ this }} as t
     where t.inputs_fingerprint is distinct from (select i.inputs_fingerprint from ({{ inputs }}) as i)
-    {% else %}select 'built in full: nothing to delete'{% endif %}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro unless_built() -%}

@@ -37,6 +37,23 @@
         '\s+', ' ', 'g')), '')
 {%- endmacro %}
 
+{#- The versions of what int_names_normalised and int_addresses_normalised
+    store: a hash of the SQL each one's normalising macros make, stored on
+    every row (`inputs_fingerprint`). Those tables normalise a name or an
+    address once, when it first appears; a change of the macros changes the
+    version, so the next ordinary build empties them and normalises every
+    name or address again (delete_all_if_inputs_changed), and the models
+    after them follow by their keys and fingerprints, which hash the
+    normalised values: no --full-refresh. SQL expressions of text, the same
+    in every query: the SQL quoted as it is, hashed by the database. -#}
+{% macro names_version() -%}
+    md5($names${{ normalise_name('name') }}|{{ legal_form('name') }}|{{ name_suffix('name') }}$names$)
+{%- endmacro %}
+
+{% macro addresses_version() -%}
+    md5($addresses${{ normalise_address('address') }}|{{ area_key('admin_area', 'address') }}$addresses$)
+{%- endmacro %}
+
 {#- Blocking key for name matching: the commune/district, from admin_area
     when given, else the address part before "Hải Phòng" (addresses read
     "..., <area>, Hải Phòng"). -#}

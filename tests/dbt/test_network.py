@@ -4,9 +4,8 @@ Group and relationship ids are the same after a full rebuild and after a
 re-delivery of the register; sister companies are one group of several
 enterprises, never one enterprise; REL01 and NOM01 flag what the generator
 planted and none of the one-sign look-alikes; `fdi network` prints a planted
-nominee's neighbourhood and draws it; a warehouse built with another
-normalisation of party names is rebuilt by an ordinary build after it
-changes, to what a full refresh builds. Each relationship kind on hand-made rows
+nominee's neighbourhood and draws it (a changed normalisation of party names:
+tests/dbt/test_normalisation_changes.py). Each relationship kind on hand-made rows
 is a dbt unit test (models/marts/_marts__network_unit_tests.yml), and the
 rules' thresholds are in models/risk/_risk__network_unit_tests.yml.
 """
@@ -17,7 +16,6 @@ import json
 import shutil
 import uuid
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -25,8 +23,7 @@ from apps.network import fetch, format_text, render_svg
 from pipelines.run import run_pipeline
 from sources.synthetic.score_rules import evaluate
 from sources.synthetic.truth import read_csv
-from tests.helpers import assert_equals_full_refresh, built_economy, dbt, edit_manifest
-from warehouse.settings import DBT_PROJECT_DIR
+from tests.helpers import built_economy, dbt, edit_manifest
 
 pytestmark = pytest.mark.e2e
 
@@ -109,59 +106,3 @@ def test_fdi_network_prints_and_draws_a_planted_nominee(built):
     svg = ET.fromstring(render_svg(hood))
     labels = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
     assert code in labels and "foreign_manager" in labels
-
-
-# The tables that store party names as normalise_party made them (or compare by them), or premises' addresses as
-# normalise_address made them, incremental ones first, and what reads them (macros/network.sql, network_rows_version).
-PARTY_NAME_TABLES = ("marts.fct_customs_lines", "intermediate.int_customs_partner_months",
-                     "intermediate.int_customs_price_deviations", "intermediate.int_customs_partner_years",
-                     "intermediate.int_trade_partners_combined", "intermediate.int_relationship_years",
-                     "marts.enterprise_relationships", "marts.enterprise_groups", "risk.flags")
-
-# An earlier normalisation per macro, as a warehouse built before a change of it would hold, what it made, and an
-# incremental table whose fingerprints must all change with it: the party names without the foreign legal forms,
-# country words and ISO codes dropped (normalise_name alone); the premises' addresses merely lower-cased.
-EARLIER_NORMALISATIONS = {
-    "normalise_party": ("{{ normalise_name(column) }}",
-                        "select distinct related_party from marts.enterprise_relationships",
-                        "marts.fct_customs_lines"),
-    "normalise_address": ("lower({{ column }})",
-                          "select distinct related_party from intermediate.int_relationship_years"
-                          " where relationship = 'premises'",
-                          "intermediate.int_relationship_years"),
-}
-
-
-def _project_with_an_earlier_normalisation(folder: Path, macro: str) -> Path:
-    """A copy of the dbt project whose `macro` is the earlier normalisation of EARLIER_NORMALISATIONS."""
-    project = folder / "dbt_project"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    earlier, _, _ = EARLIER_NORMALISATIONS[macro]
-    header = f"{{% macro {macro}(column) -%}}"
-    for path in (project / "macros").glob("*.sql"):
-        text = path.read_text()
-        if header in text:
-            path.write_text(text.replace(header, f"{{% macro {macro}_now(column) -%}}")
-                            + f"\n{header}{earlier}{{%- endmacro %}}\n")
-            return project
-    raise AssertionError(f"no macro {macro} in the project")
-
-
-@pytest.mark.parametrize("macro", sorted(EARLIER_NORMALISATIONS))
-def test_a_changed_normalisation_is_rebuilt_by_an_ordinary_build(built, tmp_path, macro):
-    """Guards party_names_version and network_rows_version: the incremental models keep a period whose
-    fingerprint did not change, so without the normalisation in their fingerprints a warehouse built before a
-    change kept its old names and addresses."""
-    db, _ = built
-    _, made, fingerprinted = EARLIER_NORMALISATIONS[macro]
-    now = set(db.execute(made).fetchall())
-    earlier = _project_with_an_earlier_normalisation(tmp_path, macro)
-    dbt("run", "--project-dir", str(earlier), "--target-path", str(tmp_path / "target"))
-    assert set(db.execute(made).fetchall()) != now, "the earlier normalisation made the same names"
-    fingerprints = f"select distinct inputs_fingerprint from {fingerprinted}"
-    stored = set(db.execute(fingerprints).fetchall())
-
-    dbt("run")  # the project as it is: an ordinary build, no --full-refresh
-    assert stored.isdisjoint(db.execute(fingerprints).fetchall())
-    assert set(db.execute(made).fetchall()) == now
-    assert_equals_full_refresh(db, *PARTY_NAME_TABLES, whole_project=True)

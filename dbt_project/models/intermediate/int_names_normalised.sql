@@ -9,13 +9,15 @@
 -- Incremental, appending the names not seen yet: the derived columns are a
 -- function of the name alone, so a name once normalised never needs it again.
 -- The post-hook deletes names no record shows any more (a corrected
--- delivery), so the table equals a full refresh. Changing the macros needs
--- `dbt build --full-refresh --select int_names_normalised+`.
+-- delivery), so the table equals a full refresh. A change of the macros
+-- changes every row's `inputs_fingerprint` (names_version, macros/names.sql):
+-- the pre-hook empties the table and the build normalises every name again.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
     indexes=[{'columns': ['name_key'], 'unique': True}],
+    pre_hook="{{ delete_all_if_inputs_changed('select ' ~ names_version() ~ ' as inputs_fingerprint') }}",
     post_hook="""
         delete from {{ this }} as c
         where not exists (
@@ -34,7 +36,8 @@ select
     n.name::text as name,
     {{ normalise_name('n.name') }}::text as name_normalised,
     {{ legal_form('n.name') }}::text as legal_form,
-    {{ name_suffix('n.name') }}::text as name_suffix
+    {{ name_suffix('n.name') }}::text as name_suffix,
+    {{ names_version() }}::text as inputs_fingerprint
 from names as n
 {% if is_incremental() %}
 where not exists (select 1 from {{ this }} as seen where seen.name_key = md5(n.name))
