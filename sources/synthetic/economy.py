@@ -157,6 +157,8 @@ class Enterprise:
     branch_suffix: str | None = None  # customs declares some lines under a branch code
     loans: list[Loan] = field(default_factory=list)
     leases: list[Lease] = field(default_factory=list)
+    # Years between incorporation and the first revenue, its plant being built (`losses.plan`): 0, 1 or 2
+    construction_years: int = 0
     # Planted risk scenarios (`sources.synthetic.scenarios`): what happens to this enterprise.
     role: str | None = None  # e.g. "TP05" planted or "TP05~" look-alike
     role_year: int | None = None
@@ -187,6 +189,11 @@ class Enterprise:
         if self.projects:
             return min(p.incorporated_on for p in self.projects)
         return self.founded
+
+    @property
+    def operating_from_year(self) -> int:
+        """First year of revenue: the year it became active, or later when it built its plant first."""
+        return self.active_from.year + self.construction_years
 
     def active_in_month(self, year: int, month: int) -> bool:
         """Operating (filing, trading, employing) in the month."""

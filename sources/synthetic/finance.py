@@ -79,8 +79,8 @@ def loan_interest_vnd(loans, year: int, related_only: bool = False) -> float:
 
 
 def _margin(ent, year: int, rng, honest: HonestLoss | None) -> float:
-    start = ent.active_from.year
-    if year - start < len(STARTUP_MARGINS):
+    start = ent.operating_from_year
+    if 0 <= year - start < len(STARTUP_MARGINS):
         return STARTUP_MARGINS[year - start]
     if honest is not None:
         return honest.margin
@@ -123,10 +123,13 @@ def build_books(economy) -> dict[tuple[str, int], YearBook]:
             if not months_active:
                 continue
             rng = economy.sub_rng("book", ent.index, year)
-            age = year - ent.active_from.year
+            age = year - ent.operating_from_year
+            # a year of building its plant (losses.plan): no revenue, pre-operating costs, the loans' interest
+            # capitalised into the plant (VAS 16), so no interest expense
+            building = age < 0
             noise = 1.0 if ent.role in ("TP03", "TP04", "TP05") else rng.uniform(0.94, 1.06)
             honest = honest_losses.get((ent.tax_code, year))
-            ramp = _revenue_ramp(age, honest)
+            ramp = 0.0 if building else _revenue_ramp(age, honest)
             revenue = round(ent.revenue_base * economy.revenue_factor(ent, year) * noise * ramp * months_active / 12)
             if honest and honest.revenue_of_prior and prior and prior.months_active:
                 # a downturn: revenue falls below the year before's, whatever the trend
@@ -137,10 +140,13 @@ def build_books(economy) -> dict[tuple[str, int], YearBook]:
                 royalty_pct = royalty_share(ent)  # the planted case well past 5 % of revenue, its look-alike inside
             cogs = round(revenue * ent.cogs_ratio)
             ebit = round(revenue * margin)
+            if building:
+                full_scale = ent.revenue_base * economy.revenue_factor(ent, year) * months_active / 12
+                ebit = round(full_scale * honest.margin) if honest else 0
             opex = revenue - cogs - ebit
             depreciation = round(revenue * ent.depreciation_ratio)
-            interest = round(loan_interest_vnd(ent.loans, year))
-            related_interest = round(loan_interest_vnd(ent.loans, year, related_only=True))
+            interest = 0 if building else round(loan_interest_vnd(ent.loans, year))
+            related_interest = 0 if building else round(loan_interest_vnd(ent.loans, year, related_only=True))
             other_income = round(revenue * rng.uniform(0.0, 0.004))
             pbt = revenue - cogs - opex - interest + other_income
             # Losses of the last five years offset profit, oldest first.

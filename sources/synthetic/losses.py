@@ -5,6 +5,13 @@ In Vietnam 16,292 of 28,918 FDI enterprises (56 %) reported a loss in FY2023
 are honest, and the generator gives each one a reason, recorded in
 `_truth/honest_losses.csv`:
 
+* `construction`: the years a new FDI manufacturer spends building its plant
+  before its first sale, incorporated and filing returns: no revenue, the
+  pre-operating costs a loss (`PREOPERATING_COST`; the interest on its loans
+  is capitalised, VAS 16). One in four new FDI manufacturers builds for a
+  year and one in ten for two (`CONSTRUCTION_ONE_YEAR`,
+  `CONSTRUCTION_TWO_YEARS`); their start-up years follow the construction,
+  not the certificate;
 * `startup`: the first two years of operations (`finance.STARTUP_MARGINS`);
 * `long_startup`: a start-up's third and fourth loss years. A new factory
   often takes longer than two years to reach its scale: one honest start-up
@@ -59,12 +66,44 @@ LONG_STARTUP_REVENUE = (0.85, 0.95)
 FIELDS = ["enterprise_tax_code", "year", "reason", "is_fdi", "revenue_vnd", "ebit_vnd", "pbt_vnd"]
 
 
+# Assumption (docs/generator.md, "Honest losses"): a new FDI manufacturer often builds its plant after its
+# certificate and sells nothing meanwhile (an industrial-zone factory takes one to two years to build). Of the new
+# FDI manufacturers without a role, one in four builds for one year and one in ten for two (chances of all of
+# them; an enterprise is new when it became active from two years before the window: older ones built before the
+# books begin). Drawn from a stream of its own, so every other draw is that of the same seed before.
+CONSTRUCTION_ONE_YEAR = 1 / 4
+CONSTRUCTION_TWO_YEARS = 1 / 10
+# Pre-operating costs of a construction year (staff, rent, administration) as a share of the firm's full-scale
+# revenue: an operating loss with no revenue.
+PREOPERATING_COST = (0.02, 0.05)
+
+
 @dataclass(frozen=True)
 class HonestLoss:
-    reason: str  # startup | long_startup | downturn | one_off
-    margin: float  # EBIT / revenue
+    reason: str  # construction | startup | long_startup | downturn | one_off
+    margin: float  # EBIT / revenue; construction: pre-operating costs over the firm's full-scale revenue
     revenue_of_prior: float | None = None  # downturn: revenue as a share of the year before
     revenue_ramp: float | None = None  # long_startup: revenue as a share of the firm's full scale
+
+
+def construction_years(economy, ent) -> int:
+    """Years a new FDI manufacturer without a role builds its plant before its first revenue: 0, 1 or 2."""
+    first, _ = economy.years
+    if not (ent.is_fdi and ent.role is None and ent.projects and ent.industry[4] != "distribution"
+            and ent.active_from.year >= first - 2):
+        return 0
+    draw = economy.sub_rng("construction", ent.index).random()
+    if draw < CONSTRUCTION_TWO_YEARS:
+        return 2
+    return 1 if draw < CONSTRUCTION_ONE_YEAR else 0
+
+
+def _construction_losses(economy, ent) -> dict[tuple[str, int], HonestLoss]:
+    """The construction years of `ent` that fall in the books (from the year before the window)."""
+    rng = economy.sub_rng("construction_cost", ent.index)
+    first, last = economy.years
+    return {(ent.tax_code, year): HonestLoss("construction", -rng.uniform(*PREOPERATING_COST), revenue_ramp=0.0)
+            for year in range(ent.active_from.year, ent.operating_from_year) if first - 1 <= year <= last}
 
 
 def startup_loss_years(economy, ent) -> int:
@@ -82,7 +121,7 @@ def _long_startup_losses(economy, ent, years: int) -> dict[tuple[str, int], Hone
     """The third and fourth loss years of a long start-up that fall in the books (from the year before the window)."""
     rng = economy.sub_rng("long_startup_margin", ent.index)
     first, last = economy.years
-    start = ent.active_from.year
+    start = ent.operating_from_year
     out = {}
     for age in range(2, years):
         loss = HonestLoss("long_startup", rng.uniform(*LONG_STARTUP_MARGINS[age - 2]),
@@ -106,7 +145,8 @@ def onset_probability(loss_rate: float) -> float:
 
 
 def plan(economy, loss_rate: float) -> dict[tuple[str, int], HonestLoss]:
-    """Honest loss years of the enterprises without a planted role, keyed by (tax code, year)."""
+    """Honest loss years of the enterprises without a planted role, keyed by (tax code, year); sets the
+    construction years of each (`Enterprise.construction_years`), which the books and the start-up years follow."""
     onset = onset_probability(loss_rate)
     first, last = economy.years
     out: dict[tuple[str, int], HonestLoss] = {}
@@ -117,7 +157,9 @@ def plan(economy, loss_rate: float) -> dict[tuple[str, int], HonestLoss]:
             out.update(_lookalike_losses(ent))
             continue
         rng = economy.sub_rng("honest_loss", ent.index)
-        start_year = ent.active_from.year
+        ent.construction_years = construction_years(economy, ent)
+        out.update(_construction_losses(economy, ent))
+        start_year = ent.operating_from_year
         startup_years = startup_loss_years(economy, ent)
         out.update(_long_startup_losses(economy, ent, startup_years))
         begin = max(start_year + startup_years, first - 1 - HISTORY_YEARS)
@@ -182,7 +224,7 @@ def write_truth(folder: Path, economy) -> None:
                 loss = honest.get((ent.tax_code, year))
                 if loss is not None:
                     reason = loss.reason
-                elif (ent.role is None or ent.role.endswith("~")) and year - ent.active_from.year < 2:
+                elif (ent.role is None or ent.role.endswith("~")) and 0 <= year - ent.operating_from_year < 2:
                     reason = "startup"
                 else:
                     continue  # a planted loss (its rule's case) is not honest

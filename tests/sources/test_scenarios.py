@@ -12,7 +12,8 @@ from collections import defaultdict
 
 import pytest
 
-from sources.synthetic.losses import startup_loss_years
+from sources.synthetic.finance import STARTUP_MARGINS
+from sources.synthetic.losses import construction_years, startup_loss_years
 from sources.synthetic.scenarios import record
 from sources.synthetic.truth import read_csv
 from tests.sources.conftest import contributed_shares, n
@@ -169,14 +170,14 @@ def test_honest_losses_at_the_base_rate_with_their_reasons(generated):
         if r["reason"] == "downturn" and prior and prior.months_active == book.months_active == 12:
             assert book.revenue <= 0.901 * prior.revenue, r  # DOWNTURN_REVENUE: at most 90 % of the year before
         if r["reason"] == "startup":
-            assert year - economy.by_tax_code[code].active_from.year < 2, r
+            assert 0 <= year - economy.by_tax_code[code].operating_from_year < 2, r
     for e in economy.enterprises:
         if e.role is not None and not e.role.endswith("~"):
             continue
         startup = startup_loss_years(economy, e) if e.role is None else 2  # a role's start-up: two years
         run = 0
         for y in range(first - 1, last + 1):
-            past_startup = y - e.active_from.year >= startup
+            past_startup = y - e.operating_from_year >= startup
             run = run + 1 if past_startup and (e.tax_code, y) in books and books[(e.tax_code, y)].ebit < 0 else 0
             assert run <= 2, (e.tax_code, y)
 
@@ -195,13 +196,42 @@ def test_some_honest_startups_lose_money_three_or_four_years_while_revenue_ramps
     books = economy.books
     for r in rows:
         e, year = economy.by_tax_code[r["enterprise_tax_code"]], int(r["year"])
-        age = year - e.active_from.year
+        age = year - e.operating_from_year
         assert e.role is None and 2 <= age < startup_loss_years(economy, e), r
-        start = [books[(e.tax_code, y)] for y in range(e.active_from.year, year + 1) if (e.tax_code, y) in books]
+        start = [books[(e.tax_code, y)] for y in range(e.operating_from_year, year + 1) if (e.tax_code, y) in books]
         assert all(b.ebit < 0 for b in start), r  # a loss every year since it started
         book = books[(e.tax_code, year)]
         # still ramping up: a month's revenue above that of its first year in the books, TP03's "revenue grows"
         assert book.revenue / book.months_active > start[0].revenue / start[0].months_active, r
+
+
+def test_some_new_fdi_manufacturers_build_their_plant_before_their_first_revenue(generated):
+    """A new FDI factory often takes a year or two to build (docs/generator.md, "Honest losses"): incorporated,
+    filing returns with no revenue and a loss of pre-operating costs, no interest expense (capitalised), recorded
+    as `construction`; its start-up years follow its first revenue, not its certificate."""
+    economy = generated.economy
+    first, last = economy.years
+    new = [e for e in economy.enterprises if e.is_fdi and e.role is None and e.projects
+           and e.industry[4] != "distribution" and e.active_from.year >= first - 2]
+    assert new, "no new FDI manufacturer"
+    building = [e for e in new if construction_years(economy, e)]
+    assert 0.1 <= len(building) / len(new) <= 0.45, (len(building), len(new))
+    assert all(e.construction_years == construction_years(economy, e) for e in economy.enterprises)
+    rows = {(r["enterprise_tax_code"], int(r["year"])): r["reason"]
+            for r in read_csv(generated.out / "_truth" / "honest_losses.csv")}
+    books = economy.books
+    seen = 0
+    for e in building:
+        for year in range(max(first, e.active_from.year), min(e.operating_from_year, last + 1)):
+            book = books[(e.tax_code, year)]
+            assert book.revenue == 0 and book.ebit < 0 and book.interest == 0, (e.tax_code, year)
+            assert book.imports_vnd == book.exports_vnd == book.royalty == 0, (e.tax_code, year)
+            assert rows[(e.tax_code, year)] == "construction", (e.tax_code, year)
+            seen += 1
+        opening = books.get((e.tax_code, e.operating_from_year))
+        if opening is not None and opening.months_active == 12:  # the first year of revenue: a start-up's first
+            assert opening.revenue > 0 and opening.ebit / opening.revenue == pytest.approx(STARTUP_MARGINS[0], abs=1e-6)
+    assert seen, "no construction year in the window"
 
 
 def test_dormant_and_absconding_firms_register_no_project_in_the_window(generated):
