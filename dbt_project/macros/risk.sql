@@ -243,19 +243,41 @@ findings as (
              || ' tháng: ' || {{ months_in_words(months) }} || '; {{ consequence }}.', '')
 {%- endmacro %}
 
-{#- The year each enterprise started, one row per tax code (start_year NULL
-    when the data do not show it): its earliest investment certificate, or
-    its first CIT return when the returns do not start with the data itself
-    (a firm filing from the data's first year may be older). TP03 and TP04
-    take the start-up years as this year and the next `startup_years`
-    (TP04), since a certificate issued late in a year starts operations the
-    next. -#}
+{#- The year each enterprise began operating, one row per tax code
+    (start_year NULL when the data do not show it). TP03 and TP04 take the
+    start-up years as this year and the next `startup_years` (TP04), since
+    a certificate issued late in a year starts operations the next.
+      * Its returns show it (TP03 1.5, TP04 2.2): a return without revenue
+        before its first with revenue, a plant being built, incorporated
+        and filing, selling nothing yet: that first year with revenue.
+      * Otherwise, from its earliest investment certificate: the latest
+        start the data allow, the certificate's year plus the years a plant
+        may take to build (TP04 `max_construction_years`), unless a return
+        with revenue comes earlier. A new factory often sells nothing for a
+        year or two after its certificate (docs/generator.md, "Honest
+        losses"), and when those years fall before the data, its returns
+        cannot say whether it was building or operating: a missing year is
+        not read as a year of operations (docs/risk.md, "Gaps"). An
+        enterprise certified long before the data starts as before.
+      * Without a certificate: its first CIT return when the returns do not
+        start with the data itself (a firm filing from the data's first
+        year may be older), else unknown.
+    A year without a return is no year without revenue. -#}
 {% macro enterprise_start_years() -%}
     select f.tax_code,
-           least(case when f.seen_from_start then f.first_year end, c.first_year) as start_year
+           case
+               when f.first_year_without_revenue < f.first_year_with_revenue then f.first_year_with_revenue
+               else greatest(
+                   least(case when f.seen_from_start then f.first_year end, c.first_year),
+                   case when c.first_year is not null
+                        then least(c.first_year + {{ threshold('TP04', 'max_construction_years') }}::int,
+                                   f.first_year_with_revenue) end)
+           end as start_year
     from (
         select tax_code, min(fiscal_year) as first_year,
-               min(fiscal_year) > (select min(fiscal_year) from {{ ref('fct_tax_returns') }}) as seen_from_start
+               min(fiscal_year) > (select min(fiscal_year) from {{ ref('fct_tax_returns') }}) as seen_from_start,
+               min(fiscal_year) filter (where revenue_vnd = 0) as first_year_without_revenue,
+               min(fiscal_year) filter (where revenue_vnd > 0) as first_year_with_revenue
         from {{ ref('fct_tax_returns') }}
         group by 1
     ) as f

@@ -51,6 +51,11 @@ TP03_MIN_YEARS = 3
 # materiality, so the case sits clearly past it (a logistics firm with a parent
 # abroad may deal with it little).
 TP04_MIN_RELATED_SHARE = 0.20
+# TP03 and TP04 count a firm's start-up years from the latest start the data allow: its first certificate's year
+# plus up to max_construction_years of building, then startup_years more (thresholds.csv TP04, 2 and 2). Their
+# planted cases and look-alikes are firms certified before all of that, so every window year is past it.
+TP04_STARTUP_YEARS = 2
+TP04_MAX_CONSTRUCTION_YEARS = 2
 TP06_FEE_SHARE = 0.08  # royalties of a planted TP06 year, well past the rule's 5 % of revenue
 TP06_LOOKALIKE_FEE_SHARE = 0.015
 
@@ -235,9 +240,11 @@ def _assign(economy: Economy, rng, edge: bool) -> None:
     take("TP02", lambda e: with_parent(e) and e.export_share > 0.3)
     take("TP02~", lambda e: with_parent(e) and e.export_share > 0.3)
     def material_related(e: Enterprise) -> bool:
-        return with_parent(e) and related_share_of_revenue(e) >= TP04_MIN_RELATED_SHARE
+        return (with_parent(e) and related_share_of_revenue(e) >= TP04_MIN_RELATED_SHARE and bool(e.projects)
+                and min(p.issued_on.year for p in e.projects) + TP04_MAX_CONSTRUCTION_YEARS + TP04_STARTUP_YEARS < first)
 
-    # TP03's case is a firm past its start-up years (eligible: established three years before the window) that
+    # TP03's case is a firm past its start-up years (certified before its start-up years, counted from the latest
+    # start the data allow, could reach the window) that
     # deals materially with its group, the data that tell it from an honest start-up losing money as long
     if len(years) >= TP03_MIN_YEARS:
         for e in take("TP03", material_related):

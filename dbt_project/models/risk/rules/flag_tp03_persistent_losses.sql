@@ -12,9 +12,13 @@
 -- Since 1.4 two conditions tell a transfer-pricing loss-maker from an honest
 -- start-up whose factory takes three or four years to reach its scale (held
 -- to reality by the generator's long start-ups, docs/generator.md):
---   * the start-up years (the year of the first certificate and the next
---     TP04 startup_years, as TP04 leaves them out) are honest losses and do
---     not count towards the run: the run counts loss years after them;
+--   * the start-up years (the year operations began and the next TP04
+--     startup_years, as TP04 leaves them out) are honest losses and do not
+--     count towards the run: the run counts loss years after them. Since
+--     1.5 operations begin in the first year with revenue when returns
+--     without any come before it (a plant built first), else at the latest
+--     the data allow within TP04 max_construction_years of the first
+--     certificate (macro enterprise_start_years);
 --   * material related-party transactions in the flag's year (the year's
 --     disclosures >= TP04 min_related_share of revenue): Decree 132/2020
 --     governs related-party transactions, and a loss-maker with no material
@@ -139,7 +143,7 @@ findings as (
                                           'vốn góp thêm chỉ tính trên các tháng có dữ liệu, có thể lớn hơn') }}
             as summary,
         jsonb_build_object(
-            'threshold', {{ threshold_sentence('operating loss in {TP03.min_loss_years} or more consecutive fiscal years after the start-up years (the year of the first certificate and the {TP04.startup_years#} after it) while revenue grows or capital is added, related-party transactions >= {TP04.min_related_share%} % of revenue') }},
+            'threshold', {{ threshold_sentence('operating loss in {TP03.min_loss_years} or more consecutive fiscal years after the start-up years (the year operations began and the {TP04.startup_years#} after it: the first year with revenue after returns without any, else the year of the first certificate plus up to {TP04.max_construction_years#} years of building) while revenue grows or capital is added, related-party transactions >= {TP04.min_related_share%} % of revenue') }},
             'min_loss_years', {{ threshold('TP03', 'min_loss_years') }},
             'loss_years', years_in_run,
             'first_loss_year', run_start,
@@ -160,4 +164,4 @@ findings as (
     where revenue_vnd > revenue_at_start or capital_added_usd > 0
 )
 
-{{ risk_flag_columns('TP03', '1.4') }}
+{{ risk_flag_columns('TP03', '1.5') }}

@@ -26,8 +26,11 @@
 --     (clears a downturn: a firm losing money as its sales fall is unlucky,
 --     one losing money while its sales hold is being priced);
 --   * material related-party transactions (disclosures >= 10 % of revenue);
---   * not a start-up year (the year of the first certificate and the two
---     after it), and not already explained by a more specific finding (TP03
+--   * not a start-up year (the year operations began and the two after it;
+--     since 2.2 the first with revenue after returns without any, a plant
+--     built first, else the latest start the data allow within
+--     max_construction_years of the first certificate), and not already
+--     explained by a more specific finding (TP03
 --     persistent losses, for every loss year of its run; TP06 royalties and
 --     TP07 repatriation, for their year), so one issue gives one flag.
 -- The amount at stake is the profit an arm's-length (median) margin would give.
@@ -35,7 +38,10 @@ with
 
 -- year the enterprise started (macro enterprise_start_years, shared with
 -- TP03): its earliest investment certificate, or its first CIT return when
--- the returns do not start with the data itself. The start-up years are the
+-- the returns do not start with the data itself; since 2.2 its first year
+-- with revenue after returns without any, and a certificate's year moved
+-- to the latest start the data allow within max_construction_years. The
+-- start-up years are the
 -- (often partial) first year and the next two full ones, since a
 -- certificate issued late in a year starts operations the next.
 started as (
@@ -185,4 +191,4 @@ findings as (
       and revenue_vnd >= (1 - {{ threshold('TP04', 'max_revenue_fall') }}) * prior_revenue_vnd
 )
 
-{{ risk_flag_columns('TP04', '2.1') }}
+{{ risk_flag_columns('TP04', '2.2') }}
