@@ -79,7 +79,8 @@ class GenerateOptions:
     agencies: tuple[str, ...] = tuple(AGENCY_GENERATORS)
     gaps: float = 0.0  # share of monthly periods withheld; > 0 also makes some snapshot datasets semi-annual
     # Also plant cases just past each rule's threshold and look-alikes just inside it (`band` edge in
-    # _truth/scenarios.csv); off: the same bytes as before the option existed.
+    # _truth/scenarios.csv, which also gets the planted cases' spans); off: the same bytes as before the option
+    # existed.
     edge_cases: bool = False
     # Processes writing deliveries at once (0: one per core); the bytes do not depend on it. One by default:
     # the writers are forked, which only a process without other threads can do safely (`fdi generate`).
@@ -100,7 +101,7 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
     truth.parameters(seed=options.seed, enterprises=options.enterprises, years=list(options.years),
                      defects=options.defects, loss_rate=options.loss_rate,
                      **({"edge_cases": True} if options.edge_cases else {}))
-    truth.scenario_bands = options.edge_cases
+    truth.scenario_bands = truth.scenario_spans = options.edge_cases
     progress(f"building an economy of {options.enterprises} enterprises (seed {options.seed})"
              + (", with cases near the thresholds" if options.edge_cases else ""))
     economy = build_economy(options.seed, options.enterprises, options.years, options.loss_rate, options.edge_cases)
@@ -116,7 +117,7 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
         for a, b, kind in economy.lookalikes:
             truth.lookalike(a, b, kind)
         for s in economy.scenarios:
-            truth.scenario(s.rule, s.tax_code, s.period, s.kind, s.note, s.band)
+            truth.scenario(s.rule, s.tax_code, s.period, s.kind, s.note, s.band, s.span)
         # The other agencies' deliveries are planned in order and written after customs, all in `workers`
         # processes at once (`sources.synthetic.parallel`); customs months are written in a stage of their own.
         planter.deferred = []

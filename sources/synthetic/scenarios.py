@@ -22,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sources.synthetic.economy import Economy, Enterprise, Lease, add_years, month_end
+from sources.synthetic.truth import Span
 
 # TP01/TP02: related-party unit prices against the HS code's median. Line
 # prices are log-normal with sigma <= 0.3, so x2.6 lies beyond the 99th
@@ -123,6 +124,7 @@ class Scenario:
     kind: str  # planted | lookalike
     note: str
     band: str = CLEAR  # clear: far from the threshold; edge: near it (`--edge-cases`)
+    span: Span | None = None  # a planted case of a month-counting rule: the months it rests on (`_span`)
 
 
 def _pick(e: Enterprise, clear: float, edge_planted: float, edge_lookalike: float) -> float:
@@ -349,6 +351,31 @@ def _month_after(day: dt.date) -> str:
     return f"{nxt.year}-{nxt.month:02d}"
 
 
+# The datasets REG02 observes a month on: a month is silent only when all four are complete for it
+# (flag_reg02_dormant_project.sql, `observed_months`).
+REG02_DATASETS = (("tax", "payments"), ("customs", "declarations"), ("labour", "employment"), ("fx", "capital_flows"))
+
+
+def _span(economy: Economy, e: Enterprise, rule: str, period: str) -> Span | None:
+    """The months of the observations a planted case of a month-counting rule rests on, as `_truth` records
+    them (`sources.synthetic.truth.Span`): REG02 its silent months from the window's start, to the twelfth
+    (`period`) or, when it is active again in the window, to the last (the edge case's 13); ABS01 the labour
+    months its arrears rise (each higher than the month before); LAND01 its land snapshots from the window's first
+    month, when the idle plot is first seen, to the 24th. None for other rules."""
+    first, last = economy.years
+    if rule == "REG02":
+        if e.dormant_until is None:
+            return Span(f"{first}-01", period, REG02_DATASETS)
+        silent_to = min(e.dormant_until.replace(day=1) - dt.timedelta(days=1), dt.date(last, 12, 31))
+        return Span(f"{first}-01", f"{silent_to.year}-{silent_to.month:02d}", REG02_DATASETS)
+    if rule == "ABS01":
+        year, month = window_month(economy, e.role_month - arrears_months(e))
+        return Span(f"{year}-{month:02d}", period, (("labour", "employment"),))
+    if rule == "LAND01":
+        return Span(f"{first}-01", period, (("land", "leases"),))
+    return None
+
+
 def record(economy: Economy) -> list[Scenario]:
     first, last = economy.years
     window_start, window_end = dt.date(first, 1, 1), dt.date(last, 12, 31)
@@ -356,7 +383,8 @@ def record(economy: Economy) -> list[Scenario]:
     books = economy.books
 
     def add(rule: str, e: Enterprise, period: str, planted: bool, note: str) -> None:
-        out.append(Scenario(rule, e.tax_code, period, "planted" if planted else "lookalike", note))
+        out.append(Scenario(rule, e.tax_code, period, "planted" if planted else "lookalike", note,
+                            span=_span(economy, e, rule, period) if planted else None))
 
     for e in economy.enterprises:
         role = e.role
@@ -444,7 +472,8 @@ def _edge_cases(economy: Economy, e: Enterprise, books: list) -> list[Scenario]:
     cases: list[Scenario] = []
 
     def add(period: str, is_planted: bool, note: str) -> None:
-        cases.append(Scenario(rule, e.tax_code, period, "planted" if is_planted else "lookalike", note, EDGE))
+        cases.append(Scenario(rule, e.tax_code, period, "planted" if is_planted else "lookalike", note, EDGE,
+                              _span(economy, e, rule, period) if is_planted else None))
 
     if rule in ("TP01", "TP02"):
         factor = price_factor(e)

@@ -18,6 +18,17 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
   past or inside the rule's threshold; `edge`: just past it, or just inside
   it for a look-alike). Without the option there is no band column (every
   case is clear: `band_of`), so the file is the same bytes as before it.
+  With the option too, three more last columns give each planted case of a
+  month-counting rule (REG02, ABS01, LAND01) its span: span_first and
+  span_last, the first and last month of the observations the case rests
+  on, and span_datasets, the `agency/dataset`s that carry them
+  (`;`-separated): REG02 the months it is silent (from the window's start
+  to its twelfth month, or to its last silent month when it is active again
+  in the window) on tax payments, customs declarations, labour employment
+  and fx capital flows, the four datasets the rule observes a month on;
+  ABS01 the labour employment months its arrears rise; LAND01 the land
+  leases months from the first idle one to its 24th. Empty for other cases;
+  `span_of` reads them (None for a truth written before them).
   Annual rules (TP01-TP07, REL01, NOM01: `sources.synthetic.network`) name a fiscal year `YYYY`; monthly rules name the
   first month `YYYY-MM` in which the rule's condition holds in the data
   (REG01: the month after expiry; REG02: the twelfth silent month; CAP01: the
@@ -62,7 +73,9 @@ RECORD_FIELDS = ["agency", "dataset", "period", "source_key", "enterprise_tax_co
 DEFECT_FIELDS = ["agency", "dataset", "period", "delivery_id", "row_number", "source_key", "defect", "column",
                  "expected", "check"]
 SCENARIO_FIELDS = ["rule", "enterprise_tax_code", "period", "kind", "note"]
-BAND_FIELD = "band"  # scenarios.csv's last column with --edge-cases
+BAND_FIELD = "band"  # scenarios.csv's column after note with --edge-cases
+SPAN_FIELDS = ["span_first", "span_last", "span_datasets"]  # scenarios.csv's last columns with --edge-cases
+SPAN_DATASETS_SEPARATOR = ";"
 LOOKALIKE_FIELDS = ["tax_code_a", "tax_code_b", "kind"]
 DELIVERY_FIELDS = ["agency", "dataset", "period", "delivery_id", "extracted_at", "location", "kind", "rows"]
 CORRECTION_FIELDS = ["agency", "dataset", "period", "original_delivery_id", "original_extracted_at",
@@ -71,16 +84,31 @@ _FIELDS = {"records.csv": RECORD_FIELDS, "defects.csv": DEFECT_FIELDS, "scenario
            "lookalikes.csv": LOOKALIKE_FIELDS, "deliveries.csv": DELIVERY_FIELDS, "corrections.csv": CORRECTION_FIELDS}
 
 
+@dataclass(frozen=True)
+class Span:
+    """The months of the observations a planted case rests on (`YYYY-MM`, both included) and the datasets
+    (agency, dataset) that carry them."""
+    first: str
+    last: str
+    datasets: tuple[tuple[str, str], ...]
+
+    def months(self) -> list[str]:
+        start, end = (int(p[:4]) * 12 + int(p[5:7]) - 1 for p in (self.first, self.last))
+        return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(start, end + 1)]
+
+
 @dataclass
 class Truth:
     folder: Path
     _handles: dict = field(default_factory=dict)
     _writers: dict = field(default_factory=dict)
     scenario_bands: bool = False  # scenarios.csv has the band column (`fdi generate --edge-cases`)
+    scenario_spans: bool = False  # scenarios.csv has the span columns (`fdi generate --edge-cases`)
 
     def _fields(self, name: str) -> list[str]:
-        fields = _FIELDS[name]
-        return fields + [BAND_FIELD] if name == "scenarios.csv" and self.scenario_bands else fields
+        if name != "scenarios.csv":
+            return _FIELDS[name]
+        return _FIELDS[name] + [BAND_FIELD] * self.scenario_bands + SPAN_FIELDS * self.scenario_spans
 
     def _writer(self, name: str, fields: list[str]) -> csv.DictWriter:
         if name not in self._writers:
@@ -108,12 +136,16 @@ class Truth:
     def defect(self, **row: object) -> None:
         self._writer("defects.csv", DEFECT_FIELDS).writerow({k: row.get(k, "") for k in DEFECT_FIELDS})
 
-    def scenario(self, rule: str, tax_code: str, period: str, kind: str, note: str = "", band: str = "clear") -> None:
+    def scenario(self, rule: str, tax_code: str, period: str, kind: str, note: str = "", band: str = "clear",
+                 span: Span | None = None) -> None:
         row = {"rule": rule, "enterprise_tax_code": tax_code, "period": period, "kind": kind, "note": note}
         if self.scenario_bands:
             row[BAND_FIELD] = band
         elif band != "clear":
             raise ValueError("an edge case needs the band column: set Truth.scenario_bands first")
+        if self.scenario_spans:
+            row.update(zip(SPAN_FIELDS, (span.first, span.last, SPAN_DATASETS_SEPARATOR.join(
+                f"{agency}/{dataset}" for agency, dataset in span.datasets)) if span else ("", "", "")))
         self._writer("scenarios.csv", self._fields("scenarios.csv")).writerow(row)
 
     def lookalike(self, tax_code_a: str, tax_code_b: str, kind: str) -> None:
@@ -161,6 +193,14 @@ class Truth:
 def band_of(scenario: dict[str, str]) -> str:
     """A scenarios.csv row's band: `edge` or `clear`; a truth written without --edge-cases has no band column."""
     return scenario.get(BAND_FIELD) or "clear"
+
+
+def span_of(scenario: dict[str, str]) -> Span | None:
+    """A scenarios.csv row's span; None for a case without one, or a truth written before the span columns."""
+    if not scenario.get("span_first"):
+        return None
+    datasets = tuple(tuple(d.split("/", 1)) for d in scenario["span_datasets"].split(SPAN_DATASETS_SEPARATOR))
+    return Span(scenario["span_first"], scenario["span_last"], datasets)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

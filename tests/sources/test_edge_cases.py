@@ -18,7 +18,7 @@ import pytest
 
 from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.scenarios import EDGE_PLANTED_ONLY, EDGE_RULES
-from sources.synthetic.truth import read_csv
+from sources.synthetic.truth import read_csv, span_of
 from tests.sources.conftest import OPTIONS, Parsed, contributed_shares, n, parse_all
 
 # Large enough that every covered rule finds an enterprise for its edge case and look-alike after the clear
@@ -166,6 +166,58 @@ def test_land01_in_use_just_under_or_over_30_percent(edge):
                       if r["lease_id"] == lease]
             assert len(shares) >= 24
             assert all((0.2 < x < 0.3) if kind == "planted" else (0.3 < x < 0.4) for x in shares), (s, shares)
+
+
+def shift(month: str, months: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + months
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge):
+    """scenarios.csv's span (`fdi evaluate` lists a case whose span holds a month not loaded as not judgeable):
+    REG02's span is the months it is silent on the four datasets the rule observes, ABS01's the labour months its
+    arrears rise, LAND01's the land snapshots idle from the window's first month to the 24th; both bands."""
+    rows = [r for r in read_csv(edge.out / "_truth" / "scenarios.csv") if r["kind"] == "planted"]
+    spans = {(r["rule"], r["band"]): span_of(r) for r in rows if r["rule"] in ("REG02", "ABS01", "LAND01")}
+    assert {key for key, span in spans.items() if span} == {(rule, band) for rule in ("REG02", "ABS01", "LAND01")
+                                                           for band in ("clear", "edge")}
+    assert all(span_of(r) is None for r in rows if r["rule"] not in ("REG02", "ABS01", "LAND01"))
+    first = EDGE_OPTIONS["years"][0]
+    months_with = defaultdict(set)
+    for agency, name, period in (("tax", "payments", "period"), ("customs", "declarations", "registered_on"),
+                                 ("fx", "capital_flows", "value_date")):
+        for r in edge.good[(agency, name)]:
+            months_with[(r["tax_code"] or "")[:10]].add(r[period][:7])
+    by_code = {e.tax_code: e for e in edge.economy.enterprises}
+    units = {e.si_unit_code: e.tax_code for e in edge.economy.enterprises}
+    arrears = defaultdict(dict)
+    for r in edge.good[("labour", "employment")]:
+        months_with[units.get(r["si_unit_code"], "")].add(r["period"])
+        arrears[units.get(r["si_unit_code"], "")][r["period"]] = n(r, "si_arrears_vnd")
+    for r in rows:
+        span, code = span_of(r), r["enterprise_tax_code"]
+        if r["rule"] == "REG02":
+            assert span.datasets == (("tax", "payments"), ("customs", "declarations"), ("labour", "employment"),
+                                     ("fx", "capital_flows"))
+            active = sorted(months_with[code])
+            assert span.first == f"{first}-01" and span.last >= r["period"]
+            assert not set(span.months()) & set(active), (r, active[:3])  # silent every month of it
+            if r["band"] == "edge":  # active again the month after: the 13 silent months, no more
+                assert len(span.months()) == 13 and active[0] == shift(span.last, 1)
+        elif r["rule"] == "ABS01":
+            assert span.datasets == (("labour", "employment"),) and span.last == r["period"]
+            seen = sorted(arrears[code].items())
+            rising = [m for (_, before), (m, now) in zip(seen, seen[1:]) if now > before and m <= r["period"]]
+            assert rising[-len(span.months()):] == span.months(), (r, seen[-8:])
+            assert len(span.months()) == (3 if r["band"] == "edge" else 6)
+            assert shift(span.first, -1) not in rising, (r, seen[-8:])  # the base the arrears rise from
+        elif r["rule"] == "LAND01":
+            assert span.datasets == (("land", "leases"),) and (span.first, span.last) == (f"{first}-01", r["period"])
+            # rows carry no period: the lease is in every monthly snapshot of the window (no defects), each idle
+            lease = by_code[code].leases[0].lease_id
+            idle = [n(s, "in_use_area_m2") / n(s, "area_m2") for s in edge.good[("land", "leases")]
+                    if s["lease_id"] == lease]
+            assert len(span.months()) == 24 == len(idle) and all(x < 0.3 for x in idle), (r, idle)
 
 
 # --- without the option: the bytes of before -----------------------------------------------------------------
