@@ -190,9 +190,11 @@ def linkage_report(truth: Path, worst: int) -> None:
                     "loss-maker, more than 2 % of honest loss-makers are flagged, or, with at least k listed, "
                     "precision@10 < 0.9 or precision@25 < 0.8. An economy generated with --edge-cases also gets a "
                     "table of its cases near the thresholds, scored apart (a flag of a rule on an enterprise with an "
-                    "edge case of that rule counts there only) and reported, never gated. A LAND01 case whose "
-                    "first idle month has no land snapshot loaded is counted from the first one loaded, as the "
-                    "rule counts, and listed.")
+                    "edge case of that rule counts there only) and reported, never gated. A LAND01 or REG02 case "
+                    "whose span's first month (_truth/scenarios.csv, with --edge-cases) was not loaded is counted "
+                    "from the first one loaded, as the rule counts, and listed; a REG02 or ABS01 case not flagged "
+                    "whose span holds a month not loaded (a rejected delivery) is listed as not judgeable with "
+                    "that month, kept out of recall.")
 @click.option("--truth", type=click.Path(path_type=Path), required=True,
               help="The folder `fdi generate --out` wrote (holding _truth/), or the _truth folder itself.")
 def evaluate(truth: Path) -> None:

@@ -7,7 +7,18 @@ delivered data cannot show is not judgeable and counts in neither precision
 nor recall: one after the last month delivered, or one whose rule needs years
 of data before its period that the economy does not have (TP04 the year
 before, TP03 the two before: in a single-year economy TP04's case is listed as
-not judgeable, not missed).
+not judgeable, not missed), or one of a month-counting rule whose span holds a
+month the warehouse did not load (a delivery rejected whole): REG02 and
+ABS01 count the months they observe, so a 13th silent month or a third rise
+of arrears rejected can be the one the count lacks. Such a case is listed
+with the months not loaded ("agency/dataset YYYY-MM"), the re-delivery that
+would make it judgeable; a flag raised on it anyway is a true positive. Its
+span is scenarios.csv's (`span_first`, `span_last`, `span_datasets`: the
+months of the observations it rests on and the datasets carrying them,
+written with `--edge-cases`); a truth without them is scored as before. The
+span also places the period of the rules counted on the dates (LAND01,
+REG02): when its first month was not loaded, the first the warehouse shows
+starts the count, and the case is listed as moved.
 
 Two more views (issue 15): the flags raised on honest loss-makers
 (`_truth/honest_losses.csv`: start-ups, long start-ups, downturns, one-off losses), by rule,
@@ -39,7 +50,7 @@ from pathlib import Path
 
 import psycopg
 
-from sources.synthetic.truth import band_of, read_csv
+from sources.synthetic.truth import SPAN_FIELDS, Span, band_of, read_csv, span_of
 
 RULES = ("TP01", "TP02", "TP03", "TP04", "TP05", "TP06", "TP07", "CAP01", "REG01", "REG02", "ABS01", "LAND01",
          "REL01", "NOM01")
@@ -58,11 +69,22 @@ TOP_SHARE = 0.01  # "the top 1 % of enterprises"
 # the year before's own return, TP03 is a run of three loss years. A case planted in a period with fewer
 # years delivered before it cannot be flagged: it is not judgeable, not missed.
 YEARS_BEFORE_NEEDED = {"TP03": 2, "TP04": 1}
-# Rules whose period is a count of months on the dates of a dataset's snapshots, from the first one showing the
-# case: LAND01's is the 24th month from the first idle land snapshot. The truth counts from the month the case
-# began; when that month's snapshot was not loaded (a planted rejection), the first the warehouse can show is a
-# later one, and so is the right flag's period (docs/rule_land01.md). Rule -> (agency, dataset, months).
-MONTHS_ON_THE_DATES = {"LAND01": ("land", "leases", 24)}
+# A planted case of a month-counting rule rests on the observations of a span of months (scenarios.csv's span
+# columns, `sources.synthetic.truth.Span`). Two ways a month of the span not loaded (a planted rejection) bears
+# on the case, each the rule's own:
+# * Rules whose period is a count of months on the dates from the first month of the span the warehouse shows:
+#   LAND01 the 24th month from the first idle land snapshot (docs/rule_land01.md), REG02 the 12th from the
+#   first observed silent month (docs/rule_reg02.md). The truth counts from the month the case began; when it
+#   was not loaded, the first the warehouse can show is a later one, and so is the right flag's period.
+COUNTED_ON_THE_DATES = ("LAND01", "REG02")
+# * Rules that count the months they observe (REG02 its 12 silent months, ABS01 its 3 rises of arrears): a
+#   month of the span not loaded can be the one the count lacks, so a case with one that is not flagged is not
+#   judgeable until that month is re-delivered; flagged anyway, it is a true positive. LAND01 measures idle
+#   time on the snapshots' dates: a month missing after the first changes nothing.
+COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01")
+# A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
+# this module counted them then; the other rules' cases have none (scored as before).
+LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)
 CLEAR, EDGE = "clear", "edge"  # scenarios.csv's bands (sources.synthetic.truth)
 
 
@@ -85,6 +107,9 @@ class RuleScore:
     missed: list[tuple[str, str]] = field(default_factory=list)
     beyond_data: list[tuple[str, str]] = field(default_factory=list)  # planted after the last month delivered
     before_data: list[tuple[str, str]] = field(default_factory=list)  # planted without the years before it needs
+    # planted on a span with a month not loaded, not flagged: tax code, period, the months not loaded
+    # ("agency/dataset YYYY-MM")
+    not_delivered: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)  # tax code, period, why
     moved: list[tuple[str, str, str]] = field(default_factory=list)  # tax code, period planted, period as observed
 
@@ -109,7 +134,8 @@ class RuleScore:
 
     def verdict(self) -> str:
         if not self.judged:
-            return "not judgeable" if self.before_data or self.beyond_data else "no case planted"
+            return ("not judgeable" if self.before_data or self.beyond_data or self.not_delivered
+                    else "no case planted")
         return "met" if self.meets_targets() else "MISSED"
 
 
@@ -132,11 +158,13 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
     # ... nor one whose rule needs years before it that were never delivered (TP04 in a single-year economy)
     first_year = int(pg.execute("select min(left(period, 4)) from audit.deliveries where status = 'loaded' "
                                 "and period ~ '^[0-9]{4}'").fetchone()[0] or 0)
+    # ... and the months of each dataset a case's span rests on that were loaded (a rejected one is not)
+    datasets = {d for s in scenarios if (span := _span(s)) for d in span.datasets}
     loaded = {(agency, dataset): {p for (p,) in pg.execute(
         "select distinct period from audit.deliveries where status = 'loaded' and agency = %s and dataset = %s",
-        (agency, dataset))} for agency, dataset, _ in MONTHS_ON_THE_DATES.values()}
+        (agency, dataset))} for agency, dataset in sorted(datasets)}
     scenarios, moved = as_observed(scenarios, loaded)
-    scores = score_flags(scenarios, flags, horizon=horizon, first_year=first_year, band=band)
+    scores = score_flags(scenarios, flags, horizon=horizon, first_year=first_year, band=band, loaded=loaded)
     for score in scores:
         score.moved = [m for rule, *m in moved if rule == score.rule and _in_band(scenarios, rule, m[0], band)]
     return scores
@@ -151,24 +179,44 @@ def _month_shift(period: str, months: int) -> str:
     return f"{index // 12}-{index % 12 + 1:02d}"
 
 
+def _span(scenario: dict) -> Span | None:
+    """A planted case's span: scenarios.csv's, or for a truth written before the span columns LAND01's 24 months."""
+    if scenario["kind"] != "planted":
+        return None
+    span = span_of(scenario)
+    if span is None and scenario["rule"] == "LAND01" and SPAN_FIELDS[0] not in scenario:
+        span = Span(_month_shift(scenario["period"], 1 - LAND01_SPAN_MONTHS), scenario["period"], LAND01_DATASETS)
+    return span
+
+
+def _not_loaded(span: Span, loaded: dict[tuple[str, str], set[str]]) -> tuple[str, ...]:
+    """The months of a span that a dataset of it did not load, as "agency/dataset YYYY-MM"."""
+    return tuple(f"{agency}/{dataset} {month}" for agency, dataset in span.datasets for month in span.months()
+                 if month not in loaded.get((agency, dataset), ()))
+
+
 def as_observed(scenarios: list[dict], loaded: dict[tuple[str, str], set[str]]
                 ) -> tuple[list[dict], list[tuple[str, str, str, str]]]:
-    """The scenarios with the period of each planted case of MONTHS_ON_THE_DATES counted from the first month,
-    from the one the case began, whose snapshot was loaded; and the cases so moved (rule, tax code, period
-    planted, period as observed). `loaded`: the months loaded per (agency, dataset)."""
+    """The scenarios with the period of each planted case of COUNTED_ON_THE_DATES counted from the first month
+    of its span, up to its period, that every dataset of the span loaded; and the cases so moved (rule, tax
+    code, period planted, period as observed). `loaded`: the months loaded per (agency, dataset)."""
     out, moved = [], []
     for s in scenarios:
-        if s["kind"] == "planted" and s["rule"] in MONTHS_ON_THE_DATES:
-            agency, dataset, months = MONTHS_ON_THE_DATES[s["rule"]]
-            begun = _month_shift(s["period"], 1 - months)
-            shown = sorted(p for p in loaded.get((agency, dataset), ()) if begun <= p <= s["period"])
-            first = shown[0] if shown else begun  # nothing of it loaded: nothing to count from, left as planted
-            if first != begun:
-                observed = _month_shift(first, months - 1)
+        span = _span(s) if s["rule"] in COUNTED_ON_THE_DATES else None
+        if span is not None:
+            shown = [m for m in span.months() if m <= s["period"]
+                     and all(m in loaded.get(d, ()) for d in span.datasets)]
+            first = shown[0] if shown else span.first  # nothing of it loaded: nothing to count from, left as planted
+            if first != span.first:
+                observed = _month_shift(s["period"], _months_between(span.first, first))
                 moved.append((s["rule"], s["enterprise_tax_code"], s["period"], observed))
                 s = {**s, "period": observed}
         out.append(s)
     return out, moved
+
+
+def _months_between(earlier: str, later: str) -> int:
+    return (int(later[:4]) - int(earlier[:4])) * 12 + int(later[5:7]) - int(earlier[5:7])
 
 
 def has_edge_cases(truth: Path) -> bool:
@@ -181,20 +229,25 @@ def edge_enterprises(scenarios: list[dict]) -> set[str]:
 
 
 def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]], horizon: str = "9999-12",
-                first_year: int = 0, band: str = CLEAR) -> list[RuleScore]:
+                first_year: int = 0, band: str = CLEAR,
+                loaded: dict[tuple[str, str], set[str]] | None = None) -> list[RuleScore]:
     """Each rule's score from the truth's scenarios (dicts of scenarios.csv) and the flags (rule, tax code,
-    period); `horizon` is the last month delivered, `first_year` the first year delivered. `band`: the clear
-    cases and every flag but those on an enterprise with an edge case of the flag's rule, or those edge cases
-    and those flags."""
+    period); `horizon` is the last month delivered, `first_year` the first year delivered, `loaded` the months
+    loaded per (agency, dataset) (None: every month of every span). `band`: the clear cases and every flag but
+    those on an enterprise with an edge case of the flag's rule, or those edge cases and those flags."""
     edge_cases = {(s["rule"], s["enterprise_tax_code"]) for s in scenarios if band_of(s) == EDGE}
     other_band = [s for s in scenarios if band_of(s) != band]
     scenarios = [s for s in scenarios if band_of(s) == band]
     flags = [f for f in flags if ((f[0], f[1]) in edge_cases) == (band == EDGE)]
-    return _score(scenarios, flags, horizon, first_year, other_band)
+    gaps = {} if loaded is None else {
+        (s["rule"], s["enterprise_tax_code"], s["period"]): missing for s in scenarios
+        if s["rule"] in COUNTS_OBSERVED_MONTHS and (span := _span(s)) and (missing := _not_loaded(span, loaded))}
+    return _score(scenarios, flags, horizon, first_year, other_band, gaps)
 
 
 def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], horizon: str,
-           first_year: int, other_band: list[dict]) -> list[RuleScore]:
+           first_year: int, other_band: list[dict], gaps: dict[tuple[str, str, str], tuple[str, ...]]
+           ) -> list[RuleScore]:
     scores = {rule: RuleScore(rule) for rule in RULES}
     planted: dict[str, set[tuple[str, str]]] = {rule: set() for rule in RULES}
     lookalike: dict[str, set[tuple[str, str]]] = {rule: set() for rule in RULES}
@@ -209,13 +262,19 @@ def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], hori
         scores[rule].beyond_data = sorted(late)
         scores[rule].before_data = sorted(early)
         planted[rule] = cases - late - early
-    for rule, score in scores.items():
-        score.planted = len(planted.get(rule, ()))
-        score.lookalikes = len(lookalike.get(rule, ()) - planted.get(rule, set()))
     flagged: dict[str, set[tuple[str, str]]] = {}
     for rule, tax_code, period in flags:
         flagged.setdefault(rule, set()).add((tax_code, period))
         scores.setdefault(rule, RuleScore(rule))
+    # a case whose span holds a month not loaded is judged only if flagged anyway (a true positive); else it
+    # waits for the month's re-delivery: listed with the months, counted in neither precision nor recall
+    for rule, cases in planted.items():
+        waiting = {c for c in cases if (rule, *c) in gaps and c not in flagged.get(rule, set())}
+        scores[rule].not_delivered = [(*c, gaps[(rule, *c)]) for c in sorted(waiting)]
+        planted[rule] = cases - waiting
+    for rule, score in scores.items():
+        score.planted = len(planted.get(rule, ()))
+        score.lookalikes = len(lookalike.get(rule, ()) - planted.get(rule, set()))
     for rule, score in scores.items():
         mine = flagged.get(rule, set())
         truth_pos = planted.get(rule, set())
@@ -251,7 +310,7 @@ def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
     case or a flag on one, reported without a target."""
     edge = band == EDGE
     if edge:
-        scores = [s for s in scores if s.judged or s.lookalikes or s.before_data or s.beyond_data]
+        scores = [s for s in scores if s.judged or s.lookalikes or s.before_data or s.beyond_data or s.not_delivered]
     lines = [f"{'rule':<7}{'planted':>8}{'lookalike':>10}{'flagged':>8}{'TP':>4}{'FP':>4}{'FN':>4}"
              f"{'precision':>10}{'recall':>8}" + ("" if edge else "  target")]
     for s in scores:
@@ -278,10 +337,16 @@ def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
         lines += ["", "Planted without the years of data before it that its rule needs (not judgeable, not counted):"]
         lines += [f"  {rule:<7}{tax_code:<11}{period:<8} needs {YEARS_BEFORE_NEEDED[rule]} year(s) before it"
                   for rule, tax_code, period in early]
+    waiting = [(s.rule, *m) for s in scores for m in s.not_delivered]
+    if waiting:
+        lines += ["", "Not judgeable: a month of its span was not delivered (rejected); not counted, judgeable once "
+                      "re-delivered:"]
+        lines += [f"  {rule:<7}{tax_code:<11}{period:<8} not loaded: {', '.join(missing)}"
+                  for rule, tax_code, period, missing in waiting]
     moved = [(s.rule, *m) for s in scores for m in s.moved]
     if moved:
-        lines += ["", "Counted from the first snapshot loaded (the case's first month was not loaded; "
-                      "MONTHS_ON_THE_DATES):"]
+        lines += ["", "Counted from the first month of its span loaded (the case's first month was not loaded; "
+                      "COUNTED_ON_THE_DATES):"]
         lines += [f"  {rule:<7}{tax_code:<11}{planted} -> {observed}" for rule, tax_code, planted, observed in moved]
     missed = [(s.rule, *m) for s in scores for m in s.missed]
     if missed:

@@ -220,7 +220,86 @@ def test_a_moved_case_is_listed_in_the_evaluation():
     scores = score_flags([case("LAND01", "0200000001", "2023-01")], [("LAND01", "0200000001", "2023-01")])
     by_rule(scores)["LAND01"].moved = [("0200000001", "2022-12", "2023-01")]
     text = format_evaluation(scores)
-    assert "Counted from the first snapshot loaded" in text and "0200000001 2022-12 -> 2023-01" in text
+    assert "Counted from the first month of its span loaded" in text and "0200000001 2022-12 -> 2023-01" in text
+
+
+# --- a case whose span holds a month not delivered ------------------------------------------------------------
+
+REG02_DATASETS = "tax/payments;customs/declarations;labour/employment;fx/capital_flows"
+
+
+def spanned(rule: str, tax_code: str, period: str, first: str, last: str, datasets: str, band: str = "edge") -> dict:
+    return {**case(rule, tax_code, period, band=band), "span_first": first, "span_last": last,
+            "span_datasets": datasets}
+
+
+def every_month(datasets: str, first: str = "2021-01", last: str = "2024-12") -> dict[tuple[str, str], set[str]]:
+    return {tuple(d.split("/")): months(first, last) for d in datasets.split(";")}
+
+
+# seed 2036: REG02's four edge cases, silent 13 months from 2021-01 against the rule's 12, had customs 2021-12 and
+# labour employment 2021-06 rejected inside their span: 11 observed silent months, rightly not flagged (a gap is
+# not silence), and scored as missed
+SEED_2036_REG02 = spanned("REG02", "0200000001", "2021-12", "2021-01", "2022-01", REG02_DATASETS)
+
+
+def seed_2036_loaded() -> dict[tuple[str, str], set[str]]:
+    loaded = every_month(REG02_DATASETS)
+    loaded[("customs", "declarations")].discard("2021-12")
+    loaded[("labour", "employment")].discard("2021-06")
+    return loaded
+
+
+def test_a_reg02_case_over_a_rejected_month_is_not_judgeable_not_missed():
+    reg02 = by_rule(score_flags([SEED_2036_REG02], [], band=EDGE, loaded=seed_2036_loaded()))["REG02"]
+    assert (reg02.planted, reg02.missed, reg02.recall) == (0, [], None)
+    assert reg02.not_delivered == [("0200000001", "2021-12",
+                                    ("customs/declarations 2021-12", "labour/employment 2021-06"))]
+    assert reg02.verdict() == "not judgeable"
+    text = format_evaluation([reg02], band=EDGE)
+    assert "Not judgeable: a month of its span was not delivered (rejected)" in text
+    assert "REG02  0200000001 2021-12  not loaded: customs/declarations 2021-12, labour/employment 2021-06" in text
+    # every month delivered: the same case not flagged is missed
+    judged = by_rule(score_flags([SEED_2036_REG02], [], band=EDGE, loaded=every_month(REG02_DATASETS)))["REG02"]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0200000001", "2021-12")], [])
+
+
+def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():
+    # ABS01's clear case rises six months: one rejected leaves five rises, past the rule's 3
+    abs01 = spanned("ABS01", "0200000002", "2023-10", "2023-05", "2023-10", "labour/employment", band="clear")
+    loaded = every_month("labour/employment")
+    loaded[("labour", "employment")].discard("2023-07")
+    score = by_rule(score_flags([abs01], [("ABS01", "0200000002", "2023-10")], loaded=loaded))["ABS01"]
+    assert (score.planted, score.true_positives, score.false_positives, score.not_delivered) == (1, 1, [], [])
+    # a rejected month outside the span changes nothing; nor does one in LAND01's (it counts on the dates)
+    loaded[("labour", "employment")] = months("2021-01", "2024-12") - {"2023-11"}
+    land01 = spanned("LAND01", "0200000003", "2022-12", "2021-01", "2022-12", "land/leases", band="clear")
+    scores = by_rule(score_flags([abs01, land01], [],
+                                 loaded={**loaded, ("land", "leases"): months("2021-01", "2024-12") - {"2021-06"}}))
+    assert scores["ABS01"].missed == [("0200000002", "2023-10")] and scores["LAND01"].missed == [("0200000003",
+                                                                                                  "2022-12")]
+
+
+def test_reg02_counts_its_12_months_from_the_first_month_of_its_span_observed():
+    # the rule's period is the 12th month on the dates from the first silent month observed: every four datasets
+    # complete for it (flag_reg02_dormant_project.sql)
+    clear = spanned("REG02", "0200000004", "2021-12", "2021-01", "2021-12", REG02_DATASETS, band="clear")
+    loaded = every_month(REG02_DATASETS)
+    loaded[("fx", "capital_flows")].discard("2021-01")
+    observed, moved = as_observed([clear], loaded)
+    assert moved == [("REG02", "0200000004", "2021-12", "2022-01")] and observed[0]["period"] == "2022-01"
+    score = by_rule(score_flags(observed, [("REG02", "0200000004", "2022-01")], loaded=loaded))["REG02"]
+    assert (score.true_positives, score.false_positives) == (1, [])
+
+
+def test_a_truth_without_the_span_columns_is_scored_as_before():
+    # only LAND01's 24 months, which the scorer counted before the columns existed, have a span
+    old = [case("REG02", "0200000001", "2021-12", band="edge"), case("LAND01", "0200000003", "2022-12")]
+    loaded = {**seed_2036_loaded(), ("land", "leases"): months("2021-02", "2024-12")}
+    observed, moved = as_observed(old, loaded)
+    assert moved == [("LAND01", "0200000003", "2022-12", "2023-01")]
+    assert by_rule(score_flags(observed, [], band=EDGE, loaded=loaded))["REG02"].missed == [("0200000001",
+                                                                                             "2021-12")]
 
 
 def test_a_truth_without_the_band_column_has_no_edge_cases(tmp_path):
@@ -261,6 +340,31 @@ def single_year(db, tmp_path):
     for rank, t in enumerate(listed, 1):
         db.execute("insert into risk.enterprise_scores values (%s, 2024, %s)", (t, rank))
     return db, tmp_path
+
+
+def test_fdi_evaluate_reads_the_months_loaded_of_a_case_s_span(db, tmp_path):
+    """Seed 2036's REG02 edge case through the database path: the rejected months in audit.deliveries make it not
+    judgeable (before, `fdi evaluate` knew no span and scored it missed)."""
+    truth = tmp_path / "_truth"
+    truth.mkdir()
+    rows = [SEED_2036_REG02, {**case("TP01", "0200000009", "2021", band="clear"), "span_first": "",
+                              "span_last": "", "span_datasets": ""}]
+    with open(truth / "scenarios.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(SEED_2036_REG02))
+        writer.writeheader()
+        writer.writerows(rows)
+    for (agency, dataset), loaded in seed_2036_loaded().items():
+        for month in sorted(months("2021-01", "2022-12")):
+            db.execute("insert into audit.deliveries (delivery_id, agency, dataset, period, status) "
+                       "values (%s, %s, %s, %s, %s)", (f"{dataset}-{month}", agency, dataset, month,
+                                                       "loaded" if month in loaded else "rejected"))
+    db.execute("create table risk.flags (rule_code text, tax_code text, period text, amount_at_stake_vnd numeric)")
+    db.execute("insert into risk.flags values ('TP01', '0200000009', '2021', 1e9)")
+    reg02 = {s.rule: s for s in evaluate(db, tmp_path, band=EDGE)}["REG02"]
+    assert (reg02.planted, reg02.missed) == (0, [])
+    assert reg02.not_delivered == [("0200000001", "2021-12",
+                                    ("customs/declarations 2021-12", "labour/employment 2021-06"))]
+    assert {s.rule: s for s in evaluate(db, tmp_path)}["TP01"].true_positives == 1
 
 
 def test_fdi_evaluate_on_the_database_is_honest(single_year):
