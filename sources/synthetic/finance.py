@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from sources.synthetic.economy import WAGE_GROWTH
 from sources.synthetic.losses import TP04_MARGINS, HonestLoss
 from sources.synthetic.rates import usd_year_average
-from sources.synthetic.scenarios import TP07_EDGE_LOOKALIKE_MARGIN, TP07_EDGE_MARGIN, royalty_share
+from sources.synthetic.scenarios import (
+    TP07_EDGE_LOOKALIKE_MARGIN,
+    TP07_EDGE_MARGIN,
+    royalty_share,
+    takes_tp04_margins,
+    tp04_edge_revenue_of_prior,
+)
 
 CIT_RATE = 0.20  # Law 32/2013/QH13, Art. 10
 LOSS_CARRY_YEARS = 5  # Law 14/2008/QH12, Art. 16
@@ -89,7 +95,7 @@ def _margin(ent, year: int, rng, honest: HonestLoss | None) -> float:
     if role == "TP03":
         return -rng.uniform(0.05, 0.08)
     if ent.role_year == year:
-        if role == "TP04":
+        if takes_tp04_margins(ent):
             return TP04_MARGINS[1]  # the second loss year in a row, revenue holding
         if role == "TP06":
             return -0.035  # the 8 % royalty turns an ordinary year into a loss
@@ -97,7 +103,7 @@ def _margin(ent, year: int, rng, honest: HonestLoss | None) -> float:
             return TP07_EDGE_MARGIN if ent.edge else -0.05
         if role == "TP07~" and ent.edge:
             return TP07_EDGE_LOOKALIKE_MARGIN  # a thin profit, then the remittance
-    if role == "TP04" and ent.role_year == year + 1:
+    if takes_tp04_margins(ent) and ent.role_year == year + 1:
         return TP04_MARGINS[0]
     return margin
 
@@ -134,6 +140,9 @@ def build_books(economy) -> dict[tuple[str, int], YearBook]:
             if honest and honest.revenue_of_prior and prior and prior.months_active:
                 # a downturn: revenue falls below the year before's, whatever the trend
                 revenue = round(prior.revenue / prior.months_active * months_active * honest.revenue_of_prior)
+            edge_fall = tp04_edge_revenue_of_prior(ent, year)
+            if edge_fall and prior and prior.months_active:  # a TP04 edge case: revenue just either side of the line
+                revenue = round(prior.revenue / prior.months_active * months_active * edge_fall)
             margin = _margin(ent, year, rng, honest)
             royalty_pct = ent.royalty_pct
             if ent.role in ("TP06", "TP06~") and ent.role_year == year:

@@ -196,7 +196,7 @@ def plan(economy, loss_rate: float) -> dict[tuple[str, int], HonestLoss]:
 def _lookalike_losses(ent) -> dict[tuple[str, int], HonestLoss]:
     """The honest loss that comes closest to each rule's planted case (its look-alike, role ending in ~)."""
     y = ent.role_year
-    if ent.role == "TP04~":
+    if ent.role == "TP04~" and not ent.edge:  # the edge look-alikes lose as the case does (scenarios.TP04_EDGE_*)
         # the planted TP04 margins and related-party share, but revenue falling in both years: a downturn
         return {(ent.tax_code, y - 1): HonestLoss("downturn", TP04_MARGINS[0], DOWNTURN_REVENUE[1]),
                 (ent.tax_code, y): HonestLoss("downturn", TP04_MARGINS[1], DOWNTURN_REVENUE[0])}

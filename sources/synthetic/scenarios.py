@@ -65,11 +65,10 @@ TP06_LOOKALIKE_FEE_SHARE = 0.015
 # either side. "Near but unambiguous": each is past or inside its threshold by
 # the rule's own definition on the data the generator writes, except where
 # the rule measures against something the generator only draws (noted).
-EDGE_RULES = ("TP01", "TP02", "TP05", "TP06", "TP07", "CAP01", "REG02", "ABS01", "LAND01")
+EDGE_RULES = ("TP01", "TP02", "TP04", "TP05", "TP06", "TP07", "CAP01", "REG02", "ABS01", "LAND01")
 # Not covered: TP03 and REG01 have no margin to sit near (3 loss years, the clear case flagged at its third and
-# its look-alike a start-up with two; a grace of 0 months, flagged the month after expiry). TP04 (a loss below
-# the peers' 35th percentile, sustained, revenue holding, material related-party dealings: four lines at once),
-# REL01 and NOM01 (sources/synthetic/network.py) are not yet.
+# its look-alike a start-up with two; a grace of 0 months, flagged the month after expiry). REL01 and NOM01
+# (sources/synthetic/network.py) are not yet, nor TP04's margin lines (below).
 # Rules whose clear look-alike already sits just inside the threshold get no edge look-alike of their own:
 # ABS01's arrears rise 2 months of the 3 (min_rising_months) before they are repaid, with a stoppage.
 EDGE_PLANTED_ONLY = ("ABS01",)
@@ -111,6 +110,21 @@ ABS01_EDGE_ARREARS_MONTHS = 2
 # LAND01 max_in_use_share 0.30 for min_idle_months 24: 25 % of the plot in use / 35 %, for the whole window.
 LAND01_EDGE_USE_RATIO = 0.25
 LAND01_EDGE_LOOKALIKE_USE_RATIO = 0.35
+# TP04 asks four things at once; its edge cases sit near the two lines the generator writes exactly and that tell
+# shifting from misfortune: min_related_share 0.10 (the materiality that makes a loss one the group could have
+# priced: related-party disclosures of 12 % of revenue, a look-alike 8 %) and max_revenue_fall 0.05 (issue 15's
+# line between a firm priced into a loss and one whose sales fall: revenue 3 % below the year before, a second
+# look-alike 7 %, with 12 % related). Each planted case is near both lines at once, each look-alike inside one
+# only, so TP04 has two look-alikes per case. The margins stay the clear case's (losses.TP04_MARGINS, -7 % and
+# -8 %, well below the peers' 35th percentile near -4 %): that percentile is a quantile of the division's peers as
+# the warehouse reads them (their start-up years from the register), which the generator draws but does not
+# measure, so a margin "just below" it would be a case whose side only the warehouse knows.
+TP04_RELATED_SHARE_LINE = 0.10  # thresholds.csv TP04 min_related_share
+TP04_EDGE_RELATED_SHARE = 0.12
+TP04_EDGE_LOOKALIKE_RELATED_SHARE = 0.08
+TP04_EDGE_REVENUE_OF_PRIOR = 0.97  # thresholds.csv TP04 max_revenue_fall 0.05: down 3 %, revenue "holds"
+TP04_EDGE_LOOKALIKE_REVENUE_OF_PRIOR = 0.93  # down 7 %: a (mild) downturn
+TP04_EDGE_MAX_RELATED_TRADE = 0.6  # of imports and exports, the top of an ordinary parent's share (economy._profile)
 
 
 CLEAR, EDGE = "clear", "edge"
@@ -181,6 +195,42 @@ def related_share_of_revenue(e: Enterprise) -> float:
     as the tax return's related-party appendix will disclose them (sources/synthetic/tax.py)."""
     trade = e.related_share * (e.cogs_ratio * e.import_share + e.export_share)
     return trade + e.royalty_pct + e.service_fee_pct
+
+
+def tp04_edge_revenue_of_prior(e: Enterprise, year: int) -> float | None:
+    """A TP04 edge case's revenue in its year as a share of the year before's (None: as the trend makes it): just
+    inside max_revenue_fall, or just past it for the look-alike whose related-party dealings are material."""
+    if not (e.edge and e.role in ("TP04", "TP04~") and year == e.role_year):
+        return None
+    if e.role == "TP04~" and related_share_of_revenue(e) > TP04_RELATED_SHARE_LINE:
+        return TP04_EDGE_LOOKALIKE_REVENUE_OF_PRIOR
+    return TP04_EDGE_REVENUE_OF_PRIOR
+
+
+def takes_tp04_margins(e: Enterprise) -> bool:
+    """The planted TP04 margins (losses.TP04_MARGINS): the case's, and its edge look-alikes' (the clear look-alike
+    loses as much in a downturn, sources.synthetic.losses)."""
+    return e.role == "TP04" or (e.role == "TP04~" and e.edge)
+
+
+def _assign_tp04_edge(take, rng, later_years: list[int]) -> None:
+    """TP04 near its lines (`TP04_EDGE_*`): the parent's share of the trade set so that the related-party
+    disclosures are the edge's share of revenue (royalties and fees as the firm's own)."""
+    def trade(e: Enterprise) -> float:
+        return e.cogs_ratio * e.import_share + e.export_share
+
+    def fits(e: Enterprise) -> bool:
+        fees = e.royalty_pct + e.service_fee_pct
+        return (e.is_fdi and e.parent_group is not None and trade(e) > 0
+                and fees < TP04_EDGE_LOOKALIKE_RELATED_SHARE
+                and TP04_EDGE_RELATED_SHARE - fees <= TP04_EDGE_MAX_RELATED_TRADE * trade(e))
+
+    for role, share in (("TP04", TP04_EDGE_RELATED_SHARE), ("TP04~", TP04_EDGE_LOOKALIKE_RELATED_SHARE),
+                        ("TP04~", TP04_EDGE_RELATED_SHARE)):
+        for e in take(role, fits):
+            e.related_share = (share - e.royalty_pct - e.service_fee_pct) / trade(e)
+            e.role_year = rng.choice(later_years)
+            e.growth = max(e.growth, 0.0)
 
 
 def _months_after(day: dt.date, months: int) -> dt.date:
@@ -256,7 +306,9 @@ def _assign(economy: Economy, rng, edge: bool) -> None:
     # TP04 compares the year before too: its case and its look-alike (the same
     # margins and related-party share, revenue falling) sit after the first year.
     later_years = years[1:] or years
-    for role in ("TP04", "TP04~"):
+    if edge:
+        _assign_tp04_edge(take, rng, later_years)
+    for role in ("TP04", "TP04~") if not edge else ():
         for e in take(role, material_related):
             e.role_year = rng.choice(later_years)
             if role == "TP04":
@@ -321,6 +373,9 @@ def shape_assets(economy: Economy) -> None:
         gone = e.dormant_from or e.absconded_on
         if gone:  # nobody lends to an enterprise that has stopped or whose owner has left
             e.loans = [loan for loan in e.loans if loan.disbursed_on < gone]
+        if e.edge and e.role in ("TP04", "TP04~"):
+            # an interest and a loan from the parent would be disclosed too, past the share the edge sets
+            e.loans = [loan for loan in e.loans if loan.lender_kind != "foreign_related_party"]
         if e.dormant_until:
             # Its years back at work would pay a year's interest on a part year's earnings: a TP05 case
             # nobody planted. A firm silent for a year has no credit line left anyway.
@@ -482,6 +537,12 @@ def _edge_cases(economy: Economy, e: Enterprise, books: list) -> list[Scenario]:
         for b in books:
             add(str(b.year), planted, f"related {flow} {e.parent_group} priced x{factor} of the HS median: "
                                       f"{shift:.0%} of their value at the median shifted")
+    elif rule == "TP04":
+        b, prior = economy.books[(e.tax_code, e.role_year)], economy.books[(e.tax_code, e.role_year - 1)]
+        related = b.related_imports_vnd + b.related_exports_vnd + b.royalty + b.service_fees + b.related_interest
+        add(str(e.role_year), planted, f"EBIT margin {b.ebit / b.revenue:.1%} for a second year, revenue "
+                                       f"{b.revenue / prior.revenue - 1:+.1%} on the year before, related-party "
+                                       f"dealings {related / b.revenue:.1%} of revenue")
     elif rule == "TP05":
         for i, b in enumerate(books):
             # the rule's EBITDA (profit before tax + interest + depreciation), best of the year and two before

@@ -2,8 +2,9 @@
 just inside it, in the delivered data and marked `edge` in the truth; the clear cases are those of the same seed
 without the option; and without it the output is the bytes it was before the option existed.
 
-Thresholds as in dbt_project/seeds/thresholds.csv (TP01/TP02 40 % of the value shifted; TP06 5 % of revenue;
-CAP01 99 % contributed; REG02 12 silent months; ABS01 3 rising months; LAND01 below 30 % in use).
+Thresholds as in dbt_project/seeds/thresholds.csv (TP01/TP02 40 % of the value shifted; TP04 related-party
+dealings 10 % of revenue, revenue down at most 5 %; TP06 5 % of revenue; CAP01 99 % contributed; REG02 12 silent
+months; ABS01 3 rising months; LAND01 below 30 % in use).
 """
 from __future__ import annotations
 
@@ -120,6 +121,49 @@ def test_tp06_fees_and_tp07_losses_just_either_side(edge):
             pbt = n(books[key], "profit_before_tax_vnd") / n(books[key], "revenue_vnd")
             carried = n(books[key], "loss_carried_forward_vnd")
             assert (-0.02 < pbt < 0) if kind == "planted" else (0 < pbt < 0.02 and not carried), (s, pbt, carried)
+
+
+def returns_in_force(parsed: Parsed) -> dict[tuple[str, int], dict]:
+    """Each enterprise-year's return with the highest amendment number, the one the warehouse holds in force."""
+    out: dict[tuple[str, int], dict] = {}
+    for r in parsed.good[("tax", "cit_returns")]:
+        key = (r["tax_code"], int(r["fiscal_year"]))
+        if key not in out or int(r["amendment_no"]) > int(out[key]["amendment_no"]):
+            out[key] = r
+    return out
+
+
+def test_tp04_related_dealings_and_revenue_just_either_side(edge):
+    """As TP04 measures them on the delivered returns and disclosures: every edge case an operating loss two years
+    running with related-party dealings of 12 % of revenue (past min_related_share 10 %) and revenue 3 % below the
+    year before (inside max_revenue_fall 5 %); each look-alike inside exactly one line, related dealings of 8 % or
+    revenue down 7 %, and both kinds present."""
+    books = returns_in_force(edge)
+    related = defaultdict(float)
+    for r in edge.good[("tax", "related_party")]:
+        related[(r["tax_code"], int(r["fiscal_year"]))] += n(r, "amount_vnd")
+
+    def margin(key):
+        b = books[key]
+        return (n(b, "revenue_vnd") - n(b, "cost_of_goods_vnd") - n(b, "operating_expense_vnd")) / n(b, "revenue_vnd")
+
+    inside = []
+    for kind, found in cases(edge, "TP04").items():
+        for s in found:
+            key, prior = (s["enterprise_tax_code"], int(s["period"])), (s["enterprise_tax_code"], int(s["period"]) - 1)
+            assert margin(key) < -0.05 and margin(prior) < -0.05, s
+            share = related[key] / n(books[key], "revenue_vnd")
+            fall = 1 - n(books[key], "revenue_vnd") / n(books[prior], "revenue_vnd")
+            material, holds = 0.11 < share < 0.13, 0.02 < fall < 0.04
+            if kind == "planted":
+                assert material and holds, (s, share, fall)
+            elif 0.07 < share < 0.09:
+                assert holds, (s, share, fall)
+                inside.append("share")
+            else:
+                assert material and 0.06 < fall < 0.08, (s, share, fall)
+                inside.append("revenue")
+    assert sorted(set(inside)) == ["revenue", "share"], inside
 
 
 def test_cap01_contributions_just_short_or_just_paid(edge):
