@@ -38,7 +38,8 @@ from sources.synthetic.catalogue import (
 )
 from sources.synthetic.defects import DefectPlanter, Plan
 from sources.synthetic.economy import Economy, Enterprise, month_end
-from sources.synthetic.rates import REFERENCE_CURRENCIES, vnd_per_unit
+from sources.synthetic.network import edge_related_imports_vnd
+from sources.synthetic.rates import REFERENCE_CURRENCIES, usd_year_average, vnd_per_unit
 from sources.synthetic.scenarios import HONEST_RELATED_PRICE_SIGMA, price_factor
 from sources.synthetic.writers import extraction_time
 
@@ -405,6 +406,7 @@ class _Year:
     g_planted: np.ndarray
     g_first_only: np.ndarray
     g_factor: np.ndarray
+    g_line_usd: np.ndarray  # each line's value (0: drawn; a REL01 edge case's imports from its parent)
     unrelated_partners: np.ndarray  # pool ids, country by country in `_UNRELATED` order
     unrelated_n: np.ndarray
     unrelated_at: np.ndarray
@@ -450,12 +452,15 @@ def _year(economy: Economy, year: int) -> _Year:
                       planted, price_factor(ent) if planted else 1.0)
             usd_month = max(0.0, annual_vnd / book.months_active / LINE_MEAN_USD)
             groups.append((*common, usd_month, 2 if planted else 0, -1,
-                           ent.controlled_trade_share or (share if ent.parent_group else 0.0), False))
+                           ent.controlled_trade_share or (share if ent.parent_group else 0.0), False, 0.0))
             if ent.role == "TP01" and flow == "IM":
                 # The planted trader also buys its main input from unrelated sellers, so
                 # the planted HS code always has comparables.
-                groups.append((*common, 0.0, 0, 1, 0.0, True))
-    columns = list(zip(*groups)) or [()] * 12
+                groups.append((*common, 0.0, 0, 1, 0.0, True, 0.0))
+            if flow == "IM" and (edge_vnd := edge_related_imports_vnd(ent, year)):
+                # one line of its main input a month from its parent, the year's amount together
+                groups.append((*common, 0.0, 0, 1, 1.0, True, edge_vnd / 12 / usd_year_average(year)))
+    columns = list(zip(*groups)) or [()] * 13
     ints = [np.array(c, np.int64) for c in columns]
     unrelated = [np.array([partners.id(p) for p in PARTNERS[c]], np.int64) for c in _UNRELATED]
     unrelated_n = np.array([len(u) for u in unrelated], np.int64)
@@ -467,6 +472,7 @@ def _year(economy: Economy, year: int) -> _Year:
         g_ent=ints[0], g_flow=ints[1], g_kind=ints[2], g_regime=ints[3], g_exempt=ints[4].astype(bool),
         g_planted=ints[5].astype(bool), g_factor=np.array(columns[6], float), g_usd_month=np.array(columns[7], float),
         g_least=ints[8], g_exact=ints[9], g_related=np.array(columns[10], float), g_first_only=ints[11].astype(bool),
+        g_line_usd=np.array(columns[12], float),
         unrelated_partners=np.concatenate(unrelated), unrelated_n=unrelated_n,
         unrelated_at=np.cumsum(unrelated_n) - unrelated_n)
     cache[year] = table
@@ -538,6 +544,7 @@ def draw_month(economy: Economy, year: int, month: int) -> MonthLines:
     sigma = np.where(l_related, HONEST_RELATED_PRICE_SIGMA, _G_SIGMA[goods])
     price = _G_MEDIAN[goods] * np.where(planted, t.g_factor[l_group], 1.0) * np.exp(rng.standard_normal(lines) * sigma)
     value_usd = rng.lognormal(math.log(LINE_MEDIAN_USD), LINE_SIGMA, lines)
+    value_usd = np.where(t.g_line_usd[l_group] > 0, t.g_line_usd[l_group], value_usd)  # drawn all the same
     quantity = value_usd / price
     quantity_cents = np.where(_G_COUNTABLE[goods], np.maximum(1, np.rint(quantity)) * 100,
                               np.maximum(1, np.rint(quantity * 100))).astype(np.int64)

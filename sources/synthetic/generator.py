@@ -63,6 +63,8 @@ def build_economy(seed: int, enterprises: int, years: tuple[int, int],
     scenarios.shape_assets(economy)
     economy.honest_losses = losses.plan(economy, loss_rate)  # the base rate of honest losses
     network.plant(economy)  # undisclosed related parties and nominee firms, on enterprises left without a role
+    if edge_cases:
+        network.plant_edge(economy)  # REL01 near its materiality
     economy.books = finance.build_books(economy)  # books: each enterprise's fiscal years
     economy.scenarios = scenarios.record(economy) + network.record(economy)
     return economy

@@ -12,6 +12,11 @@ without this module: only the chosen enterprises' records change.
   Look-alike: one that discloses its parent under another written form
   ("HANIL GROUP CO., LTD. (KOREA)" for "Hanil Group"), which name
   normalisation must recognise.
+* REL01 near its threshold (`plant_edge`, `fdi generate --edge-cases`): an FDI
+  enterprise whose only trade with its parent in its year is one import line
+  a month, together just past the rule's materiality (`REL01_EDGE_*`), with no
+  related-party appendix that year; its look-alike just under it, undisclosed
+  as well.
 * NOM01 planted: a domestic enterprise (no foreign owner in any register)
   with three signs of one foreign group's control in every year of the
   window: a manager from the group's country on a work permit, a loan from
@@ -25,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sources.synthetic.catalogue import GOODS_BY_INDUSTRY
 from sources.synthetic.economy import Economy, Enterprise, Loan, add_years
 
 PER_ENTERPRISES = 100  # one planted case and one of each look-alike per 100 enterprises, at least MIN_CASES
@@ -36,6 +42,18 @@ NOMINEE_LOAN_SHARE = 0.08  # of revenue: small enough that interest stays far un
 NOMINEE_LOAN_RATE_PCT = 4.0
 MANAGER_NATIONALITIES = ("KR", "JP", "CN", "TW")  # those the labour generator has worker names for
 LOOKALIKE_KINDS = ("manager", "lender", "buyer")
+# REL01 min_undisclosed_vnd 100 million VND a year (thresholds.csv; a loan from the party is flagged whatever the
+# amount, so the edge cases borrow from none): undisclosed imports from the parent of 120 / 80 million VND in the
+# year, one line a month at the year's average USD rate. Customs values each line at the rate of its day (within
+# a percent or two of the average) and a countable good's quantity is whole: a line of 270-400 USD of the
+# industry's main input is a fraction of one 400 USD computer, so the cases are firms whose main input is sold by
+# weight or length or costs at most REL01_EDGE_MAX_PIECE_USD a piece, and the year's sum lands within a few
+# percent of the figure (seed 8 without that: a look-alike's 80 million came to 120, twelve computers). The rest
+# of the firm's trade is with unrelated partners (its parent's share set to 0), so nothing but these lines is an
+# undisclosed dealing.
+REL01_EDGE_UNDISCLOSED_VND = 120e6
+REL01_EDGE_LOOKALIKE_UNDISCLOSED_VND = 80e6
+REL01_EDGE_MAX_PIECE_USD = 20.0
 
 
 @dataclass(frozen=True)
@@ -119,9 +137,37 @@ def plant(economy: Economy) -> None:
             fronts_for(e, (kind,))
 
 
+def plant_edge(economy: Economy) -> None:
+    """REL01 near its materiality (`--edge-cases`), up to as many cases again as `plant` made, from a stream of its
+    own after it (the clear network cases are those of the same seed without the option)."""
+    rng = economy.sub_rng("network", "edge")
+    count = max(MIN_CASES, economy.n // PER_ENTERPRISES)
+    years = list(range(economy.years[0], economy.years[1] + 1))
+
+    def imports_from_parent(e: Enterprise) -> bool:
+        main_input = GOODS_BY_INDUSTRY[e.vsic][0][0]
+        return (e.is_fdi and e.parent_group is not None and e.import_share > 0
+                and (not main_input.countable or main_input.median_price_usd <= REL01_EDGE_MAX_PIECE_USD))
+
+    # The clear cases leave few firms that fit (seed 2037 at 1,000 enterprises: 3, where `count` is 10 a kind), so
+    # the chosen alternate planted and look-alike: both sides get one whenever two fit.
+    candidates = [e for e in economy.enterprises if _eligible(economy, e) and imports_from_parent(e)]
+    for i, e in enumerate(rng.sample(candidates, min(2 * count, len(candidates)))):
+        e.role, e.edge, e.role_year = ("REL01", "REL01~")[i % 2], True, rng.choice(years)
+        e.related_share = 0.0  # its parent's goods only in the lines of edge_related_imports_vnd
+        e.loans = [loan for loan in e.loans if loan.lender_kind != "foreign_related_party"]
+
+
+def edge_related_imports_vnd(ent: Enterprise, year: int) -> float:
+    """A REL01 edge case's imports from its parent in the year (0: none planted), undisclosed."""
+    if not (ent.edge and ent.role in ("REL01", "REL01~") and ent.role_year == year):
+        return 0.0
+    return REL01_EDGE_UNDISCLOSED_VND if ent.role == "REL01" else REL01_EDGE_LOOKALIKE_UNDISCLOSED_VND
+
+
 def omits_disclosure(ent: Enterprise, year: int) -> bool:
-    """REL01 planted: no related-party appendix with the year's CIT return."""
-    return ent.role == "REL01" and ent.role_year == year
+    """REL01 planted, and an edge look-alike: no related-party appendix with the year's CIT return."""
+    return ent.role_year == year and (ent.role == "REL01" or (ent.role == "REL01~" and ent.edge))
 
 
 def disclosed_name(ent: Enterprise, year: int) -> str | None:
@@ -141,7 +187,12 @@ def record(economy: Economy) -> list:
     first, last = economy.years
     out = []
     for e in economy.enterprises:
-        if e.role in ("REL01", "REL01~") and e.role_year:
+        if e.role in ("REL01", "REL01~") and e.role_year and e.edge:
+            amount = edge_related_imports_vnd(e, e.role_year)
+            out.append(Scenario("REL01", e.tax_code, str(e.role_year), "planted" if e.role == "REL01" else "lookalike",
+                                f"imports about {amount / 1e6:.0f} million VND from {e.parent_group}, one line a month,"
+                                " no related-party disclosure that year", "edge"))
+        elif e.role in ("REL01", "REL01~") and e.role_year:
             planted = e.role == "REL01"
             out.append(Scenario("REL01", e.tax_code, str(e.role_year), "planted" if planted else "lookalike",
                                 f"trades with {e.parent_group}; " + (

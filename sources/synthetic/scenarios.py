@@ -65,10 +65,12 @@ TP06_LOOKALIKE_FEE_SHARE = 0.015
 # either side. "Near but unambiguous": each is past or inside its threshold by
 # the rule's own definition on the data the generator writes, except where
 # the rule measures against something the generator only draws (noted).
-EDGE_RULES = ("TP01", "TP02", "TP04", "TP05", "TP06", "TP07", "CAP01", "REG02", "ABS01", "LAND01")
+# REL01's cases are planted by sources/synthetic/network.py (`plant_edge`, `REL01_EDGE_*`).
+EDGE_RULES = ("TP01", "TP02", "TP04", "TP05", "TP06", "TP07", "CAP01", "REL01", "REG02", "ABS01", "LAND01")
 # Not covered: TP03 and REG01 have no margin to sit near (3 loss years, the clear case flagged at its third and
-# its look-alike a start-up with two; a grace of 0 months, flagged the month after expiry). REL01 and NOM01
-# (sources/synthetic/network.py) are not yet, nor TP04's margin lines (below).
+# its look-alike a start-up with two; a grace of 0 months, flagged the month after expiry). NOM01
+# (sources/synthetic/network.py: two kinds of sign of four) is not yet, nor TP04's margin lines (below), nor a
+# TP01/TP02 case on a rare good (below).
 # Rules whose clear look-alike already sits just inside the threshold get no edge look-alike of their own:
 # ABS01's arrears rise 2 months of the 3 (min_rising_months) before they are repaid, with a stoppage.
 EDGE_PLANTED_ONLY = ("ABS01",)

@@ -3,8 +3,8 @@ just inside it, in the delivered data and marked `edge` in the truth; the clear 
 without the option; and without it the output is the bytes it was before the option existed.
 
 Thresholds as in dbt_project/seeds/thresholds.csv (TP01/TP02 40 % of the value shifted; TP04 related-party
-dealings 10 % of revenue, revenue down at most 5 %; TP06 5 % of revenue; CAP01 99 % contributed; REG02 12 silent
-months; ABS01 3 rising months; LAND01 below 30 % in use).
+dealings 10 % of revenue, revenue down at most 5 %; TP06 5 % of revenue; CAP01 99 % contributed; REL01 100 million
+VND undisclosed in a year; REG02 12 silent months; ABS01 3 rising months; LAND01 below 30 % in use).
 """
 from __future__ import annotations
 
@@ -164,6 +164,29 @@ def test_tp04_related_dealings_and_revenue_just_either_side(edge):
                 assert material and 0.06 < fall < 0.08, (s, share, fall)
                 inside.append("revenue")
     assert sorted(set(inside)) == ["revenue", "share"], inside
+
+
+def test_rel01_undisclosed_imports_just_over_or_under_100_million(edge):
+    """As REL01 sums them: in the case's year the parent's customs lines come to just over 100 million VND (planted)
+    or just under (look-alike), no related-party appendix names anyone, and no loan flow with the parent (a loan is
+    flagged whatever its amount)."""
+    parents = {e.tax_code: e.parent_group for e in edge.economy.enterprises}
+    traded = defaultdict(float)
+    for r in edge.good[("customs", "declarations")]:
+        trader = r["tax_code"][:10]
+        if r["partner_name"] == parents.get(trader):
+            traded[(trader, r["registered_on"][:4])] += n(r, "customs_value_vnd")
+    disclosed = {(r["tax_code"], r["fiscal_year"]) for r in edge.good[("tax", "related_party")]}
+    loans = {(r["tax_code"], r["value_date"][:4], r["counterparty_name"]) for r in edge.good[("fx", "capital_flows")]
+             if r["flow_type"] in ("loan_drawdown", "loan_repayment", "interest_payment")}
+    found = cases(edge, "REL01")
+    assert found["planted"] and found["lookalike"]
+    for kind, listed in found.items():
+        for s in listed:
+            key = (s["enterprise_tax_code"], s["period"])
+            assert key not in disclosed and (*key, parents[key[0]]) not in loans, s
+            amount = traded[key]
+            assert (105e6 < amount < 135e6) if kind == "planted" else (65e6 < amount < 95e6), (s, amount)
 
 
 def test_cap01_contributions_just_short_or_just_paid(edge):
