@@ -199,6 +199,13 @@ def related_share_of_revenue(e: Enterprise) -> float:
     return trade + e.royalty_pct + e.service_fee_pct
 
 
+def past_startup_before(e: Enterprise, first: int) -> bool:
+    """Certified so long before the window (`first`) that TP03's and TP04's start-up years, counted from the latest
+    start the data allow (`TP04_MAX_CONSTRUCTION_YEARS`, `TP04_STARTUP_YEARS`), end before it."""
+    return bool(e.projects) and (min(p.issued_on.year for p in e.projects) + TP04_MAX_CONSTRUCTION_YEARS
+                                 + TP04_STARTUP_YEARS < first)
+
+
 def tp04_edge_revenue_of_prior(e: Enterprise, year: int) -> float | None:
     """A TP04 edge case's revenue in its year as a share of the year before's (None: as the trend makes it): just
     inside max_revenue_fall, or just past it for the look-alike whose related-party dealings are material."""
@@ -215,7 +222,7 @@ def takes_tp04_margins(e: Enterprise) -> bool:
     return e.role == "TP04" or (e.role == "TP04~" and e.edge)
 
 
-def _assign_tp04_edge(take, rng, later_years: list[int]) -> None:
+def _assign_tp04_edge(take, rng, later_years: list[int], first: int) -> None:
     """TP04 near its lines (`TP04_EDGE_*`): the parent's share of the trade set so that the related-party
     disclosures are the edge's share of revenue (royalties and fees as the firm's own)."""
     def trade(e: Enterprise) -> float:
@@ -223,7 +230,7 @@ def _assign_tp04_edge(take, rng, later_years: list[int]) -> None:
 
     def fits(e: Enterprise) -> bool:
         fees = e.royalty_pct + e.service_fee_pct
-        return (e.is_fdi and e.parent_group is not None and trade(e) > 0
+        return (e.is_fdi and e.parent_group is not None and trade(e) > 0 and past_startup_before(e, first)
                 and fees < TP04_EDGE_LOOKALIKE_RELATED_SHARE
                 and TP04_EDGE_RELATED_SHARE - fees <= TP04_EDGE_MAX_RELATED_TRADE * trade(e))
 
@@ -294,8 +301,8 @@ def _assign(economy: Economy, rng, edge: bool) -> None:
     take("TP02", lambda e: with_parent(e) and e.export_share > 0.3)
     take("TP02~", lambda e: with_parent(e) and e.export_share > 0.3)
     def material_related(e: Enterprise) -> bool:
-        return (with_parent(e) and related_share_of_revenue(e) >= TP04_MIN_RELATED_SHARE and bool(e.projects)
-                and min(p.issued_on.year for p in e.projects) + TP04_MAX_CONSTRUCTION_YEARS + TP04_STARTUP_YEARS < first)
+        return (with_parent(e) and related_share_of_revenue(e) >= TP04_MIN_RELATED_SHARE
+                and past_startup_before(e, first))
 
     # TP03's case is a firm past its start-up years (certified before its start-up years, counted from the latest
     # start the data allow, could reach the window) that
@@ -309,7 +316,7 @@ def _assign(economy: Economy, rng, edge: bool) -> None:
     # margins and related-party share, revenue falling) sit after the first year.
     later_years = years[1:] or years
     if edge:
-        _assign_tp04_edge(take, rng, later_years)
+        _assign_tp04_edge(take, rng, later_years, first)
     for role in ("TP04", "TP04~") if not edge else ():
         for e in take(role, material_related):
             e.role_year = rng.choice(later_years)
