@@ -21,7 +21,7 @@ REG02): when its first month was not loaded, the first the warehouse shows
 starts the count, and the case is listed as moved.
 
 Two more views (issue 15): the flags raised on honest loss-makers
-(`_truth/honest_losses.csv`: start-ups, long start-ups, downturns, one-off losses), by rule,
+(`_truth/honest_losses.csv`: plants being built, start-ups, long start-ups, downturns, one-off losses), by rule,
 with the reasons counted apart;
 and the review queue of the latest year (`risk.enterprise_scores`):
 precision@k and the share of the amount at stake of true findings that the
