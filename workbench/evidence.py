@@ -151,7 +151,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "shortfall_usd": ("Số vốn còn thiếu (USD)", "Shortfall (USD)"),
     "signs": ("Dấu hiệu", "Signs"),
     "silent_months": ("Số tháng không hoạt động", "Silent months"),
-    "start_year": ("Năm bắt đầu (giấy chứng nhận đầu tiên)", "Start year (first certificate)"),
+    "start_year": ("Năm bắt đầu hoạt động (muộn nhất theo dữ liệu)", "Year operations began (the latest the data allow)"),
     "transfers": ("Các khoản chuyển tiền", "Transfers"),
     "vsic_division": ("Ngành VSIC (cấp 2)", "VSIC division"),
     "years_in_run": ("Số năm trong chuỗi", "Years in the run"),
@@ -302,9 +302,15 @@ def _is_share(key: str) -> bool:
     return key.endswith(("_share", "_margin", "share_of_revenue", "share_of_ebitda")) or key.startswith("peer_margin")
 
 
+def _is_year(key: str) -> bool:
+    return key == "year" or key.endswith("_year")
+
+
 def _shown(key: str, value, lang: str) -> str:
     if _is_share(key) and isinstance(value, (int, float)) and not isinstance(value, bool):
         return i18n.number(value * 100, lang, decimals=1) + " %"
+    if _is_year(key) and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a year, not an amount: 2018, never "2.018"
     return _value(value, lang)
 
 

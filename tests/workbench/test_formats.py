@@ -37,6 +37,15 @@ def test_evidence_reads_as_labelled_vietnamese_figures():
     assert header == ["Trung vị (VND/đơn vị)"] and table == [["425.755"]]
 
 
+def test_a_year_in_the_evidence_reads_as_a_year_not_an_amount():
+    from workbench.evidence import evidence_rows
+
+    fields = dict(evidence_rows({"start_year": 2018, "first_loss_year": 2021, "loss_years": 3}, "vi")["fields"])
+    assert fields["Năm bắt đầu hoạt động (muộn nhất theo dữ liệu)"] == "2018"  # not "2.018"
+    assert fields["Năm lỗ đầu tiên"] == "2021"
+    assert fields["Các năm lỗ"] == "3"
+
+
 def test_a_record_listed_once_per_month_is_told_once_with_its_count():
     from workbench.evidence import evidence_rows
 
