@@ -57,6 +57,7 @@ def build_economy(seed: int, enterprises: int, years: tuple[int, int],
     economy = Economy(seed, enterprises, years)  # population: enterprises, projects, investors
     economy.profile_population()
     scenarios.assign_roles(economy)  # roles: planted cases and their look-alikes
+    network.assign_roles(economy)  # REL01's, before the edge cases take the firms that trade with a parent
     if edge_cases:
         scenarios.assign_edge_roles(economy)
     economy.finance_assets()
@@ -64,7 +65,8 @@ def build_economy(seed: int, enterprises: int, years: tuple[int, int],
     economy.honest_losses = losses.plan(economy, loss_rate)  # the base rate of honest losses
     network.plant(economy)  # undisclosed related parties and nominee firms, on enterprises left without a role
     if edge_cases:
-        network.plant_edge(economy)  # REL01 near its materiality
+        network.assign_edge_roles(economy)  # REL01 near its materiality, on the firms left that fit
+        network.plant_edge(economy)  # ... with no loan from the parent
     economy.books = finance.build_books(economy)  # books: each enterprise's fiscal years
     economy.scenarios = scenarios.record(economy) + network.record(economy)
     return economy

@@ -1,8 +1,9 @@
 """Planted network scenarios: undisclosed related parties (REL01) and nominee firms (NOM01), with look-alikes.
 
-Runs after `scenarios.shape_assets` and before the books (a nominee's loan
-from a foreign group is interest in its books), on enterprises no other
-scenario took. Every choice comes from its own random stream
+REL01's roles are given right after the scenarios' clear roles
+(`assign_roles`); the rest runs after `scenarios.shape_assets` and before the
+books (`plant`: a nominee's loan from a foreign group is interest in its
+books), on enterprises no other scenario took. Every choice comes from its own random stream
 (`Economy.sub_rng("network", ...)`), so the rest of the economy is what it was
 without this module: only the chosen enterprises' records change.
 
@@ -12,7 +13,7 @@ without this module: only the chosen enterprises' records change.
   Look-alike: one that discloses its parent under another written form
   ("HANIL GROUP CO., LTD. (KOREA)" for "Hanil Group"), which name
   normalisation must recognise.
-* REL01 near its threshold (`plant_edge`, `fdi generate --edge-cases`): an FDI
+* REL01 near its threshold (`assign_edge_roles`, `plant_edge`, `fdi generate --edge-cases`): an FDI
   enterprise whose only trade with its parent in its year is one import line
   a month, together just past the rule's materiality (`REL01_EDGE_*`), with no
   related-party appendix that year; its look-alike just under it, undisclosed
@@ -33,7 +34,10 @@ from dataclasses import dataclass
 from sources.synthetic.catalogue import GOODS_BY_INDUSTRY
 from sources.synthetic.economy import Economy, Enterprise, Loan, add_years
 
-PER_ENTERPRISES = 100  # one planted case and one of each look-alike per 100 enterprises, at least MIN_CASES
+PER_ENTERPRISES = 100  # NOM01: one planted case and one of each look-alike per 100 enterprises, at least MIN_CASES
+# REL01: one of each per 250, as each rule of `scenarios`: its cases are FDI firms trading with a parent, which
+# every transfer-pricing rule's cases are too, and at one per 100 they left the cases near the thresholds none
+REL01_PER_ENTERPRISES = 250
 MIN_CASES = 2
 # NOM01: share of a nominee's declarations whose partner is its controlling group
 # (the rule's sign is half of the customs value with one group).
@@ -77,31 +81,45 @@ def _eligible(economy: Economy, e: Enterprise) -> bool:
                     and p.expires_on > dt.date(economy.years[1], 12, 31) for p in e.projects))
 
 
+def _take(economy: Economy, rng, role: str, predicate, most: int) -> list[Enterprise]:
+    """Up to `most` eligible enterprises that fit `predicate`, given `role` and a year of the window."""
+    years = list(range(economy.years[0], economy.years[1] + 1))
+    candidates = [e for e in economy.enterprises if _eligible(economy, e) and predicate(e)]
+    chosen = rng.sample(candidates, min(most, len(candidates)))
+    for e in chosen:
+        e.role = role
+        e.role_year = rng.choice(years)
+    return chosen
+
+
+def _trades_with_parent(e: Enterprise) -> bool:
+    return (e.is_fdi and e.parent_group is not None and e.related_share > 0
+            and (e.import_share > 0.2 or e.export_share > 0.3))
+
+
+def assign_roles(economy: Economy) -> None:
+    """REL01's planted cases and look-alikes: their roles only, right after the scenarios' clear roles and before
+    the cases near the thresholds (`scenarios.assign_edge_roles`), which would otherwise take most of the FDI
+    firms trading with a parent (seed 2040 at 1,000 enterprises with `--edge-cases`: 1 left, 10 wanted of each
+    kind). Without edge cases no role is given in between, so the draws are those of before; `plant` goes on
+    with the same stream."""
+    rng = economy.__dict__["_network_rng"] = economy.sub_rng("network")
+    count = max(MIN_CASES, economy.n // REL01_PER_ENTERPRISES)
+    # When fewer than twice `count` firms fit, the planted cases take half, so REL01's precision is still tested;
+    # with enough of them, the draws are those of before.
+    fit = sum(_eligible(economy, e) and _trades_with_parent(e) for e in economy.enterprises)
+    _take(economy, rng, "REL01", _trades_with_parent, min(count, (fit + 1) // 2))
+    _take(economy, rng, "REL01~", _trades_with_parent, count)
+
+
 def plant(economy: Economy) -> None:
-    """Choose and shape the network cases (before the books are built)."""
-    rng = economy.sub_rng("network")
+    """NOM01's cases, and the shape of every network case (before the books are built); `assign_roles` first."""
+    rng = economy.__dict__["_network_rng"]
     count = max(MIN_CASES, economy.n // PER_ENTERPRISES)
     first, last = economy.years
-    years = list(range(first, last + 1))
 
-    def trades_with_parent(e: Enterprise) -> bool:
-        return (e.is_fdi and e.parent_group is not None and e.related_share > 0
-                and (e.import_share > 0.2 or e.export_share > 0.3))
-
-    def take(role: str, predicate, most: int = count) -> list[Enterprise]:
-        candidates = [e for e in economy.enterprises if _eligible(economy, e) and predicate(e)]
-        chosen = rng.sample(candidates, min(most, len(candidates)))
-        for e in chosen:
-            e.role = role
-            e.role_year = rng.choice(years)
-        return chosen
-
-    # When fewer than twice `count` firms fit (the other roles took most of them: `--edge-cases` on seed 2038 left
-    # 10 at 1,000 enterprises, all ten planted and no look-alike), the planted cases take half, so REL01's precision
-    # is still tested; with enough of them, the draws are those of before.
-    fit = sum(_eligible(economy, e) and trades_with_parent(e) for e in economy.enterprises)
-    take("REL01", trades_with_parent, most=min(count, (fit + 1) // 2))
-    take("REL01~", trades_with_parent)
+    def take(role: str, predicate) -> list[Enterprise]:
+        return _take(economy, rng, role, predicate, count)
 
     # The foreign groups a nominee can front for: an FDI enterprise's declared parent.
     groups = [e for e in economy.enterprises if e.is_fdi and e.parent_group and e.origin in MANAGER_NATIONALITIES]
@@ -141,11 +159,17 @@ def plant(economy: Economy) -> None:
             fronts_for(e, (kind,))
 
 
-def plant_edge(economy: Economy) -> None:
-    """REL01 near its materiality (`--edge-cases`), up to as many cases again as `plant` made, from a stream of its
-    own after it (the clear network cases are those of the same seed without the option)."""
+EDGE_PER_ENTERPRISES = 250  # REL01 near its materiality: one case of each kind per 250 enterprises, as the scenarios'
+
+
+def assign_edge_roles(economy: Economy) -> None:
+    """REL01 near its materiality (`--edge-cases`): roles, from a stream of its own, on the firms trading with a
+    parent that the other roles left (the clear cases, then every rule's cases near its threshold, have taken
+    most of them: seed 2037 at 1,000 enterprises had 3 left), one of each kind per EDGE_PER_ENTERPRISES
+    enterprises, planted and look-alike alternating, so both sides get one whenever two fit. `plant_edge` then
+    takes away their loans from the parent."""
     rng = economy.sub_rng("network", "edge")
-    count = max(MIN_CASES, economy.n // PER_ENTERPRISES)
+    count = max(1, economy.n // EDGE_PER_ENTERPRISES)
     years = list(range(economy.years[0], economy.years[1] + 1))
 
     def imports_from_parent(e: Enterprise) -> bool:
@@ -153,13 +177,18 @@ def plant_edge(economy: Economy) -> None:
         return (e.is_fdi and e.parent_group is not None and e.import_share > 0
                 and (not main_input.countable or main_input.median_price_usd <= REL01_EDGE_MAX_PIECE_USD))
 
-    # The clear cases leave few firms that fit (seed 2037 at 1,000 enterprises: 3, where `count` is 10 a kind), so
-    # the chosen alternate planted and look-alike: both sides get one whenever two fit.
     candidates = [e for e in economy.enterprises if _eligible(economy, e) and imports_from_parent(e)]
     for i, e in enumerate(rng.sample(candidates, min(2 * count, len(candidates)))):
         e.role, e.edge, e.role_year = ("REL01", "REL01~")[i % 2], True, rng.choice(years)
         e.related_share = 0.0  # its parent's goods only in the lines of edge_related_imports_vnd
-        e.loans = [loan for loan in e.loans if loan.lender_kind != "foreign_related_party"]
+
+
+def plant_edge(economy: Economy) -> None:
+    """REL01's cases near its materiality borrow from no related party: a loan from the parent is flagged
+    whatever the amount, so nothing but the planted lines is an undisclosed dealing."""
+    for e in economy.enterprises:
+        if e.edge and e.role in ("REL01", "REL01~"):
+            e.loans = [loan for loan in e.loans if loan.lender_kind != "foreign_related_party"]
 
 
 def edge_related_imports_vnd(ent: Enterprise, year: int) -> float:

@@ -65,7 +65,7 @@ TP06_LOOKALIKE_FEE_SHARE = 0.015
 # either side. "Near but unambiguous": each is past or inside its threshold by
 # the rule's own definition on the data the generator writes, except where
 # the rule measures against something the generator only draws (noted).
-# REL01's cases are planted by sources/synthetic/network.py (`plant_edge`, `REL01_EDGE_*`).
+# REL01's cases are planted by sources/synthetic/network.py (`assign_edge_roles`, `plant_edge`, `REL01_EDGE_*`).
 EDGE_RULES = ("TP01", "TP02", "TP04", "TP05", "TP06", "TP07", "CAP01", "REL01", "REG02", "ABS01", "LAND01")
 # Not covered: TP03 and REG01 have no margin to sit near (3 loss years, the clear case flagged at its third and
 # its look-alike a start-up with two; a grace of 0 months, flagged the month after expiry). NOM01
