@@ -93,8 +93,11 @@
     alter table {{ this }} add column inputs_fingerprint text;
     delete from {{ this }}
     {%- else -%}
-    delete from {{ this }} as t
-    where t.inputs_fingerprint is distinct from (select i.inputs_fingerprint from ({{ inputs }}) as i)
+    -- every row holds the one fingerprint the table was built with, so one row tells it: when it holds, the
+    -- planner's one-time filter skips the table instead of comparing every row
+    delete from {{ this }}
+    where (select t.inputs_fingerprint from {{ this }} as t limit 1)
+          is distinct from (select i.inputs_fingerprint from ({{ inputs }}) as i)
     {%- endif -%}
 {%- endmacro %}
 
