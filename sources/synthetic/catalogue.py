@@ -91,6 +91,15 @@ GOODS_BY_INDUSTRY: dict[str, tuple[tuple[Goods, ...], tuple[Goods, ...]]] = {
                _g("84798210", "Máy trộn công nghiệp", "PCE", 1800.0))),
 }
 
+# Goods no industry above trades, only the cases near the TP01/TP02 threshold on a rare good and the few unrelated
+# firms that trade it beside them (`fdi generate --edge-cases`, sources.synthetic.scenarios `RareTrade`), by flow:
+# measuring instruments a plant imports now and then, moulds it ships back after a production run. Apart from
+# the industries' lists, so the economy without the option is the one it was.
+RARE_GOODS: dict[str, Goods] = {
+    "IM": _g("90318090", "Dụng cụ đo lường, kiểm tra", "PCE", 1500.0),
+    "EX": _g("84807190", "Khuôn đúc sản phẩm bằng plastic", "PCE", 9000.0),
+}
+
 # Invoice currencies other than USD that partners of a country use, with the
 # share of lines invoiced in them (most Asian trade is invoiced in USD).
 INVOICE_CURRENCY = {"JP": ("JPY", 0.3), "CN": ("CNY", 0.15), "KR": ("KRW", 0.1), "DE": ("EUR", 0.6),

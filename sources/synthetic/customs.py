@@ -33,6 +33,7 @@ from sources.synthetic.catalogue import (
     GOODS_BY_INDUSTRY,
     INVOICE_CURRENCY,
     PARTNER_COUNTRIES,
+    RARE_GOODS,
     Goods,
     unrelated_partners,
 )
@@ -40,7 +41,7 @@ from sources.synthetic.defects import DefectPlanter, Plan
 from sources.synthetic.economy import Economy, Enterprise, month_end
 from sources.synthetic.network import edge_related_imports_vnd
 from sources.synthetic.rates import REFERENCE_CURRENCIES, usd_year_average, vnd_per_unit
-from sources.synthetic.scenarios import HONEST_RELATED_PRICE_SIGMA, price_factor
+from sources.synthetic.scenarios import HONEST_RELATED_PRICE_SIGMA, RareLine, price_factor
 from sources.synthetic.writers import extraction_time
 
 AGENCY = load_agency("customs")
@@ -64,6 +65,7 @@ FLOWS = ("IM", "EX")
 FLOW_DIGIT = {"IM": 1, "EX": 3}  # first digit of a VNACCS declaration number
 INCOTERMS = {"IM": ("CIF", "CIF", "FOB", "EXW", "CFR"), "EX": ("FOB", "FOB", "CIF", "FCA")}
 PLANTED_ROLES = {"IM": ("TP01", "TP01~"), "EX": ("TP02", "TP02~")}  # whose related trade is priced by the plan
+DRAWN_GOODS, EVERY_MONTH = -1, (1 << 12) - 1  # a group's goods drawn from its industry's; its months (bits)
 CHUNK_LINES = 1 << 16  # lines formatted at once: bounds memory and keeps pyarrow's 32-bit string offsets far off
 PARTNERS = unrelated_partners()
 
@@ -126,6 +128,9 @@ for _vsic, _pair in GOODS_BY_INDUSTRY.items():
             if _g not in _GOODS_IDS:
                 _GOODS_IDS[_g] = len(GOODS)
                 GOODS.append(_g)
+for _g in RARE_GOODS.values():  # after the industries' goods: their numbers are those of before
+    _GOODS_IDS[_g] = len(GOODS)
+    GOODS.append(_g)
 _WIDEST = max(len(items) for pair in GOODS_BY_INDUSTRY.values() for items in pair)
 _GOODS_OF = np.zeros((len(_KINDS), _WIDEST), np.int64)  # goods of a (VSIC, flow), padded with its first
 _GOODS_N = np.zeros(len(_KINDS), np.int64)
@@ -407,6 +412,8 @@ class _Year:
     g_first_only: np.ndarray
     g_factor: np.ndarray
     g_line_usd: np.ndarray  # each line's value (0: drawn; a REL01 edge case's imports from its parent)
+    g_goods: np.ndarray  # the goods of every line (DRAWN_GOODS: the industry's; a rare good's traders, RareTrade)
+    g_months: np.ndarray  # bit m - 1 set: the group declares in month m
     unrelated_partners: np.ndarray  # pool ids, country by country in `_UNRELATED` order
     unrelated_n: np.ndarray
     unrelated_at: np.ndarray
@@ -446,21 +453,30 @@ def _year(economy: Economy, year: int) -> _Year:
         e_partner.append(partners.id(related_partner[0]) if related_partner else 0)
         e_country.append(countries.id(related_partner[1]) if related_partner else 0)
         for flow, annual_vnd, regime in zip(FLOWS, (book.imports_vnd, book.exports_vnd), _regimes(ent)):
-            planted = ent.role in PLANTED_ROLES[flow]
+            planted = ent.role in PLANTED_ROLES[flow] and not ent.rare_trade  # a rare good's case: that good's lines
             share = max(ent.related_share, 0.5) if planted else ent.related_share
             common = (e, FLOWS.index(flow), _KINDS[(ent.vsic, flow)], regimes.id(regime), regime in EXEMPT_REGIMES,
                       planted, price_factor(ent) if planted else 1.0)
             usd_month = max(0.0, annual_vnd / book.months_active / LINE_MEAN_USD)
             groups.append((*common, usd_month, 2 if planted else 0, -1,
-                           ent.controlled_trade_share or (share if ent.parent_group else 0.0), False, 0.0))
+                           ent.controlled_trade_share or (share if ent.parent_group else 0.0), False, 0.0,
+                           DRAWN_GOODS, EVERY_MONTH))
             if ent.role == "TP01" and flow == "IM":
                 # The planted trader also buys its main input from unrelated sellers, so
                 # the planted HS code always has comparables.
-                groups.append((*common, 0.0, 0, 1, 0.0, True, 0.0))
+                groups.append((*common, 0.0, 0, 1, 0.0, True, 0.0, DRAWN_GOODS, EVERY_MONTH))
             if flow == "IM" and (edge_vnd := edge_related_imports_vnd(ent, year)):
                 # one line of its main input a month from its parent, the year's amount together
-                groups.append((*common, 0.0, 0, 1, 1.0, True, edge_vnd / 12 / usd_year_average(year)))
-    columns = list(zip(*groups)) or [()] * 13
+                groups.append((*common, 0.0, 0, 1, 1.0, True, edge_vnd / 12 / usd_year_average(year),
+                               DRAWN_GOODS, EVERY_MONTH))
+            if ent.rare_trade and ent.rare_trade.flow == flow:
+                # TP01/TP02 near the threshold on a rare good: one line of it in each of its months, with the parent
+                # at the planted factor (a case) or with unrelated partners (a comparable)
+                with_parent = ent.rare_trade.with_parent
+                groups.append((*common[:5], with_parent, price_factor(ent) if with_parent else 1.0, 0.0, 0, 1,
+                               float(with_parent), False, 0.0, _GOODS_IDS[RARE_GOODS[flow]],
+                               sum(1 << (m - 1) for m in ent.rare_trade.months)))
+    columns = list(zip(*groups)) or [()] * 15
     ints = [np.array(c, np.int64) for c in columns]
     unrelated = [np.array([partners.id(p) for p in PARTNERS[c]], np.int64) for c in _UNRELATED]
     unrelated_n = np.array([len(u) for u in unrelated], np.int64)
@@ -472,7 +488,7 @@ def _year(economy: Economy, year: int) -> _Year:
         g_ent=ints[0], g_flow=ints[1], g_kind=ints[2], g_regime=ints[3], g_exempt=ints[4].astype(bool),
         g_planted=ints[5].astype(bool), g_factor=np.array(columns[6], float), g_usd_month=np.array(columns[7], float),
         g_least=ints[8], g_exact=ints[9], g_related=np.array(columns[10], float), g_first_only=ints[11].astype(bool),
-        g_line_usd=np.array(columns[12], float),
+        g_line_usd=np.array(columns[12], float), g_goods=ints[13], g_months=ints[14],
         unrelated_partners=np.concatenate(unrelated), unrelated_n=unrelated_n,
         unrelated_at=np.cumsum(unrelated_n) - unrelated_n)
     cache[year] = table
@@ -492,7 +508,7 @@ def draw_month(economy: Economy, year: int, month: int) -> MonthLines:
 
     # Lines per group, cut into declarations of 1 to 6 lines (the last one takes what is left).
     n = np.maximum(rng.poisson(t.g_usd_month / usd), t.g_least)
-    n = np.where(g_active, np.where(t.g_exact >= 0, t.g_exact, n), 0)
+    n = np.where(g_active & (t.g_months >> (month - 1) & 1 == 1), np.where(t.g_exact >= 0, t.g_exact, n), 0)
     sizes = rng.integers(1, MAX_LINES_PER_DECLARATION + 1, int(n.sum()))
     slot_group = np.repeat(np.arange(len(n)), n)
     before_slot = np.cumsum(sizes) - sizes
@@ -537,7 +553,7 @@ def draw_month(economy: Economy, year: int, month: int) -> MonthLines:
                      np.minimum(1 + (spread - PRIMARY_INPUT_WEIGHT).astype(np.int64), _GOODS_N[kind] - 1))
     planted = l_related & t.g_planted[l_group]
     local = np.where(planted | t.g_first_only[l_group], 0, local)  # planted related trade is in the main input
-    goods = _GOODS_OF[kind, local]
+    goods = np.where(t.g_goods[l_group] == DRAWN_GOODS, _GOODS_OF[kind, local], t.g_goods[l_group])
     # A group prices its internal trade by its transfer-pricing policy, at arm's length (the principle of
     # Decree 132/2020/ND-CP), not shipment by shipment with the market's spread: a few related lines drawn with
     # it could land past the 75th percentile by chance, a breach no one planted.
@@ -561,6 +577,26 @@ def draw_month(economy: Economy, year: int, month: int) -> MonthLines:
                       rates, d_number, d_flow, d_day, d_ent, t.g_regime[d_group], d_tax, d_name, d_partner, d_country,
                       d_currency, d_incoterms, l_decl, l_no, goods, quantity_cents, invoice_cents, customs_value,
                       duty, vat)
+
+
+def rare_lines(economy: Economy) -> list[RareLine]:
+    """The lines of the rare goods (catalogue.RARE_GOODS) in the window, as `draw_month` draws them: what the truth
+    of the TP01/TP02 cases on a rare good is measured on (scenarios.record). None without such a case."""
+    if not any(e.rare_trade for e in economy.enterprises):
+        return []
+    rare = {_GOODS_IDS[g]: flow for flow, g in RARE_GOODS.items()}
+    parents = {ent.tax_code: ent.parent_group for ent in economy.enterprises if ent.rare_trade}
+    out = []
+    for year in range(economy.years[0], economy.years[1] + 1):
+        for month in range(1, 13):
+            m = draw_month(economy, year, month)
+            for i in np.flatnonzero(np.isin(m.l_goods, list(rare))).tolist():
+                d = m.l_decl[i]
+                owner = m.owners[m.d_ent[d]]
+                out.append(RareLine(year, rare[int(m.l_goods[i])], owner,
+                                    m.partners.values[m.d_partner[d]] == parents.get(owner),
+                                    m.l_quantity_cents[i] / 100, int(m.l_customs_value[i])))
+    return out
 
 
 def month_lines(economy: Economy, year: int, month: int) -> Iterator[dict]:

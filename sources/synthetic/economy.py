@@ -168,6 +168,8 @@ class Enterprise:
     dormant_from: dt.date | None = None  # REG02: every activity stops
     dormant_until: dt.date | None = None  # REG02 near the threshold: activity resumes on this day
     absconded_on: dt.date | None = None  # ABS01: the owner leaves
+    # TP01/TP02 near the threshold on a rare good: the lines of it the enterprise declares (scenarios.RareTrade)
+    rare_trade: tuple | None = None
     # Planted network cases (`sources.synthetic.network`).
     network_group: tuple[str, str] | None = None  # (foreign group's parent, country) a domestic firm fronts for
     network_lookalike: str | None = None  # the one sign of a NOM01 look-alike

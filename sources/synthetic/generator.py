@@ -68,7 +68,9 @@ def build_economy(seed: int, enterprises: int, years: tuple[int, int],
         network.assign_edge_roles(economy)  # REL01 near its materiality, on the firms left that fit
         network.plant_edge(economy)  # ... with no loan from the parent
     economy.books = finance.build_books(economy)  # books: each enterprise's fiscal years
-    economy.scenarios = scenarios.record(economy) + network.record(economy)
+    # the cases on a rare good are labelled on its lines as customs draws them (scenarios._rare_edge_cases)
+    rare = customs.rare_lines(economy) if edge_cases else []
+    economy.scenarios = scenarios.record(economy, rare) + network.record(economy)
     return economy
 
 
@@ -112,7 +114,7 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
     # records: one module per agency writes its deliveries
     planter = DefectPlanter(out, truth, options.seed, options.defects)
     # The evidence of planted scenarios is never damaged (see sources.synthetic.defects).
-    planter.protected = {e.tax_code for e in economy.enterprises if e.role}
+    planter.protected = {e.tax_code for e in economy.enterprises if e.role or e.rare_trade}  # a rare good's comparables
     periods = months(options.years)
     workers = options.workers or os.cpu_count() or 1
     lines = customs_seconds = 0

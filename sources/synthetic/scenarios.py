@@ -19,7 +19,9 @@ truth where it was, and the edge table says what that did).
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sources.synthetic.economy import Economy, Enterprise, Lease, add_years, month_end
 from sources.synthetic.truth import Span
@@ -69,8 +71,8 @@ TP06_LOOKALIKE_FEE_SHARE = 0.015
 EDGE_RULES = ("TP01", "TP02", "TP04", "TP05", "TP06", "TP07", "CAP01", "REL01", "REG02", "ABS01", "LAND01")
 # Not covered: TP03 and REG01 have no margin to sit near (3 loss years, the clear case flagged at its third and
 # its look-alike a start-up with two; a grace of 0 months, flagged the month after expiry). NOM01
-# (sources/synthetic/network.py: two kinds of sign of four) is not yet, nor TP04's margin lines (below), nor a
-# TP01/TP02 case on a rare good (below).
+# (sources/synthetic/network.py: two kinds of sign of four) is not yet, nor TP04's margin lines (below). TP01/TP02
+# on a rare good, where the comparables' median is noisy, is (below, `RARE_*`), labelled on what the lines show.
 # Rules whose clear look-alike already sits just inside the threshold get no edge look-alike of their own:
 # ABS01's arrears rise 2 months of the 3 (min_rising_months) before they are repaid, with a stoppage.
 EDGE_PLANTED_ONLY = ("ABS01",)
@@ -81,6 +83,20 @@ EDGE_PLANTED_ONLY = ("ABS01",)
 # main input at 1,000 enterprises, 5-7 % with the 20-30 of a rare good or a small economy, where the shift the
 # rule measures can land on the other side of 40 %. Both prices stay past the 75th (35th) percentile, about
 # x1.2 (x0.9), so the look-alike is "outside the range" and only the materiality share keeps it unflagged.
+# The main input's cases above are exact; the noisy case is planted too, on a rare good (catalogue.RARE_GOODS):
+# one TP01 case and look-alike importing it from the parent at the factors above (TP02: exporting it), one line a
+# month, beside RARE_TRADERS unrelated firms that declare one line of it in RARE_MONTHS months of each year each:
+# 24 comparables a year, past min_comparables 5 (the rule judges) and few enough for a median 6 % off (sigma
+# 0.25). Each case's year is labelled on the shift measured against the median of the lines the generator writes
+# (`_rare_edge_cases`, as TP05's on the books), the planted factor kept in its note: a planted x1.48 whose drawn
+# median put it under 40 % is a look-alike year, and a look-alike's x1.32 over it a planted one.
+RARE_TRADERS = 3
+RARE_MONTHS = 8
+RARE_CASE_MONTHS = tuple(range(1, 13))  # the cases' related lines: one a month, past min_related_lines 3
+TP_MIN_SHIFT_SHARE = 0.40  # thresholds.csv TP01/TP02 min_shift_share
+TP_MIN_COMPARABLES = 5  # thresholds.csv TP01/TP02 min_comparables
+TP_MIN_RELATED_LINES = 3  # thresholds.csv TP01/TP02 min_related_lines
+TP_RANGE = (0.35, 0.75)  # thresholds.csv TP01/TP02 percentile_low, percentile_high (Decree 132/2020 Art. 7.3)
 TP01_EDGE_PRICE_FACTOR = 1.48
 TP01_EDGE_LOOKALIKE_PRICE_FACTOR = 1.32
 TP02_EDGE_PRICE_FACTOR = 0.52
@@ -141,6 +157,25 @@ class Scenario:
     note: str
     band: str = CLEAR  # clear: far from the threshold; edge: near it (`--edge-cases`)
     span: Span | None = None  # a planted case of a month-counting rule: the months it rests on (`_span`)
+
+
+class RareTrade(NamedTuple):
+    """The lines of a rare good (catalogue.RARE_GOODS[flow]) an enterprise declares (`Enterprise.rare_trade`): one
+    in each month of `months`, with its parent (a TP01/TP02 case near the threshold) or with unrelated partners (a
+    comparable)."""
+    flow: str  # IM | EX
+    with_parent: bool
+    months: tuple[int, ...]
+
+
+class RareLine(NamedTuple):
+    """A line of a rare good as drawn (sources.synthetic.customs.rare_lines): what TP01/TP02 read of it."""
+    year: int
+    flow: str
+    tax_code: str  # the declaring enterprise's
+    with_parent: bool
+    quantity: float
+    customs_value_vnd: int
 
 
 def _pick(e: Enterprise, clear: float, edge_planted: float, edge_lookalike: float) -> float:
@@ -280,11 +315,11 @@ def _assign(economy: Economy, rng, edge: bool) -> None:
 
     edge_roles = _edge_roles()
 
-    def take(role: str, predicate) -> list[Enterprise]:
+    def take(role: str, predicate, k: int | None = None) -> list[Enterprise]:
         if edge and role not in edge_roles:
             return []
         candidates = [e for e in pool if e.role is None and predicate(e)]
-        chosen = rng.sample(candidates, min(count, len(candidates)))
+        chosen = rng.sample(candidates, min(k or count, len(candidates)))
         for e in chosen:
             e.role = role
             e.edge = edge
@@ -373,6 +408,21 @@ def _assign(economy: Economy, rng, edge: bool) -> None:
     if len(years) >= IDLE_YEARS:
         take("LAND01", lambda e: e.zone_code is not None)
     take("LAND01~", lambda e: e.zone_code is not None)
+    if edge:  # last, from the same stream: the edge cases above are those of before
+        _assign_rare_edge(take, pool, rng)
+
+
+def _assign_rare_edge(take, pool: list[Enterprise], rng) -> None:
+    """TP01 and TP02 near the threshold on a rare good (`RARE_*`): a case and a look-alike per flow trading it with
+    their parent, and `RARE_TRADERS` unrelated firms trading it, the comparables."""
+    for flow, roles, trades in (("IM", ("TP01", "TP01~"), lambda e: e.import_share > 0.2),
+                                ("EX", ("TP02", "TP02~"), lambda e: e.export_share > 0.3)):
+        for role in roles:
+            for e in take(role, lambda e, trades=trades: e.is_fdi and e.parent_group is not None and trades(e), 1):
+                e.rare_trade = RareTrade(flow, True, RARE_CASE_MONTHS)
+        traders = [e for e in pool if e.role is None and e.rare_trade is None and trades(e)]
+        for e in rng.sample(traders, min(RARE_TRADERS, len(traders))):
+            e.rare_trade = RareTrade(flow, False, tuple(sorted(rng.sample(range(1, 13), RARE_MONTHS))))
 
 
 def shape_assets(economy: Economy) -> None:
@@ -440,7 +490,9 @@ def _span(economy: Economy, e: Enterprise, rule: str, period: str) -> Span | Non
     return None
 
 
-def record(economy: Economy) -> list[Scenario]:
+def record(economy: Economy, rare_lines: list[RareLine] = ()) -> list[Scenario]:
+    """The truth of every planted case and look-alike; `rare_lines`: the lines of the rare goods as drawn
+    (sources.synthetic.customs.rare_lines), which label the cases on a rare good (`_rare_edge_cases`)."""
     first, last = economy.years
     window_start, window_end = dt.date(first, 1, 1), dt.date(last, 12, 31)
     out: list[Scenario] = []
@@ -455,7 +507,9 @@ def record(economy: Economy) -> list[Scenario]:
         rule = role.rstrip("~") if role else None
         planted = role is not None and not role.endswith("~")
         window_books = [books[(e.tax_code, y)] for y in range(first, last + 1) if (e.tax_code, y) in books]
-        if e.edge:
+        if e.edge and e.rare_trade:
+            out += _rare_edge_cases(economy, e, window_books, rare_lines)
+        elif e.edge:
             out += _edge_cases(economy, e, window_books)
         elif rule in ("TP01", "TP02"):
             flow = "imports from" if rule == "TP01" else "exports to"
@@ -586,3 +640,40 @@ def _edge_cases(economy: Economy, e: Enterprise, books: list) -> list[Scenario]:
         year, month = window_month(economy, 12 * IDLE_YEARS)
         add(f"{year}-{month:02d}", planted, f"{e.leases[0].use_ratio:.0%} of the leased area in use throughout")
     return cases
+
+
+def _rare_edge_cases(economy: Economy, e: Enterprise, books: list, lines: list[RareLine]) -> list[Scenario]:
+    """A TP01/TP02 case or look-alike on a rare good (`RARE_*`), each year labelled as the rule would judge the lines
+    drawn: its related lines' value against their quantity at the median of the year's unrelated lines (planted
+    past min_shift_share with the price outside the range, enough comparables and related lines), the planted
+    factor and the median's distance from the catalogue's in the note (NOISY: few comparables)."""
+    rule, flow = e.role.rstrip("~"), e.rare_trade.flow
+    factor, sign = price_factor(e), 1 if flow == "IM" else -1
+    cases = []
+    for b in books:
+        comparables = sorted(x.customs_value_vnd / x.quantity for x in lines
+                             if x.year == b.year and x.flow == flow and not x.with_parent)
+        own = [x for x in lines if x.year == b.year and x.tax_code == e.tax_code and x.with_parent]
+        if len(comparables) < TP_MIN_COMPARABLES or len(own) < TP_MIN_RELATED_LINES:
+            continue  # the rule cannot judge the year (none expected: RARE_MONTHS and RARE_CASE_MONTHS)
+        median = statistics.median(comparables)
+        low, high = (_percentile(comparables, q) for q in TP_RANGE)
+        price = statistics.median(x.customs_value_vnd / x.quantity for x in own)
+        at_median = median * sum(x.quantity for x in own)
+        shift = sign * (sum(x.customs_value_vnd for x in own) - at_median) / at_median
+        outside = price > high if flow == "IM" else price < low
+        planted = outside and shift >= TP_MIN_SHIFT_SHARE
+        cases.append(Scenario(rule, e.tax_code, str(b.year), "planted" if planted else "lookalike",
+                              f"NOISY rare good: related {'imports from' if flow == 'IM' else 'exports to'} "
+                              f"{e.parent_group} planted x{factor} of the good's median ({e.role}), "
+                              f"{shift:.1%} of their value at the median of the {len(comparables)} unrelated lines "
+                              f"shifted, price {'above the 75th' if flow == 'IM' else 'below the 35th'} percentile: "
+                              f"{'yes' if outside else 'no'}", EDGE))
+    return cases
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    """PostgreSQL's percentile_cont of sorted values (linear between the two nearest ranks)."""
+    at = q * (len(ordered) - 1)
+    below = int(at)
+    return ordered[below] + (ordered[min(below + 1, len(ordered) - 1)] - ordered[below]) * (at - below)

@@ -15,10 +15,12 @@ import zipfile
 from collections import defaultdict
 from pathlib import Path
 
+import numpy
 import pytest
 
+from sources.synthetic.catalogue import RARE_GOODS
 from sources.synthetic.generator import GenerateOptions, generate
-from sources.synthetic.scenarios import EDGE_PLANTED_ONLY, EDGE_RULES
+from sources.synthetic.scenarios import EDGE_PLANTED_ONLY, EDGE_RULES, RARE_MONTHS, RARE_TRADERS
 from sources.synthetic.truth import read_csv, span_of
 from tests.sources.conftest import OPTIONS, Parsed, contributed_shares, n, parse_all
 
@@ -77,6 +79,7 @@ def test_related_prices_shift_just_over_or_under_40_percent(edge, rule, flow):
     outside the 35th-75th percentile range, and the median shift of the planted cases is past 40 %, that of the
     look-alikes inside it (one good and year can land either side: the comparables' median is a sample's)."""
     parents = {e.tax_code: e.parent_group for e in edge.economy.enterprises}
+    rare = {e.tax_code for e in edge.economy.enterprises if e.rare_trade}  # the noisy cases: tests of their own
     unrelated, related = defaultdict(list), defaultdict(list)
     for r in edge.good[("customs", "declarations")]:
         if r["flow"] != flow:
@@ -87,6 +90,8 @@ def test_related_prices_shift_just_over_or_under_40_percent(edge, rule, flow):
     for kind, found in cases(edge, rule).items():
         shifts = []
         for s in found:
+            if s["enterprise_tax_code"] in rare:
+                continue
             for (key, trader), prices in related.items():
                 if trader != s["enterprise_tax_code"] or key[2] != s["period"] or len(unrelated[key]) < 5:
                     continue
@@ -98,6 +103,58 @@ def test_related_prices_shift_just_over_or_under_40_percent(edge, rule, flow):
         assert shifts, (rule, kind)
         shift = statistics.median(shifts)
         assert (0.40 < shift < 0.56) if kind == "planted" else (0.24 < shift < 0.40), (rule, kind, shifts)
+
+
+def rare_good_lines(parsed: Parsed, flow: str) -> tuple[dict[str, list[float]], dict[tuple[str, str], list]]:
+    """The delivered lines of the flow's rare good: unrelated unit prices by year, related (value, quantity) by
+    trader and year (related: with the trader's parent, as the cases' partners are disclosed)."""
+    parents = {e.tax_code: e.parent_group for e in parsed.economy.enterprises}
+    unrelated, related = defaultdict(list), defaultdict(list)
+    for r in parsed.good[("customs", "declarations")]:
+        if r["flow"] != flow or r["hs_code"] != RARE_GOODS[flow].hs_code:
+            continue
+        year, trader = r["registered_on"][:4], r["tax_code"][:10]
+        if r["partner_name"] == parents.get(trader):
+            related[(trader, year)].append((n(r, "customs_value_vnd"), n(r, "quantity")))
+        else:
+            unrelated[year].append(n(r, "customs_value_vnd") / n(r, "quantity"))
+    return unrelated, related
+
+
+@pytest.mark.parametrize("rule,flow", [("TP01", "IM"), ("TP02", "EX")])
+def test_the_rare_good_has_a_handful_of_traders_and_24_comparables_a_year(edge, rule, flow):
+    """NOISY (sources/synthetic/scenarios.py): the rare good's unrelated lines are RARE_TRADERS firms' one line in
+    RARE_MONTHS months each, 24 a year, past the rule's min_comparables 5 but few enough for a noisy median; no
+    other firm trades it, and the case and look-alike with their parent, one line a month."""
+    unrelated, related = rare_good_lines(edge, flow)
+    years = [str(y) for y in range(EDGE_OPTIONS["years"][0], EDGE_OPTIONS["years"][1] + 1)]
+    assert {y: len(unrelated[y]) for y in years} == {y: RARE_TRADERS * RARE_MONTHS for y in years}
+    traders = {r["tax_code"][:10] for r in edge.good[("customs", "declarations")]
+               if r["flow"] == flow and r["hs_code"] == RARE_GOODS[flow].hs_code}
+    on_rare = {s["enterprise_tax_code"] for s in read_csv(edge.out / "_truth" / "scenarios.csv")
+               if s["rule"] == rule and s["note"].startswith("NOISY")}
+    assert len(on_rare) == 2 and len(traders - on_rare) == RARE_TRADERS
+    assert {key: len(lines) for key, lines in related.items()} == {(t, y): 12 for t in on_rare for y in years}
+
+
+@pytest.mark.parametrize("rule,flow", [("TP01", "IM"), ("TP02", "EX")])
+def test_each_year_on_the_rare_good_is_labelled_by_the_shift_the_delivered_lines_show(edge, rule, flow):
+    """Against the median of the delivered comparables, as the rule measures (value against quantity at the median,
+    the price outside the 35th-75th percentile range): a year past 40 % is planted, one inside a look-alike, whatever
+    factor was planted (x1.48 / x1.32, TP02 x0.52 / x0.68), and the note gives the measured shift."""
+    unrelated, related = rare_good_lines(edge, flow)
+    noisy = [s for s in read_csv(edge.out / "_truth" / "scenarios.csv")
+             if s["rule"] == rule and s["note"].startswith("NOISY")]
+    assert {s["band"] for s in noisy} == {"edge"} and len(noisy) == 2 * len(unrelated)
+    for s in noisy:
+        prices, own = sorted(unrelated[s["period"]]), related[(s["enterprise_tax_code"], s["period"])]
+        median, (low, high) = statistics.median(prices), (float(numpy.percentile(prices, q)) for q in (35, 75))
+        shifted = sum(v for v, _ in own) / (median * sum(q for _, q in own)) - 1
+        shifted = shifted if flow == "IM" else -shifted
+        price = statistics.median(v / q for v, q in own)
+        past = shifted >= 0.40 and (price > high if flow == "IM" else price < low)
+        assert s["kind"] == ("planted" if past else "lookalike"), (s, shifted)
+        assert f"{shifted:.1%} of their value at the median" in s["note"], (s, shifted)
 
 
 def test_tp06_fees_and_tp07_losses_just_either_side(edge):
