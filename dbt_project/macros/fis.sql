@@ -140,9 +140,8 @@
 {% macro fis_delete_periods_rebuilt() -%}
     {%- if not is_incremental() -%}
     select 'built in full: nothing to delete'
-    {%- elif 'inputs_fingerprint' not in adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    alter table {{ this }} add column inputs_fingerprint text;
-    delete from {{ this }}
+    {%- elif lacks_inputs_fingerprint() -%}
+    {{ add_inputs_fingerprint_and_empty() }}
     {%- else -%}
     delete from {{ this }} as t
     where not exists (select 1 from ({{ fis_period_inputs() }}) as p

@@ -89,9 +89,8 @@
 {% macro delete_all_if_inputs_changed(inputs) -%}
     {%- if not is_incremental() -%}
     select 'built in full: nothing to delete'
-    {%- elif 'inputs_fingerprint' not in adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    alter table {{ this }} add column inputs_fingerprint text;
-    delete from {{ this }}
+    {%- elif lacks_inputs_fingerprint() -%}
+    {{ add_inputs_fingerprint_and_empty() }}
     {%- else -%}
     -- every row holds the one fingerprint the table was built with, so one row tells it: when it holds, the
     -- planner's one-time filter skips the table instead of comparing every row
@@ -103,4 +102,18 @@
 
 {% macro unless_built() -%}
     {% if is_incremental() %}where not exists (select 1 from {{ this }}){% else %}where true{% endif %}
+{%- endmacro %}
+
+{#- Whether this table was built before its model stored `inputs_fingerprint`
+    (an incremental model whose fingerprint came later). -#}
+{% macro lacks_inputs_fingerprint() -%}
+    {{ return('inputs_fingerprint' not in adapter.get_columns_in_relation(this) | map(attribute='name') | list) }}
+{%- endmacro %}
+
+{#- Pre-hook of such a table: the column added, every row deleted, so the
+    build writes it whole with its fingerprint (a pre-hook runs before dbt
+    compares the columns, so on_schema_change='fail' sees them already). -#}
+{% macro add_inputs_fingerprint_and_empty() -%}
+    alter table {{ this }} add column inputs_fingerprint text;
+    delete from {{ this }}
 {%- endmacro %}

@@ -79,3 +79,13 @@ def contributed_shares(parsed: Parsed) -> dict[str, float]:
             inflows[r["tax_code"]] += n(r, "amount")
     return {r["tax_code"]: inflows[r["tax_code"]] / (n(r, "charter_capital_usd") * n(r, "foreign_ownership_pct") / 100)
             for r in parsed.good[("registry", "projects")] if n(r, "charter_capital_usd") and n(r, "foreign_ownership_pct")}
+
+
+def returns_in_force(parsed: Parsed) -> dict[tuple[str, int], dict]:
+    """Each enterprise-year's return with the highest amendment number, the one the warehouse holds in force."""
+    out: dict[tuple[str, int], dict] = {}
+    for r in parsed.good[("tax", "cit_returns")]:
+        key = (r["tax_code"], int(r["fiscal_year"]))
+        if key not in out or int(r["amendment_no"]) > int(out[key]["amendment_no"]):
+            out[key] = r
+    return out

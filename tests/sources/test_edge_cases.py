@@ -22,7 +22,7 @@ from sources.synthetic.catalogue import RARE_GOODS
 from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.scenarios import EDGE_PLANTED_ONLY, EDGE_RULES, RARE_MONTHS, RARE_TRADERS
 from sources.synthetic.truth import read_csv, span_of
-from tests.sources.conftest import OPTIONS, Parsed, contributed_shares, n, parse_all
+from tests.sources.conftest import OPTIONS, Parsed, contributed_shares, n, parse_all, returns_in_force
 
 # Large enough that every covered rule finds an enterprise for its edge case and look-alike after the clear
 # cases took theirs (at 150 enterprises TP05, ABS01 and CAP01's look-alike find none); two years for LAND01.
@@ -178,16 +178,6 @@ def test_tp06_fees_and_tp07_losses_just_either_side(edge):
             pbt = n(books[key], "profit_before_tax_vnd") / n(books[key], "revenue_vnd")
             carried = n(books[key], "loss_carried_forward_vnd")
             assert (-0.02 < pbt < 0) if kind == "planted" else (0 < pbt < 0.02 and not carried), (s, pbt, carried)
-
-
-def returns_in_force(parsed: Parsed) -> dict[tuple[str, int], dict]:
-    """Each enterprise-year's return with the highest amendment number, the one the warehouse holds in force."""
-    out: dict[tuple[str, int], dict] = {}
-    for r in parsed.good[("tax", "cit_returns")]:
-        key = (r["tax_code"], int(r["fiscal_year"]))
-        if key not in out or int(r["amendment_no"]) > int(out[key]["amendment_no"]):
-            out[key] = r
-    return out
 
 
 def test_tp04_related_dealings_and_revenue_just_either_side(edge):

@@ -16,7 +16,7 @@ from sources.synthetic.finance import STARTUP_MARGINS
 from sources.synthetic.losses import construction_years, startup_loss_years
 from sources.synthetic.scenarios import record
 from sources.synthetic.truth import read_csv
-from tests.sources.conftest import contributed_shares, n
+from tests.sources.conftest import contributed_shares, n, returns_in_force
 
 
 def scenarios(generated, rule: str) -> dict[str, list[dict]]:
@@ -25,15 +25,6 @@ def scenarios(generated, rule: str) -> dict[str, list[dict]]:
     for s in rows:
         out[s["kind"]].append(s)
     return out
-
-
-def returns_in_force(generated) -> dict[tuple[str, int], dict]:
-    best: dict[tuple[str, int], dict] = {}
-    for r in generated.good[("tax", "cit_returns")]:
-        key = (r["tax_code"], int(r["fiscal_year"]))
-        if key not in best or int(r["amendment_no"]) > int(best[key]["amendment_no"]):
-            best[key] = r
-    return best
 
 
 
