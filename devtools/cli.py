@@ -26,7 +26,8 @@ from pipelines.cli.root import connected, settings, years_option
               help="Share of rows and deliveries given a known defect (README 'Known defects'); default 0.02.")
 @click.option("--loss-rate", type=click.FloatRange(0, 0.58), default=None,
               help="Share of enterprise-years with an honest operating loss (start-up, downturn, one-off; recorded "
-                   "in _truth/honest_losses.csv; start-up years come on top); default 0.55, near the 56 % of "
+                   "in _truth/honest_losses.csv; start-up years, and a new plant's years of building before its "
+                   "first sale, come on top); default 0.55, near the 56 % of "
                    "Vietnam's FDI enterprises that reported a loss in FY2023. At most 0.58: past its start-up years "
                    "an honest loss run lasts at most two years.")
 @click.option("--gaps", type=click.FloatRange(0, 0.5), default=0.0, show_default=True,
