@@ -8,10 +8,10 @@ are honest, and the generator gives each one a reason, recorded in
 * `construction`: the years a new FDI manufacturer spends building its plant
   before its first sale, incorporated and filing returns: no revenue, the
   pre-operating costs a loss (`PREOPERATING_COST`; the interest on its loans
-  is capitalised, VAS 16). One in four new FDI manufacturers builds for a
-  year and one in ten for two (`CONSTRUCTION_ONE_YEAR`,
-  `CONSTRUCTION_TWO_YEARS`); their start-up years follow the construction,
-  not the certificate;
+  is capitalised, VAS 16). One in four new FDI manufacturers builds first,
+  for a year or, one in ten of them all, for two
+  (`CONSTRUCTION_A_YEAR_OR_MORE`, `CONSTRUCTION_TWO_YEARS`); their start-up
+  years follow the construction, not the certificate;
 * `startup`: the first two years of operations (`finance.STARTUP_MARGINS`);
 * `long_startup`: a start-up's third and fourth loss years. A new factory
   often takes longer than two years to reach its scale: one honest start-up
@@ -68,10 +68,10 @@ FIELDS = ["enterprise_tax_code", "year", "reason", "is_fdi", "revenue_vnd", "ebi
 
 # Assumption (docs/generator.md, "Honest losses"): a new FDI manufacturer often builds its plant after its
 # certificate and sells nothing meanwhile (an industrial-zone factory takes one to two years to build). Of the new
-# FDI manufacturers without a role, one in four builds for one year and one in ten for two (chances of all of
+# FDI manufacturers without a role, one in four builds first, for a year or, one in ten, for two (chances of all of
 # them; an enterprise is new when it became active from two years before the window: older ones built before the
 # books begin). Drawn from a stream of its own, so every other draw is that of the same seed before.
-CONSTRUCTION_ONE_YEAR = 1 / 4
+CONSTRUCTION_A_YEAR_OR_MORE = 1 / 4
 CONSTRUCTION_TWO_YEARS = 1 / 10
 # Pre-operating costs of a construction year (staff, rent, administration) as a share of the firm's full-scale
 # revenue: an operating loss with no revenue.
@@ -95,7 +95,7 @@ def construction_years(economy, ent) -> int:
     draw = economy.sub_rng("construction", ent.index).random()
     if draw < CONSTRUCTION_TWO_YEARS:
         return 2
-    return 1 if draw < CONSTRUCTION_ONE_YEAR else 0
+    return 1 if draw < CONSTRUCTION_A_YEAR_OR_MORE else 0
 
 
 def _construction_losses(economy, ent) -> dict[tuple[str, int], HonestLoss]:
