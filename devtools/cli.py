@@ -193,8 +193,9 @@ def linkage_report(truth: Path, worst: int) -> None:
                     "table of its cases near the thresholds, scored apart (a flag of a rule on an enterprise with an "
                     "edge case of that rule counts there only) and reported, never gated. A LAND01 or REG02 case "
                     "whose span's first month (_truth/scenarios.csv, with --edge-cases) was not loaded is counted "
-                    "from the first one loaded, as the rule counts, and listed; a REG02 or ABS01 case not flagged "
-                    "whose span holds a month not loaded (a rejected delivery) is listed as not judgeable with "
+                    "from the first one loaded, as the rule counts, and listed; a REG02, ABS01 or REL01 (near its "
+                    "materiality) case not flagged whose span holds a month not loaded (a rejected delivery) is "
+                    "listed as not judgeable with "
                     "that month, kept out of recall.")
 @click.option("--truth", type=click.Path(path_type=Path), required=True,
               help="The folder `fdi generate --out` wrote (holding _truth/), or the _truth folder itself.")

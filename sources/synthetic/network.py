@@ -216,15 +216,19 @@ def disclosed_name(ent: Enterprise, year: int) -> str | None:
 def record(economy: Economy) -> list:
     """Scenario rows for `_truth/scenarios.csv` (same shape as `scenarios.record`)."""
     from sources.synthetic.scenarios import Scenario
+    from sources.synthetic.truth import Span
 
     first, last = economy.years
     out = []
     for e in economy.enterprises:
         if e.role in ("REL01", "REL01~") and e.role_year and e.edge:
             amount = edge_related_imports_vnd(e, e.role_year)
-            out.append(Scenario("REL01", e.tax_code, str(e.role_year), "planted" if e.role == "REL01" else "lookalike",
+            planted = e.role == "REL01"
+            # its span: the year's customs months, one line each; a month rejected can take the sum under the line
+            span = Span(f"{e.role_year}-01", f"{e.role_year}-12", (("customs", "declarations"),)) if planted else None
+            out.append(Scenario("REL01", e.tax_code, str(e.role_year), "planted" if planted else "lookalike",
                                 f"imports about {amount / 1e6:.0f} million VND from {e.parent_group}, one line a month,"
-                                " no related-party disclosure that year", "edge"))
+                                " no related-party disclosure that year", "edge", span))
         elif e.role in ("REL01", "REL01~") and e.role_year:
             planted = e.role == "REL01"
             out.append(Scenario("REL01", e.tax_code, str(e.role_year), "planted" if planted else "lookalike",

@@ -10,7 +10,9 @@ before, TP03 the two before: in a single-year economy TP04's case is listed as
 not judgeable, not missed), or one of a month-counting rule whose span holds a
 month the warehouse did not load (a delivery rejected whole): REG02 and
 ABS01 count the months they observe, so a 13th silent month or a third rise
-of arrears rejected can be the one the count lacks. Such a case is listed
+of arrears rejected can be the one the count lacks, and REL01's case near its
+materiality sums a line a month, so a month rejected can take it under the
+line. Such a case is listed
 with the months not loaded ("agency/dataset YYYY-MM"), the re-delivery that
 would make it judgeable; a flag raised on it anyway is a true positive. Its
 span is scenarios.csv's (`span_first`, `span_last`, `span_datasets`: the
@@ -77,11 +79,12 @@ YEARS_BEFORE_NEEDED = {"TP03": 2, "TP04": 1}
 #   first observed silent month (docs/rule_reg02.md). The truth counts from the month the case began; when it
 #   was not loaded, the first the warehouse can show is a later one, and so is the right flag's period.
 COUNTED_ON_THE_DATES = ("LAND01", "REG02")
-# * Rules that count the months they observe (REG02 its 12 silent months, ABS01 its 3 rises of arrears): a
-#   month of the span not loaded can be the one the count lacks, so a case with one that is not flagged is not
-#   judgeable until that month is re-delivered; flagged anyway, it is a true positive. LAND01 measures idle
-#   time on the snapshots' dates: a month missing after the first changes nothing.
-COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01")
+# * Rules that count or sum the months they observe (REG02 its 12 silent months, ABS01 its 3 rises of arrears,
+#   REL01 near its materiality a year's 12 monthly lines of about a tenth of it each): a month of the span not
+#   loaded can be the one the count or the sum lacks, so a case with one that is not flagged is not judgeable
+#   until that month is re-delivered; flagged anyway, it is a true positive. LAND01 measures idle time on the
+#   snapshots' dates: a month missing after the first changes nothing.
+COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01", "REL01")
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)

@@ -19,14 +19,15 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
   it for a look-alike). Without the option there is no band column (every
   case is clear: `band_of`), so the file is the same bytes as before it.
   With the option too, three more last columns give each planted case of a
-  month-counting rule (REG02, ABS01, LAND01) its span: span_first and
+  month-counting rule (REG02, ABS01, LAND01; REL01 near its materiality) its span: span_first and
   span_last, the first and last month of the observations the case rests
   on, and span_datasets, the `agency/dataset`s that carry them
   (`;`-separated): REG02 the months it is silent (from the window's start
   to its twelfth month, or to its last silent month when it is active again
   in the window) on tax payments, customs declarations, labour employment
   and fx capital flows, the four datasets the rule observes a month on;
-  ABS01 the labour employment months its arrears rise; LAND01 the land
+  ABS01 the labour employment months its arrears rise; REL01 near its
+  materiality the customs months of its year (a line each); LAND01 the land
   leases months from the first idle one to its 24th. Empty for other cases;
   `span_of` reads them (None for a truth written before them).
   Annual rules (TP01-TP07, REL01, NOM01: `sources.synthetic.network`) name a fiscal year `YYYY`; monthly rules name the

@@ -264,6 +264,22 @@ def test_a_reg02_case_over_a_rejected_month_is_not_judgeable_not_missed():
     assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0200000001", "2021-12")], [])
 
 
+def test_a_rel01_case_near_its_line_over_a_rejected_customs_month_is_not_judgeable():
+    # seed 2043: 120 million VND of undisclosed imports, one line a month; customs 2024-08 and 2024-12 rejected
+    # left 10 lines, about 100 million, rightly not flagged, and scored as missed
+    rel01 = spanned("REL01", "0210061175", "2024", "2024-01", "2024-12", "customs/declarations")
+    loaded = every_month("customs/declarations")
+    loaded[("customs", "declarations")] -= {"2024-08", "2024-12"}
+    score = by_rule(score_flags([rel01], [], band=EDGE, loaded=loaded))["REL01"]
+    assert (score.planted, score.missed) == (0, [])
+    assert score.not_delivered == [("0210061175", "2024", ("customs/declarations 2024-08",
+                                                           "customs/declarations 2024-12"))]
+    # a month of another year rejected changes nothing: the case is judged, and missed
+    loaded[("customs", "declarations")] = months("2021-01", "2024-12") - {"2023-08"}
+    judged = by_rule(score_flags([rel01], [], band=EDGE, loaded=loaded))["REL01"]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0210061175", "2024")], [])
+
+
 def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():
     # ABS01's clear case rises six months: one rejected leaves five rises, past the rule's 3
     abs01 = spanned("ABS01", "0200000002", "2023-10", "2023-05", "2023-10", "labour/employment", band="clear")
