@@ -91,3 +91,21 @@ def test_a_changed_normalisation_is_rebuilt_by_an_ordinary_build(built, tmp_path
     assert all(s.isdisjoint(n) for s, n in zip(stored, _made(db, fingerprints), strict=True))
     assert _made(db, made) == now
     assert_equals_full_refresh(db, *NORMALISED_TABLES, whole_project=True)
+
+
+def test_a_table_built_before_its_fingerprint_gets_it_and_is_rebuilt_whole(built):
+    """Guards delete_all_if_inputs_changed's upgrade (macros/incremental.sql): a warehouse built before
+    int_names_normalised, int_addresses_normalised or int_trade_partners_combined stored `inputs_fingerprint`
+    has no such column, which the pre-hook read; it adds the column, empties the table, and the build writes it
+    whole, as a full refresh would."""
+    db = built
+    tables = ("intermediate.int_names_normalised", "intermediate.int_addresses_normalised",
+              "intermediate.int_trade_partners_combined")
+    for table in tables:
+        db.execute(f"alter table {table} drop column inputs_fingerprint")
+
+    dbt("run", "--select", *(table.split(".")[1] for table in tables))  # an ordinary build, no --full-refresh
+    for table in tables:
+        rows, versions = db.execute(f"select count(*), count(distinct inputs_fingerprint) from {table}").fetchone()
+        assert rows > 0 and versions == 1, (table, rows, versions)
+    assert_equals_full_refresh(db, *tables, whole_project=True)
