@@ -100,8 +100,8 @@ def _trades_with_parent(e: Enterprise) -> bool:
 def assign_roles(economy: Economy) -> None:
     """REL01's planted cases and look-alikes: their roles only, right after the scenarios' clear roles and before
     the cases near the thresholds (`scenarios.assign_edge_roles`), which would otherwise take most of the FDI
-    firms trading with a parent (seed 2040 at 1,000 enterprises with `--edge-cases`: 1 left, 10 wanted of each
-    kind). Without edge cases no role is given in between, so the draws are those of before; `plant` goes on
+    firms trading with a parent (seed 2040 at 1,000 enterprises with `--edge-cases`, REL01's chosen after them:
+    1 left). Without edge cases no role is given in between, so the draws are those of before; `plant` goes on
     with the same stream."""
     rng = economy.__dict__["_network_rng"] = economy.sub_rng("network")
     count = max(MIN_CASES, economy.n // REL01_PER_ENTERPRISES)
@@ -159,17 +159,14 @@ def plant(economy: Economy) -> None:
             fronts_for(e, (kind,))
 
 
-EDGE_PER_ENTERPRISES = 250  # REL01 near its materiality: one case of each kind per 250 enterprises, as the scenarios'
-
-
 def assign_edge_roles(economy: Economy) -> None:
     """REL01 near its materiality (`--edge-cases`): roles, from a stream of its own, on the firms trading with a
     parent that the other roles left (the clear cases, then every rule's cases near its threshold, have taken
-    most of them: seed 2037 at 1,000 enterprises had 3 left), one of each kind per EDGE_PER_ENTERPRISES
-    enterprises, planted and look-alike alternating, so both sides get one whenever two fit. `plant_edge` then
+    most of them: seed 2037 at 1,000 enterprises had 3 left), one of each kind per REL01_PER_ENTERPRISES
+    enterprises, as the clear cases, planted and look-alike alternating, so both sides get one whenever two fit. `plant_edge` then
     takes away their loans from the parent."""
     rng = economy.sub_rng("network", "edge")
-    count = max(1, economy.n // EDGE_PER_ENTERPRISES)
+    count = max(1, economy.n // REL01_PER_ENTERPRISES)
     years = list(range(economy.years[0], economy.years[1] + 1))
 
     def imports_from_parent(e: Enterprise) -> bool:
