@@ -1,4 +1,5 @@
-"""The applications' commands (`fdi export-fis`, `fdi kpi`, `fdi flags`, `fdi review`), plugged into `fdi`
+"""The applications' commands (`fdi export-fis`, `fdi kpi`, `fdi flags`, `fdi review`, `fdi links`, `fdi link`,
+`fdi network`), plugged into `fdi`
 through the entry-point group `fdi.commands`."""
 from __future__ import annotations
 
@@ -131,4 +132,41 @@ def network(tax_code: str, svg_path: Path | None) -> None:
     click.echo(f"picture: {path}")
 
 
-commands = [export_fis, kpi, review, flags, network]
+@click.command(help="List entity resolution's review queue (marts.enterprise_link_candidates): the name groups of "
+                    "records without a tax code that the rules could not link to one enterprise, largest first, "
+                    "each with what was delivered and its candidate enterprises, best first. Decide one with "
+                    "`fdi link`.")
+@click.option("--decision", type=click.Choice(["pending", "linked", "none", "all"]), default="pending",
+              show_default=True, help="pending: waiting for a person; linked, none: decided; all: every group.")
+def links(decision: str) -> None:
+    from apps.linkage import LinkageError, format_groups, pending_groups
+
+    with connected(LinkageError) as pg:
+        groups = pending_groups(pg, decision)
+    click.echo(format_groups(groups))
+
+
+@click.command(help="Record a decision on a name group of entity resolution's review queue (`fdi links`) in "
+                    "linkage.decisions (append-only), as the fdi_engineer role: the candidate enterprise its "
+                    "records name (--enterprise), or none of them (--none). The latest decision of a group is in "
+                    "force; the next build (`fdi run`, or the Dagster job) links the group's records to the "
+                    "enterprise, and every figure built on them follows.")
+@click.argument("name_group_id")
+@click.option("--enterprise", default=None, help="The candidate chosen: its enterprise id (EN...) or tax code.")
+@click.option("--none", "none_", is_flag=True, help="The records name none of the candidates: they stay unmatched.")
+@click.option("--reviewer", required=True, help="Name of the person deciding.")
+@click.option("--note", default=None, help="Why (kept with the decision).")
+def link(name_group_id: str, enterprise: str | None, none_: bool, reviewer: str, note: str | None) -> None:
+    from apps.linkage import LinkageError, record_link_decision
+
+    if bool(enterprise) == none_:
+        raise click.UsageError("give either --enterprise EN... (the candidate chosen) or --none.")
+    with connected(LinkageError) as pg:
+        decision = record_link_decision(pg, name_group_id, enterprise, reviewer, note)
+    outcome = (f"{decision.enterprise_id}; the next build links its records to it" if decision.enterprise_id
+               else "none of the candidates; its records stay unmatched")
+    click.echo(f"name group {decision.name_group_id}: {outcome} (decision {decision.decision_id} by "
+               f"{decision.reviewer})")
+
+
+commands = [export_fis, kpi, review, flags, links, link, network]

@@ -20,8 +20,9 @@ HERE = Path(__file__).resolve().parent
 # pgcrypto, so the keyed hash is built on core sha256(); see pseudonym.sql).
 REQUIRED_EXTENSIONS = ("pg_trgm", "unaccent")
 OPTIONAL_EXTENSIONS = ("pgcrypto", "fuzzystrmatch")
-SCHEMA_FILES = ("audit.sql", "builds.sql", "pseudonym.sql", "reviews.sql", "exports.sql")
-PUBLIC_SCHEMAS = ("audit", "staging", "intermediate", "marts", "risk", "fis", "kpi", "snapshots", "seeds")
+SCHEMA_FILES = ("audit.sql", "builds.sql", "pseudonym.sql", "reviews.sql", "exports.sql", "link_decisions.sql")
+PUBLIC_SCHEMAS = ("audit", "staging", "intermediate", "marts", "risk", "fis", "kpi", "snapshots", "seeds",
+                  "linkage")
 
 # Contract type -> PostgreSQL type of the raw column. Raw keeps the agreed
 # types; text stays as delivered (after NFC normalisation).
@@ -177,11 +178,14 @@ def bootstrap(conn: psycopg.Connection, raw_tables: list[RawTable]) -> list[str]
 
 # Who owns what (roles.yaml, `owners`). dbt owns the schemas it builds. `risk` and `fis` are shared: dbt
 # builds its tables there, but each schema belongs to the owner of the tables kept there outside dbt (the
-# review log; the export ledger), because a schema's owner may drop any table in it.
+# review log; the export ledger), because a schema's owner may drop any table in it. `linkage` holds people's
+# link decisions only, owned like the review log; dbt reads it and builds nothing there.
 LOADER, BUILDER, REVIEWS, EXPORTER = "fdi_loader", "fdi_builder", "fdi_reviews", "fdi_exporter"
 BUILDER_SCHEMAS = ("staging", "intermediate", "marts", "kpi", "snapshots", "seeds")
 KEPT_TABLES = {"risk": (REVIEWS, ("flag_reviews", "flag_first_seen")),
-               "fis": (EXPORTER, ("export_revisions",))}
+               "fis": (EXPORTER, ("export_revisions",)),
+               "linkage": (REVIEWS, ("decisions",))}
+SHARED_WITH_DBT = ("risk", "fis")
 # The stage roles the pipeline acts as: bootstrap grants them to a non-superuser service login.
 STAGE_ROLES = (LOADER, BUILDER, EXPORTER)
 
@@ -221,8 +225,9 @@ def _apply_ownership(conn: psycopg.Connection, raw_schemas: list[str]) -> None:
     # these statements hand it, and the schema, to their owner on every run.
     for schema, (owner, tables) in KEPT_TABLES.items():
         conn.execute(sql.SQL("alter schema {} owner to {}").format(ident(schema), ident(owner)))
-        conn.execute(sql.SQL("grant usage, create on schema {} to {}").format(ident(schema), ident(BUILDER)))
-        _own_relations(conn, schema, BUILDER, skip=tables)
+        if schema in SHARED_WITH_DBT:
+            conn.execute(sql.SQL("grant usage, create on schema {} to {}").format(ident(schema), ident(BUILDER)))
+            _own_relations(conn, schema, BUILDER, skip=tables)
         for table in tables:
             conn.execute(sql.SQL("alter table {}.{} owner to {}").format(ident(schema), ident(table), ident(owner)))
     # A service login that is no superuser acts as the stage roles only if it is their member.

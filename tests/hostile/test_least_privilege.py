@@ -1,6 +1,7 @@
 """Issue #13, least privilege: the loader writes raw_* and audit only, dbt its own schemas only, the
-review log is safe from every role the pipeline acts as (owned by fdi_reviews, which neither can become),
-and the FIS export ledger is the exporter's: dbt reads it and can never rewrite what was sent."""
+review log and the link decisions are safe from every role the pipeline acts as (owned by fdi_reviews, which
+neither can become; engineers may only add decisions), and the FIS export ledger is the exporter's: dbt reads
+it and can never rewrite what was sent."""
 from __future__ import annotations
 
 import psycopg
@@ -46,6 +47,28 @@ def test_review_log_belongs_to_a_role_no_stage_can_become(db):
     "alter table risk.flag_reviews owner to fdi_builder",
 ])
 def test_no_pipeline_role_can_rewrite_or_remove_reviews(db, role, attack):
+    refused(db, role, attack)
+
+
+def test_link_decisions_belong_to_the_review_owner_and_dbt_only_reads_them(db):
+    assert db.execute("select tableowner from pg_tables where schemaname = 'linkage' and tablename = 'decisions'"
+                      ).fetchone()[0] == "fdi_reviews"
+    assert db.execute("select nspowner::regrole::text from pg_namespace where nspname = 'linkage'").fetchone()[0] \
+        == "fdi_reviews"
+    assert as_role(db, "fdi_builder", "select count(*) from linkage.decisions") == [(0,)]
+    assert "permission denied" in refused(db, "fdi_builder", "create table linkage.not_dbts (x int)")
+
+
+@pytest.mark.parametrize("role", (*STAGES, "fdi_engineer"))
+@pytest.mark.parametrize("attack", [
+    "delete from linkage.decisions",
+    "update linkage.decisions set enterprise_id = null",
+    "truncate linkage.decisions",
+    "drop table linkage.decisions",
+    "alter table linkage.decisions disable trigger decisions_no_update",
+    "alter table linkage.decisions owner to fdi_builder",
+])
+def test_no_pipeline_role_nor_engineer_can_rewrite_or_remove_link_decisions(db, role, attack):
     refused(db, role, attack)
 
 

@@ -26,6 +26,13 @@
 -- 11 name groups, every one written with its enterprise's exact name and no
 -- address known (score 0.80 against a runner-up at 0.70-0.75), waited for a
 -- person, and an idle-land case (LAND01) went unflagged with its lease.
+--
+-- A person's decision (linkage.decisions, `fdi link`) on a group the rules
+-- left to them is in force over the weighing: the candidate chosen is
+-- `linked_by_person`, every other `set_aside_by_person` (all of them when the
+-- person found none). The latest decision of a group is part of its
+-- fingerprint, so the next build re-weighs the group and enterprise_links
+-- re-links its records; a group no one decided keeps the fingerprint it had.
 {{ config(
     materialized='incremental',
     unique_key='name_group_id',
@@ -64,9 +71,16 @@ identity_hashes as (
     group by identity_key
 ),
 
+-- the decision in force of each group a person decided: the latest
+decided as (
+    select distinct on (name_group_id) name_group_id, decision_id, enterprise_id
+    from {{ ref('stg_linkage__decisions') }}
+    order by name_group_id, decided_at desc, decision_id desc
+),
+
 -- each group's inputs: its pairs (a pair's similarities are fixed once
 -- compared), their identities and the thresholds; a sum, so no sort
-fingerprints as (
+weighing_inputs as (
     select
         p.name_group_id,
         md5(concat_ws('|', 'weighing v2', sum(h.identity_hash)::text, count(*)::text
@@ -77,6 +91,16 @@ fingerprints as (
     from {{ ref('int_name_pairs_compared') }} as p
     join identity_hashes as h on h.identity_key = p.identity_key
     group by p.name_group_id
+),
+
+-- and the person's decision in force, where there is one
+fingerprints as (
+    select
+        w.name_group_id,
+        case when d.decision_id is null then w.inputs_fingerprint
+             else md5(w.inputs_fingerprint || '|decision ' || d.decision_id::text) end as inputs_fingerprint
+    from weighing_inputs as w
+    left join decided as d on d.name_group_id = w.name_group_id
 ),
 
 to_score as (
@@ -156,13 +180,15 @@ ranked as (
 
 select
     ranked.name_group_id,
-    enterprise_id,
+    ranked.enterprise_id,
     round(name_score::numeric, 4) as name_score,
     round(address_score::numeric, 4) as address_score,
     round(score::numeric, 4) as score,
     candidate_rank,
     round(runner_up_score::numeric, 4) as runner_up_score,
     case
+        when d.name_group_id is not null and d.enterprise_id = ranked.enterprise_id then 'linked_by_person'
+        when d.name_group_id is not null then 'set_aside_by_person'
         when candidate_rank = 1
          and score >= {{ threshold('ER', 'accept_min_score') }}
          and name_score >= {{ threshold('ER', 'accept_min_name_score') }}
@@ -175,8 +201,10 @@ select
     t.inputs_fingerprint
 from ranked
 join to_score as t on t.name_group_id = ranked.name_group_id
+left join decided as d on d.name_group_id = ranked.name_group_id
 -- Kept: each group's best candidate (why a group stayed unmatched) and every
 -- candidate a reviewer would be shown. The rest, millions of unrelated
 -- enterprises of the same area, decide nothing: ranks and runner-up scores
 -- above were computed over all of them.
 where candidate_rank = 1 or score >= {{ threshold('ER', 'review_min_score') }}
+   or ranked.enterprise_id = d.enterprise_id

@@ -1,6 +1,8 @@
--- One row per name group left unmatched because two or more enterprises are
--- close (or the best is not close enough) and per candidate enterprise, for
--- a person to decide. Groups already linked are not listed.
+-- One row per name group the rules could not link (two or more enterprises
+-- are close, or the best is not close enough) and per candidate enterprise,
+-- for a person to decide, with the person's decision in force once there is
+-- one (linkage.decisions, `fdi link`): the queue is the groups still
+-- `pending`. Groups the rules linked are not listed.
 with
 
 candidates as (
@@ -11,15 +13,24 @@ groups as (
     select * from {{ ref('int_unlinked_names_grouped') }}
 ),
 
-undecided as (
+-- a group a person decided keeps its place here, so the decision can be read
+-- next to the candidates and decided again
+left_to_a_person as (
     select name_group_id from candidates group by name_group_id
-    having bool_or(decision = 'review') and not bool_or(decision = 'linked')
+    having not bool_or(decision = 'linked')
+       and bool_or(decision in ('review', 'linked_by_person', 'set_aside_by_person'))
+),
+
+decided as (
+    select distinct on (name_group_id) name_group_id, enterprise_id, reviewer, decided_at
+    from {{ ref('stg_linkage__decisions') }}
+    order by name_group_id, decided_at desc, decision_id desc
 ),
 
 records as (
     select name_group_id, string_agg(distinct agency || '.' || dataset, ', ') as datasets
     from {{ ref('enterprise_links') }}
-    where match_method = 'unmatched'
+    where match_method = 'unmatched' or name_group_id in (select name_group_id from decided)
     group by name_group_id
 )
 
@@ -35,10 +46,17 @@ select
     e.name_vi::text as candidate_name_vi,
     c.name_score::numeric(5, 4) as name_score,
     c.address_score::numeric(5, 4) as address_score,
-    c.score::numeric(5, 4) as score
+    c.score::numeric(5, 4) as score,
+    (case when d.name_group_id is null then 'pending'
+          when d.enterprise_id is null then 'none'
+          else 'linked' end)::text as decision,
+    d.enterprise_id::text as decided_enterprise_id,
+    d.reviewer::text as decided_by,
+    d.decided_at::timestamptz as decided_at
 from candidates as c
-join undecided as u on u.name_group_id = c.name_group_id
+join left_to_a_person as u on u.name_group_id = c.name_group_id
 join groups as g on g.name_group_id = c.name_group_id
 left join records as r on r.name_group_id = c.name_group_id
+left join decided as d on d.name_group_id = c.name_group_id
 left join {{ ref('dim_enterprise') }} as e on e.enterprise_id = c.enterprise_id
-where c.decision = 'review'
+where c.score >= {{ threshold('ER', 'review_min_score') }} or c.decision = 'linked_by_person'

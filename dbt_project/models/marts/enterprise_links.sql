@@ -4,7 +4,8 @@
 --   1. tax_code           the record's own 10-digit code
 --   2. tax_code_repaired  the same, after the loader repaired it (audit.repairs)
 --   3. branch_code        a dependent unit's 13-digit code, to its parent
---   4. name_address       no code: the name group's accepted candidate
+--   4. name_address       no code: the name group's accepted candidate, or
+--                         the one a person chose (linkage.decisions)
 --   5. unmatched          otherwise; ambiguous groups wait in
 --                         marts.enterprise_link_candidates for a person
 -- registry.investors follow their project's link in the same snapshot.
@@ -44,7 +45,7 @@ groups as (
 accepted as (
     select name_group_id, enterprise_id, score
     from {{ ref('int_name_candidates_scored') }}
-    where decision = 'linked'
+    where decision in ('linked', 'linked_by_person')
 ),
 
 new_deliveries as (
