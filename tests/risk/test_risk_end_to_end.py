@@ -138,6 +138,20 @@ def test_flag_ids_first_detection_and_reviews_survive_full_refresh_and_redeliver
     assert dismissed not in {r["flag_id"] for r in open_flags(db)}
 
 
+def test_a_build_never_drops_the_review_queue(built):
+    """The workbench reads risk.flags_for_review while the warehouse is built: an ordinary build replaces the view
+    and the view under it in place and rebuilds risk.flags in place, so each keeps its identity (the same oid:
+    never dropped, not even for a moment) and the flags stay what a full build makes."""
+    db, _ = built
+    kept = ("risk.flags_for_review", "staging.stg_risk_reviews__flag_reviews", "risk.flags")
+    oids = [db.execute("select %s::regclass::oid", (name,)).fetchone()[0] for name in kept]
+    before = snapshot(db)
+    dbt("build", "--select", "stg_risk_reviews__flag_reviews", "flags", "flags_for_review")
+    assert [db.execute("select %s::regclass::oid", (name,)).fetchone()[0] for name in kept] == oids
+    assert snapshot(db) == before
+    assert db.execute("select count(*) from risk.flags_for_review").fetchone()[0] == len(before) > 0
+
+
 def test_a_dismissal_holds_only_while_the_evidence_is_unchanged(built):
     db, _ = built
     flag_id = sorted(snapshot(db))[-1]

@@ -3,7 +3,21 @@
 -- detection time comes from risk.flag_first_seen, a table outside dbt
 -- (warehouse/reviews.sql) that the pre-hook fills with `on conflict do
 -- nothing`, so neither a rebuild nor `dbt build --full-refresh` resets it.
-{{ config(pre_hook="{{ risk_record_first_seen() }}") }}
+--
+-- Rebuilt in place: every row deleted and the findings inserted in one
+-- transaction (incremental, its pre-hook emptying it), not a new table
+-- swapped in. A table swapped in drops the old one with `cascade`, and with it
+-- risk.flags_for_review, the view the workbench reads, until the build
+-- reached that view again; readers of a table rebuilt in place see the old
+-- flags or the new, never none. So it always equals a full refresh.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook=["{{ risk_record_first_seen() }}",
+              "{% if is_incremental() %}delete from {{ this }}{% else %}select 'built in full'{% endif %}"],
+    post_hook="{{ contract_rules_on_existing_table() }}",
+) }}
 
 with
 
