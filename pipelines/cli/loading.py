@@ -84,6 +84,12 @@ def print_summary(every_table: bool = True) -> None:
                       and f.status = 'loaded' and not {REJECTED_CORRECTION}) as replaced_by
             from audit.deliveries as r where r.status = 'rejected' order by 1, r.received_at""").fetchall()
         integrity = [(ref, *orphans(pg, ref)) for ref in references()]
+        # entity resolution's queue (apps/linkage.py): said here, or an engineer never learns it is waiting
+        waiting = pg.execute("""
+            select count(*), coalesce(sum(records), 0) from (
+                select distinct name_group_id, records from marts.enterprise_link_candidates
+                where decision = 'pending') as g""").fetchone() \
+            if pg.execute("select to_regclass('marts.enterprise_link_candidates')").fetchone()[0] else (0, 0)
     click.echo("\nDeliveries")
     click.echo(f"  {'status':<11}{'count':>7}{'rows in':>11}{'loaded':>11}{'quarantined':>13}{'repaired':>10}")
     for status, n, rows_in, loaded, quarantined, repaired in rows:
@@ -94,6 +100,9 @@ def print_summary(every_table: bool = True) -> None:
     click.echo("\nCross-dataset integrity (rows kept, reported)")
     for ref, n, sample in integrity:
         click.echo(f"  {ref.label}: {'ok' if not n else f'{n} unknown, e.g. ' + ', '.join(sample)}")
+    if waiting[0]:
+        click.echo(f"\nEntity resolution: {waiting[0]} name group(s), {waiting[1]} record(s) without a tax code, "
+                   "wait for a person: `fdi links`, then `fdi link`")
     if every_table:
         click.echo("\nPublic tables")
         for name, n in counts:

@@ -58,6 +58,9 @@ def test_a_name_two_enterprises_show_waits_for_a_person(queue):
     groups = pending_groups(pg)
     waiting = [g for g in groups if {c["candidate_enterprise_id"] for c in g["candidates"]} >= {first, second}]
     assert len(waiting) == 1 and waiting[0]["decision"] == "pending", groups
+    # the summary an engineer reads after each run says the queue is waiting, and where
+    said = CliRunner().invoke(main, ["summary"])
+    assert said.exit_code == 0 and f"{len(groups)} name group(s)" in said.output and "`fdi links`" in said.output
 
 
 def test_a_decision_links_the_group_and_equals_a_full_refresh(queue):
@@ -81,6 +84,8 @@ def test_a_decision_links_the_group_and_equals_a_full_refresh(queue):
     assert pg.execute("select distinct decision, decided_enterprise_id from marts.enterprise_link_candidates "
                       "where name_group_id = %s", (group["name_group_id"],)).fetchall() == [("linked", second)]
     assert group["name_group_id"] not in {g["name_group_id"] for g in pending_groups(pg)}
+    if not pending_groups(pg):
+        assert "name group(s)" not in CliRunner().invoke(main, ["summary"]).output
     assert_equals_full_refresh(pg, *DECIDED_TABLES)
 
 
