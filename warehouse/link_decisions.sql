@@ -85,16 +85,10 @@ begin
     return new;
 end $$;
 
-create or replace function linkage.decisions_append_only() returns trigger
-language plpgsql as $$
-begin
-    raise exception 'linkage.decisions is append-only: % is not allowed; record a new decision instead', tg_op
-        using errcode = 'insufficient_privilege';
-end $$;
-
+-- append-only by the review log's guard (warehouse/reviews.sql, applied before this file)
 create or replace trigger decisions_before_insert before insert on linkage.decisions
     for each row execute function linkage.decisions_before_insert();
 create or replace trigger decisions_no_update before update or delete on linkage.decisions
-    for each row execute function linkage.decisions_append_only();
+    for each row execute function risk.refuse_change_to_log();
 create or replace trigger decisions_no_truncate before truncate on linkage.decisions
-    for each statement execute function linkage.decisions_append_only();
+    for each statement execute function risk.refuse_change_to_log();

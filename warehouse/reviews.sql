@@ -78,16 +78,21 @@ begin
     return new;
 end $$;
 
-create or replace function risk.flag_reviews_append_only() returns trigger
+-- The guard of every log of people's decisions (this one, linkage.decisions):
+-- no row is changed or removed, not even by the owner.
+create or replace function risk.refuse_change_to_log() returns trigger
 language plpgsql as $$
 begin
-    raise exception 'risk.flag_reviews is append-only: % is not allowed; record a new decision instead', tg_op
+    raise exception '%.% is append-only: % is not allowed; record a new decision instead',
+        tg_table_schema, tg_table_name, tg_op
         using errcode = 'insufficient_privilege';
 end $$;
 
 create or replace trigger flag_reviews_before_insert before insert on risk.flag_reviews
     for each row execute function risk.flag_reviews_before_insert();
 create or replace trigger flag_reviews_no_update before update or delete on risk.flag_reviews
-    for each row execute function risk.flag_reviews_append_only();
+    for each row execute function risk.refuse_change_to_log();
 create or replace trigger flag_reviews_no_truncate before truncate on risk.flag_reviews
-    for each statement execute function risk.flag_reviews_append_only();
+    for each statement execute function risk.refuse_change_to_log();
+-- the guard's name before it served the link decisions too
+drop function if exists risk.flag_reviews_append_only();

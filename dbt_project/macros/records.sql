@@ -37,3 +37,11 @@
       on k.agency = '{{ agency }}' and k.dataset = '{{ dataset }}'
      and k.delivery_id = s.delivery_id and k.row_number = s.row_number
 {%- endmacro %}
+
+{#- The decision in force of each name group a person decided (linkage.decisions, `fdi link`): the latest,
+    by decided_at then decision_id. Read by the weighing and by the review queue. -#}
+{% macro link_decisions_in_force() -%}
+    select distinct on (name_group_id) *
+    from {{ ref('stg_linkage__decisions') }}
+    order by name_group_id, decided_at desc, decision_id desc
+{%- endmacro %}

@@ -73,9 +73,7 @@ identity_hashes as (
 
 -- the decision in force of each group a person decided: the latest
 decided as (
-    select distinct on (name_group_id) name_group_id, decision_id, enterprise_id
-    from {{ ref('stg_linkage__decisions') }}
-    order by name_group_id, decided_at desc, decision_id desc
+    {{ link_decisions_in_force() }}
 ),
 
 -- each group's inputs: its pairs (a pair's similarities are fixed once

@@ -22,9 +22,7 @@ left_to_a_person as (
 ),
 
 decided as (
-    select distinct on (name_group_id) name_group_id, enterprise_id, reviewer, decided_at
-    from {{ ref('stg_linkage__decisions') }}
-    order by name_group_id, decided_at desc, decision_id desc
+    {{ link_decisions_in_force() }}
 ),
 
 records as (
