@@ -23,6 +23,7 @@ from warehouse.server import Connection
 from workbench import export, i18n, queries, records_behind
 from workbench.auth import (
     SESSION_COOKIE,
+    Draft,
     LoginRefused,
     LoginThrottle,
     Session,
@@ -51,6 +52,21 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+
+
+def _flag_url(flag_id: str, back: str) -> str:
+    """A flag's page, with the queue to go back to when it is not the whole queue."""
+    return f"/flags/{flag_id}" + (f"?{urlencode({'back': back})}" if back != "/flags" else "")
+
+
+def keep_draft(session: Session, flag_id: str, status: str, note: str, author: str, why: str) -> bool:
+    """Keep a decision the warehouse did not record for its flag's page, within bounds (an anonymous client
+    can send such forms too); whether it was kept."""
+    kept = bool(author) and (len(session.drafts) < MAX_DRAFTS or flag_id in session.drafts) and len(flag_id) <= 64 \
+        and len(note) <= MAX_NOTE_CHARS and len(author) <= 64
+    if kept:
+        session.drafts[flag_id] = Draft(status, note, author, why)
+    return kept
 
 
 class Refused(Exception):
@@ -99,8 +115,16 @@ def create_app(base: Connection) -> Starlette:
     def refusal(request: Request, session: Session, new: bool, key: str, status: int) -> Response:
         return render(request, session, new, "message.html", status=status, message_key=key)
 
-    def page(handler):
-        """Session, login and the warehouse's refusals handled once for every page."""
+    def page(handler, keep=None):
+        """Session, login and the warehouse's refusals handled once for every page. `keep(session)`, given by
+        the endpoint that records a decision, keeps the decision as a draft when the warehouse cannot take it
+        (down, or not built) and returns the page it will be filled in on, or None when not kept."""
+        def unavailable(request: Request, session: Session, new: bool, key: str) -> Response:
+            if keep is None or (where := keep(session)) is None:
+                return refusal(request, session, new, key, 503)
+            return render(request, session, new, "message.html", status=503, message_key=f"{key}_kept",
+                          link=where, link_key="open_flag_again")
+
         def endpoint(request: Request) -> Response:
             session, new = session_of(request)
             if not session.authenticated:
@@ -116,9 +140,9 @@ def create_app(base: Connection) -> Starlette:
                 key = "no_audit_access" if "audit" in str(exc) else "no_risk_access"
                 return refusal(request, session, new, key, 403)
             except psycopg.errors.UndefinedTable:
-                return refusal(request, session, new, "not_built", 503)
+                return unavailable(request, session, new, "not_built")
             except WarehouseDown:
-                return refusal(request, session, new, "db_unreachable", 503)
+                return unavailable(request, session, new, "db_unreachable")
         return endpoint
 
     def csrf_checked(session: Session, form) -> bool:
@@ -224,7 +248,7 @@ def create_app(base: Connection) -> Starlette:
             return refusal(request, session, new, "not_found", 404)
         draft = session.drafts.pop(flag_id, None)
         if draft and not error:
-            chosen, note, _ = draft
+            chosen, note = draft.status, draft.note
         lang = lang_of(request)
         evidence = _evidence(row)
         records = queries.source_records(pg, row)
@@ -236,7 +260,8 @@ def create_app(base: Connection) -> Starlette:
                       behind=records_behind.link(row, evidence),
                       history=history, seen_review=max((h["review_id"] for h in history), default=None),
                       decisions=queries.DECISIONS, error=error,
-                      saved=request.query_params.get("saved") == "1", restored=bool(draft) and not error,
+                      saved=request.query_params.get("saved") == "1",
+                      restored=f"draft_restored_{draft.why}" if draft and not error else None,
                       note=note, chosen=chosen, back=_safe_back(back or request.query_params.get("back")))
 
     async def decide(request: Request) -> Response:
@@ -251,12 +276,8 @@ def create_app(base: Connection) -> Starlette:
             # for the flag's page after its author's next login, where they record it again. The author is the
             # form's word: it only decides who sees the draft filled in, never who records it.
             author = (form.get("author") or "").strip()
-            kept = bool(author) and len(session.drafts) < MAX_DRAFTS and len(flag_id) <= 64 \
-                and len(note) <= MAX_NOTE_CHARS and len(author) <= 64
-            if kept:
-                session.drafts[flag_id] = (status, note, author)
-            target = f"/flags/{flag_id}" + (f"?{urlencode({'back': back})}" if back != "/flags" else "")
-            query = urlencode({"next": target, "ended": "kept" if kept else "lost"})
+            kept = keep_draft(session, flag_id, status, note, author, "session_ended")
+            query = urlencode({"next": _flag_url(flag_id, back), "ended": "kept" if kept else "lost"})
             return finish(RedirectResponse(f"/login?{query}", status_code=303), session, new)
 
         def handler(request, session, new, pg):
@@ -293,8 +314,14 @@ def create_app(base: Connection) -> Starlette:
             target = f"/flags/{flag_id}?" + urlencode({**({"back": back} if back != "/flags" else {}), "saved": "1"})
             return finish(RedirectResponse(target, status_code=303), session, new)
 
+        def keep(session: Session) -> str | None:
+            # only a form of this session: an earlier one's is refused for its token, not kept
+            kept = csrf_checked(session, form) and keep_draft(session, flag_id, status, note, session.login,
+                                                              "unavailable")
+            return _flag_url(flag_id, back) if kept else None
+
         from starlette.concurrency import run_in_threadpool
-        return await run_in_threadpool(page(handler), request)
+        return await run_in_threadpool(page(handler, keep), request)
 
     # -- the records behind a finding --------------------------------------------------------------
     def _behind(request, pg) -> tuple[dict, records_behind.Behind] | None:

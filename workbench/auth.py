@@ -35,6 +35,17 @@ class WarehouseDown(Exception):
     """The server could not be reached at all."""
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A decision the warehouse did not record, kept to be filled in again on its flag's page: never recorded
+    unseen. `why` says what stopped it: the session had ended ("session_ended"), or the warehouse could not
+    take it just then ("unavailable": down, or its review queue being rebuilt)."""
+    status: str
+    note: str
+    author: str
+    why: str
+
+
 @dataclass
 class Session:
     sid: str
@@ -42,9 +53,9 @@ class Session:
     login: str | None = None
     password: str | None = field(default=None, repr=False)
     groups: frozenset[str] = frozenset()
-    # Decisions a form sent after the session had ended (flag_id -> (status, note, author)): kept through the
-    # next login of their author and filled in again on the flag's page, never recorded unseen.
-    drafts: dict[str, tuple[str, str, str]] = field(default_factory=dict, repr=False)
+    # Decisions not recorded (flag_id -> Draft), sent after the session had ended or while the warehouse could
+    # not take them: kept, through the next login of their author, for the flag's page.
+    drafts: dict[str, Draft] = field(default_factory=dict, repr=False)
     touched: float = field(default_factory=time.monotonic)
     # One idle connection of this login kept for the next request: a SCRAM
     # handshake costs 20-40 ms, a tenth of the page budget (loadcheck.py).
@@ -75,9 +86,9 @@ class Session:
     def authenticated(self) -> bool:
         return self.login is not None
 
-    def drafts_of(self, login: str) -> dict[str, tuple[str, str, str]]:
+    def drafts_of(self, login: str) -> dict[str, Draft]:
         """The drafts `login` wrote: a browser shared at a desk must not show one person's note to the next."""
-        return {k: d for k, d in self.drafts.items() if d[2].lower() == login.lower()}
+        return {k: d for k, d in self.drafts.items() if d.author.lower() == login.lower()}
 
     def csrf_ok(self, token: str | None) -> bool:
         return bool(token) and hmac.compare_digest(self.csrf_token, token)
@@ -177,13 +188,26 @@ def check_login(base: Connection, login: str, password: str) -> frozenset[str]:
     return frozenset(r[0] for r in rows)
 
 
+def _alive(pg: psycopg.Connection) -> bool:
+    """Whether a kept connection still has its server: a restart or `pg_terminate_backend` since the last
+    request shows only on the next round trip (a tenth of a millisecond here, against 20-40 ms to log in)."""
+    if pg.closed or pg.broken:
+        return False
+    try:
+        pg.execute("select")
+        return True
+    except psycopg.OperationalError:
+        pg.close()
+        return False
+
+
 @contextmanager
 def user_connection(base: Connection, session: Session) -> Iterator[psycopg.Connection]:
     """A connection of the session's login (autocommit: each decision is its own statement),
     reused from the session's last request when it is still healthy."""
     assert session.login and session.password
     pg = session.take_idle()
-    if pg is not None and (pg.closed or pg.broken):
+    if pg is not None and not _alive(pg):
         pg = None
     if pg is None:
         conninfo = login_connection(base, session.login, session.password).conninfo
@@ -193,6 +217,11 @@ def user_connection(base: Connection, session: Session) -> Iterator[psycopg.Conn
             raise WarehouseDown(str(exc)) from None
     try:
         yield pg
+    except psycopg.OperationalError as exc:
+        pg.close()
+        if pg.broken:  # the server went away mid-request (a restart, a network cut): the same as not reached
+            raise WarehouseDown(str(exc)) from None
+        raise
     except BaseException:
         pg.close()  # whatever state a failure left it in, it is not reused
         raise

@@ -32,6 +32,22 @@ TEXT: dict[str, tuple[str, str]] = {
                         "Your login is not allowed to see the delivery audit."),
     "not_found": ("Không tìm thấy trang này.", "This page does not exist."),
     "not_built": ("Kho dữ liệu chưa được dựng (chạy `fdi run` trước).", "The warehouse is not built yet (run `fdi run` first)."),
+    "not_built_kept": ("Chưa ghi: kho dữ liệu đang được dựng lại hoặc chưa được dựng, nên không nhận được quyết định "
+                       "của bạn. Quyết định đó được giữ lại: hãy mở lại trang cảnh báo sau ít phút, nó sẽ được điền "
+                       "lại để bạn ghi.",
+                       "Not recorded: the warehouse is being rebuilt or is not built yet, so it could not take your "
+                       "decision. The decision is kept: open the flag's page again in a few minutes, and it will be "
+                       "filled in for you to record."),
+    "db_unreachable_kept": ("Chưa ghi: không kết nối được tới kho dữ liệu. Quyết định của bạn được giữ lại: hãy mở "
+                            "lại trang cảnh báo sau ít phút, nó sẽ được điền lại để bạn ghi.",
+                            "Not recorded: the warehouse cannot be reached. Your decision is kept: open the flag's "
+                            "page again in a few minutes, and it will be filled in for you to record."),
+    "open_flag_again": ("Mở lại trang cảnh báo", "Open the flag's page again"),
+    "draft_restored_unavailable": ("Chưa ghi: kho dữ liệu đã không nhận được quyết định này khi bạn gửi. Quyết định "
+                                   "bạn đã nhập vẫn ở dưới đây; hãy xem lại nó và lịch sử xem xét, rồi ghi lại.",
+                                   "Not recorded: the warehouse could not take this decision when you sent it. What "
+                                   "you entered is filled in below: check it and the review history, then record it "
+                                   "again."),
     "queue": ("Hàng đợi cảnh báo", "Flag queue"),
     "coverage": ("Độ phủ dữ liệu", "Data coverage"),
     "enterprise": ("Doanh nghiệp", "Enterprise"),
@@ -94,10 +110,10 @@ TEXT: dict[str, tuple[str, str]] = {
                           "(xem lịch sử xem xét). Quyết định của bạn vẫn ở dưới đây; hãy xem lại rồi ghi lại.",
                           "Not recorded: another decision on this flag was recorded after you opened this page (see "
                           "the review history). Yours is still filled in below: check it, then record it again."),
-    "draft_restored": ("Chưa ghi: phiên làm việc đã hết trước khi quyết định được gửi. Quyết định bạn đã nhập "
-                       "vẫn ở dưới đây; hãy xem lại rồi ghi lại.",
-                       "Not recorded: your session ended before the decision reached the warehouse. What you "
-                       "entered is filled in below: check it, then record it again."),
+    "draft_restored_session_ended": ("Chưa ghi: phiên làm việc đã hết trước khi quyết định được gửi. Quyết định "
+                                     "bạn đã nhập vẫn ở dưới đây; hãy xem lại rồi ghi lại.",
+                                     "Not recorded: your session ended before the decision reached the warehouse. "
+                                     "What you entered is filled in below: check it, then record it again."),
     "session_ended": ("Phiên làm việc đã hết. Hãy đăng nhập lại; quyết định bạn đang nhập chưa được ghi và sẽ "
                       "được điền lại trên trang cảnh báo.",
                       "Your session has ended. Log in again: the decision you were entering is not recorded yet, "

@@ -106,6 +106,43 @@ def test_a_decision_sent_after_the_session_ended_is_filled_in_again_after_the_ne
 
 
 @pytest.mark.e2e
+def test_a_decision_the_warehouse_cannot_take_is_kept_for_the_flag_page(economy, served_economy, make_login):
+    """While the review queue is away (a `--full-refresh` rebuilding it, a build that failed half-way) the
+    warehouse cannot take a decision: it is refused, and kept to be filled in again, never lost."""
+    _, db = economy
+    flag_id, note = _unreviewed_flag(db, 5), "Giá theo hợp đồng gia công, đã đối chiếu"
+    person = make_login("monitor", economy[0])
+    with client(served_economy.url) as c:
+        assert login(c, person.name, person.password).status_code == 303
+        page = c.get(f"/flags/{flag_id}").text
+        db.execute("alter view risk.flags_for_review rename to flags_for_review_away")
+        try:
+            r = c.post(f"/flags/{flag_id}/reviews", data=_form(page, status="dismissed", note=note,
+                                                               back="/flags?rule=TP01"))
+            assert r.status_code == 503 and "Quyết định đó được giữ lại" in r.text
+            assert f'href="/flags/{flag_id}?back=%2Fflags%3Frule%3DTP01"' in r.text  # back to the queue it came from
+            assert c.get(f"/flags/{flag_id}").status_code == 503  # still away: the draft waits for the page
+        finally:
+            db.execute("alter view risk.flags_for_review_away rename to flags_for_review")
+        page = c.get(f"/flags/{flag_id}").text
+        assert "kho dữ liệu đã không nhận được quyết định này khi bạn gửi" in page
+        assert note in page and 'value="dismissed" required checked' in page
+        assert _reviews(db, flag_id) == []  # filled in, not recorded: the reviewer records it
+        r = c.post(f"/flags/{flag_id}/reviews", data=_form(page, status="dismissed", note=note))
+        assert r.status_code == 303 and _reviews(db, flag_id) == [("dismissed", person.name, note)]
+
+        # a form of an earlier session is refused for its token, not kept
+        db.execute("alter view risk.flags_for_review rename to flags_for_review_away")
+        try:
+            r = c.post(f"/flags/{flag_id}/reviews", data=_form(page, status="in_review", note="Ghi chú của phiên cũ")
+                       | {"csrf_token": "a-token-of-an-earlier-session"})
+            assert r.status_code == 403
+        finally:
+            db.execute("alter view risk.flags_for_review_away rename to flags_for_review")
+        assert "Ghi chú của phiên cũ" not in c.get(f"/flags/{flag_id}").text
+
+
+@pytest.mark.e2e
 def test_the_queue_keeps_its_filters_through_a_flag_and_a_login_and_any_page_number(economy, served_economy,
                                                                                     make_login):
     _, db = economy

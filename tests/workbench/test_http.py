@@ -76,6 +76,37 @@ def test_forms_without_a_valid_csrf_token_are_refused(served, db, make_login):
     assert db.execute("select count(*) from risk.flag_reviews").fetchone()[0] == 0
 
 
+def test_a_server_that_ended_the_sessions_connection_costs_the_reviewer_nothing(served, db, make_login):
+    """The workbench keeps one connection per session; after a restart of PostgreSQL (or an administrator's
+    `pg_terminate_backend`) the next page opens a new one rather than answering with a server error, and a
+    decision the warehouse cannot take is kept for its flag's page."""
+    person = make_login("engineer")
+    with client(served.url) as c:
+        assert login(c, person.name, person.password).status_code == 303
+        assert c.get("/coverage").status_code == 200  # the delivery audit exists before any build
+        ended = db.execute("select count(pg_terminate_backend(pid)) from pg_stat_activity where usename = %s",
+                           (person.name,)).fetchone()[0]
+        assert ended == 1
+        page = c.get("/coverage")
+        assert page.status_code == 200
+        r = c.post("/flags/abc/reviews", data={"status": "in_review", "note": "Chờ tờ khai bổ sung",
+                                              "csrf_token": csrf_of(page.text)})
+        assert r.status_code == 503 and "Quyết định đó được giữ lại" in r.text and 'href="/flags/abc"' in r.text
+    assert db.execute("select count(*) from risk.flag_reviews").fetchone()[0] == 0
+
+
+def test_a_server_gone_in_the_middle_of_a_request_is_said_unreachable(warehouse, db, make_login):
+    from workbench.auth import Session, WarehouseDown, user_connection
+
+    person = make_login("monitor")
+    session = Session("sid", "token", login=person.name, password=person.password)
+    with pytest.raises(WarehouseDown, match="terminating connection"):
+        with user_connection(warehouse, session) as pg:
+            db.execute("select pg_terminate_backend(%s)", (pg.info.backend_pid,))
+            pg.execute("select 1")
+    assert session.take_idle() is None  # a broken connection is not kept
+
+
 def test_session_cookie_is_httponly_and_samesite_and_holds_no_password(served, make_login):
     person = make_login("monitor")
     with client(served.url) as c:
