@@ -74,6 +74,10 @@ def format_groups(groups: list[dict]) -> str:
     for g in groups:
         state = {"pending": "pending", "linked": f"linked to {g['decided_enterprise_id']} by {g['decided_by']}",
                  "none": f"none of the candidates, by {g['decided_by']}"}[g["decision"]]
+        if g["decision"] == "pending" and g["decided_enterprise_id"]:
+            # a decision for an enterprise no longer among the candidates links nothing: decide again
+            state += (f"; {g['decided_by']} chose {g['decided_enterprise_id']}, no longer a candidate: "
+                      "decide again")
         lines.append(f"{g['name_group_id']}  {g['records']} record(s) in {g['datasets'] or '-'}  [{state}]")
         lines.append(f"  delivered: {g['delivered_name'] or '-'} | {g['delivered_address'] or '-'}")
         for c in g["candidates"]:

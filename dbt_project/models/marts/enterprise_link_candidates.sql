@@ -2,7 +2,10 @@
 -- are close, or the best is not close enough) and per candidate enterprise,
 -- for a person to decide, with the person's decision in force once there is
 -- one (linkage.decisions, `fdi link`): the queue is the groups still
--- `pending`. Groups the rules linked are not listed.
+-- `pending`. Groups the rules linked are not listed. A decision for an
+-- enterprise that is no longer one of the group's candidates (its pairs
+-- changed since) links nothing, so its group is `pending` again, the earlier
+-- decision shown beside it.
 with
 
 candidates as (
@@ -47,7 +50,8 @@ select
     c.score::numeric(5, 4) as score,
     (case when d.name_group_id is null then 'pending'
           when d.enterprise_id is null then 'none'
-          else 'linked' end)::text as decision,
+          when bool_or(c.decision = 'linked_by_person') over (partition by c.name_group_id) then 'linked'
+          else 'pending' end)::text as decision,
     d.enterprise_id::text as decided_enterprise_id,
     d.reviewer::text as decided_by,
     d.decided_at::timestamptz as decided_at
