@@ -30,6 +30,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "related_value_vnd": ("Trị giá liên kết (VND)", "Related-party value (VND)"),
     "shifted_value_vnd": ("Giá trị ước tính chuyển ra (VND)", "Estimated shifted value (VND)"),
     "shift_share": ("Tỷ lệ chênh lệch so với trung vị", "Share above/below the median"),
+    # TP01/TP02 1.3: a median few comparables know (a rare good)
+    "median_ci_low_vnd": ("Cận dưới khoảng tin cậy 95 % của trung vị (VND/đơn vị)",
+                          "Median, lower 95 % confidence bound (VND/unit)"),
+    "median_ci_high_vnd": ("Cận trên khoảng tin cậy 95 % của trung vị (VND/đơn vị)",
+                           "Median, upper 95 % confidence bound (VND/unit)"),
+    "median_bound_shift_share": ("Tỷ lệ chênh lệch tính ở cận khoảng tin cậy của trung vị",
+                                 "Share above/below the median's confidence bound"),
+    "materiality_unproven": ("Trọng yếu chỉ tính ở trung vị, chưa được chứng minh ở cận khoảng tin cậy",
+                             "Material at the median only, not at its confidence bound"),
     # the other rules' evidence (models/risk/rules/*.sql)
     "active_projects": ("Dự án đang hoạt động", "Active projects"),
     "capital_added_usd": ("Vốn bổ sung (USD)", "Capital added (USD)"),

@@ -53,14 +53,15 @@
 {#- The inputs of each fiscal year of a model built a year at a time: its
     months' customs fingerprints, and the thresholds of `rule_codes` the model
     reads (intermediate.int_customs_price_deviations: the percentiles TP01 and
-    TP02 compare with, so a changed threshold rebuilds every year;
+    TP02 compare with and the z of their median's confidence interval, so a
+    changed threshold rebuilds every year;
     intermediate.int_customs_partner_years: none). -#}
 {% macro customs_year_inputs(rule_codes=['TP01', 'TP02']) -%}
     select
         left(f.period, 4) as fiscal_year,
         md5(concat_ws('|', string_agg(f.inputs_fingerprint, ',' order by f.period)
             {%- for rule_code in rule_codes %}
-            {%- for parameter in ['percentile_low', 'percentile_median', 'percentile_high'] %},
+            {%- for parameter in ['percentile_low', 'percentile_median', 'percentile_high', 'median_ci_z'] %},
             {{ threshold(rule_code, parameter) }}::text
             {%- endfor %}
             {%- endfor %})) as inputs_fingerprint

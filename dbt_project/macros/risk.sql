@@ -74,11 +74,15 @@ from {{ findings }} as f
     {{ exceptions.raise_compiler_error("customs_price_findings: flow IM|EX") }}
 {%- endif -%}
 {%- set above = flow == 'IM' -%}
+{#- no good of the year material at its median's confidence bound -#}
+{%- set uncertain = 'max(shift_share_at_ci) < ' ~ threshold(rule_code, 'min_shift_share') -%}
 {%- set words = {
     'IM': {'trade': 'nhập khẩu từ', 'side': 'trên', 'market': 'hàng nhập khẩu độc lập', 'moved': 'giá trị',
-           'bound': 'above the {' ~ rule_code ~ '.percentile_high%}th', 'flow': 'imports'},
+           'bound': 'above the {' ~ rule_code ~ '.percentile_high%}th', 'flow': 'imports',
+           'ci_side': 'trên', 'ci_bound': 'median_ci_high'},
     'EX': {'trade': 'xuất khẩu cho', 'side': 'dưới', 'market': 'hàng xuất khẩu độc lập', 'moved': 'thu nhập',
-           'bound': 'below the {' ~ rule_code ~ '.percentile_low%}th', 'flow': 'exports'},
+           'bound': 'below the {' ~ rule_code ~ '.percentile_low%}th', 'flow': 'exports',
+           'ci_side': 'dưới', 'ci_bound': 'median_ci_low'},
 }[flow] -%}
 -- customs months of the year without a delivery in force: the comparables' range
 -- and the related-party lines are those of the months in force, so the evidence
@@ -92,7 +96,13 @@ found as (
         enterprise_id,
         tax_code,
         fiscal_year as period,
-        {{ risk_score('max(shift_share)', threshold(rule_code, 'min_shift_share'), threshold(rule_code, 'full_score_shift_share')) }} as score,
+        -- decided at the median (the goods kept, Art. 7.3). A year whose shift
+        -- is material only at the drawn median, not at the median's confidence
+        -- bound nearer the price (a rare good's few comparables), is scored on
+        -- the shift at that bound: under 50, below every year the comparables
+        -- prove. Years they prove keep their score, evidence and hash.
+        {{ risk_score('case when ' ~ uncertain ~ ' then max(shift_share_at_ci) else max(shift_share) end',
+                      threshold(rule_code, 'min_shift_share'), threshold(rule_code, 'full_score_shift_share')) }} as score,
         sum(shifted_vnd) as amount_at_stake_vnd,
         'Năm ' || fiscal_year || ', doanh nghiệp {{ words.trade }} bên liên kết ' || count(*)
             || ' mã hàng với đơn giá {{ words.side }} phân vị '
@@ -102,7 +112,15 @@ found as (
             || {{ vn_number('(array_agg(related_price order by shifted_vnd desc))[1]') }} || ' VND/'
             || (array_agg(unit order by shifted_vnd desc))[1] || ', trung vị '
             || {{ vn_number('(array_agg(price_median order by shifted_vnd desc))[1]') }}
-            || ' VND); {{ words.moved }} ước tính chuyển ra nước ngoài ' || {{ vn_number('sum(shifted_vnd)') }} || ' VND.' as summary,
+            || ' VND); {{ words.moved }} ước tính chuyển ra nước ngoài ' || {{ vn_number('sum(shifted_vnd)') }} || ' VND.'
+            -- a median few comparables know: the shift material only at the drawn median is said
+            || case when {{ uncertain }} then
+                ' Chưa chắc chắn: trung vị chỉ dựa trên '
+                || (array_agg(comparables order by shifted_vnd desc))[1] || ' giao dịch độc lập; ở cận {{ words.ci_side }} khoảng tin cậy 95 % của trung vị ('
+                || {{ vn_number('(array_agg(' ~ words.ci_bound ~ ' order by shifted_vnd desc))[1]') }} || ' VND) phần chênh lệch chỉ còn '
+                || {{ vn_pct('(array_agg(shift_share_at_ci order by shifted_vnd desc))[1]') }} || ', dưới ngưỡng trọng yếu '
+                || {{ threshold_sentence('{' ~ rule_code ~ '.min_shift_share%}') }} || ' %.'
+                else '' end as summary,
         jsonb_build_object(
             'threshold', {{ threshold_sentence('related-party unit price ' ~ words.bound ~ ' percentile of unrelated ' ~ words.flow ~ ' (Decree 132/2020 Art. 7.3)') }},
             'shifted_value_vnd', round(sum(shifted_vnd)),
@@ -115,8 +133,13 @@ found as (
                 'range_p35_vnd', round(price_p35::numeric, 2), 'median_vnd', round(price_median::numeric, 2),
                 'range_p75_vnd', round(price_p75::numeric, 2),
                 'shifted_value_vnd', round(shifted_vnd::numeric), 'shift_share', round(shift_share::numeric, 4))
+                -- the median's confidence interval, where it leaves the good's shift unproven
+                || case when shift_share_at_ci < {{ threshold(rule_code, 'min_shift_share') }} then jsonb_build_object(
+                    'median_ci_low_vnd', round(median_ci_low::numeric, 2),
+                    'median_ci_high_vnd', round(median_ci_high::numeric, 2),
+                    'median_bound_shift_share', round(shift_share_at_ci::numeric, 4)) else '{}' end
                 order by hs_code, unit)
-        ) as evidence
+        ) || case when {{ uncertain }} then jsonb_build_object('materiality_unproven', true) else '{}' end as evidence
     from {{ goods }}
     group by enterprise_id, tax_code, fiscal_year
 ),

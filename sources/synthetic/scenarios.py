@@ -668,7 +668,11 @@ def _rare_edge_cases(economy: Economy, e: Enterprise, books: list, lines: list[R
                               f"{e.parent_group} planted x{factor} of the good's median ({e.role}), "
                               f"{shift:.1%} of their value at the median of the {len(comparables)} unrelated lines "
                               f"shifted, price {'above the 75th' if flow == 'IM' else 'below the 35th'} percentile: "
-                              f"{'yes' if outside else 'no'}", EDGE))
+                              f"{'yes' if outside else 'no'}", EDGE,
+                              # a planted year rests on each of its months' lines: one not delivered can take
+                              # the shift under the line (sources.synthetic.score_rules)
+                              span=Span(f"{b.year}-01", f"{b.year}-12", (("customs", "declarations"),))
+                              if planted else None))
     return cases
 
 

@@ -12,7 +12,8 @@ month the warehouse did not load (a delivery rejected whole): REG02 and
 ABS01 count the months they observe, so a 13th silent month or a third rise
 of arrears rejected can be the one the count lacks, and REL01's case near its
 materiality sums a line a month, so a month rejected can take it under the
-line. Such a case is listed
+line, as can TP01's and TP02's on a rare good, whose year the truth measures
+on every month's lines. Such a case is listed
 with the months not loaded ("agency/dataset YYYY-MM"), the re-delivery that
 would make it judgeable; a flag raised on it anyway is a true positive. Its
 span is scenarios.csv's (`span_first`, `span_last`, `span_datasets`: the
@@ -80,11 +81,12 @@ YEARS_BEFORE_NEEDED = {"TP03": 2, "TP04": 1}
 #   was not loaded, the first the warehouse can show is a later one, and so is the right flag's period.
 COUNTED_ON_THE_DATES = ("LAND01", "REG02")
 # * Rules that count or sum the months they observe (REG02 its 12 silent months, ABS01 its 3 rises of arrears,
-#   REL01 near its materiality a year's 12 monthly lines of about a tenth of it each): a month of the span not
+#   REL01 near its materiality a year's 12 monthly lines of about a tenth of it each, TP01/TP02 on a rare good a
+#   year's 12 related lines and its 24 comparables, the truth measured on all of them): a month of the span not
 #   loaded can be the one the count or the sum lacks, so a case with one that is not flagged is not judgeable
 #   until that month is re-delivered; flagged anyway, it is a true positive. LAND01 measures idle time on the
 #   snapshots' dates: a month missing after the first changes nothing.
-COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01", "REL01")
+COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01", "REL01", "TP01", "TP02")
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)

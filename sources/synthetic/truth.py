@@ -19,8 +19,9 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
   it for a look-alike). Without the option there is no band column (every
   case is clear: `band_of`), so the file is the same bytes as before it.
   With the option too, three more last columns give each planted case of a
-  month-counting rule (REG02, ABS01, LAND01; REL01 near its materiality) its span: span_first and
-  span_last, the first and last month of the observations the case rests
+  month-counting rule (REG02, ABS01, LAND01; REL01 and a rare good's
+  TP01/TP02 near their materiality) its span: span_first and span_last,
+  the first and last month of the observations the case rests
   on, and span_datasets, the `agency/dataset`s that carry them
   (`;`-separated): REG02 the months it is silent (from the window's start
   to its twelfth month, or to its last silent month when it is active again

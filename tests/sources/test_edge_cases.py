@@ -295,14 +295,18 @@ def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge)
     spans = {(r["rule"], r["band"]): span_of(r) for r in rows if r["rule"] in ("REG02", "ABS01", "LAND01")}
     assert {key for key, span in spans.items() if span} == {(rule, band) for rule in ("REG02", "ABS01", "LAND01")
                                                            for band in ("clear", "edge")}
-    # REL01 near its materiality: the customs months of its year, a line of undisclosed imports each
-    rel01 = [r for r in rows if r["rule"] == "REL01" and r["band"] == "edge"]
-    for r in rel01:
+    # REL01 near its materiality: the customs months of its year, a line of undisclosed imports each; a planted
+    # year on a rare good (TP01/TP02): the customs months of its year, whose lines the truth measures it on
+    def year_long(r: dict) -> bool:
+        return (r["rule"] == "REL01" and r["band"] == "edge") or r["note"].startswith("NOISY")
+
+    assert {r["rule"] for r in rows if year_long(r)} == {"REL01", "TP01", "TP02"}
+    for r in filter(year_long, rows):
         span = span_of(r)
         assert (span.first, span.last, span.datasets) == (f"{r['period']}-01", f"{r['period']}-12",
                                                           (("customs", "declarations"),)), r
-    assert all(span_of(r) is None for r in rows
-               if r["rule"] not in ("REG02", "ABS01", "LAND01") and not (r["rule"] == "REL01" and r["band"] == "edge"))
+    assert all(span_of(r) is None for r in rows if r["rule"] not in ("REG02", "ABS01", "LAND01") and not year_long(r))
+    assert all(span_of(r) is None for r in read_csv(edge.out / "_truth" / "scenarios.csv") if r["kind"] != "planted")
     first = EDGE_OPTIONS["years"][0]
     months_with = defaultdict(set)
     for agency, name, period in (("tax", "payments", "period"), ("customs", "declarations", "registered_on"),

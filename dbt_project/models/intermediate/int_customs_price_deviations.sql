@@ -12,16 +12,29 @@
 -- The percentiles are the thresholds of the rule that judges the flow (TP01
 -- imports, TP02 exports); the rules apply their own minimums on top.
 --
+-- How well the comparables know their median: `median_ci_low` and
+-- `median_ci_high` bound it with about 95 % confidence, whatever the prices'
+-- distribution (the k-th and (n+1-k)-th of the n comparable prices, k =
+-- n/2 - z·√n/2, at least 1: with 24 lines the 7th and 18th, with 4,000 the
+-- 1,938th and 2,063rd). `shift_share_at_ci` is the shift measured at the
+-- bound nearer the enterprise's price (the higher for purchases, the lower
+-- for sales): what the comparables prove, where `shift_share` is what their
+-- drawn median says. The two differ by a few points on thousands of
+-- comparables and by tens on a rare good's twenty (docs/risk.md).
+--
 -- Incremental by fiscal year: a year's range depends on that year's lines
 -- only, so a new month rebuilds its year, never the years before, and reads
 -- that year's lines only (by the customs deliveries of its months). The
 -- pre-hook deletes the years whose inputs (their months' customs
 -- fingerprints and the percentiles, macros/customs.sql) changed or are gone;
 -- the build appends the years missing, so the table equals a full refresh.
+-- A warehouse built before the median's confidence columns gets them appended
+-- (`append_new_columns`); the fingerprint's new threshold (`median_ci_z`)
+-- then rebuilds every year once, which fills them.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     pre_hook="{{ delete_periods_whose_inputs_changed(customs_year_inputs(), 'fiscal_year') }}",
 ) }}
 {%- set rule_of_flow = {'IM': 'TP01', 'EX': 'TP02'} %}
@@ -66,16 +79,28 @@ lines as materialized (
 comparables as (
     {%- for flow, rule_code in rule_of_flow.items() %}
     select
-        flow, hs_code, unit, fiscal_year,
-        count(*) as comparables,
-        min(unit_price_vnd) as price_min,
-        max(unit_price_vnd) as price_max,
-        percentile_cont({{ threshold(rule_code, 'percentile_low') }}::float) within group (order by unit_price_vnd) as price_p35,
-        percentile_cont({{ threshold(rule_code, 'percentile_median') }}::float) within group (order by unit_price_vnd) as price_median,
-        percentile_cont({{ threshold(rule_code, 'percentile_high') }}::float) within group (order by unit_price_vnd) as price_p75
-    from lines
-    where not is_related_party and flow = '{{ flow }}'
-    group by flow, hs_code, unit, fiscal_year
+        flow, hs_code, unit, fiscal_year, comparables, price_min, price_max, price_p35, price_median, price_p75,
+        -- the k-th and (n+1-k)-th prices bound the median (k at least 1)
+        prices[ci_rank] as median_ci_low,
+        prices[comparables + 1 - ci_rank] as median_ci_high
+    from (
+        select
+            flow, hs_code, unit, fiscal_year,
+            count(*) as comparables,
+            min(unit_price_vnd) as price_min,
+            max(unit_price_vnd) as price_max,
+            percentile_cont({{ threshold(rule_code, 'percentile_low') }}::float) within group (order by unit_price_vnd) as price_p35,
+            percentile_cont({{ threshold(rule_code, 'percentile_median') }}::float) within group (order by unit_price_vnd) as price_median,
+            percentile_cont({{ threshold(rule_code, 'percentile_high') }}::float) within group (order by unit_price_vnd) as price_p75,
+            -- in one pass with the percentiles: a join back to the lines by the
+            -- good's count left the planner guessing one row and looping
+            array_agg(unit_price_vnd order by unit_price_vnd) as prices,
+            greatest(1, floor(count(*) / 2.0 - {{ threshold(rule_code, 'median_ci_z') }} / 2 * sqrt(count(*))))::int
+                as ci_rank
+        from lines
+        where not is_related_party and flow = '{{ flow }}'
+        group by flow, hs_code, unit, fiscal_year
+    ) as g
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
@@ -98,8 +123,11 @@ compared as (
     select
         r.*,
         c.comparables, c.price_min, c.price_max, c.price_p35, c.price_median, c.price_p75,
+        c.median_ci_low, c.median_ci_high,
         case when r.flow = 'IM' then r.value_vnd - c.price_median * r.quantity
-             else c.price_median * r.quantity - r.value_vnd end as shifted_vnd
+             else c.price_median * r.quantity - r.value_vnd end as shifted_vnd,
+        case when r.flow = 'IM' then r.value_vnd / nullif(c.median_ci_high * r.quantity, 0) - 1
+             else 1 - r.value_vnd / nullif(c.median_ci_low * r.quantity, 0) end as shift_share_at_ci
     from related as r
     inner join comparables as c using (flow, hs_code, unit, fiscal_year)
 )
@@ -127,5 +155,9 @@ select
     price_p75::double precision as price_p75,
     shifted_vnd::double precision as shifted_vnd,
     (shifted_vnd / nullif(price_median * quantity, 0))::double precision as shift_share,
-    inputs_fingerprint::text as inputs_fingerprint
+    inputs_fingerprint::text as inputs_fingerprint,
+    -- last, so a warehouse built before them gets them appended in this order
+    median_ci_low::double precision as median_ci_low,
+    median_ci_high::double precision as median_ci_high,
+    shift_share_at_ci::double precision as shift_share_at_ci
 from compared

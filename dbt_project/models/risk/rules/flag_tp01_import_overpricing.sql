@@ -25,4 +25,4 @@ goods as (
 
 {{ customs_price_findings('TP01', 'IM') }}
 
-{{ risk_flag_columns('TP01', '1.2') }}
+{{ risk_flag_columns('TP01', '1.3') }}

@@ -21,4 +21,4 @@ goods as (
 
 {{ customs_price_findings('TP02', 'EX') }}
 
-{{ risk_flag_columns('TP02', '1.2') }}
+{{ risk_flag_columns('TP02', '1.3') }}
