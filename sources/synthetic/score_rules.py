@@ -344,8 +344,8 @@ def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
                   for rule, tax_code, period in early]
     waiting = [(s.rule, *m) for s in scores for m in s.not_delivered]
     if waiting:
-        lines += ["", "Not judgeable: a month of its span was not delivered (rejected); not counted, judgeable once "
-                      "re-delivered:"]
+        lines += ["", "Not judgeable: a month of its span was not loaded (rejected, or never delivered); not counted, "
+                      "judgeable once delivered:"]
         lines += [f"  {rule:<7}{tax_code:<11}{period:<8} not loaded: {', '.join(missing)}"
                   for rule, tax_code, period, missing in waiting]
     moved = [(s.rule, *m) for s in scores for m in s.moved]

@@ -257,7 +257,7 @@ def test_a_reg02_case_over_a_rejected_month_is_not_judgeable_not_missed():
                                     ("customs/declarations 2021-12", "labour/employment 2021-06"))]
     assert reg02.verdict() == "not judgeable"
     text = format_evaluation([reg02], band=EDGE)
-    assert "Not judgeable: a month of its span was not delivered (rejected)" in text
+    assert "Not judgeable: a month of its span was not loaded (rejected, or never delivered)" in text
     assert "REG02  0200000001 2021-12  not loaded: customs/declarations 2021-12, labour/employment 2021-06" in text
     # every month delivered: the same case not flagged is missed
     judged = by_rule(score_flags([SEED_2036_REG02], [], band=EDGE, loaded=every_month(REG02_DATASETS)))["REG02"]
@@ -278,6 +278,21 @@ def test_a_rel01_case_near_its_line_over_a_rejected_customs_month_is_not_judgeab
     loaded[("customs", "declarations")] = months("2021-01", "2024-12") - {"2023-08"}
     judged = by_rule(score_flags([rel01], [], band=EDGE, loaded=loaded))["REL01"]
     assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0210061175", "2024")], [])
+
+
+def test_a_rare_good_case_over_a_month_never_delivered_is_not_judgeable():
+    # seed 2046 with --gaps 0.05: TP02 planted at 41.2 % on all 24 lines of 2021; customs 2021-02 and 2021-11
+    # withheld took two related lines and three comparables, and the warehouse measured 39.3 %: not flagged
+    tp02 = spanned("TP02", "0283931543", "2021", "2021-01", "2021-12", "customs/declarations")
+    loaded = every_month("customs/declarations")
+    loaded[("customs", "declarations")] -= {"2021-02", "2021-11"}
+    score = by_rule(score_flags([tp02], [], band=EDGE, loaded=loaded))["TP02"]
+    assert (score.planted, score.missed) == (0, [])
+    assert score.not_delivered == [("0283931543", "2021", ("customs/declarations 2021-02",
+                                                           "customs/declarations 2021-11"))]
+    # every month of its year loaded: the same case not flagged is missed
+    judged = by_rule(score_flags([tp02], [], band=EDGE, loaded=every_month("customs/declarations")))["TP02"]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0283931543", "2021")], [])
 
 
 def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():
