@@ -79,28 +79,32 @@ lines as materialized (
 comparables as (
     {%- for flow, rule_code in rule_of_flow.items() %}
     select
-        flow, hs_code, unit, fiscal_year, comparables, price_min, price_max, price_p35, price_median, price_p75,
-        -- the k-th and (n+1-k)-th prices bound the median (k at least 1)
-        prices[ci_rank] as median_ci_low,
-        prices[comparables + 1 - ci_rank] as median_ci_high
+        flow, hs_code, unit, fiscal_year, comparables,
+        min(unit_price_vnd) as price_min,
+        max(unit_price_vnd) as price_max,
+        percentile_cont({{ threshold(rule_code, 'percentile_low') }}::float) within group (order by unit_price_vnd) as price_p35,
+        percentile_cont({{ threshold(rule_code, 'percentile_median') }}::float) within group (order by unit_price_vnd) as price_median,
+        percentile_cont({{ threshold(rule_code, 'percentile_high') }}::float) within group (order by unit_price_vnd) as price_p75,
+        -- the k-th and (n+1-k)-th prices bound the median (k at least 1):
+        -- percentile_disc(f) is the ceil(f·n)-th, and its fraction may use a
+        -- grouped column (the count, by a window over the same sort), never an
+        -- aggregate. Measured on a year of 593,000 lines: 0.82 s against 0.56 s
+        -- without the bounds; an array of each good's prices took 1.73 s, and a
+        -- join of the lines to their good's count left the planner guessing
+        -- one row and looping for minutes.
+        percentile_disc((
+            greatest(1, floor(comparables / 2.0 - {{ threshold(rule_code, 'median_ci_z') }} / 2 * sqrt(comparables))) - 0.5
+        ) / comparables) within group (order by unit_price_vnd) as median_ci_low,
+        percentile_disc(1 - (
+            greatest(1, floor(comparables / 2.0 - {{ threshold(rule_code, 'median_ci_z') }} / 2 * sqrt(comparables))) - 0.5
+        ) / comparables) within group (order by unit_price_vnd) as median_ci_high
     from (
-        select
-            flow, hs_code, unit, fiscal_year,
-            count(*) as comparables,
-            min(unit_price_vnd) as price_min,
-            max(unit_price_vnd) as price_max,
-            percentile_cont({{ threshold(rule_code, 'percentile_low') }}::float) within group (order by unit_price_vnd) as price_p35,
-            percentile_cont({{ threshold(rule_code, 'percentile_median') }}::float) within group (order by unit_price_vnd) as price_median,
-            percentile_cont({{ threshold(rule_code, 'percentile_high') }}::float) within group (order by unit_price_vnd) as price_p75,
-            -- in one pass with the percentiles: a join back to the lines by the
-            -- good's count left the planner guessing one row and looping
-            array_agg(unit_price_vnd order by unit_price_vnd) as prices,
-            greatest(1, floor(count(*) / 2.0 - {{ threshold(rule_code, 'median_ci_z') }} / 2 * sqrt(count(*))))::int
-                as ci_rank
+        select flow, hs_code, unit, fiscal_year, unit_price_vnd,
+               count(*) over (partition by flow, hs_code, unit, fiscal_year) as comparables
         from lines
         where not is_related_party and flow = '{{ flow }}'
-        group by flow, hs_code, unit, fiscal_year
-    ) as g
+    ) as priced
+    group by flow, hs_code, unit, fiscal_year, comparables
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
