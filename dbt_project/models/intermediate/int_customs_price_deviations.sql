@@ -92,19 +92,20 @@ comparables as (
         -- without the bounds; an array of each good's prices took 1.73 s, and a
         -- join of the lines to their good's count left the planner guessing
         -- one row and looping for minutes.
-        percentile_disc((
-            greatest(1, floor(comparables / 2.0 - {{ threshold(rule_code, 'median_ci_z') }} / 2 * sqrt(comparables))) - 0.5
-        ) / comparables) within group (order by unit_price_vnd) as median_ci_low,
-        percentile_disc(1 - (
-            greatest(1, floor(comparables / 2.0 - {{ threshold(rule_code, 'median_ci_z') }} / 2 * sqrt(comparables))) - 0.5
-        ) / comparables) within group (order by unit_price_vnd) as median_ci_high
+        percentile_disc((ci_rank - 0.5) / comparables) within group (order by unit_price_vnd) as median_ci_low,
+        percentile_disc(1 - (ci_rank - 0.5) / comparables) within group (order by unit_price_vnd) as median_ci_high
     from (
-        select flow, hs_code, unit, fiscal_year, unit_price_vnd,
-               count(*) over (partition by flow, hs_code, unit, fiscal_year) as comparables
-        from lines
-        where not is_related_party and flow = '{{ flow }}'
+        select flow, hs_code, unit, fiscal_year, unit_price_vnd, comparables,
+               greatest(1, floor(comparables / 2.0 - {{ threshold(rule_code, 'median_ci_z') }} / 2 * sqrt(comparables)))
+                   as ci_rank
+        from (
+            select flow, hs_code, unit, fiscal_year, unit_price_vnd,
+                   count(*) over (partition by flow, hs_code, unit, fiscal_year) as comparables
+            from lines
+            where not is_related_party and flow = '{{ flow }}'
+        ) as counted
     ) as priced
-    group by flow, hs_code, unit, fiscal_year, comparables
+    group by flow, hs_code, unit, fiscal_year, comparables, ci_rank
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
