@@ -79,10 +79,10 @@ from {{ findings }} as f
 {%- set words = {
     'IM': {'trade': 'nhập khẩu từ', 'side': 'trên', 'market': 'hàng nhập khẩu độc lập', 'moved': 'giá trị',
            'bound': 'above the {' ~ rule_code ~ '.percentile_high%}th', 'flow': 'imports',
-           'ci_side': 'trên', 'ci_bound': 'median_ci_high'},
+           'ci_bound': 'median_ci_high'},
     'EX': {'trade': 'xuất khẩu cho', 'side': 'dưới', 'market': 'hàng xuất khẩu độc lập', 'moved': 'thu nhập',
            'bound': 'below the {' ~ rule_code ~ '.percentile_low%}th', 'flow': 'exports',
-           'ci_side': 'dưới', 'ci_bound': 'median_ci_low'},
+           'ci_bound': 'median_ci_low'},
 }[flow] -%}
 -- customs months of the year without a delivery in force: the comparables' range
 -- and the related-party lines are those of the months in force, so the evidence
@@ -116,7 +116,7 @@ found as (
             -- a median few comparables know: the shift material only at the drawn median is said
             || case when {{ uncertain }} then
                 ' Chưa chắc chắn: trung vị chỉ dựa trên '
-                || (array_agg(comparables order by shifted_vnd desc))[1] || ' giao dịch độc lập; ở cận {{ words.ci_side }} khoảng tin cậy 95 % của trung vị ('
+                || (array_agg(comparables order by shifted_vnd desc))[1] || ' giao dịch độc lập; ở cận {{ words.side }} khoảng tin cậy 95 % của trung vị ('
                 || {{ vn_number('(array_agg(' ~ words.ci_bound ~ ' order by shifted_vnd desc))[1]') }} || ' VND) phần chênh lệch chỉ còn '
                 || {{ vn_pct('(array_agg(shift_share_at_ci order by shifted_vnd desc))[1]') }} || ', dưới ngưỡng trọng yếu '
                 || {{ threshold_sentence('{' ~ rule_code ~ '.min_shift_share%}') }} || ' %.'
