@@ -81,6 +81,11 @@ TEXT: dict[str, tuple[str, str]] = {
                     "Range of the comparables' prices and the enterprise's price"),
     "chart_legend": ("Thanh: khoảng phân vị 35–75; vạch: trung vị; chấm đỏ: giá giao dịch liên kết của doanh nghiệp.",
                      "Bar: 35th–75th percentile range; tick: median; red dot: the enterprise's related-party price."),
+    "chart_legend_ci": ("Ngoặc dưới vạch: khoảng tin cậy 95 % của trung vị; tính ở cận gần giá của doanh nghiệp, "
+                        "phần chênh lệch của hàng này dưới ngưỡng trọng yếu.",
+                        "Bracket under the tick: the median's 95 % confidence interval; measured at its bound "
+                        "nearer the price, this good's shift is below the materiality threshold."),
+    "median_ci": ("Khoảng tin cậy 95 % của trung vị", "Median's 95 % confidence interval"),
     "source_records": ("Dữ liệu nguồn", "Source records"),
     "agency": ("Cơ quan", "Agency"),
     "dataset": ("Bộ dữ liệu", "Dataset"),
