@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sources.synthetic.economy import Economy, Enterprise, Lease, add_years, month_end
+from sources.synthetic.economy import Economy, Enterprise, Lease, Project, add_years, month_end
 from sources.synthetic.truth import Span
 
 # TP01/TP02: related-party unit prices against the HS code's median. Line
@@ -490,6 +490,16 @@ def _span(economy: Economy, e: Enterprise, rule: str, period: str) -> Span | Non
     return None
 
 
+def _reg01_span(economy: Economy, p: Project, period: str) -> Span:
+    """REG01's case: the register's months from its period, the first past the term, to the last it shows the
+    project active (the window's last, or the month before its termination). Any one snapshot of them shows the
+    case; a register delivered only in January and July (`--gaps`) may show none of them."""
+    last = dt.date(economy.years[1], 12, 31)
+    if p.terminated_on is not None:
+        last = min(last, p.terminated_on.replace(day=1) - dt.timedelta(days=1))
+    return Span(period, f"{last.year}-{last.month:02d}", (("registry", "projects"),))
+
+
 def record(economy: Economy, rare_lines: list[RareLine] = ()) -> list[Scenario]:
     """The truth of every planted case and look-alike; `rare_lines`: the lines of the rare goods as drawn
     (sources.synthetic.customs.rare_lines), which label the cases on a rare good (`_rare_edge_cases`)."""
@@ -498,9 +508,9 @@ def record(economy: Economy, rare_lines: list[RareLine] = ()) -> list[Scenario]:
     out: list[Scenario] = []
     books = economy.books
 
-    def add(rule: str, e: Enterprise, period: str, planted: bool, note: str) -> None:
+    def add(rule: str, e: Enterprise, period: str, planted: bool, note: str, span: Span | None = None) -> None:
         out.append(Scenario(rule, e.tax_code, period, "planted" if planted else "lookalike", note,
-                            span=_span(economy, e, rule, period) if planted else None))
+                            span=(span or _span(economy, e, rule, period)) if planted else None))
 
     for e in economy.enterprises:
         role = e.role
@@ -577,7 +587,8 @@ def record(economy: Economy, rare_lines: list[RareLine] = ()) -> list[Scenario]:
                     continue
                 add("REG01", e, period, p.keeps_active_after_expiry,
                     f"project {p.project_code} expired {p.expires_on} but "
-                    + ("is still registered active" if p.keeps_active_after_expiry else "is registered expired"))
+                    + ("is still registered active" if p.keeps_active_after_expiry else "is registered expired"),
+                    _reg01_span(economy, p, period))
     return out
 
 

@@ -8,12 +8,15 @@ nor recall: one after the last month delivered, or one whose rule needs years
 of data before its period that the economy does not have (TP04 the year
 before, TP03 the two before: in a single-year economy TP04's case is listed as
 not judgeable, not missed), or one of a month-counting rule whose span holds a
-month the warehouse did not load (a delivery rejected whole): REG02 and
+month the warehouse did not load (a delivery rejected whole, or one never
+delivered): REG02 and
 ABS01 count the months they observe, so a 13th silent month or a third rise
 of arrears rejected can be the one the count lacks, and REL01's case near its
 materiality sums a line a month, so a month rejected can take it under the
 line, as can TP01's and TP02's on a rare good, whose year the truth measures
-on every month's lines. Such a case is listed
+on every month's lines; or one of REG01 none of whose months after the term
+was loaded (any snapshot of them shows it; a register delivered only in
+January and July shows none of a term ending in November). Such a case is listed
 with the months not loaded ("agency/dataset YYYY-MM"), the re-delivery that
 would make it judgeable; a flag raised on it anyway is a true positive. Its
 span is scenarios.csv's (`span_first`, `span_last`, `span_datasets`: the
@@ -87,6 +90,10 @@ COUNTED_ON_THE_DATES = ("LAND01", "REG02")
 #   until that month is re-delivered; flagged anyway, it is a true positive. LAND01 measures idle time on the
 #   snapshots' dates: a month missing after the first changes nothing.
 COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01", "REL01", "TP01", "TP02")
+# * Rules that one observation of the span shows: REG01 any register snapshot from the month after the term to
+#   the last showing the project active. Only a span none of whose months was loaded (a register delivered in
+#   January and July, a term ending in November) leaves the case not judgeable.
+SEEN_IN_ANY_MONTH = ("REG01",)
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)
@@ -246,7 +253,9 @@ def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]],
     flags = [f for f in flags if ((f[0], f[1]) in edge_cases) == (band == EDGE)]
     gaps = {} if loaded is None else {
         (s["rule"], s["enterprise_tax_code"], s["period"]): missing for s in scenarios
-        if s["rule"] in COUNTS_OBSERVED_MONTHS and (span := _span(s)) and (missing := _not_loaded(span, loaded))}
+        if (span := _span(s)) and (missing := _not_loaded(span, loaded))
+        and (s["rule"] in COUNTS_OBSERVED_MONTHS
+             or s["rule"] in SEEN_IN_ANY_MONTH and len(missing) == len(span.months()) * len(span.datasets))}
     return _score(scenarios, flags, horizon, first_year, other_band, gaps)
 
 

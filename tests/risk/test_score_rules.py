@@ -295,6 +295,23 @@ def test_a_rare_good_case_over_a_month_never_delivered_is_not_judgeable():
     assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0283931543", "2021")], [])
 
 
+def test_a_reg01_case_no_snapshot_after_its_term_shows_is_not_judgeable():
+    # seed 2047 with --gaps 0.05: the register delivered only in January and July; project 4269406313 expired
+    # 2024-11-09, so no snapshot of the economy could show it active past its term, and it was scored as missed
+    reg01 = spanned("REG01", "0219956974", "2024-12", "2024-12", "2024-12", "registry/projects", band="clear")
+    semi_annual = {("registry", "projects"): {f"{y}-{m}" for y in range(2021, 2025) for m in ("01", "07")}}
+    score = by_rule(score_flags([reg01], [], loaded=semi_annual))["REG01"]
+    assert (score.planted, score.missed) == (0, [])
+    assert score.not_delivered == [("0219956974", "2024-12", ("registry/projects 2024-12",))]
+    # a term ending in March: the July snapshot shows it, so one snapshot loaded of the span makes it judgeable
+    earlier = spanned("REG01", "0219956974", "2022-04", "2022-04", "2024-12", "registry/projects", band="clear")
+    judged = by_rule(score_flags([earlier], [], loaded=semi_annual))["REG01"]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0219956974", "2022-04")], [])
+    # a month-counting rule's case with the same gaps is not judgeable: REG01 alone needs just one month
+    counted = spanned("REG02", "0219956974", "2022-04", "2022-04", "2024-12", "registry/projects", band="clear")
+    assert by_rule(score_flags([counted], [], loaded=semi_annual))["REG02"].planted == 0
+
+
 def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():
     # ABS01's clear case rises six months: one rejected leaves five rises, past the rule's 3
     abs01 = spanned("ABS01", "0200000002", "2023-10", "2023-05", "2023-10", "labour/employment", band="clear")

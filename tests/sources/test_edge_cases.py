@@ -8,6 +8,7 @@ VND undisclosed in a year; REG02 12 silent months; ABS01 3 rising months; LAND01
 """
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import statistics
@@ -19,6 +20,7 @@ import numpy
 import pytest
 
 from sources.synthetic.catalogue import RARE_GOODS
+from sources.synthetic.economy import month_end
 from sources.synthetic.generator import GenerateOptions, generate
 from sources.synthetic.scenarios import EDGE_PLANTED_ONLY, EDGE_RULES, RARE_MONTHS, RARE_TRADERS
 from sources.synthetic.truth import read_csv, span_of
@@ -290,11 +292,13 @@ def shift(month: str, months: int) -> str:
 def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge):
     """scenarios.csv's span (`fdi evaluate` lists a case whose span holds a month not loaded as not judgeable):
     REG02's span is the months it is silent on the four datasets the rule observes, ABS01's the labour months its
-    arrears rise, LAND01's the land snapshots idle from the window's first month to the 24th; both bands."""
+    arrears rise, LAND01's the land snapshots idle from the window's first month to the 24th; both bands.
+    REG01's (clear only: no margin to sit near) the register's months that show its project active past its
+    term."""
     rows = [r for r in read_csv(edge.out / "_truth" / "scenarios.csv") if r["kind"] == "planted"]
-    spans = {(r["rule"], r["band"]): span_of(r) for r in rows if r["rule"] in ("REG02", "ABS01", "LAND01")}
+    spans = {(r["rule"], r["band"]): span_of(r) for r in rows if r["rule"] in ("REG02", "ABS01", "LAND01", "REG01")}
     assert {key for key, span in spans.items() if span} == {(rule, band) for rule in ("REG02", "ABS01", "LAND01")
-                                                           for band in ("clear", "edge")}
+                                                           for band in ("clear", "edge")} | {("REG01", "clear")}
     # REL01 near its materiality: the customs months of its year, a line of undisclosed imports each; a planted
     # year on a rare good (TP01/TP02): the customs months of its year, whose lines the truth measures it on
     def year_long(r: dict) -> bool:
@@ -305,7 +309,8 @@ def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge)
         span = span_of(r)
         assert (span.first, span.last, span.datasets) == (f"{r['period']}-01", f"{r['period']}-12",
                                                           (("customs", "declarations"),)), r
-    assert all(span_of(r) is None for r in rows if r["rule"] not in ("REG02", "ABS01", "LAND01") and not year_long(r))
+    assert all(span_of(r) is None for r in rows
+               if r["rule"] not in ("REG02", "ABS01", "LAND01", "REG01") and not year_long(r))
     assert all(span_of(r) is None for r in read_csv(edge.out / "_truth" / "scenarios.csv") if r["kind"] != "planted")
     first = EDGE_OPTIONS["years"][0]
     months_with = defaultdict(set)
@@ -336,6 +341,16 @@ def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge)
             assert rising[-len(span.months()):] == span.months(), (r, seen[-8:])
             assert len(span.months()) == (3 if r["band"] == "edge" else 6)
             assert shift(span.first, -1) not in rising, (r, seen[-8:])  # the base the arrears rise from
+        elif r["rule"] == "REG01":
+            assert span.datasets == (("registry", "projects"),) and span.first == r["period"], r
+            # every snapshot of the span shows the project active past its term, and the one after it (in the
+            # window) no longer shows it active: terminated
+            [project] = [p for p in by_code[code].projects if p.project_code in r["note"]]
+            status = {m: project.status_on(month_end(int(m[:4]), int(m[5:]))) for m in (*span.months(),
+                                                                                      shift(span.last, 1))}
+            assert all(status[m] == "active" and project.expires_on < dt.date(int(m[:4]), int(m[5:]), 1)
+                       for m in span.months()), (r, status)
+            assert span.last == f"{EDGE_OPTIONS['years'][1]}-12" or status[shift(span.last, 1)] == "terminated", r
         elif r["rule"] == "LAND01":
             assert span.datasets == (("land", "leases"),) and (span.first, span.last) == (f"{first}-01", r["period"])
             # rows carry no period: the lease is in every monthly snapshot of the window (no defects), each idle
