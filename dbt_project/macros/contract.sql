@@ -20,9 +20,34 @@
 {%- endmacro %}
 
 {#- The record's key as warehouse.md defines it for marts.enterprise_links:
-    the contract's `key` columns, in contract order, joined with `|`. -#}
-{% macro contract_source_key(agency, dataset) -%}
-    {{ source_key(contract(agency, dataset).key) }}
+    the contract's `key` columns, in contract order, joined with `|`, as
+    delivered. The raw tables hold a repaired value (a tax code's lost
+    leading zero or its dots, a name's NFD; README "Known defects" 1-2), and
+    audit.repairs its value before: a row whose key the loader repaired takes
+    that value back, so the key is the one the agency's own records carry.
+    The few repaired rows are found by a hashed lookup of the dataset's
+    key repairs, built once per query; only they read their values before.
+    A personal key column's repair is stored hashed (`<column>_hash`): such
+    a key keeps the value the warehouse holds. `row` names the relation with
+    the raw `_delivery_id` and `_row_number` (every staging model's `source`). -#}
+{% macro contract_source_key(agency, dataset, row='source') -%}
+    {%- set key = contract(agency, dataset).key -%}
+    {%- set as_loaded = [] -%}
+    {%- for c in key %}{% do as_loaded.append(row ~ '.' ~ c) %}{% endfor -%}
+    {%- if key -%}
+    case when ({{ row }}._delivery_id, {{ row }}._row_number) in (
+            select r.delivery_id, r.row_number from {{ source('audit', 'repairs') }} as r
+            where r.agency = '{{ agency }}' and r.dataset = '{{ dataset }}'
+              and r.column_name in ({% for c in key %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %}))
+         then concat_ws('|', {% for c in key %}coalesce((
+            select r.value_before from {{ source('audit', 'repairs') }} as r
+            where r.delivery_id = {{ row }}._delivery_id and r.row_number = {{ row }}._row_number
+              and r.agency = '{{ agency }}' and r.dataset = '{{ dataset }}' and r.column_name = '{{ c }}'
+            limit 1), {{ row }}.{{ c }}::text){{ ', ' if not loop.last }}{% endfor %})
+         else {{ source_key(as_loaded) }} end
+    {%- else -%}
+    {{ source_key(key) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The column playing `role` (name, name_en, address, admin_area,

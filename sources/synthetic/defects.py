@@ -97,14 +97,16 @@ def contract_key(ds: Dataset) -> Callable[[dict], str]:
     return key
 
 
-def _loaded_key(key: str, damaged: dict, key_of: Callable[[dict], str], planted: Planted | None) -> str:
-    """The row's source_key as the warehouse holds it, which is what `_truth/records.csv` must name.
+def _delivered_key(key: str, damaged: dict, key_of: Callable[[dict], str], planted: Planted | None) -> str:
+    """The row's source_key as delivered, which is what `_truth/records.csv` must name
+    (contracts/warehouse.md: `marts.enterprise_links.source_key` is "as delivered").
 
-    A repaired value (tax code, NFC) is loaded as the original, so the key
-    before the damage is right; a neutralised one (a formula-like name, README
-    "Ingestion") is loaded as delivered, so its key keeps the prefix.
+    A damaged row's key is its damaged values: a tax code without its leading
+    zero or with dots, an NFD name, a formula-like name. The warehouse loads
+    the first two repaired and takes the delivered value back from
+    audit.repairs for the key; the third it loads as delivered.
     """
-    return key_of(damaged) if planted is not None and planted.expected == "neutralised" else key
+    return key_of(damaged) if planted is not None else key
 
 
 def _compare(op: str, a: object, b: object) -> bool:
@@ -385,7 +387,7 @@ class DefectPlanter:
                                           row_number=number, source_key=key, defect=planted.defect,
                                           column=planted.column, expected=planted.expected, check=planted.check)
                 if record_owners and owner is not None:
-                    self.truth.record(ds.agency, ds.name, period, _loaded_key(key, row, key_of, planted), owner,
+                    self.truth.record(ds.agency, ds.name, period, _delivered_key(key, row, key_of, planted), owner,
                                       has_tax_code)
                 if fault == "legacy_encoding":
                     row = {k: _legacy_text(v) for k, v in row.items()}

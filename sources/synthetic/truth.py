@@ -4,10 +4,11 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
 
 * `records.csv`: every source record's true enterprise:
   agency, dataset, period, source_key, enterprise_tax_code, has_tax_code.
-  source_key is the key as the warehouse loads it, so it equals
-  `marts.enterprise_links.source_key`: a repaired tax code or NFD name as the
-  repaired (original) value, a formula-like name with its `=`/`+`/`-`/`@`
-  prefix, since such cells are loaded as delivered.
+  source_key is the key as delivered, so it equals
+  `marts.enterprise_links.source_key`: a tax code without its leading zero or
+  with dots, an NFD name, a formula-like name with its `=`/`+`/`-`/`@` prefix,
+  as the agency's file spelled them (the warehouse loads the first two
+  repaired and keeps their delivered values in audit.repairs).
 * `defects.csv`: every planted defect: agency, dataset, period, delivery_id,
   row_number (empty for a delivery-level fault), source_key, defect, column,
   expected (`repaired` | `quarantined` | `rejected` | `warned` | `neutralised`),

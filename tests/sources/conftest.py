@@ -27,6 +27,7 @@ class Parsed:
     rejections: dict[str, str] = field(default_factory=dict)  # delivery_id -> sentence
     warnings: dict[str, list[str]] = field(default_factory=dict)
     good: dict[tuple[str, str], list[dict]] = field(default_factory=lambda: defaultdict(list))  # landing only
+    # a good row's values before the loader repaired them, by column: row["_delivered"]
     folders: list[Path] = field(default_factory=list)
 
 
@@ -45,7 +46,10 @@ def parse_all(out: Path, economy: Economy) -> Parsed:
                     seen.update((delivery.delivery_id, str(q.row_number), "quarantined", r) for r in q.reasons)
                 seen.update((delivery.delivery_id, str(r.row_number), "repaired", r.rule) for r in batch.repairs)
                 if folder in landing:
-                    rows.extend(batch.rows())
+                    before: dict[int, dict[str, str | None]] = defaultdict(dict)
+                    for r in batch.repairs:
+                        before[r.row_number][r.column] = r.before
+                    rows.extend({**row, "_delivered": before.get(row["_row_number"], {})} for row in batch.rows())
         except DeliveryFault as fault:
             parsed.rejections[delivery.delivery_id] = str(fault)
             parsed.outcomes.add((delivery.delivery_id, "", "rejected", "*"))

@@ -484,3 +484,39 @@ def test_a_month_without_a_snapshot_or_record_is_a_gap_row_saying_why(db):
     assert [(r["period"], r["si_unit_code"], r["arrears_vnd"], r["coverage"]) for r in months] == [
         ("2023-03", "U1", 0, None), ("2023-04", "U1", 6, None), ("2023-04", "U2", 6, None),
         ("2023-05", "U1", 8, None), ("2023-06", None, None, "rejected"), ("2023-07", "U1", 16, None)]
+
+
+def test_a_return_whose_tax_code_the_loader_repaired_keeps_its_delivery_and_its_key_as_delivered(db):
+    """On hand-made rows (the test economy has no defect): a CIT return delivered with its tax code's leading zero
+    lost. marts.fct_tax_returns holds the code repaired, marts.enterprise_links the record's key as delivered
+    (contracts/warehouse.md); REG02's last activity names the return by that key, with its delivery, and TP03's
+    returns carry the delivery too: found by the record's delivery and row, not by a key rebuilt from the code."""
+    db.execute("""create table marts.fct_tax_returns (enterprise_id text, tax_code text, tax_code_filed text,
+                  fiscal_year int, amendment_no int, filed_on date, revenue_vnd bigint, cost_of_goods_vnd bigint,
+                  operating_expense_vnd bigint, interest_expense_vnd bigint, depreciation_vnd bigint,
+                  profit_before_tax_vnd bigint, delivery_id text, row_number bigint)""")
+    db.execute("""insert into marts.fct_tax_returns values
+        ('EN0200000014', '0200000014', '0200000014', 2022, 0, '2023-03-20', 10, 8, 4, 0, 0, -2, 'D-2022', 7)""")
+    db.execute("""create table marts.enterprise_links (agency text, dataset text, period text, source_key text,
+                  delivery_id text, row_number bigint, enterprise_id text)""")
+    db.execute("""insert into marts.enterprise_links values
+        ('tax', 'cit_returns', '2022', '200000014|2022|0', 'D-2022', 7, 'EN0200000014'),
+        ('tax', 'cit_returns', '2022', '0200000015|2022|0', 'D-2022', 8, 'EN0200000015')""")
+    db.execute("create table marts.dim_project (project_code text, irc_number text, enterprise_name text, "
+               "status text, issued_on date, expires_on date, snapshot_period text, tax_code text)")
+    db.execute("create table marts.fct_customs_lines (declaration_no text, line_no int, period text, "
+               "registered_on date, delivery_id text, tax_code text)")
+    db.execute("create table marts.fct_employment (si_unit_code text, period text, enterprise_id text)")
+    db.execute("""create table marts.fct_capital_flows (txn_id text, enterprise_id text, tax_code text, period text,
+                  value_date date, direction text, flow_type text, currency text, amount numeric, amount_usd numeric,
+                  account_no text, bank_code text, counterparty_name text, counterparty_country text)""")
+    flag = {"rule_code": "REG02", "enterprise_id": "EN0200000014", "tax_code": "0200000014", "period": "2024-06"}
+    behind = records_behind.records_behind(db, flag, {"first_silent_month": "2023-06", "active_projects": ""})
+    activity = next(g for g in behind.groups if g.title.get("records") == "last_activity").rows
+    assert [(r["dataset"], r["period"], r["record_key"], r["delivery_id"]) for r in activity] == [
+        ("cit_returns", "2023-03", "200000014|2022|0", "D-2022")]
+
+    tp03 = records_behind.records_behind(db, {**flag, "rule_code": "TP03", "period": "2022"},
+                                         {"first_loss_year": 2022, "loss_years": 1})
+    returns = next(g for g in tp03.groups if g.title.get("records") == "cit_returns").rows
+    assert [(r["tax_code_filed"], r["delivery_id"]) for r in returns] == [("0200000014", "D-2022")]

@@ -10,12 +10,13 @@ REG02: the records of a dormant project's case.
 * The enterprise's projects active in the register (marts.dim_project, its latest snapshot: what the rule
   reads), each with the register snapshot's delivery (marts.enterprise_links): the `active_projects` of the
   evidence.
-* Per agency, the enterprise's last month of activity before the silent span, and its records of that month:
-  tax payments (marts.enterprise_links, whose records no public schema holds otherwise), CIT returns by filing
-  month (marts.fct_tax_returns), customs lines (marts.fct_customs_lines), social-insurance months
-  (marts.fct_employment) and fx capital-account transactions (marts.fct_capital_flows). The rule reads every
-  month of activity; the last before `first_silent_month` is where the silence starts, so an agency can be asked
-  about it. An agency with none before the span (the span starting with the data) has no row.
+* Per agency, the enterprise's last month of activity before the silent span, and its records of that month: tax
+  payments (marts.enterprise_links, whose records no public schema holds otherwise), CIT returns by filing month
+  (marts.fct_tax_returns, each named by its record's key as delivered in marts.enterprise_links), customs lines
+  (marts.fct_customs_lines), social-insurance months (marts.fct_employment) and fx capital-account transactions
+  (marts.fct_capital_flows). The rule reads every month of activity; the last before `first_silent_month` is where
+  the silence starts, so an agency can be asked about it. An agency with none before the span (the span starting
+  with the data) has no row.
 """
 from __future__ import annotations
 
@@ -67,13 +68,11 @@ def _dormant_project(pg, flag_row: dict, evidence: dict):
               and k.period < %(first)s
             union all
             -- a return counts in the month it was filed
-            select 'tax', 'cit_returns', to_char(t.filed_on, 'YYYY-MM'),
-                   concat_ws('|', t.tax_code_filed, t.fiscal_year, t.amendment_no), t.filed_on,
-                   (select k.delivery_id from marts.enterprise_links as k
-                    where k.agency = 'tax' and k.dataset = 'cit_returns'
-                      and k.source_key = concat_ws('|', t.tax_code_filed, t.fiscal_year, t.amendment_no)
-                    order by k.period desc limit 1)
+            select 'tax', 'cit_returns', to_char(t.filed_on, 'YYYY-MM'), k.source_key, t.filed_on, t.delivery_id
             from marts.fct_tax_returns as t
+            join marts.enterprise_links as k
+              on k.agency = 'tax' and k.dataset = 'cit_returns' and k.delivery_id = t.delivery_id
+             and k.row_number = t.row_number
             where t.tax_code = %(tax_code)s and to_char(t.filed_on, 'YYYY-MM') < %(first)s
             union all
             select 'customs', 'declarations', l.period, l.declaration_no || '|' || l.line_no, l.registered_on,

@@ -46,11 +46,7 @@ def _returns(pg, flag_row: dict, first_year: int, last_year: int, *, with_revenu
                t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd as ebit_vnd,
                t.interest_expense_vnd, t.depreciation_vnd, t.profit_before_tax_vnd,
                t.profit_before_tax_vnd + t.interest_expense_vnd + t.depreciation_vnd as ebitda_vnd,
-               -- the return's delivery: its record under the tax agency's key (contracts/tax.yaml)
-               (select k.delivery_id from marts.enterprise_links as k
-                where k.dataset = 'cit_returns' and k.agency = 'tax'
-                  and k.source_key = concat_ws('|', t.tax_code_filed, t.fiscal_year, t.amendment_no)
-                order by k.period desc limit 1) as delivery_id
+               t.delivery_id
         from marts.fct_tax_returns as t
         where t.tax_code = %(tax_code)s and t.fiscal_year between %(first)s and %(last)s
           and (not %(with_revenue)s or t.revenue_vnd > 0)

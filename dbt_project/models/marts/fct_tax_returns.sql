@@ -35,6 +35,10 @@ select
     r.incentive_code::text as incentive_code,
     r.revenue_usd::numeric(20, 2) as revenue_usd,
     r.profit_before_tax_usd::numeric(20, 2) as profit_before_tax_usd,
-    r.cit_payable_usd::numeric(20, 2) as cit_payable_usd
+    r.cit_payable_usd::numeric(20, 2) as cit_payable_usd,
+    -- lineage: the return's record (marts.enterprise_links, audit.repairs), whose key as delivered may
+    -- differ from the code as repaired above
+    r.delivery_id::text as delivery_id,
+    r.row_number::bigint as row_number
 from returns as r
 left join amendments as a on a.tax_code_full = r.tax_code_full and a.fiscal_year = r.fiscal_year
