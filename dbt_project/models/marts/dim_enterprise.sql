@@ -8,18 +8,25 @@ enterprises as (
     select * from {{ ref('int_enterprises_collected') }}
 ),
 
+-- A project is the enterprise's as entity resolution linked it: by its tax
+-- code, or by name and address when the register has no code for it yet
+-- (contracts/registry.yaml: empty before incorporation). Read by the code
+-- alone, a project registered before incorporation left a 70 % foreign
+-- enterprise "not FDI" while the register's snapshots after it were not
+-- delivered (seed 2047, a register delivered in January and July), and
+-- NOM01 flagged it as hidden foreign control.
 projects as (
-    select * from {{ ref('stg_registry__projects') }}
-    where tax_code is not null
+    {{ linked_records('registry', 'projects') }}
+    where k.enterprise_id is not null
 ),
 
 -- The enterprise's latest register entry (its largest project when several).
 registered as (
-    select distinct on (tax_code)
-        tax_code, enterprise_name, enterprise_name_en, foreign_ownership_pct, vsic_code,
+    select distinct on (enterprise_id)
+        enterprise_id, enterprise_name, enterprise_name_en, foreign_ownership_pct, vsic_code,
         industrial_zone_code, project_code, snapshot_period
     from projects
-    order by tax_code, snapshot_period desc, registered_capital_usd desc, project_code
+    order by enterprise_id, snapshot_period desc, registered_capital_usd desc, project_code
 ),
 
 investors as (
@@ -27,13 +34,13 @@ investors as (
 ),
 
 main_investor as (
-    select distinct on (e.tax_code)
-        e.tax_code, i.investor_country, i.ultimate_parent
+    select distinct on (e.enterprise_id)
+        e.enterprise_id, i.investor_country, i.ultimate_parent
     from registered as e
     join investors as i
       on i.project_code = e.project_code and i.snapshot_period = e.snapshot_period
     where i.investor_country <> 'VN'
-    order by e.tax_code, i.ownership_pct desc, i.investor_seq
+    order by e.enterprise_id, i.ownership_pct desc, i.investor_seq
 ),
 
 -- Outside the register: the name on the latest tax return, else the
@@ -70,12 +77,12 @@ select
     r.industrial_zone_code::text as industrial_zone_code,
     m.investor_country::text as investor_country,
     m.ultimate_parent::text as ultimate_parent,
-    (r.tax_code is not null)::boolean as in_investment_register,
+    (r.enterprise_id is not null)::boolean as in_investment_register,
     e.first_seen_period::text as first_seen_period,
     e.last_seen_period::text as last_seen_period
 from enterprises as e
-left join registered as r on r.tax_code = e.tax_code
-left join main_investor as m on m.tax_code = e.tax_code
+left join registered as r on r.enterprise_id = e.enterprise_id
+left join main_investor as m on m.enterprise_id = e.enterprise_id
 left join tax_name as t on t.tax_code = e.tax_code
 left join other_name as o on o.tax_code = e.tax_code
 left join english_name as en on en.tax_code = e.tax_code

@@ -13,7 +13,9 @@ latest as (
 
 select
     project_code::text as project_code,
-    case when tax_code is not null then {{ enterprise_id_from_tax_code('tax_code') }} end::text as enterprise_id,
+    -- as entity resolution linked the latest snapshot: by its tax code, or by name and address while the
+    -- register has no code for it yet (dim_enterprise reads the register the same way)
+    k.enterprise_id::text as enterprise_id,
     tax_code::text as tax_code,
     irc_number::text as irc_number,
     enterprise_name::text as enterprise_name,
@@ -30,3 +32,6 @@ select
     authority::text as authority,
     snapshot_period::text as snapshot_period
 from latest
+left join {{ ref('enterprise_links') }} as k
+  on k.agency = 'registry' and k.dataset = 'projects'
+ and k.delivery_id = latest.delivery_id and k.row_number = latest.row_number

@@ -14,10 +14,30 @@
 -- with one buyer); flagged from two kinds of sign.
 with
 
+-- "no foreign ownership in the register" is an observation only when the
+-- register's last word on the enterprise was loaded: when its latest
+-- register row in force was held back in quarantine (a row naming its tax
+-- code, with no loaded snapshot of its projects after it), its ownership is
+-- not known, not 0 (seed 2047: a 52 % foreign project's row quarantined for
+-- its share mistyped was flagged as hidden foreign control)
+register_held_back as (
+    select q.enterprise_id
+    from {{ ref('int_quarantined_records_attributed') }} as q
+    left join (
+        select tax_code, max(snapshot_period) as last_loaded
+        from {{ ref('stg_registry__projects') }}
+        where tax_code is not null
+        group by tax_code
+    ) as p on {{ enterprise_id_from_tax_code('p.tax_code') }} = q.enterprise_id
+    where q.agency = 'registry' and q.dataset = 'projects' and q.enterprise_id is not null
+      and q.period >= coalesce(p.last_loaded, '')
+),
+
 domestic as (
     select enterprise_id, tax_code
     from {{ ref('dim_enterprise') }}
     where not coalesce(is_fdi, false) and coalesce(foreign_ownership_pct, 0) = 0
+      and enterprise_id not in (select h.enterprise_id from register_held_back as h)
 ),
 
 -- the years its loaded records show it in: a year whose every record of it
@@ -168,4 +188,4 @@ findings as (
     where p.sign_kinds >= {{ threshold('NOM01', 'min_signs') }}
 )
 
-{{ risk_flag_columns('NOM01', '1.4') }}
+{{ risk_flag_columns('NOM01', '1.5') }}
