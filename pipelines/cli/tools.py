@@ -1,4 +1,4 @@
-"""`fdi sync-contracts`, `fdi ui`, `fdi docs`: the engineers' tools around the pipeline."""
+"""`fdi sync-contracts`, `fdi ui`, `fdi docs`, `fdi dbt`: the engineers' tools around the pipeline."""
 from __future__ import annotations
 
 import os
@@ -10,7 +10,7 @@ import click
 
 from pipelines.cli.database import bootstrap_warehouse
 from pipelines.cli.root import main, settings
-from warehouse.settings import PROJECT_ROOT
+from warehouse.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 
 @main.command("sync-contracts", help="Regenerate the GX suites (expectations/) and dbt source YAML from "
@@ -67,3 +67,29 @@ def docs(serve: bool, port: int) -> None:
                 httpd.serve_forever()
             except KeyboardInterrupt:
                 pass
+
+
+@main.command("dbt", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+              help="Run the project's dbt on the warehouse with ARGS, as a scheduled build runs it: the warehouse's "
+                   "connection and the pseudonym key that personal columns are hashed with, which a bare `dbt` "
+                   "lacks. For what an upgrade note or a repair asks, e.g. `fdi dbt build --full-refresh --select "
+                   "enterprise_links`, then `fdi run` for the rest. Refused while another `fdi run` holds the "
+                   "warehouse (exit 5); waits for a build in progress and holds the build lock, so no delivery "
+                   "lands during it. The exit status is dbt's.")
+@click.argument("args", nargs=-1, required=True, type=click.UNPROCESSED)
+def dbt(args: tuple[str, ...]) -> None:
+    from pipelines.lib.dbt_project import dbt_env, dbt_executable
+    from pipelines.run import EXIT_BUSY, RunLock, WarehouseBusy
+    from warehouse.build_lock import build_lock
+
+    try:
+        with RunLock(settings()) as lock:
+            conn, _ = bootstrap_warehouse()
+            lock.hold_database(conn.conninfo)
+            env = {**os.environ, **dbt_env(conn, settings())}
+            with build_lock(conn.conninfo, "fdi dbt", lambda msg: click.echo(f"fdi dbt: {msg}", err=True)):
+                status = subprocess.call([dbt_executable(), *args], cwd=DBT_PROJECT_DIR, env=env)
+    except WarehouseBusy as busy:
+        click.echo(f"fdi dbt: {busy}", err=True)
+        raise SystemExit(EXIT_BUSY) from None
+    raise SystemExit(status)

@@ -1,14 +1,21 @@
 """The command line explains itself and fails with one clear sentence."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import main
+from pipelines.run import EXIT_BUSY, RunLock
+from warehouse.settings import Settings
 
 COMMANDS = [[], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"], ["db", "url"], ["generate"], ["run"],
             ["demo"], ["summary"], ["sync-contracts"], ["ui"], ["bench"], ["docs"], ["linkage-report"], ["flags"],
-            ["review"], ["evaluate"], ["export-fis"], ["kpi"], ["network"]]
+            ["review"], ["evaluate"], ["export-fis"], ["kpi"], ["network"], ["dbt"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "fdi")
@@ -66,3 +73,22 @@ def test_network_before_the_warehouse_is_built_is_one_sentence(warehouse):
     result = CliRunner().invoke(main, ["network", "0200000001"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "marts.enterprise_relationships does not exist yet" in result.output
+
+
+def test_fdi_dbt_runs_the_projects_dbt_on_the_warehouse_with_the_pseudonym_key(warehouse):
+    """What an upgrade note asks (`fdi dbt build --full-refresh --select ...`) needs the connection and the key a
+    scheduled build gives dbt; a bare `dbt` has neither. dbt's output and exit status come through."""
+    fdi = str(Path(sys.executable).with_name("fdi"))
+    shown = subprocess.run([fdi, "dbt", "show", "--inline",
+                            "select current_setting('fdi.pseudonym_key') <> '' as has_key, current_database() as db",
+                            "--output", "json"], capture_output=True, text=True, timeout=600)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    rows = json.loads(shown.stdout[shown.stdout.index("{"):shown.stdout.rindex("}") + 1])["show"]
+    assert rows == [{"has_key": True, "db": warehouse.dbname}]
+    failed = subprocess.run([fdi, "dbt", "run", "--select", "no_such_model_here"], capture_output=True, text=True,
+                            timeout=600)
+    assert "no_such_model_here" in failed.stdout + failed.stderr
+
+    with RunLock(Settings.from_env()):  # another `fdi run` holds the warehouse
+        busy = subprocess.run([fdi, "dbt", "debug"], capture_output=True, text=True, timeout=600)
+    assert busy.returncode == EXIT_BUSY and "another fdi run holds the warehouse" in busy.stderr

@@ -15,7 +15,7 @@
 -- an identity with no pair here yet: only those are blocked again (blocking
 -- every group against every identity to find the few new pairs took most of
 -- a month's 22 s at 5,000 enterprises). Changing how similarity is computed
--- needs `dbt build --full-refresh --select int_name_pairs_compared`.
+-- needs `fdi dbt build --full-refresh --select int_name_pairs_compared`.
 -- The pair index is unique: a pair compared twice fails the build that wrote
 -- it, without a monthly test reading millions of pairs (the nightly full pass
 -- re-proves it).
