@@ -33,11 +33,28 @@ register_held_back as (
       and q.period >= coalesce(p.last_loaded, '')
 ),
 
+-- nor when no register snapshot was loaded since the enterprise came to
+-- carry its tax code (its first monthly record by code): a project gets the
+-- code at incorporation, so one first seen by its code after the last
+-- snapshot loaded may be registered in the months not delivered (seed 2048:
+-- a start-up incorporated in October 2024, the register delivered in
+-- January and July only)
+register_not_seen_since as (
+    select {{ enterprise_id_from_tax_code('i.tax_code') }} as enterprise_id
+    from {{ ref('int_delivery_identities_counted') }} as i
+    where i.tax_code is not null and length(i.period) = 7
+    group by i.tax_code
+    having min(i.period) > coalesce((
+        select max(c.period) from {{ ref('dataset_coverage') }} as c
+        where c.agency = 'registry' and c.dataset = 'projects' and c.status = 'complete'), '')
+),
+
 domestic as (
     select enterprise_id, tax_code
     from {{ ref('dim_enterprise') }}
     where not coalesce(is_fdi, false) and coalesce(foreign_ownership_pct, 0) = 0
       and enterprise_id not in (select h.enterprise_id from register_held_back as h)
+      and enterprise_id not in (select u.enterprise_id from register_not_seen_since as u)
 ),
 
 -- the years its loaded records show it in: a year whose every record of it
