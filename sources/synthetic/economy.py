@@ -92,6 +92,21 @@ _STREETS = ["Lạch Tray", "Trần Phú", "Lê Hồng Phong", "Nguyễn Văn Lin
             "Điện Biên Phủ", "Hoàng Văn Thụ", "Bạch Đằng", "Ngô Gia Tự", "Phạm Văn Đồng", "Trần Hưng Đạo"]
 
 # Industrial and economic zones of Hải Phòng (HEZA), with gross area in ha.
+# A lessee's plot as the cadastre numbers it: a map sheet and a parcel on it. No two enterprises lease one parcel:
+# a parcel shared by two lessees is a sign of common control to NOM01 (enterprise_relationships, shared_address),
+# and seed 2049 drew one by chance (two random draws of 60,800 cells), a clean look-alike flagged four years.
+PARCEL_SHEETS, PARCELS_PER_SHEET = 64, 2_000
+_PARCEL_STRIDE = 7_919  # a prime coprime to 64 x 2,000: (2 x index + plot) x stride is a permutation of the cells
+
+
+def parcel_of(index: int, plot: int) -> tuple[str, str]:
+    """(map sheet, parcel number) of an enterprise's plot 0 or 1 (a LAND01 look-alike's second): distinct for every
+    enterprise and plot up to 64,000 enterprises, scattered over the sheets rather than numbered in order."""
+    cells = PARCEL_SHEETS * PARCELS_PER_SHEET
+    cell = (2 * index + plot) * _PARCEL_STRIDE % cells
+    return str(cell // PARCELS_PER_SHEET + 1), str(cell % PARCELS_PER_SHEET + 1)
+
+
 ZONES = [
     ("KCN-DINHVU", "Khu công nghiệp Đình Vũ", "industrial_zone", 1329.0, "Hải An"),
     ("KCN-VSIP", "Khu công nghiệp VSIP Hải Phòng", "industrial_zone", 1600.0, "Thủy Nguyên"),
@@ -607,7 +622,11 @@ class Economy:
         return self.years[1]
 
     def _core_names(self) -> set[str]:
-        return {e.core_name(dt.date(self.last_year, 12, 31)) for e in self.enterprises}
+        """Every name an enterprise bears in the window, a renamed one's old name too: the register never lets two
+        enterprises bear one name (Law on Enterprises 59/2020/QH14 Art. 41). Seed 2049 gave a look-alike the old
+        name of a firm renamed in 2024, and three years of two employers of one name stayed unmatched."""
+        ends = (dt.date(self.first_year, 1, 1), dt.date(self.last_year, 12, 31))
+        return {e.core_name(when) for e in self.enterprises for when in ends}
 
     def _plant_lookalike_pairs(self) -> None:
         """Different enterprises that entity resolution must keep apart (`_truth/lookalikes.csv`)."""
@@ -778,9 +797,10 @@ class Economy:
         start = ent.active_from - dt.timedelta(days=rng.randint(30, 240))
         area = min(300_000.0, max(2_000.0, ent.employees_base * rng.uniform(30, 90)))
         zone = next((z for z in ZONES if z[0] == ent.zone_code), None)
+        sheet, parcel = parcel_of(ent.index, 0)
         ent.leases.append(Lease(
             lease_id=f"HD-{(ent.zone_code or 'HP').split('-')[-1]}-{start.year}-{ent.index:05d}",
-            parcel_no=str(rng.randint(1, 950)), map_sheet=str(rng.randint(1, 64)),
+            parcel_no=parcel, map_sheet=sheet,
             zone_code=ent.zone_code, admin_area=zone[4] if zone else ent.area_on(start),
             area_m2=round(area, -1), purpose_code=purpose, lease_start=start,
             # Land Law 2013, Art. 126: leases to investors run up to 50 years.

@@ -17,7 +17,7 @@ from sources.synthetic.catalogue import LENDERS
 from sources.synthetic.defects import DefectPlanter
 from sources.synthetic.economy import Economy, Enterprise, month_end
 from sources.synthetic.rates import REFERENCE_CURRENCIES, vnd_per_unit
-from sources.synthetic.scenarios import contributed_share
+from sources.synthetic.scenarios import TP07_REMITTANCE_MONTH, contributed_share
 from sources.synthetic.writers import extraction_time
 
 AGENCY = load_agency("fx")
@@ -94,7 +94,7 @@ def _flows(economy: Economy, ent: Enterprise, year: int, month: int) -> Iterator
         last = economy.books[(ent.tax_code, year - 1)]
         usd = REPATRIATED_SHARE * (last.pbt - last.cit) / vnd_per_unit("USD", first_day)
         yield dt.date(year, month, 20), "outflow", "profit_repatriation", "USD", usd, ent.parent_group, ent.origin
-    if ent.role == "TP07" and year == ent.role_year and month == REPATRIATION_MONTH + 1:
+    if ent.role == "TP07" and year == ent.role_year and month == TP07_REMITTANCE_MONTH:
         book = economy.books[(ent.tax_code, year)]
         usd = TP07_REPATRIATED_OF_REVENUE * book.revenue / vnd_per_unit("USD", first_day)
         yield dt.date(year, month, 10), "outflow", "profit_repatriation", "USD", usd, ent.parent_group, ent.origin

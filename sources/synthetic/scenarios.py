@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sources.synthetic.economy import Economy, Enterprise, Lease, Project, add_years, month_end
+from sources.synthetic.economy import Economy, Enterprise, Lease, Project, add_years, month_end, parcel_of
 from sources.synthetic.truth import Span
 
 # TP01/TP02: related-party unit prices against the HS code's median. Line
@@ -115,6 +115,9 @@ TP06_EDGE_LOOKALIKE_FEE_SHARE = 0.04
 # EBIT -1 % of revenue is a loss before tax whatever the interest (other income is at most 0.4 %); the
 # look-alike remits after a year of EBIT +1 %, recorded only if its profit before tax is positive.
 TP07_EDGE_MARGIN = -0.01
+# The month a planted TP07 case remits its profit (fx.py): the month after the honest repatriations, which follow
+# the CIT finalisation of the year before (fx.REPATRIATION_MONTH, June).
+TP07_REMITTANCE_MONTH = 7
 TP07_EDGE_LOOKALIKE_MARGIN = 0.01
 # CAP01 min_contributed_share 0.99: 96 % paid by the deadline (3 points short), 99.5 % (half a point inside).
 CAP01_EDGE_CONTRIBUTED = 0.96
@@ -453,8 +456,9 @@ def shape_assets(economy: Economy) -> None:
             # A second plot taken in the window: under construction, then built on.
             base = e.leases[0]
             start = dt.date(first, 3, 1)
+            sheet, parcel = parcel_of(e.index, 1)
             e.leases.append(Lease(
-                lease_id=f"{base.lease_id}-2", parcel_no=str(int(base.parcel_no) + 1), map_sheet=base.map_sheet,
+                lease_id=f"{base.lease_id}-2", parcel_no=parcel, map_sheet=sheet,
                 zone_code=base.zone_code, admin_area=base.admin_area, area_m2=base.area_m2,
                 purpose_code=base.purpose_code, lease_start=start, lease_end=add_years(start, 50),
                 payment_mode="annual", rent_vnd_per_m2=base.rent_vnd_per_m2, ramp_years=1.5, use_ratio=0.85))
@@ -475,7 +479,9 @@ def _span(economy: Economy, e: Enterprise, rule: str, period: str) -> Span | Non
     them (`sources.synthetic.truth.Span`): REG02 its silent months from the window's start, to the twelfth
     (`period`) or, when it is active again in the window, to the last (the edge case's 13); ABS01 the labour
     months its arrears rise (each higher than the month before); LAND01 its land snapshots from the window's first
-    month, when the idle plot is first seen, to the 24th. None for other rules."""
+    month, when the idle plot is first seen, to the 24th; CAP01 the fx capital-flow months from the project's issue
+    to its capital deadline, whose contributions the rule sums; TP07 the fx month of its one remittance. None for
+    other rules."""
     first, last = economy.years
     if rule == "REG02":
         if e.dormant_until is None:
@@ -487,6 +493,12 @@ def _span(economy: Economy, e: Enterprise, rule: str, period: str) -> Span | Non
         return Span(f"{year}-{month:02d}", period, (("labour", "employment"),))
     if rule == "LAND01":
         return Span(f"{first}-01", period, (("land", "leases"),))
+    if rule == "CAP01":
+        p = e.projects[0]
+        return Span(f"{p.issued_on:%Y-%m}", f"{p.capital_deadline:%Y-%m}", (("fx", "capital_flows"),))
+    if rule == "TP07":
+        month = f"{e.role_year}-{TP07_REMITTANCE_MONTH:02d}"
+        return Span(month, month, (("fx", "capital_flows"),))
     return None
 
 

@@ -14,9 +14,12 @@ ABS01 count the months they observe, so a 13th silent month or a third rise
 of arrears rejected can be the one the count lacks, and REL01's case near its
 materiality sums a line a month, so a month rejected can take it under the
 line, as can TP01's and TP02's on a rare good, whose year the truth measures
-on every month's lines; or one of REG01 none of whose months after the term
-was loaded (any snapshot of them shows it; a register delivered only in
-January and July shows none of a term ending in November). Such a case is listed
+on every month's lines, and CAP01's, which sums a project's contributions
+from its issue to its capital deadline and judges no window with an fx month
+missing; or one of REG01 none of whose months after the term was loaded (any
+snapshot of them shows it; a register delivered only in January and July
+shows none of a term ending in November), or of TP07 whose remittance month
+was not loaded. Such a case is listed
 with the months not loaded ("agency/dataset YYYY-MM"), the re-delivery that
 would make it judgeable; a flag raised on it anyway is a true positive. Its
 span is scenarios.csv's (`span_first`, `span_last`, `span_datasets`: the
@@ -85,15 +88,18 @@ YEARS_BEFORE_NEEDED = {"TP03": 2, "TP04": 1}
 COUNTED_ON_THE_DATES = ("LAND01", "REG02")
 # * Rules that count or sum the months they observe (REG02 its 12 silent months, ABS01 its 3 rises of arrears,
 #   REL01 near its materiality a year's 12 monthly lines of about a tenth of it each, TP01/TP02 on a rare good a
-#   year's 12 related lines and its 24 comparables, the truth measured on all of them): a month of the span not
+#   year's 12 related lines and its 24 comparables, the truth measured on all of them; CAP01 the contributions of
+#   every fx month from the project's issue to its capital deadline, a window it does not judge with one of
+#   them missing, flag_cap01_capital_not_contributed.sql): a month of the span not
 #   loaded can be the one the count or the sum lacks, so a case with one that is not flagged is not judgeable
 #   until that month is re-delivered; flagged anyway, it is a true positive. LAND01 measures idle time on the
 #   snapshots' dates: a month missing after the first changes nothing.
-COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01", "REL01", "TP01", "TP02")
+COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01", "REL01", "TP01", "TP02", "CAP01")
 # * Rules that one observation of the span shows: REG01 any register snapshot from the month after the term to
-#   the last showing the project active. Only a span none of whose months was loaded (a register delivered in
-#   January and July, a term ending in November) leaves the case not judgeable.
-SEEN_IN_ANY_MONTH = ("REG01",)
+#   the last showing the project active; TP07 the fx month of its remittance (a span of one month). Only a span
+#   none of whose months was loaded (a register delivered in January and July, a term ending in November; the
+#   remittance's month never delivered) leaves the case not judgeable.
+SEEN_IN_ANY_MONTH = ("REG01", "TP07")
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)

@@ -312,6 +312,36 @@ def test_a_reg01_case_no_snapshot_after_its_term_shows_is_not_judgeable():
     assert by_rule(score_flags([counted], [], loaded=semi_annual))["REG02"].planted == 0
 
 
+def test_a_cap01_case_whose_window_holds_an_fx_month_never_delivered_is_not_judgeable():
+    # seed 2049 with --gaps 0.05: fx capital flows of 2021-07 and 2021-11 never delivered; every CAP01 case of
+    # 2021 had its window (issue to capital deadline) over one of them, the rule rightly judged none, and all
+    # 16 were scored as missed
+    cap01 = spanned("CAP01", "0227030792", "2021-10", "2021-03", "2021-09", "fx/capital_flows", band="clear")
+    loaded = every_month("fx/capital_flows")
+    loaded[("fx", "capital_flows")] -= {"2021-07", "2021-11"}
+    score = by_rule(score_flags([cap01], [], loaded=loaded))["CAP01"]
+    assert (score.planted, score.missed) == (0, [])
+    assert score.not_delivered == [("0227030792", "2021-10", ("fx/capital_flows 2021-07",))]
+    # a window after the gaps is judged, and missed when not flagged
+    later = spanned("CAP01", "0227030792", "2022-10", "2022-03", "2022-09", "fx/capital_flows", band="clear")
+    judged = by_rule(score_flags([later], [], loaded=loaded))["CAP01"]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0227030792", "2022-10")], [])
+
+
+def test_a_tp07_case_whose_remittance_month_was_never_delivered_is_not_judgeable():
+    # seed 2049: two TP07 cases of 2021 remitted in July, the fx month never delivered: scored as missed
+    tp07 = spanned("TP07", "0221962654", "2021", "2021-07", "2021-07", "fx/capital_flows", band="clear")
+    loaded = every_month("fx/capital_flows")
+    loaded[("fx", "capital_flows")] -= {"2021-07"}
+    score = by_rule(score_flags([tp07], [], loaded=loaded))["TP07"]
+    assert (score.planted, score.missed) == (0, [])
+    assert score.not_delivered == [("0221962654", "2021", ("fx/capital_flows 2021-07",))]
+    # another fx month missing in the year takes nothing from the one observation the case rests on
+    loaded[("fx", "capital_flows")] = months("2021-01", "2024-12") - {"2021-11"}
+    judged = by_rule(score_flags([tp07], [], loaded=loaded))["TP07"]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0221962654", "2021")], [])
+
+
 def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():
     # ABS01's clear case rises six months: one rejected leaves five rises, past the rule's 3
     abs01 = spanned("ABS01", "0200000002", "2023-10", "2023-05", "2023-10", "labour/employment", band="clear")

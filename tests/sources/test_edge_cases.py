@@ -294,11 +294,14 @@ def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge)
     REG02's span is the months it is silent on the four datasets the rule observes, ABS01's the labour months its
     arrears rise, LAND01's the land snapshots idle from the window's first month to the 24th; both bands.
     REG01's (clear only: no margin to sit near) the register's months that show its project active past its
-    term."""
+    term; CAP01's the fx months from its project's issue to its capital deadline, its contributions in them;
+    TP07's the fx month of its remittance."""
     rows = [r for r in read_csv(edge.out / "_truth" / "scenarios.csv") if r["kind"] == "planted"]
-    spans = {(r["rule"], r["band"]): span_of(r) for r in rows if r["rule"] in ("REG02", "ABS01", "LAND01", "REG01")}
-    assert {key for key, span in spans.items() if span} == {(rule, band) for rule in ("REG02", "ABS01", "LAND01")
-                                                           for band in ("clear", "edge")} | {("REG01", "clear")}
+    spanned = ("REG02", "ABS01", "LAND01", "REG01", "CAP01", "TP07")
+    spans = {(r["rule"], r["band"]): span_of(r) for r in rows if r["rule"] in spanned}
+    assert {key for key, span in spans.items() if span} == {
+        (rule, band) for rule in ("REG02", "ABS01", "LAND01", "CAP01", "TP07") for band in ("clear", "edge")
+    } | {("REG01", "clear")}
     # REL01 near its materiality: the customs months of its year, a line of undisclosed imports each; a planted
     # year on a rare good (TP01/TP02): the customs months of its year, whose lines the truth measures it on
     def year_long(r: dict) -> bool:
@@ -309,10 +312,12 @@ def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge)
         span = span_of(r)
         assert (span.first, span.last, span.datasets) == (f"{r['period']}-01", f"{r['period']}-12",
                                                           (("customs", "declarations"),)), r
-    assert all(span_of(r) is None for r in rows
-               if r["rule"] not in ("REG02", "ABS01", "LAND01", "REG01") and not year_long(r))
+    assert all(span_of(r) is None for r in rows if r["rule"] not in spanned and not year_long(r))
     assert all(span_of(r) is None for r in read_csv(edge.out / "_truth" / "scenarios.csv") if r["kind"] != "planted")
     first = EDGE_OPTIONS["years"][0]
+    capital = defaultdict(lambda: defaultdict(set))  # tax code -> flow type -> months of its fx capital flows
+    for r in edge.good[("fx", "capital_flows")]:
+        capital[(r["tax_code"] or "")[:10]][r["flow_type"]].add(r["value_date"][:7])
     months_with = defaultdict(set)
     for agency, name, period in (("tax", "payments", "period"), ("customs", "declarations", "registered_on"),
                                  ("fx", "capital_flows", "value_date")):
@@ -351,6 +356,15 @@ def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge)
             assert all(status[m] == "active" and project.expires_on < dt.date(int(m[:4]), int(m[5:]), 1)
                        for m in span.months()), (r, status)
             assert span.last == f"{EDGE_OPTIONS['years'][1]}-12" or status[shift(span.last, 1)] == "terminated", r
+        elif r["rule"] == "CAP01":
+            project = by_code[code].projects[0]
+            assert span.datasets == (("fx", "capital_flows"),) and (span.first, span.last) == (
+                f"{project.issued_on:%Y-%m}", f"{project.capital_deadline:%Y-%m}"), r
+            assert capital[code]["capital_contribution"] and capital[code]["capital_contribution"] <= set(
+                span.months()), (r, capital[code])
+        elif r["rule"] == "TP07":
+            assert span.datasets == (("fx", "capital_flows"),) and span.first == span.last, r
+            assert {m for m in capital[code]["profit_repatriation"] if m.startswith(r["period"])} == {span.first}, r
         elif r["rule"] == "LAND01":
             assert span.datasets == (("land", "leases"),) and (span.first, span.last) == (f"{first}-01", r["period"])
             # rows carry no period: the lease is in every monthly snapshot of the window (no defects), each idle
@@ -371,8 +385,10 @@ SMALL = dict(enterprises=60, years=(2023, 2024), seed=11, defects=0.05)
 # first ("Bytes changed by plants built first"); before it was
 # 61a12eb78cb830f7d7e7b85b8729c091171bab1cfe629ff0fd13dae274848fdc. Moved 2026-12-06 by the truth's keys as
 # delivered ("Bytes changed by keys as delivered": `_truth/records.csv` only); before it was
-# 97fcb9824864c4abf8c7dc73c9844925c2f7f4340e31adabcf8008cb6c17b42f.
-SMALL_DIGEST = "f207436a695609025c40a5b349cc2ea9c047f797cb92afa7c600424aa7f0dc4b"
+# 97fcb9824864c4abf8c7dc73c9844925c2f7f4340e31adabcf8008cb6c17b42f. Moved again that day by one parcel per lessee
+# ("Bytes changed by one parcel per lessee and one name per enterprise"); before it was
+# f207436a695609025c40a5b349cc2ea9c047f797cb92afa7c600424aa7f0dc4b.
+SMALL_DIGEST = "79697e06c1f139f1e4dcaec1887f7d6aa2f803fd757e739b46a6f66c339af3ec"
 
 
 def content_digest(out: Path) -> str:
