@@ -58,7 +58,6 @@ COLUMNS = (
     "exports_usd", "imports_usd", "employees_total", "employees_foreign", "taxes_paid_vnd",
     "leased_area_m2", "allocation_share", "is_allocated", "sources",
 )
-MISSING_SHOWN = 10  # items of missing_inputs an export's refusal names; the manifest of --allow-incomplete lists all
 TEXT_COLUMNS = ("project_code", "tax_code", "enterprise_name", "report_period", "period_kind", "sources")
 
 
@@ -288,6 +287,42 @@ def missing_inputs(conn, period: str) -> list[str]:
     return period_wide + per_project
 
 
+def refusal(period: str, missing: list[str], projects: int) -> str:
+    """Why an incomplete period is not exported, as what to chase: the inputs not in force for the whole period
+    (a delivery to ask the agency for, each named), then the records held back in quarantine summed per dataset
+    (how many records, of how many of the period's projects, in which months), not listed project by project:
+    a period of an economy with defects has hundreds of them, and the engineer chases a dataset, not a row."""
+    period_wide = [item for item in missing if not item.startswith("project ")]
+    held: dict[str, dict] = {}
+    for item in missing:
+        if not item.startswith("project "):
+            continue
+        # "project P: agency/dataset YYYY-MM: N record(s) of this enterprise quarantined"
+        project, source, count = item.removeprefix("project ").split(": ", 2)
+        dataset, month = source.rsplit(" ", 1)
+        entry = held.setdefault(dataset, {"records": 0, "projects": set(), "months": set()})
+        entry["records"] += int(count.split(" ", 1)[0])
+        entry["projects"].add(project)
+        entry["months"].add(month)
+    parts = [f"{period} is incomplete, its figures would be short."]
+    if period_wide:
+        parts.append("Not in force for the period (ask the agency to deliver it; `fdi coverage` gives each "
+                     "rejection's reason): " + "; ".join(period_wide) + ".")
+    if held:
+        def months(found: set[str]) -> str:
+            first, last = min(found), max(found)
+            return first if first == last else f"{first} to {last}"
+
+        parts.append(
+            "Records of the projects' enterprises held back in quarantine (a corrected delivery releases them; "
+            "`fdi summary`, audit.quarantine): " + "; ".join(
+                f"{dataset} {months(e['months'])}, {e['records']} record{'s' * (e['records'] != 1)} of "
+                f"{len(e['projects'])} of the {projects} projects" for dataset, e in sorted(held.items())) + ".")
+    parts.append("Export it anyway with --allow-incomplete: the manifest then says \"complete\": false and lists "
+                 f"all {len(missing)} missing input{'s' * (len(missing) != 1)} (fis.project_reports.missing_inputs).")
+    return " ".join(parts)
+
+
 def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = None, *,
                   allow_incomplete: bool = False) -> ExportResult:
     """Export one report period; write a new revision only when its rows or its completeness changed.
@@ -302,11 +337,7 @@ def export_period(conn, period: str, outbox: Path, now: dt.datetime | None = Non
         raise ExportError(f"fis.project_reports has no rows for {period}: nothing to export")
     missing = missing_inputs(conn, period)
     if missing and not allow_incomplete:
-        shown = "; ".join(missing[:MISSING_SHOWN]) + (
-            f"; and {len(missing) - MISSING_SHOWN} more (fis.project_reports.missing_inputs)"
-            if len(missing) > MISSING_SHOWN else "")
-        raise ExportError(f"{period} is incomplete, its figures would be short: missing {shown}. "
-                          "Export it anyway with --allow-incomplete (the manifest then says \"complete\": false)")
+        raise ExportError(refusal(period, missing, len(rows)))
     _require_folders(outbox, period)
     folder = period_folder(outbox, period)
     sync_ledger(conn, outbox)

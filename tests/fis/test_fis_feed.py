@@ -32,6 +32,7 @@ from apps.fis_export import (
     export_period,
     fetch_rows,
     period_folder,
+    refusal,
     sync_ledger,
     verify_manifest,
 )
@@ -220,6 +221,27 @@ def test_multi_project_enterprise_figures_are_split_by_registered_capital(built,
     single = db.execute("""select distinct allocation_share from fis.project_reports
                            where not is_allocated and tax_code is not null""").fetchall()
     assert single == [(Decimal(1),)]
+
+
+def test_an_incomplete_period_is_refused_with_what_to_chase_summed_per_dataset():
+    # seed 2049's 2021-Q3 was refused with its first ten of 434 items, seven of them one project's quarantined
+    # customs line each: the gaps to ask for were there, the size of the quarantine was not
+    missing = ["fx/capital_flows 2021-07 missing", "land/leases 2021-09 rejected",
+               "project 1129411175: customs/declarations 2021-09: 1 record of this enterprise quarantined",
+               "project 1140918115: customs/declarations 2021-08: 2 records of this enterprise quarantined",
+               "project 1140918115: customs/declarations 2021-09: 1 record of this enterprise quarantined",
+               "project 1142678529: tax/payments 2021-09: 1 record of this enterprise quarantined"]
+    text = refusal("2021-Q3", missing, 918)
+    assert text.startswith("2021-Q3 is incomplete, its figures would be short. Not in force for the period (ask the "
+                           "agency to deliver it; `fdi coverage` gives each rejection's reason): fx/capital_flows "
+                           "2021-07 missing; land/leases 2021-09 rejected. ")
+    assert ("customs/declarations 2021-08 to 2021-09, 4 records of 2 of the 918 projects; "
+            "tax/payments 2021-09, 1 record of 1 of the 918 projects.") in text
+    assert text.endswith("lists all 6 missing inputs (fis.project_reports.missing_inputs).")
+    assert "project 1140918115" not in text
+    # nothing quarantined: no quarantine sentence; nothing period-wide: no delivery to ask for
+    assert "quarantine" not in refusal("2021-Q3", missing[:2], 918)
+    assert "ask the agency" not in refusal("2021-Q3", missing[2:], 918)
 
 
 def test_export_revisions_manifest_and_spreadsheet_safety(built, tmp_path):
