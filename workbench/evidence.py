@@ -94,7 +94,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "months_without_full_data": ("Tháng thiếu dữ liệu", "Months without full data"),
     "months_observed": ("Số tháng có dữ liệu", "Months observed"),
     "coverage_gaps": ("Kỳ thiếu dữ liệu", "Periods without data"),
-    "last_snapshot_stale": ("Bản đăng ký gần nhất đã cũ", "Latest register snapshot is stale"),
+    # REG01: the register's snapshots showing a project active past its term, and the months they span (1.1)
+    "first_snapshot_stale": ("Kỳ đăng ký đầu tiên còn hoạt động sau hạn", "First snapshot active past the term"),
+    "last_snapshot_stale": ("Kỳ đăng ký cuối cùng còn hoạt động sau hạn", "Last snapshot active past the term"),
+    "stale_snapshots": ("Số kỳ đăng ký còn hoạt động sau hạn", "Snapshots active past the term"),
+    "stale_months": ("Số tháng còn hoạt động sau hạn", "Months active past the term"),
     "register_snapshot": ("Kỳ đăng ký đầu tư", "Register snapshot"),
     # LAND01, TP04, TP05
     "lease_id": ("Mã hợp đồng thuê đất", "Lease"),
