@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from sources.contract import load_agency
 from sources.synthetic.defects import DefectPlanter
 from sources.synthetic.economy import Economy, Enterprise, add_years, month_end
+from sources.synthetic.network import PERMIT_YEARS
 from sources.synthetic.scenarios import ABS01_ARREARS_MONTHS, arrears_months, window_month
 from sources.synthetic.writers import extraction_time
 
@@ -26,7 +27,6 @@ SI_RATE = 0.32
 TAX_CODE_SHARE = 0.5  # employers whose SI record carries the tax code
 FOREIGN_SHARE = 0.015  # foreign staff of an FDI employer
 MIN_STAFF_FOR_FOREIGNERS = 20
-PERMIT_YEARS = 2  # Decree 152/2020/ND-CP Art. 10: a work permit lasts at most two years
 STOPPAGE_MONTHLY_ODDS = 0.004  # labour-intensive employers of over 200 workers
 LABOUR_INTENSIVE = ("14100", "15200", "26100")
 ABS01_PAID_SHARE = 0.15  # what the absconding employer still pays while arrears build up

@@ -60,6 +60,9 @@ REL01_EDGE_LOOKALIKE_UNDISCLOSED_VND = 80e6
 REL01_EDGE_MAX_PIECE_USD = 20.0
 
 
+PERMIT_YEARS = 2  # Decree 152/2020/ND-CP Art. 10: a work permit lasts at most two years
+
+
 @dataclass(frozen=True)
 class PlantedPermit:
     """A foreign manager's work permit of a domestic enterprise, renewed every two years from `start`."""
@@ -67,6 +70,14 @@ class PlantedPermit:
     nationality: str
     category: str
     start: dt.date
+
+
+def permit_issued_before(permit: PlantedPermit, day: dt.date) -> dt.date:
+    """The issue (or renewal) date of the term of `permit` in force on `day` (on or after its start)."""
+    cycle = 0
+    while add_years(permit.start, PERMIT_YEARS * (cycle + 1)) <= day:
+        cycle += 1
+    return add_years(permit.start, PERMIT_YEARS * cycle)
 
 
 def _eligible(economy: Economy, e: Enterprise) -> bool:
@@ -238,5 +249,12 @@ def record(economy: Economy) -> list:
             note = (f"fronts for {group}: foreign manager, loan and trade" if planted
                     else f"one sign only ({e.network_lookalike}) of {group}")
             for year in range(first, last + 1):
-                out.append(Scenario("NOM01", e.tax_code, str(year), "planted" if planted else "lookalike", note))
+                # a planted year's span: the work-permit month of the manager's term in force at the year's end,
+                # the one observation of the sign for the year (seed 2050: the renewal of January 2023 never
+                # delivered, the manager unseen in 2024, one sign left and the case scored as missed)
+                issued = permit_issued_before(e.planted_permits[0], dt.date(year, 12, 31)) \
+                    if planted and e.planted_permits else None
+                span = Span(f"{issued:%Y-%m}", f"{issued:%Y-%m}", (("labour", "work_permits"),)) if issued else None
+                out.append(Scenario("NOM01", e.tax_code, str(year), "planted" if planted else "lookalike", note,
+                                    span=span))
     return out

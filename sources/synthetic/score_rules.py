@@ -18,8 +18,9 @@ on every month's lines, and CAP01's, which sums a project's contributions
 from its issue to its capital deadline and judges no window with an fx month
 missing; or one of REG01 none of whose months after the term was loaded (any
 snapshot of them shows it; a register delivered only in January and July
-shows none of a term ending in November), or of TP07 whose remittance month
-was not loaded. Such a case is listed
+shows none of a term ending in November), of TP07 whose remittance month
+was not loaded, or of NOM01 whose foreign manager's work permit in force
+at the year's end was issued in a month not loaded. Such a case is listed
 with the months not loaded ("agency/dataset YYYY-MM"), the re-delivery that
 would make it judgeable; a flag raised on it anyway is a true positive. Its
 span is scenarios.csv's (`span_first`, `span_last`, `span_datasets`: the
@@ -96,10 +97,13 @@ COUNTED_ON_THE_DATES = ("LAND01", "REG02")
 #   snapshots' dates: a month missing after the first changes nothing.
 COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01", "REL01", "TP01", "TP02", "CAP01")
 # * Rules that one observation of the span shows: REG01 any register snapshot from the month after the term to
-#   the last showing the project active; TP07 the fx month of its remittance (a span of one month). Only a span
-#   none of whose months was loaded (a register delivered in January and July, a term ending in November; the
-#   remittance's month never delivered) leaves the case not judgeable.
-SEEN_IN_ANY_MONTH = ("REG01", "TP07")
+#   the last showing the project active; TP07 the fx month of its remittance (a span of one month); NOM01 a planted
+#   year's foreign manager, whose work permit in force at the year's end was issued or renewed in its span's one
+#   month (the loan and the trade are seen in every month, the manager only when a term begins: without it one
+#   sign of the three may be too few). Only a span none of whose months was loaded (a register delivered in
+#   January and July, a term ending in November; the remittance's or the permit's month never delivered) leaves
+#   the case not judgeable.
+SEEN_IN_ANY_MONTH = ("REG01", "TP07", "NOM01")
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)

@@ -342,6 +342,21 @@ def test_a_tp07_case_whose_remittance_month_was_never_delivered_is_not_judgeable
     assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0221962654", "2021")], [])
 
 
+def test_a_nom01_year_whose_managers_permit_was_never_delivered_is_not_judgeable():
+    # seed 2050 with --gaps 0.10: the manager's permit renewed in January 2023, that month never delivered; in
+    # 2024 the warehouse saw only the group's loan, one sign of the two NOM01 needs, and the year scored as missed
+    nom01 = spanned("NOM01", "0225832737", "2024", "2023-01", "2023-01", "labour/work_permits", band="clear")
+    loaded = every_month("labour/work_permits")
+    loaded[("labour", "work_permits")] -= {"2023-01", "2023-03"}
+    score = by_rule(score_flags([nom01], [], loaded=loaded))["NOM01"]
+    assert (score.planted, score.missed) == (0, [])
+    assert score.not_delivered == [("0225832737", "2024", ("labour/work_permits 2023-01",))]
+    # the renewal delivered: the year is judged, and missed when not flagged
+    loaded[("labour", "work_permits")] = months("2021-01", "2024-12") - {"2023-03"}
+    judged = by_rule(score_flags([nom01], [], loaded=loaded))["NOM01"]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0225832737", "2024")], [])
+
+
 def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():
     # ABS01's clear case rises six months: one rejected leaves five rises, past the rule's 3
     abs01 = spanned("ABS01", "0200000002", "2023-10", "2023-05", "2023-10", "labour/employment", band="clear")

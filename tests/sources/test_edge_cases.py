@@ -295,13 +295,14 @@ def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge)
     arrears rise, LAND01's the land snapshots idle from the window's first month to the 24th; both bands.
     REG01's (clear only: no margin to sit near) the register's months that show its project active past its
     term; CAP01's the fx months from its project's issue to its capital deadline, its contributions in them;
-    TP07's the fx month of its remittance."""
+    TP07's the fx month of its remittance; NOM01's (clear only) the work-permit month of its foreign manager's
+    term in force at the year's end."""
     rows = [r for r in read_csv(edge.out / "_truth" / "scenarios.csv") if r["kind"] == "planted"]
-    spanned = ("REG02", "ABS01", "LAND01", "REG01", "CAP01", "TP07")
+    spanned = ("REG02", "ABS01", "LAND01", "REG01", "CAP01", "TP07", "NOM01")
     spans = {(r["rule"], r["band"]): span_of(r) for r in rows if r["rule"] in spanned}
     assert {key for key, span in spans.items() if span} == {
         (rule, band) for rule in ("REG02", "ABS01", "LAND01", "CAP01", "TP07") for band in ("clear", "edge")
-    } | {("REG01", "clear")}
+    } | {("REG01", "clear"), ("NOM01", "clear")}
     # REL01 near its materiality: the customs months of its year, a line of undisclosed imports each; a planted
     # year on a rare good (TP01/TP02): the customs months of its year, whose lines the truth measures it on
     def year_long(r: dict) -> bool:
@@ -362,6 +363,12 @@ def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge)
                 f"{project.issued_on:%Y-%m}", f"{project.capital_deadline:%Y-%m}"), r
             assert capital[code]["capital_contribution"] and capital[code]["capital_contribution"] <= set(
                 span.months()), (r, capital[code])
+        elif r["rule"] == "NOM01":
+            # the latest term of its manager's permit issued by the year's end, and that term runs past it
+            issued = sorted(p["issued_on"] for p in edge.good[("labour", "work_permits")]
+                            if (p["tax_code"] or "")[:10] == code and p["job_category"] == "manager"
+                            and p["issued_on"][:4] <= r["period"])
+            assert span.datasets == (("labour", "work_permits"),) and span.first == span.last == issued[-1][:7], r
         elif r["rule"] == "TP07":
             assert span.datasets == (("fx", "capital_flows"),) and span.first == span.last, r
             assert {m for m in capital[code]["profit_repatriation"] if m.startswith(r["period"])} == {span.first}, r
