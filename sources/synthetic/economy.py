@@ -91,7 +91,6 @@ ADMIN_AREAS = ["Hồng Bàng", "Ngô Quyền", "Lê Chân", "Hải An", "Kiến 
 _STREETS = ["Lạch Tray", "Trần Phú", "Lê Hồng Phong", "Nguyễn Văn Linh", "Đà Nẵng", "Tôn Đức Thắng",
             "Điện Biên Phủ", "Hoàng Văn Thụ", "Bạch Đằng", "Ngô Gia Tự", "Phạm Văn Đồng", "Trần Hưng Đạo"]
 
-# Industrial and economic zones of Hải Phòng (HEZA), with gross area in ha.
 # A lessee's plot as the cadastre numbers it: a map sheet and a parcel on it. No two enterprises lease one parcel:
 # a parcel shared by two lessees is a sign of common control to NOM01 (enterprise_relationships, shared_address),
 # and seed 2049 drew one by chance (two random draws of 60,800 cells), a clean look-alike flagged four years.
@@ -107,6 +106,7 @@ def parcel_of(index: int, plot: int) -> tuple[str, str]:
     return str(cell // PARCELS_PER_SHEET + 1), str(cell % PARCELS_PER_SHEET + 1)
 
 
+# Industrial and economic zones of Hải Phòng (HEZA), with gross area in ha.
 ZONES = [
     ("KCN-DINHVU", "Khu công nghiệp Đình Vũ", "industrial_zone", 1329.0, "Hải An"),
     ("KCN-VSIP", "Khu công nghiệp VSIP Hải Phòng", "industrial_zone", 1600.0, "Thủy Nguyên"),

@@ -115,10 +115,10 @@ TP06_EDGE_LOOKALIKE_FEE_SHARE = 0.04
 # EBIT -1 % of revenue is a loss before tax whatever the interest (other income is at most 0.4 %); the
 # look-alike remits after a year of EBIT +1 %, recorded only if its profit before tax is positive.
 TP07_EDGE_MARGIN = -0.01
+TP07_EDGE_LOOKALIKE_MARGIN = 0.01
 # The month a planted TP07 case remits its profit (fx.py): the month after the honest repatriations, which follow
 # the CIT finalisation of the year before (fx.REPATRIATION_MONTH, June).
 TP07_REMITTANCE_MONTH = 7
-TP07_EDGE_LOOKALIKE_MARGIN = 0.01
 # CAP01 min_contributed_share 0.99: 96 % paid by the deadline (3 points short), 99.5 % (half a point inside).
 CAP01_EDGE_CONTRIBUTED = 0.96
 CAP01_EDGE_LOOKALIKE_CONTRIBUTED = 0.995
