@@ -794,7 +794,10 @@ class Economy:
             purpose = "SKC" if rng.random() < 0.7 else None
         if purpose is None:
             return
-        start = ent.active_from - dt.timedelta(days=rng.randint(30, 240))
+        # The lessee signs with its enterprise code, its tax code, which it has from incorporation (Law on
+        # Enterprises 2020 Art. 29), so the lease starts then or later. Seed 2051's start-ups had leased 2 to 8
+        # months before: their tax code was in the land snapshots before their project was in the register.
+        start = ent.active_from + dt.timedelta(days=rng.randint(0, 90))
         area = min(300_000.0, max(2_000.0, ent.employees_base * rng.uniform(30, 90)))
         zone = next((z for z in ZONES if z[0] == ent.zone_code), None)
         sheet, parcel = parcel_of(ent.index, 0)

@@ -393,9 +393,9 @@ SMALL = dict(enterprises=60, years=(2023, 2024), seed=11, defects=0.05)
 # 61a12eb78cb830f7d7e7b85b8729c091171bab1cfe629ff0fd13dae274848fdc. Moved 2026-12-06 by the truth's keys as
 # delivered ("Bytes changed by keys as delivered": `_truth/records.csv` only); before it was
 # 97fcb9824864c4abf8c7dc73c9844925c2f7f4340e31adabcf8008cb6c17b42f. Moved again that day by one parcel per lessee
-# ("Bytes changed by one parcel per lessee and one name per enterprise"); before it was
-# f207436a695609025c40a5b349cc2ea9c047f797cb92afa7c600424aa7f0dc4b.
-SMALL_DIGEST = "79697e06c1f139f1e4dcaec1887f7d6aa2f803fd757e739b46a6f66c339af3ec"
+# and leases from incorporation ("Bytes changed by one parcel per lessee, one name per enterprise and leases from
+# incorporation"); before it was f207436a695609025c40a5b349cc2ea9c047f797cb92afa7c600424aa7f0dc4b.
+SMALL_DIGEST = "a0e06ccf288e0bd563406dcc2f17922a088f659837f2e22e2ed1df06ff23f2df"
 
 
 def content_digest(out: Path) -> str:
