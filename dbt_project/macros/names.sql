@@ -83,7 +83,9 @@
 {#- What the name-folding drops but still tells two enterprises apart: the
     legal form (a "Cổ phần" and a "TNHH" of one stem are two enterprises)
     and an ordinal or label anywhere ("X II Electronics", "X III", "X Plus"). Agencies
-    keep both when they abbreviate (Cty CP, Cty TNHH, JSC, Co., Ltd). -#}
+    keep both when they abbreviate (Cty CP, Cty TNHH, JSC, Co., Ltd). The
+    ordinals run to X: V and X were missing until 2026-12-06, and seed 2051's
+    "Logistics Trường Thịnh X" took the records of "Logistics Trường Thịnh". -#}
 {% macro legal_form(column) -%}
     case
         when {{ fold_text(column) }} ~ '\m(co phan|cp|jsc|joint stock)\M' then 'joint_stock'
@@ -93,7 +95,7 @@
 
 {% macro name_suffix(column) -%}
     coalesce((select string_agg(m[1], ' ') from regexp_matches({{ normalise_name(column) }},
-        '\m(ii|iii|iv|vi|vii|viii|ix|plus|[0-9]+)\M', 'g') as m), '')
+        '\m(ii|iii|iv|v|vi|vii|viii|ix|x|plus|[0-9]+)\M', 'g') as m), '')
 {%- endmacro %}
 
 {#- The names int_names_normalised holds: every name and English name of
