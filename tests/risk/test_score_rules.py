@@ -328,33 +328,31 @@ def test_a_cap01_case_whose_window_holds_an_fx_month_never_delivered_is_not_judg
     assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0227030792", "2022-10")], [])
 
 
-def test_a_tp07_case_whose_remittance_month_was_never_delivered_is_not_judgeable():
+# Cases one observation shows, their span a single month: the month never delivered leaves the case not
+# judgeable; another month of the dataset missing takes nothing from it.
+ONE_OBSERVATION = [
     # seed 2049: two TP07 cases of 2021 remitted in July, the fx month never delivered: scored as missed
-    tp07 = spanned("TP07", "0221962654", "2021", "2021-07", "2021-07", "fx/capital_flows", band="clear")
-    loaded = every_month("fx/capital_flows")
-    loaded[("fx", "capital_flows")] -= {"2021-07"}
-    score = by_rule(score_flags([tp07], [], loaded=loaded))["TP07"]
-    assert (score.planted, score.missed) == (0, [])
-    assert score.not_delivered == [("0221962654", "2021", ("fx/capital_flows 2021-07",))]
-    # another fx month missing in the year takes nothing from the one observation the case rests on
-    loaded[("fx", "capital_flows")] = months("2021-01", "2024-12") - {"2021-11"}
-    judged = by_rule(score_flags([tp07], [], loaded=loaded))["TP07"]
-    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0221962654", "2021")], [])
-
-
-def test_a_nom01_year_whose_managers_permit_was_never_delivered_is_not_judgeable():
+    ("TP07", "0221962654", "2021", "2021-07", "fx/capital_flows", "2021-11"),
     # seed 2050 with --gaps 0.10: the manager's permit renewed in January 2023, that month never delivered; in
     # 2024 the warehouse saw only the group's loan, one sign of the two NOM01 needs, and the year scored as missed
-    nom01 = spanned("NOM01", "0225832737", "2024", "2023-01", "2023-01", "labour/work_permits", band="clear")
-    loaded = every_month("labour/work_permits")
-    loaded[("labour", "work_permits")] -= {"2023-01", "2023-03"}
-    score = by_rule(score_flags([nom01], [], loaded=loaded))["NOM01"]
+    ("NOM01", "0225832737", "2024", "2023-01", "labour/work_permits", "2023-03"),
+]
+
+
+@pytest.mark.parametrize("rule, tax_code, period, month, dataset, other", ONE_OBSERVATION)
+def test_a_case_whose_one_observation_was_never_delivered_is_not_judgeable(rule, tax_code, period, month, dataset,
+                                                                           other):
+    one = spanned(rule, tax_code, period, month, month, dataset, band="clear")
+    key = tuple(dataset.split("/"))
+    loaded = every_month(dataset)
+    loaded[key] -= {month, other}
+    score = by_rule(score_flags([one], [], loaded=loaded))[rule]
     assert (score.planted, score.missed) == (0, [])
-    assert score.not_delivered == [("0225832737", "2024", ("labour/work_permits 2023-01",))]
-    # the renewal delivered: the year is judged, and missed when not flagged
-    loaded[("labour", "work_permits")] = months("2021-01", "2024-12") - {"2023-03"}
-    judged = by_rule(score_flags([nom01], [], loaded=loaded))["NOM01"]
-    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0225832737", "2024")], [])
+    assert score.not_delivered == [(tax_code, period, (f"{dataset} {month}",))]
+    # its month delivered, another missing: the case is judged, and missed when not flagged
+    loaded[key] = months("2021-01", "2024-12") - {other}
+    judged = by_rule(score_flags([one], [], loaded=loaded))[rule]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [(tax_code, period)], [])
 
 
 def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():
