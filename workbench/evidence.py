@@ -187,12 +187,13 @@ THRESHOLD_TEMPLATES = {
         "lập (Nghị định 132/2020, Điều 7.3)",
     "operating loss in {TP03.min_loss_years} or more consecutive fiscal years after the start-up years (the year "
     "operations began and the {TP04.startup_years#} after it: the first year with revenue after returns without any, "
-    "else the year of the first certificate plus up to {TP04.max_construction_years#} years of building) while "
-    "revenue "
-    "grows or capital is added, related-party transactions >= {TP04.min_related_share%} % of revenue":
+    "else the year of the first certificate, or the next for a certificate of its last "
+    "{TP04.max_incorporation_days#} days, plus up to {TP04.max_construction_years#} years of building) while "
+    "revenue grows or capital is added, related-party transactions >= {TP04.min_related_share%} % of revenue":
         "Lỗ hoạt động từ {TP03.min_loss_years} năm tài chính liên tiếp trở lên sau các năm khởi nghiệp (năm bắt đầu "
         "hoạt động và {TP04.startup_years#} năm sau đó: năm đầu có doanh thu sau các năm quyết toán không có doanh "
-        "thu, nếu không thì năm cấp giấy chứng nhận đầu tiên cộng tối đa {TP04.max_construction_years#} năm xây dựng) "
+        "thu, nếu không thì năm cấp giấy chứng nhận đầu tiên, hoặc năm sau đó nếu giấy cấp trong "
+        "{TP04.max_incorporation_days#} ngày cuối năm, cộng tối đa {TP04.max_construction_years#} năm xây dựng) "
         "trong khi doanh thu tăng hoặc vốn được bổ sung, giao dịch liên kết từ {TP04.min_related_share%} % doanh thu",
     "operating loss below the {TP04.percentile_low%}th percentile of VSIC-division peers and the Decree 132 Art. 19.2(b) safe harbour, "
     "sustained (the year before a loss below its range too, the weighted average of up to {TP04.comparison_years#} years below the "

@@ -274,9 +274,14 @@ findings as (
         before its first with revenue, a plant being built, incorporated
         and filing, selling nothing yet: that first year with revenue.
       * Otherwise, from its earliest investment certificate: the latest
-        start the data allow, the certificate's year plus the years a plant
-        may take to build (TP04 `max_construction_years`), unless a return
-        with revenue comes earlier. A new factory often sells nothing for a
+        start the data allow, the year building can begin plus the years a
+        plant may take to build (TP04 `max_construction_years`), unless a
+        return with revenue comes earlier. Building begins once the
+        enterprise is registered, which follows the certificate (TP03 1.6,
+        TP04 2.3): the year of the certificate's date plus
+        `max_incorporation_days`, so a certificate of a year's last quarter
+        may build from the next (seed 2052: certified on 22 December 2018,
+        incorporated in 2019, built 2019-2020, sold from 2021). A new factory often sells nothing for a
         year or two after its certificate (docs/generator.md, "Honest
         losses"), and when those years fall before the data, its returns
         cannot say whether it was building or operating: a missing year is
@@ -293,7 +298,7 @@ findings as (
                else greatest(
                    least(case when f.seen_from_start then f.first_year end, c.first_year),
                    case when c.first_year is not null
-                        then least(c.first_year + {{ threshold('TP04', 'max_construction_years') }}::int,
+                        then least(c.building_from_year + {{ threshold('TP04', 'max_construction_years') }}::int,
                                    f.first_year_with_revenue) end)
            end as start_year
     from (
@@ -305,7 +310,9 @@ findings as (
         group by 1
     ) as f
     left join (
-        select tax_code, min(extract(year from issued_on))::int as first_year
+        select tax_code, min(extract(year from issued_on))::int as first_year,
+               extract(year from min(issued_on)
+                   + make_interval(days => {{ threshold('TP04', 'max_incorporation_days') }}::int))::int as building_from_year
         from {{ ref('dim_project') }}
         where tax_code is not null
         group by 1

@@ -55,10 +55,12 @@ TP03_MIN_YEARS = 3
 # abroad may deal with it little).
 TP04_MIN_RELATED_SHARE = 0.20
 # TP03 and TP04 count a firm's start-up years from the latest start the data allow: its first certificate's year
-# plus up to max_construction_years of building, then startup_years more (thresholds.csv TP04, 2 and 2). Their
-# planted cases and look-alikes are firms certified before all of that, so every window year is past it.
+# (the next for a certificate of its last max_incorporation_days) plus up to max_construction_years of building,
+# then startup_years more (thresholds.csv TP04, 90, 2 and 2). Their planted cases and look-alikes are firms
+# certified before all of that, so every window year is past it.
 TP04_STARTUP_YEARS = 2
 TP04_MAX_CONSTRUCTION_YEARS = 2
+TP04_MAX_INCORPORATION_DAYS = 90
 TP06_FEE_SHARE = 0.08  # royalties of a planted TP06 year, well past the rule's 5 % of revenue
 TP06_LOOKALIKE_FEE_SHARE = 0.015
 
@@ -239,9 +241,12 @@ def related_share_of_revenue(e: Enterprise) -> float:
 
 def past_startup_before(e: Enterprise, first: int) -> bool:
     """Certified so long before the window (`first`) that TP03's and TP04's start-up years, counted from the latest
-    start the data allow (`TP04_MAX_CONSTRUCTION_YEARS`, `TP04_STARTUP_YEARS`), end before it."""
-    return bool(e.projects) and (min(p.issued_on.year for p in e.projects) + TP04_MAX_CONSTRUCTION_YEARS
-                                 + TP04_STARTUP_YEARS < first)
+    start the data allow (`TP04_MAX_INCORPORATION_DAYS`, `TP04_MAX_CONSTRUCTION_YEARS`, `TP04_STARTUP_YEARS`), end
+    before it."""
+    if not e.projects:
+        return False
+    building_from = (min(p.issued_on for p in e.projects) + dt.timedelta(days=TP04_MAX_INCORPORATION_DAYS)).year
+    return building_from + TP04_MAX_CONSTRUCTION_YEARS + TP04_STARTUP_YEARS < first
 
 
 def tp04_edge_revenue_of_prior(e: Enterprise, year: int) -> float | None:

@@ -18,7 +18,10 @@
 --     1.5 operations begin in the first year with revenue when returns
 --     without any come before it (a plant built first), else at the latest
 --     the data allow within TP04 max_construction_years of the first
---     certificate (macro enterprise_start_years);
+--     certificate (macro enterprise_start_years), counted since 1.6 from
+--     the next year for a certificate of its year's last
+--     max_incorporation_days (the enterprise, registered after it, builds
+--     from then);
 --   * material related-party transactions in the flag's year (the year's
 --     disclosures >= TP04 min_related_share of revenue): Decree 132/2020
 --     governs related-party transactions, and a loss-maker with no material
@@ -143,7 +146,7 @@ findings as (
                                           'vốn góp thêm chỉ tính trên các tháng có dữ liệu, có thể lớn hơn') }}
             as summary,
         jsonb_build_object(
-            'threshold', {{ threshold_sentence('operating loss in {TP03.min_loss_years} or more consecutive fiscal years after the start-up years (the year operations began and the {TP04.startup_years#} after it: the first year with revenue after returns without any, else the year of the first certificate plus up to {TP04.max_construction_years#} years of building) while revenue grows or capital is added, related-party transactions >= {TP04.min_related_share%} % of revenue') }},
+            'threshold', {{ threshold_sentence('operating loss in {TP03.min_loss_years} or more consecutive fiscal years after the start-up years (the year operations began and the {TP04.startup_years#} after it: the first year with revenue after returns without any, else the year of the first certificate, or the next for a certificate of its last {TP04.max_incorporation_days#} days, plus up to {TP04.max_construction_years#} years of building) while revenue grows or capital is added, related-party transactions >= {TP04.min_related_share%} % of revenue') }},
             'min_loss_years', {{ threshold('TP03', 'min_loss_years') }},
             'loss_years', years_in_run,
             'first_loss_year', run_start,
@@ -164,4 +167,4 @@ findings as (
     where revenue_vnd > revenue_at_start or capital_added_usd > 0
 )
 
-{{ risk_flag_columns('TP03', '1.5') }}
+{{ risk_flag_columns('TP03', '1.6') }}

@@ -29,7 +29,9 @@
 --   * not a start-up year (the year operations began and the two after it;
 --     since 2.2 the first with revenue after returns without any, a plant
 --     built first, else the latest start the data allow within
---     max_construction_years of the first certificate), and not already
+--     max_construction_years of the first certificate, since 2.3 from the
+--     next year for a certificate of its year's last max_incorporation_days:
+--     the enterprise registered after it builds from then), and not already
 --     explained by a more specific finding (TP03
 --     persistent losses, for every loss year of its run; TP06 royalties and
 --     TP07 repatriation, for their year), so one issue gives one flag.
@@ -40,7 +42,8 @@ with
 -- TP03): its earliest investment certificate, or its first CIT return when
 -- the returns do not start with the data itself; since 2.2 its first year
 -- with revenue after returns without any, and a certificate's year moved
--- to the latest start the data allow within max_construction_years. The
+-- to the latest start the data allow within max_construction_years (2.3:
+-- of building, which begins once the enterprise is registered). The
 -- start-up years are the
 -- (often partial) first year and the next two full ones, since a
 -- certificate issued late in a year starts operations the next.
@@ -191,4 +194,4 @@ findings as (
       and revenue_vnd >= (1 - {{ threshold('TP04', 'max_revenue_fall') }}) * prior_revenue_vnd
 )
 
-{{ risk_flag_columns('TP04', '2.2') }}
+{{ risk_flag_columns('TP04', '2.3') }}
