@@ -176,6 +176,32 @@ def test_fdi_run_exit_statuses(pg_server, tmp_path):
         assert len(told) == 1 and "since replaced" not in told[0], shown
 
 
+def test_coverage_counts_the_findings_that_wait_on_each_gap(built):
+    """A gap that decides cases is the one to chase first: `fdi coverage` counts, beside each gap, the possible
+    findings risk.judgements_waiting holds back until it arrives. The table is a stand-in here (this module
+    builds no risk rules); what CAP01 writes into it is its dbt unit test's."""
+    pg, _ = built
+    from pipelines.cli import main
+
+    pg.execute("create schema if not exists risk")
+    pg.execute("""create table risk.judgements_waiting (rule_code text, enterprise_id text, tax_code text,
+                  period text, agency text, dataset text, waits_on_period text, waits_on_status text)""")
+    try:
+        pg.execute("""insert into risk.judgements_waiting values
+                      ('TP01', 'EN1', '1', '2024', 'customs', 'declarations', '2024-03', 'rejected'),
+                      ('TP01', 'EN2', '2', '2024', 'customs', 'declarations', '2024-03', 'rejected'),
+                      ('TP02', 'EN2', '2', '2024', 'customs', 'declarations', '2024-03', 'rejected'),
+                      ('TP01', 'EN2', '2', '2024', 'customs', 'declarations', '2024-07', 'missing')""")
+        shown = CliRunner().invoke(main, ["coverage", "--agency", "customs"])
+    finally:
+        pg.execute("drop table risk.judgements_waiting")
+    assert shown.exit_code == 0, shown.output
+    lines = {line.split(":")[0].strip(): line for line in shown.output.splitlines() if line.startswith("  ")}
+    assert lines["✗ customs/declarations 2024-03"].endswith("; 3 possible findings wait on it (TP01 2, TP02 1)")
+    assert lines["? customs/declarations 2024-07"].endswith(
+        "nothing delivered; 1 possible finding waits on it (TP01 1)"), lines
+
+
 def test_fis_feed_carries_the_register_forward_and_exports_an_incomplete_quarter_only_when_told(built, landing,
                                                                                                   tmp_path):
     """Runs last: it delivers the missing March (customs re-sent, the register's own) into the module's warehouse."""

@@ -209,7 +209,8 @@ def create_app(base: Connection) -> Starlette:
         rows, total = queries.queue(pg, f)
         pages = max(1, -(-total // queries.PAGE_SIZE))
         return render(request, session, new, "flags.html", rows=rows, total=total, f=f, pages=pages,
-                      choices=queries.filter_choices(pg), statuses=queries.STATUSES, severities=queries.SEVERITIES)
+                      choices=queries.filter_choices(pg), statuses=queries.STATUSES, severities=queries.SEVERITIES,
+                      waiting=queries.waiting(pg, f))
 
     def _export_rows(request, pg):
         lang = lang_of(request)

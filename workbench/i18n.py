@@ -73,6 +73,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "previous": ("‹ Trước", "‹ Previous"),
     "next": ("Sau ›", "Next ›"),
     "flags_found": ("cảnh báo", "flags"),
+    "judgements_waiting": ("Chưa thể kết luận, chờ dữ liệu còn thiếu của các tháng sau (số trường hợp có thể là "
+                           "cảnh báo):",
+                           "Not yet judged, waiting for the missing deliveries of these months (possible findings):"),
     "no_flags": ("Không có cảnh báo nào khớp bộ lọc.", "No flag matches these filters."),
     "evidence": ("Bằng chứng", "Evidence"),
     "item": ("Chỉ tiêu", "Item"),

@@ -110,6 +110,24 @@ def queue(pg: psycopg.Connection, f: QueueFilters, limit: int | None = PAGE_SIZE
     return rows, total
 
 
+def waiting(pg: psycopg.Connection, f: QueueFilters) -> list[dict]:
+    """The possible findings a rule holds back until a missing delivery arrives (risk.judgements_waiting),
+    per rule and dataset, for the queue's rule and year: what the queue cannot show yet. Empty before the
+    table is built."""
+    if pg.execute("select to_regclass('risk.judgements_waiting')").fetchone()[0] is None:
+        return []
+    cur = pg.execute(
+        """select rule_code, agency, dataset, count(distinct (enterprise_id, period)) as findings,
+                  array_agg(distinct waits_on_period order by waits_on_period) as months
+           from risk.judgements_waiting
+           where (%(rule)s::text is null or rule_code = %(rule)s)
+             and (%(year)s::text is null or left(period, 4) = %(year)s)
+           group by 1, 2, 3 order by 1, 2, 3""",
+        {"rule": f.rule, "year": str(f.year) if f.year else None})
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
 def filter_choices(pg: psycopg.Connection) -> dict[str, list]:
     return {
         "rules": [r[0] for r in pg.execute("select distinct rule_code from risk.flags order by 1")],

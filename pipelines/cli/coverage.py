@@ -42,13 +42,30 @@ def grid_lines(rows: list[tuple]) -> list[str]:
     return lines
 
 
-def gap_lines(rows: list[tuple]) -> list[str]:
-    """Every rejected or missing period, with the rejection's sentence: what to ask the agencies for."""
+def waiting_judgements(pg) -> dict[tuple[str, str, str], dict[str, int]]:
+    """Per missing period, the findings each rule holds back until it arrives (risk.judgements_waiting)."""
+    if not pg.execute("select to_regclass('risk.judgements_waiting') is not null").fetchone()[0]:
+        return {}
+    waiting: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
+    for agency, dataset, period, rule, n in pg.execute(
+            """select agency, dataset, waits_on_period, rule_code, count(distinct (enterprise_id, period))
+               from risk.judgements_waiting group by 1, 2, 3, 4 order by 1, 2, 3, 4"""):
+        waiting[(agency, dataset, period)][rule] = n
+    return waiting
+
+
+def gap_lines(rows: list[tuple], waiting: dict[tuple[str, str, str], dict[str, int]] | None = None) -> list[str]:
+    """Every rejected or missing period, with the rejection's sentence: what to ask the agencies for, and how
+    many findings wait on it (a delivery that decides cases is the one to chase first)."""
     out = []
     for agency, dataset, _, period, status, _, reason in rows:
         if status != "complete":
+            rules = (waiting or {}).get((agency, dataset, period), {})
+            total = sum(rules.values())
+            held = (f"; {total} possible finding{' waits' if total == 1 else 's wait'} on it ("
+                    + ", ".join(f"{rule} {n}" for rule, n in rules.items()) + ")") if rules else ""
             out.append(f"  {MARKS[status]} {agency}/{dataset} {period}: "
-                       + (reason if status == "rejected" else "nothing delivered"))
+                       + (reason if status == "rejected" else "nothing delivered") + held)
     return out
 
 
@@ -81,7 +98,7 @@ def print_gaps(pg) -> None:
     """The end of `fdi summary`: the gaps, or that there are none."""
     if not pg.execute("select to_regclass('marts.dataset_coverage') is not null").fetchone()[0]:
         return
-    gaps = gap_lines(_coverage_rows(pg, None, None))
+    gaps = gap_lines(_coverage_rows(pg, None, None), waiting_judgements(pg))
     click.echo(f"\nCoverage gaps ({len(gaps)}; `fdi coverage` shows the grid)" if gaps
                else "\nCoverage: every expected period of every dataset is complete")
     for line in gaps + rejected_correction_lines(pg):
@@ -89,8 +106,10 @@ def print_gaps(pg) -> None:
 
 
 @main.command(help="Print the coverage grid of the agreement's datasets × periods (marts.dataset_coverage): "
-                   f"{LEGEND}; then list every gap to chase, with the rejection's reason, and every period whose "
-                   "correction was rejected while its earlier delivery stays in force.")
+                   f"{LEGEND}; then list every gap to chase, with the rejection's reason and the possible findings "
+                   "that wait on it (risk.judgements_waiting: cases a rule neither flags nor clears until the month "
+                   "arrives), and every period whose correction was rejected while its earlier delivery stays in "
+                   "force.")
 @click.option("--agency", type=click.Choice(["registry", "tax", "customs", "land", "labour", "credit", "fx"]),
               default=None, help="Only this agency's datasets.")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Only this year's periods.")
@@ -98,13 +117,14 @@ def coverage(agency: str | None, year: int | None) -> None:
     with connected() as pg:
         rows = _coverage_rows(pg, agency, year)
         corrections = rejected_correction_lines(pg, agency, year)
+        waiting = waiting_judgements(pg)
     if not rows:
         click.echo("No coverage rows: no delivery has been loaded for this selection.")
         return
     click.echo(f"Coverage  ({LEGEND})\n")
     for line in grid_lines(rows):
         click.echo(line)
-    gaps = gap_lines(rows)
+    gaps = gap_lines(rows, waiting)
     click.echo(f"Gaps: {len(gaps)}" if gaps else "No gaps: every expected period is complete.")
     for line in gaps:
         click.echo(line)

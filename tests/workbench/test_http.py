@@ -261,3 +261,24 @@ def test_the_enterprise_page_says_which_years_are_partial_and_why(economy, monit
     assert html.count("không (số liệu chưa đủ)") == partial
     if held_back:
         assert held_back in html
+
+
+@pytest.mark.e2e
+def test_the_queue_says_how_many_possible_findings_wait_on_a_missing_delivery(economy, monitor):
+    """A case a rule neither flags nor clears until a missing month arrives (risk.judgements_waiting) is not in
+    the queue; the queue says how many there are and which deliveries they wait on, for its rule and year."""
+    _, db = economy
+    assert db.execute("select count(*) from risk.judgements_waiting").fetchone()[0] == 0  # nothing withheld here
+    assert "Chưa thể kết luận" not in monitor.get("/flags").text
+    db.execute("""insert into risk.judgements_waiting values
+                  ('CAP01', 'EN1', '1', '2023-07', 'fx', 'capital_flows', '2023-04', 'rejected', '{}'),
+                  ('CAP01', 'EN1', '1', '2023-07', 'fx', 'capital_flows', '2023-05', 'missing', '{}'),
+                  ('CAP01', 'EN2', '2', '2024-02', 'fx', 'capital_flows', '2023-11', 'missing', '{}')""")
+    try:
+        html = monitor.get("/flags").text
+        assert "Chưa thể kết luận, chờ dữ liệu còn thiếu" in html
+        assert "CAP01 · 2 (Ngoại hối capital_flows 2023-04, 2023-05, 2023-11)" in html, html
+        assert "CAP01 · 1 (Ngoại hối capital_flows 2023-04, 2023-05)" in monitor.get("/flags?year=2023").text
+        assert "Chưa thể kết luận" not in monitor.get("/flags?rule=TP01").text
+    finally:
+        db.execute("delete from risk.judgements_waiting")
