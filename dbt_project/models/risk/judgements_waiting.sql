@@ -2,63 +2,105 @@
 -- one row per rule, enterprise, period the finding would have, and month of
 -- a dataset without a delivery in force that the judgement waits on.
 --
--- A rule never reads a missing month as evidence: CAP01 judges no capital
--- window holding an fx month that is rejected or missing, since the
--- contribution may be in it. Such a case is neither flagged nor cleared, and
--- without this table nobody would know it exists. Listed here is a case the
--- rule would flag on the months in force (the contributions seen, quarantined
--- ones of the enterprise included, fall short), so each row is a finding that
--- a delivery decides. `fdi coverage` counts them beside each gap to chase,
--- and the workbench's queue says how many wait.
---
--- Only CAP01 so far. The other rules state the months missing in a finding's
--- evidence and summary (TP01, TP02, TP03, REG01, ...) or, where one missing
--- year decides, do not judge the year (TP04's year before without a return):
--- docs/risk.md, "Gaps".
+-- A rule never reads a missing month as evidence, so a case whose judgement
+-- a missing month decides is neither flagged nor cleared, and without this
+-- table nobody would know it exists. Listed here is a case the rule would
+-- flag if the missing months showed nothing, so each row is a possible
+-- finding that a delivery decides. `fdi coverage` counts them beside each
+-- gap to chase, and the workbench's queue says how many wait.
+--   * CAP01: a capital window holding an fx month rejected or missing (the
+--     contribution may be in it), short of the foreign share on the months
+--     in force, quarantined contributions of the enterprise included;
+--   * REG02: a run without activity that reaches min_silent_months on the
+--     dates only with months some activity dataset is not complete for
+--     (there may be activity in them); it waits on each such dataset-month.
+-- Each rule's cases come from the CTEs the rule itself reads (macros
+-- cap01_capital_windows, reg02_silent_runs), in a subquery of their own.
+-- The other rules state the months missing in a finding's evidence and
+-- summary (TP01, TP02, TP03, REG01, ...) or, where one missing year decides,
+-- do not judge the year (TP04's year before without a return): not listed
+-- yet (docs/risk.md, "Gaps").
 with
 
-{{ cap01_capital_windows() }},
+cap01 as (
+    with
 
--- CAP01's findings' grain: an enterprise's projects with one deadline month
-cap01_short as (
-    select
-        tax_code,
-        to_char(capital_deadline + interval '1 month', 'YYYY-MM') as period,
-        sum(contributed_usd) as contributed_usd,
-        sum(quarantined_usd) as quarantined_usd,
-        sum(foreign_capital_due_usd) as foreign_capital_due_usd,
-        max(capital_deadline) as capital_deadline,
-        jsonb_agg(project_code order by project_code) as projects
-    from judged
-    group by tax_code, to_char(capital_deadline + interval '1 month', 'YYYY-MM')
-    having sum(contributed_usd) + sum(quarantined_usd)
-           < {{ threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
-       and sum(quarantined_unknown) = 0
-       and sum(uncovered_months) > 0
-),
+    {{ cap01_capital_windows() }},
 
-cap01_waiting as (
-    select distinct s.*, left(u.entry, 7) as waits_on_period, substr(u.entry, 9) as waits_on_status
-    from cap01_short as s
+    -- CAP01's findings' grain: an enterprise's projects with one deadline month
+    short as (
+        select
+            tax_code,
+            to_char(capital_deadline + interval '1 month', 'YYYY-MM') as period,
+            sum(contributed_usd) as contributed_usd,
+            sum(quarantined_usd) as quarantined_usd,
+            sum(foreign_capital_due_usd) as foreign_capital_due_usd,
+            max(capital_deadline) as capital_deadline,
+            jsonb_agg(project_code order by project_code) as projects
+        from judged
+        group by tax_code, to_char(capital_deadline + interval '1 month', 'YYYY-MM')
+        having sum(contributed_usd) + sum(quarantined_usd)
+               < {{ threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
+           and sum(quarantined_unknown) = 0
+           and sum(uncovered_months) > 0
+    )
+
+    select distinct
+        s.tax_code, s.period, 'fx' as agency, 'capital_flows' as dataset,
+        left(u.entry, 7) as waits_on_period, substr(u.entry, 9) as waits_on_status,
+        jsonb_build_object(
+            'contributed_usd', round(s.contributed_usd, 2),
+            'quarantined_contributions_usd', round(s.quarantined_usd, 2),
+            'foreign_capital_due_usd', round(s.foreign_capital_due_usd, 2),
+            'capital_deadline', s.capital_deadline,
+            'projects', s.projects
+        ) as evidence
+    from short as s
     join judged as j
       on j.tax_code = s.tax_code and to_char(j.capital_deadline + interval '1 month', 'YYYY-MM') = s.period
     cross join lateral jsonb_array_elements_text(j.uncovered_periods) as u (entry)
+),
+
+reg02 as (
+    with
+
+    {{ reg02_silent_runs() }}
+
+    select
+        r.tax_code,
+        {{ month_from_index('r.flagged_at') }} as period,
+        d.agency, d.dataset,
+        m.period as waits_on_period,
+        coalesce(c.status, 'missing') as waits_on_status,
+        jsonb_build_object(
+            'silent_months', r.silent_months,
+            'first_silent_month', {{ month_from_index('r.run_start') }},
+            'last_silent_month', {{ month_from_index('r.run_end') }},
+            'months_without_full_data', r.months_without_full_data,
+            'active_projects', r.projects
+        ) as evidence
+    from runs_with_coverage as r
+    cross join lateral jsonb_array_elements_text(r.months_without_full_data) as m (period)
+    cross join (values ('tax', 'payments'), ('customs', 'declarations'), ('labour', 'employment'),
+                       ('fx', 'capital_flows')) as d (agency, dataset)
+    left join {{ ref('dataset_coverage') }} as c
+      on c.agency = d.agency and c.dataset = d.dataset and c.period = m.period
+    where r.silent_months < {{ threshold('REG02', 'min_silent_months') }}
+      and c.status is distinct from 'complete'
 )
 
 select
-    'CAP01'::text as rule_code,
-    {{ enterprise_id_from_tax_code('tax_code') }}::text as enterprise_id,
-    tax_code::text as tax_code,
-    period::text as period,
-    'fx'::text as agency,
-    'capital_flows'::text as dataset,
-    waits_on_period::text as waits_on_period,
-    waits_on_status::text as waits_on_status,
-    jsonb_build_object(
-        'contributed_usd', round(contributed_usd, 2),
-        'quarantined_contributions_usd', round(quarantined_usd, 2),
-        'foreign_capital_due_usd', round(foreign_capital_due_usd, 2),
-        'capital_deadline', capital_deadline,
-        'projects', projects
-    ) as evidence
-from cap01_waiting
+    w.rule_code::text as rule_code,
+    {{ enterprise_id_from_tax_code('w.tax_code') }}::text as enterprise_id,
+    w.tax_code::text as tax_code,
+    w.period::text as period,
+    w.agency::text as agency,
+    w.dataset::text as dataset,
+    w.waits_on_period::text as waits_on_period,
+    w.waits_on_status::text as waits_on_status,
+    w.evidence::jsonb as evidence
+from (
+    select 'CAP01' as rule_code, * from cap01
+    union all
+    select 'REG02', * from reg02
+) as w
