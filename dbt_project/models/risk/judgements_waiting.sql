@@ -18,8 +18,9 @@
 -- cap01_capital_windows, reg02_silent_runs), in a subquery of their own.
 -- The other rules state the months missing in a finding's evidence and
 -- summary (TP01, TP02, TP03, REG01, ...) or, where one missing year decides,
--- do not judge the year (TP04's year before without a return): not listed
--- yet (docs/risk.md, "Gaps").
+-- do not judge the year (TP04's year before without a return); ABS01's
+-- streak whose rise across a missing labour month counts once is withheld
+-- too: not listed yet (docs/risk.md, "Gaps").
 with
 
 cap01 as (
