@@ -572,3 +572,155 @@ runs_with_coverage as (
     from runs as r
 )
 {%- endmacro %}
+
+{#- ABS01's streaks of rising arrears with the signs in their window
+    (models/risk/docs/rule_abs01.md), as CTEs ending with `judged`: one row
+    per streak of observed rises and sign of a departing owner from the
+    streak's start to `window_months` after its end, with `rising_months`
+    (observed rises), `labour_gaps` (the labour months of its span without
+    data, 'YYYY-MM', a rise across them counted once) and `flag_month`.
+    Streaks are kept when they reach `min_rising_months` counting each month
+    a rise spans as a rise: the rule flags those whose observed rises reach
+    it, risk.judgements_waiting lists the others. -#}
+{% macro abs01_rising_streaks() -%}
+labour_gaps as (
+    select {{ month_index('period') }} as month_index
+    from {{ ref('dataset_coverage') }}
+    where agency = 'labour' and dataset = 'employment' and status <> 'complete'
+),
+
+payments_complete as (
+    select {{ month_index('period') }} as month_index
+    from {{ ref('dataset_coverage') }}
+    where agency = 'tax' and dataset = 'payments' and status = 'complete'
+),
+
+arrears as (
+    select f.enterprise_id, f.period, {{ month_index('f.period') }} as month_index, sum(f.si_arrears_vnd) as arrears_vnd
+    from {{ ref('fct_employment') }} as f
+    where f.enterprise_id is not null
+    group by f.enterprise_id, f.period
+),
+
+steps as (
+    select
+        a.*,
+        lag(a.arrears_vnd) over (partition by a.enterprise_id order by a.month_index) as previous_vnd,
+        lag(a.month_index) over (partition by a.enterprise_id order by a.month_index) as previous_month
+    from arrears as a
+),
+
+-- a month between two observations is bridged when the labour data of it is missing or rejected
+bridged as (
+    select
+        s.*,
+        s.previous_month is not null and s.previous_month < s.month_index - 1
+            and (select count(*) from labour_gaps as g where g.month_index > s.previous_month and g.month_index < s.month_index)
+                = s.month_index - s.previous_month - 1 as is_bridged
+    from steps as s
+),
+
+-- a rise: arrears higher than at the enterprise's previous observation, the
+-- month before or across a bridged gap; anything else (the first
+-- observation, a month after an absence from complete data, arrears not
+-- higher) is the base a new streak may rise from
+marked as (
+    select
+        b.*,
+        b.previous_month is not null
+            and (b.previous_month = b.month_index - 1 or b.is_bridged)
+            and b.arrears_vnd > 0 and b.arrears_vnd > b.previous_vnd as is_rise
+    from bridged as b
+),
+
+rising as (
+    select m.*, sum((not m.is_rise)::int) over (partition by m.enterprise_id order by m.month_index) as run_id
+    from marked as m
+),
+
+-- a streak of observed rises: from the month after the observation it rose
+-- from (run_start) to its last rise; rising_months counts the rises, each
+-- between two observed months, never the months a gap spans
+runs as (
+    select enterprise_id, run_id, min(previous_month) + 1 as run_start, max(month_index) as run_end,
+           count(*) as rising_months, count(*) as months_observed,
+           max(arrears_vnd) as peak_arrears_vnd
+    from rising
+    where is_rise
+    group by enterprise_id, run_id
+    -- the rule's streaks (observed rises >= the threshold) and those that
+    -- reach it only if the months a rise spans rose each (risk.judgements_waiting)
+    having count(*) + sum(case when is_bridged then month_index - previous_month - 1 else 0 end)
+           >= {{ threshold('ABS01', 'min_rising_months') }}
+),
+
+-- the labour months of a streak's span without data (NULL when none): named
+-- in the summary and the evidence, a rise across them counted once
+runs_with_gaps as (
+    select
+        r.*,
+        (select jsonb_agg({{ month_from_index('g.month_index') }} order by g.month_index)
+         from labour_gaps as g where g.month_index between r.run_start and r.run_end) as labour_gaps
+    from runs as r
+),
+
+enterprises as (
+    select enterprise_id, tax_code from {{ ref('dim_enterprise') }}
+),
+
+stoppages as (
+    select k.enterprise_id, {{ month_index("to_char(s.started_on, 'YYYY-MM')") }} as month_index,
+           'stoppage'::text as sign_kind,
+           'ngừng hoạt động do chủ doanh nghiệp bỏ trốn từ ' || to_char(s.started_on, 'DD/MM/YYYY') as sign
+    from {{ ref('stg_labour__stoppages') }} as s
+    join {{ ref('enterprise_links') }} as k
+      on k.agency = 'labour' and k.dataset = 'stoppages' and k.delivery_id = s.delivery_id and k.row_number = s.row_number
+    where s.cause = 'owner_absconded' and k.enterprise_id is not null
+),
+
+outflows as (
+    select enterprise_id, {{ month_index('period') }} as month_index,
+           flow_type::text as sign_kind,
+           case flow_type when 'divestment' then 'thoái vốn ' else 'chuyển nhượng vốn ra nước ngoài ' end
+               || {{ vn_number('amount_usd') }} || ' USD ngày ' || to_char(value_date, 'DD/MM/YYYY') as sign
+    from {{ ref('fct_capital_flows') }}
+    where direction = 'outflow' and flow_type in ('divestment', 'capital_transfer')
+),
+
+-- tax payments stopping: the month after the last payment, when the
+-- payment data goes on for longer
+payment_months as (
+    select tax_code, {{ month_index('period') }} as month_index from {{ ref('stg_tax__payments') }}
+),
+
+-- the stop is seen at the first month after the last payment whose
+-- payments data is complete: a rejected or missing month shows nothing
+filings_stopped as (
+    select e.enterprise_id, min(c.month_index) as month_index,
+           'tax_stop'::text as sign_kind,
+           'ngừng nộp thuế sau tháng ' || {{ month_from_index('p.last_month') }} as sign
+    from (select tax_code, max(month_index) as last_month from payment_months group by tax_code) as p
+    join enterprises as e on e.tax_code = p.tax_code
+    join payments_complete as c on c.month_index > p.last_month
+    group by e.enterprise_id, p.last_month
+),
+
+signs as (
+    select * from stoppages
+    union all select * from outflows
+    union all select * from filings_stopped
+),
+
+judged as (
+    select
+        r.*,
+        s.month_index as sign_month,
+        s.sign_kind,
+        s.sign,
+        greatest(r.run_start + {{ threshold('ABS01', 'min_rising_months') }} - 1, s.month_index) as flag_month
+    from runs_with_gaps as r
+    join signs as s
+      on s.enterprise_id = r.enterprise_id
+     and s.month_index between r.run_start and r.run_end + {{ threshold('ABS01', 'window_months') }}
+)
+{%- endmacro %}

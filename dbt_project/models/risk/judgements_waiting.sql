@@ -13,14 +13,17 @@
 --     in force, quarantined contributions of the enterprise included;
 --   * REG02: a run without activity that reaches min_silent_months on the
 --     dates only with months some activity dataset is not complete for
---     (there may be activity in them); it waits on each such dataset-month.
+--     (there may be activity in them); it waits on each such dataset-month;
+--   * ABS01: a streak of rising arrears with a sign of a departing owner
+--     that reaches min_rising_months only if each labour month without data
+--     a rise spans rose too (a rise across them counts once).
 -- Each rule's cases come from the CTEs the rule itself reads (macros
--- cap01_capital_windows, reg02_silent_runs), in a subquery of their own.
+-- cap01_capital_windows, reg02_silent_runs, abs01_rising_streaks), in a
+-- subquery of their own.
 -- The other rules state the months missing in a finding's evidence and
 -- summary (TP01, TP02, TP03, REG01, ...) or, where one missing year decides,
--- do not judge the year (TP04's year before without a return); ABS01's
--- streak whose rise across a missing labour month counts once is withheld
--- too: not listed yet (docs/risk.md, "Gaps").
+-- do not judge the year (TP04's year before without a return): not listed
+-- yet (docs/risk.md, "Gaps").
 with
 
 cap01 as (
@@ -88,6 +91,33 @@ reg02 as (
       on c.agency = d.agency and c.dataset = d.dataset and c.period = m.period
     where r.silent_months < {{ threshold('REG02', 'min_silent_months') }}
       and c.status is distinct from 'complete'
+),
+
+abs01 as (
+    with
+
+    {{ abs01_rising_streaks() }}
+
+    select
+        e.tax_code,
+        {{ month_from_index('min(j.flag_month)') }} as period,
+        'labour' as agency, 'employment' as dataset,
+        g.period as waits_on_period,
+        coalesce(c.status, 'missing') as waits_on_status,
+        jsonb_build_object(
+            'rising_months', max(j.rising_months),
+            'first_rising_month', {{ month_from_index('min(j.run_start)') }},
+            'last_rising_month', {{ month_from_index('max(j.run_end)') }},
+            'labour_months_without_data', j.labour_gaps,
+            'signs', jsonb_agg(distinct j.sign)
+        ) as evidence
+    from judged as j
+    join enterprises as e on e.enterprise_id = j.enterprise_id
+    cross join lateral jsonb_array_elements_text(j.labour_gaps) as g (period)
+    left join {{ ref('dataset_coverage') }} as c
+      on c.agency = 'labour' and c.dataset = 'employment' and c.period = g.period
+    where j.rising_months < {{ threshold('ABS01', 'min_rising_months') }}
+    group by e.tax_code, j.run_id, j.labour_gaps, g.period, c.status
 )
 
 select
@@ -104,4 +134,6 @@ from (
     select 'CAP01' as rule_code, * from cap01
     union all
     select 'REG02', * from reg02
+    union all
+    select 'ABS01', * from abs01
 ) as w
