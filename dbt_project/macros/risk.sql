@@ -578,15 +578,26 @@ runs_with_coverage as (
     per streak of observed rises and sign of a departing owner from the
     streak's start to `window_months` after its end, with `rising_months`
     (observed rises), `labour_gaps` (the labour months of its span without
-    data, 'YYYY-MM', a rise across them counted once) and `flag_month`.
-    Streaks are kept when they reach `min_rising_months` counting each month
-    a rise spans as a rise: the rule flags those whose observed rises reach
-    it, risk.judgements_waiting lists the others. -#}
+    data, 'YYYY-MM', a rise across them counted once), `labour_gaps_after`
+    (those right after its last rise) and `flag_month`. Streaks are kept
+    when they reach `min_rising_months` counting each of those months as a
+    rise: the rule flags those whose observed rises reach it,
+    risk.judgements_waiting lists the others. -#}
 {% macro abs01_rising_streaks() -%}
 labour_gaps as (
     select {{ month_index('period') }} as month_index
     from {{ ref('dataset_coverage') }}
     where agency = 'labour' and dataset = 'employment' and status <> 'complete'
+),
+
+-- for each labour month without data, how many such months run on from it:
+-- the months right after a streak's last rise that might have risen too
+labour_gaps_ahead as (
+    select month_index,
+           count(*) over (partition by run_key) - row_number() over (partition by run_key order by month_index) + 1
+               as months_ahead
+    from (select month_index, month_index - row_number() over (order by month_index) as run_key
+          from labour_gaps) as g
 ),
 
 payments_complete as (
@@ -642,25 +653,35 @@ rising as (
 -- from (run_start) to its last rise; rising_months counts the rises, each
 -- between two observed months, never the months a gap spans
 runs as (
-    select enterprise_id, run_id, min(previous_month) + 1 as run_start, max(month_index) as run_end,
-           count(*) as rising_months, count(*) as months_observed,
-           max(arrears_vnd) as peak_arrears_vnd
-    from rising
-    where is_rise
-    group by enterprise_id, run_id
+    select r.*, coalesce(a.months_ahead, 0) as gap_months_after
+    from (
+        select enterprise_id, run_id, min(previous_month) + 1 as run_start, max(month_index) as run_end,
+               count(*) as rising_months, count(*) as months_observed,
+               max(arrears_vnd) as peak_arrears_vnd,
+               sum(case when is_bridged then month_index - previous_month - 1 else 0 end) as gap_months_spanned
+        from rising
+        where is_rise
+        group by enterprise_id, run_id
+    ) as r
+    left join labour_gaps_ahead as a on a.month_index = r.run_end + 1
     -- the rule's streaks (observed rises >= the threshold) and those that
-    -- reach it only if the months a rise spans rose each (risk.judgements_waiting)
-    having count(*) + sum(case when is_bridged then month_index - previous_month - 1 else 0 end)
-           >= {{ threshold('ABS01', 'min_rising_months') }}
+    -- reach it only if the months without data a rise spans, or that follow
+    -- its last rise, rose each (risk.judgements_waiting)
+    where r.rising_months + r.gap_months_spanned + coalesce(a.months_ahead, 0)
+          >= {{ threshold('ABS01', 'min_rising_months') }}
 ),
 
 -- the labour months of a streak's span without data (NULL when none): named
--- in the summary and the evidence, a rise across them counted once
+-- in the summary and the evidence, a rise across them counted once; and
+-- those right after its last rise (NULL when none), for judgements_waiting
 runs_with_gaps as (
     select
         r.*,
         (select jsonb_agg({{ month_from_index('g.month_index') }} order by g.month_index)
-         from labour_gaps as g where g.month_index between r.run_start and r.run_end) as labour_gaps
+         from labour_gaps as g where g.month_index between r.run_start and r.run_end) as labour_gaps,
+        (select jsonb_agg({{ month_from_index('g.month_index') }} order by g.month_index)
+         from labour_gaps as g where g.month_index between r.run_end + 1 and r.run_end + r.gap_months_after)
+            as labour_gaps_after
     from runs as r
 ),
 

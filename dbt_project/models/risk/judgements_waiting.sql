@@ -16,7 +16,8 @@
 --     (there may be activity in them); it waits on each such dataset-month;
 --   * ABS01: a streak of rising arrears with a sign of a departing owner
 --     that reaches min_rising_months only if each labour month without data
---     a rise spans rose too (a rise across them counts once).
+--     a rise spans (a rise across them counts once), or that follows its
+--     last rise (an owner who left files no more), rose too.
 -- Each rule's cases come from the CTEs the rule itself reads (macros
 -- cap01_capital_windows, reg02_silent_runs, abs01_rising_streaks), in a
 -- subquery of their own.
@@ -108,16 +109,17 @@ abs01 as (
             'rising_months', max(j.rising_months),
             'first_rising_month', {{ month_from_index('min(j.run_start)') }},
             'last_rising_month', {{ month_from_index('max(j.run_end)') }},
-            'labour_months_without_data', j.labour_gaps,
+            'labour_months_without_data', coalesce(j.labour_gaps, '[]') || coalesce(j.labour_gaps_after, '[]'),
             'signs', jsonb_agg(distinct j.sign)
         ) as evidence
     from judged as j
     join enterprises as e on e.enterprise_id = j.enterprise_id
-    cross join lateral jsonb_array_elements_text(j.labour_gaps) as g (period)
+    cross join lateral jsonb_array_elements_text(coalesce(j.labour_gaps, '[]') || coalesce(j.labour_gaps_after, '[]'))
+        as g (period)
     left join {{ ref('dataset_coverage') }} as c
       on c.agency = 'labour' and c.dataset = 'employment' and c.period = g.period
     where j.rising_months < {{ threshold('ABS01', 'min_rising_months') }}
-    group by e.tax_code, j.run_id, j.labour_gaps, g.period, c.status
+    group by e.tax_code, j.run_id, j.labour_gaps, j.labour_gaps_after, g.period, c.status
 )
 
 select
