@@ -64,8 +64,8 @@ def gap_lines(rows: list[tuple], waiting: dict[tuple[str, str, str], dict[str, i
             total = sum(rules.values())
             held = (f"; {total} possible finding{' waits' if total == 1 else 's wait'} on it ("
                     + ", ".join(f"{rule} {n}" for rule, n in rules.items()) + ")") if rules else ""
-            out.append(f"  {MARKS[status]} {agency}/{dataset} {period}: "
-                       + (reason if status == "rejected" else "nothing delivered") + held)
+            said = reason if status == "rejected" else "nothing delivered"
+            out.append(f"  {MARKS[status]} {agency}/{dataset} {period}: " + (said.rstrip(".") + held if held else said))
     return out
 
 
