@@ -365,10 +365,11 @@ def create_app(base: Connection) -> Starlette:
         try:
             with pg.transaction():
                 flags = queries.enterprise_flags(pg, e["enterprise_id"])
+                waiting = queries.enterprise_waiting(pg, e["enterprise_id"])
         except psycopg.errors.InsufficientPrivilege:
-            flags = None  # an analyst sees the enterprise, not its flags
+            flags, waiting = None, []  # an analyst sees the enterprise, not its flags
         return render(request, session, new, "enterprise.html", e=e, names=queries.enterprise_names(pg, e),
-                      years=queries.enterprise_years(pg, e["enterprise_id"]), flags=flags)
+                      years=queries.enterprise_years(pg, e["enterprise_id"]), flags=flags, waiting=waiting)
 
     def coverage_page(request, session, new, pg):
         source, periods, datasets, cells = queries.coverage_grid(pg)

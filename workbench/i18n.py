@@ -73,6 +73,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "previous": ("‹ Trước", "‹ Previous"),
     "next": ("Sau ›", "Next ›"),
     "flags_found": ("cảnh báo", "flags"),
+    "enterprise_waiting": ("Chưa thể kết luận, chờ dữ liệu còn thiếu:",
+                           "Not yet judged, waiting for missing deliveries:"),
     "judgements_waiting": ("Chưa thể kết luận, chờ dữ liệu còn thiếu của các tháng sau (số trường hợp có thể là "
                            "cảnh báo):",
                            "Not yet judged, waiting for the missing deliveries of these months (possible findings):"),

@@ -280,5 +280,16 @@ def test_the_queue_says_how_many_possible_findings_wait_on_a_missing_delivery(ec
         assert "CAP01 · 2 (Ngoại hối capital_flows 2023-04, 2023-05, 2023-11)" in html, html
         assert "CAP01 · 1 (Ngoại hối capital_flows 2023-04, 2023-05)" in monitor.get("/flags?year=2023").text
         assert "Chưa thể kết luận" not in monitor.get("/flags?rule=TP01").text
+        # and on the enterprise's own page, per rule and period
+        tax_code = db.execute("select tax_code from marts.dim_enterprise where tax_code is not null "
+                              "order by tax_code limit 1").fetchone()[0]
+        assert "Chưa thể kết luận" not in monitor.get(f"/enterprises/{tax_code}").text
+        db.execute("""insert into risk.judgements_waiting values
+                      ('REG02', %s, %s, '2023-12', 'labour', 'employment', '2023-09', 'missing', '{}'),
+                      ('REG02', %s, %s, '2023-12', 'fx', 'capital_flows', '2023-04', 'rejected', '{}')""",
+                   (f"EN{tax_code}", tax_code, f"EN{tax_code}", tax_code))
+        html = monitor.get(f"/enterprises/{tax_code}").text
+        assert "Chưa thể kết luận, chờ dữ liệu còn thiếu:" in html
+        assert "REG02 2023-12 (fx capital_flows 2023-04, labour employment 2023-09)" in html, html
     finally:
         db.execute("delete from risk.judgements_waiting")
