@@ -79,6 +79,7 @@ TEXT: dict[str, tuple[str, str]] = {
                            "cảnh báo):",
                            "Not yet judged, waiting for the missing deliveries of these months (possible findings):"),
     "no_flags": ("Không có cảnh báo nào khớp bộ lọc.", "No flag matches these filters."),
+    "no_flags_of_enterprise": ("Doanh nghiệp chưa có cảnh báo nào.", "No flag for this enterprise."),
     "evidence": ("Bằng chứng", "Evidence"),
     "item": ("Chỉ tiêu", "Item"),
     "value": ("Giá trị", "Value"),

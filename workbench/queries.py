@@ -275,13 +275,13 @@ def enterprise_flags(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:
 
 def enterprise_waiting(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:
     """The enterprise's possible findings that a missing delivery holds back (risk.judgements_waiting), one row
-    per rule and period with the months it waits on; empty before the table is built."""
+    per rule, period and dataset with the months it waits on; empty before the table is built."""
     if pg.execute("select to_regclass('risk.judgements_waiting')").fetchone()[0] is None:
         return []
     return _all(pg.execute(
-        "select rule_code, period, string_agg(agency || ' ' || dataset || ' ' || waits_on_period, ', ' "
-        "order by waits_on_period, agency, dataset) as waits_on from risk.judgements_waiting "
-        "where enterprise_id = %s group by rule_code, period order by period desc, rule_code", (enterprise_id,)))
+        "select rule_code, period, agency, dataset, array_agg(waits_on_period order by waits_on_period) as months "
+        "from risk.judgements_waiting where enterprise_id = %s group by rule_code, period, agency, dataset "
+        "order by period desc, rule_code, agency, dataset", (enterprise_id,)))
 
 
 def record_decision(pg: psycopg.Connection, flag_id: str, status: str, login: str, note: str | None,

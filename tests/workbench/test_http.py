@@ -290,6 +290,7 @@ def test_the_queue_says_how_many_possible_findings_wait_on_a_missing_delivery(ec
                    (f"EN{tax_code}", tax_code, f"EN{tax_code}", tax_code))
         html = monitor.get(f"/enterprises/{tax_code}").text
         assert "Chưa thể kết luận, chờ dữ liệu còn thiếu:" in html
-        assert "REG02 2023-12 (fx capital_flows 2023-04, labour employment 2023-09)" in html, html
+        assert ">REG02 2023-12 (Ngoại hối capital_flows 2023-04)<" in html, html
+        assert ">REG02 2023-12 (Lao động, BHXH employment 2023-09)<" in html, html
     finally:
         db.execute("delete from risk.judgements_waiting")
