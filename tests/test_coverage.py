@@ -179,7 +179,7 @@ def test_fdi_run_exit_statuses(pg_server, tmp_path):
 def test_coverage_counts_the_findings_that_wait_on_each_gap(built):
     """A gap that decides cases is the one to chase first: `fdi coverage` counts, beside each gap, the possible
     findings risk.judgements_waiting holds back until it arrives. The table is a stand-in here (this module
-    builds no risk rules); what CAP01 writes into it is its dbt unit test's."""
+    builds no risk rules); what CAP01, REG02 and ABS01 write into it is its dbt unit test's."""
     pg, _ = built
     from pipelines.cli import main
 

@@ -116,16 +116,14 @@ def waiting(pg: psycopg.Connection, f: QueueFilters) -> list[dict]:
     table is built."""
     if pg.execute("select to_regclass('risk.judgements_waiting')").fetchone()[0] is None:
         return []
-    cur = pg.execute(
+    return _all(pg.execute(
         """select rule_code, agency, dataset, count(distinct (enterprise_id, period)) as findings,
                   array_agg(distinct waits_on_period order by waits_on_period) as months
            from risk.judgements_waiting
            where (%(rule)s::text is null or rule_code = %(rule)s)
              and (%(year)s::text is null or left(period, 4) = %(year)s)
            group by 1, 2, 3 order by 1, 2, 3""",
-        {"rule": f.rule, "year": str(f.year) if f.year else None})
-    names = [d.name for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+        {"rule": f.rule, "year": str(f.year) if f.year else None}))
 
 
 def filter_choices(pg: psycopg.Connection) -> dict[str, list]:

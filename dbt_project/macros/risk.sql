@@ -320,7 +320,7 @@ findings as (
 {%- endmacro %}
 
 {#- CAP01's capital windows (models/risk/docs/rule_cap01.md), as CTEs ending
-    with `judged`: one row per project judged (issued within the fx data,
+    with `judged` and `deadlines` (below): one row per project judged (issued within the fx data,
     its deadline passed, foreign capital due), with what its window from
     issue to deadline holds: contributions loaded (`contributed_usd`),
     quarantined ones that are the enterprise's (`quarantined_usd`, and
@@ -454,6 +454,32 @@ judged as (
     left join window_gaps as g using (project_code)
     left join window_quarantined as q using (project_code)
     left join window_contributions as c using (project_code)
+),
+
+-- the findings' grain: an enterprise's projects with one deadline month
+-- (`period`, the month after it), short when the contributions loaded and
+-- quarantined fall below the share due and no quarantined one is of an
+-- unknown amount; judged by the rule when no fx month of the windows is
+-- missing, waiting (risk.judgements_waiting) when one is
+deadlines as (
+    select
+        tax_code,
+        to_char(capital_deadline + interval '1 month', 'YYYY-MM') as period,
+        max(capital_deadline) as capital_deadline,
+        sum(contributed_usd) as contributed_usd,
+        sum(quarantined_usd) as quarantined_usd,
+        sum(foreign_capital_due_usd) as foreign_capital_due_usd,
+        sum(uncovered_months) as uncovered_months,
+        sum(contributed_usd) + sum(quarantined_usd)
+            < {{ threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
+            and sum(quarantined_unknown) = 0 as is_short,
+        jsonb_agg(project_code order by project_code) as project_codes,
+        jsonb_agg(jsonb_build_object(
+            'project_code', project_code, 'issued_on', issued_on, 'capital_deadline', capital_deadline,
+            'charter_capital_usd', charter_capital_usd, 'foreign_ownership_pct', foreign_ownership_pct,
+            'register_snapshot', snapshot_period) order by project_code) as projects
+    from judged
+    group by tax_code, to_char(capital_deadline + interval '1 month', 'YYYY-MM')
 )
 {%- endmacro %}
 

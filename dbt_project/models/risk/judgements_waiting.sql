@@ -30,40 +30,24 @@ with
 cap01 as (
     with
 
-    {{ cap01_capital_windows() }},
-
-    -- CAP01's findings' grain: an enterprise's projects with one deadline month
-    short as (
-        select
-            tax_code,
-            to_char(capital_deadline + interval '1 month', 'YYYY-MM') as period,
-            sum(contributed_usd) as contributed_usd,
-            sum(quarantined_usd) as quarantined_usd,
-            sum(foreign_capital_due_usd) as foreign_capital_due_usd,
-            max(capital_deadline) as capital_deadline,
-            jsonb_agg(project_code order by project_code) as projects
-        from judged
-        group by tax_code, to_char(capital_deadline + interval '1 month', 'YYYY-MM')
-        having sum(contributed_usd) + sum(quarantined_usd)
-               < {{ threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
-           and sum(quarantined_unknown) = 0
-           and sum(uncovered_months) > 0
-    )
+    {{ cap01_capital_windows() }}
 
     select distinct
-        s.tax_code, s.period, 'fx' as agency, 'capital_flows' as dataset,
+        {{ enterprise_id_from_tax_code('d.tax_code') }} as enterprise_id,
+        d.tax_code, d.period, 'fx' as agency, 'capital_flows' as dataset,
         left(u.entry, 7) as waits_on_period, substr(u.entry, 9) as waits_on_status,
         jsonb_build_object(
-            'contributed_usd', round(s.contributed_usd, 2),
-            'quarantined_contributions_usd', round(s.quarantined_usd, 2),
-            'foreign_capital_due_usd', round(s.foreign_capital_due_usd, 2),
-            'capital_deadline', s.capital_deadline,
-            'projects', s.projects
+            'contributed_usd', round(d.contributed_usd, 2),
+            'quarantined_contributions_usd', round(d.quarantined_usd, 2),
+            'foreign_capital_due_usd', round(d.foreign_capital_due_usd, 2),
+            'capital_deadline', d.capital_deadline,
+            'projects', d.project_codes
         ) as evidence
-    from short as s
+    from deadlines as d
     join judged as j
-      on j.tax_code = s.tax_code and to_char(j.capital_deadline + interval '1 month', 'YYYY-MM') = s.period
+      on j.tax_code = d.tax_code and to_char(j.capital_deadline + interval '1 month', 'YYYY-MM') = d.period
     cross join lateral jsonb_array_elements_text(j.uncovered_periods) as u (entry)
+    where d.is_short and d.uncovered_months > 0
 ),
 
 reg02 as (
@@ -72,6 +56,7 @@ reg02 as (
     {{ reg02_silent_runs() }}
 
     select
+        {{ enterprise_id_from_tax_code('r.tax_code') }} as enterprise_id,
         r.tax_code,
         {{ month_from_index('r.flagged_at') }} as period,
         d.agency, d.dataset,
@@ -100,6 +85,7 @@ abs01 as (
     {{ abs01_rising_streaks() }}
 
     select
+        j.enterprise_id,
         e.tax_code,
         {{ month_from_index('min(j.flag_month)') }} as period,
         'labour' as agency, 'employment' as dataset,
@@ -113,18 +99,18 @@ abs01 as (
             'signs', jsonb_agg(distinct j.sign)
         ) as evidence
     from judged as j
-    join enterprises as e on e.enterprise_id = j.enterprise_id
+    left join enterprises as e on e.enterprise_id = j.enterprise_id
     cross join lateral jsonb_array_elements_text(coalesce(j.labour_gaps, '[]') || coalesce(j.labour_gaps_after, '[]'))
         as g (period)
     left join {{ ref('dataset_coverage') }} as c
       on c.agency = 'labour' and c.dataset = 'employment' and c.period = g.period
     where j.rising_months < {{ threshold('ABS01', 'min_rising_months') }}
-    group by e.tax_code, j.run_id, j.labour_gaps, j.labour_gaps_after, g.period, c.status
+    group by j.enterprise_id, e.tax_code, j.run_id, j.labour_gaps, j.labour_gaps_after, g.period, c.status
 )
 
 select
     w.rule_code::text as rule_code,
-    {{ enterprise_id_from_tax_code('w.tax_code') }}::text as enterprise_id,
+    w.enterprise_id::text as enterprise_id,
     w.tax_code::text as tax_code,
     w.period::text as period,
     w.agency::text as agency,

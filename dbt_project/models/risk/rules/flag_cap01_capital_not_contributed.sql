@@ -24,33 +24,27 @@ findings as (
     select
         {{ enterprise_id_from_tax_code('tax_code') }} as enterprise_id,
         tax_code,
-        to_char(capital_deadline + interval '1 month', 'YYYY-MM') as period,
-        {{ risk_score('1 - sum(contributed_usd) / sum(foreign_capital_due_usd)', '1 - ' ~ threshold('CAP01', 'min_contributed_share'), 1) }} as score,
+        period,
+        {{ risk_score('1 - contributed_usd / foreign_capital_due_usd', '1 - ' ~ threshold('CAP01', 'min_contributed_share'), 1) }} as score,
         -- the capital missing, in VND at the latest year's average is not
         -- known here: the evidence keeps USD, the amount at stake is left out
         null::numeric as amount_at_stake_vnd,
-        'Đến hạn góp vốn ' || to_char(max(capital_deadline), 'DD/MM/YYYY') || ', nhà đầu tư nước ngoài mới góp '
-            || {{ vn_number('sum(contributed_usd)') }} || ' USD trên ' || {{ vn_number('sum(foreign_capital_due_usd)') }}
-            || ' USD phải góp (' || {{ vn_pct('sum(contributed_usd) / sum(foreign_capital_due_usd)') }} || ').' as summary,
+        'Đến hạn góp vốn ' || to_char(capital_deadline, 'DD/MM/YYYY') || ', nhà đầu tư nước ngoài mới góp '
+            || {{ vn_number('contributed_usd') }} || ' USD trên ' || {{ vn_number('foreign_capital_due_usd') }}
+            || ' USD phải góp (' || {{ vn_pct('contributed_usd / foreign_capital_due_usd') }} || ').' as summary,
         jsonb_build_object(
             'threshold', 'foreign capital contributed below charter capital x foreign ownership by the deadline (Law on Enterprises 2020 Art. 47, 75)',
             'min_contributed_share', {{ threshold('CAP01', 'min_contributed_share') }},
-            'contributed_usd', round(sum(contributed_usd), 2),
-            'foreign_capital_due_usd', round(sum(foreign_capital_due_usd), 2),
-            'quarantined_contributions_usd', round(sum(quarantined_usd), 2),
-            'shortfall_usd', round(sum(foreign_capital_due_usd) - sum(contributed_usd), 2),
-            'projects', jsonb_agg(jsonb_build_object(
-                'project_code', project_code, 'issued_on', issued_on, 'capital_deadline', capital_deadline,
-                'charter_capital_usd', charter_capital_usd, 'foreign_ownership_pct', foreign_ownership_pct,
-                'register_snapshot', snapshot_period) order by project_code)
+            'contributed_usd', round(contributed_usd, 2),
+            'foreign_capital_due_usd', round(foreign_capital_due_usd, 2),
+            'quarantined_contributions_usd', round(quarantined_usd, 2),
+            'shortfall_usd', round(foreign_capital_due_usd - contributed_usd, 2),
+            'projects', projects
         ) as evidence
-    from judged
-    group by tax_code, to_char(capital_deadline + interval '1 month', 'YYYY-MM')
-    having sum(contributed_usd) + sum(quarantined_usd)
-           < {{ threshold('CAP01', 'min_contributed_share') }} * sum(foreign_capital_due_usd)
-       and sum(quarantined_unknown) = 0
-       -- a month of the window without fx data is unknown, never "nothing paid"
-       and sum(uncovered_months) = 0
+    from deadlines
+    where is_short
+      -- a month of the window without fx data is unknown, never "nothing paid"
+      and uncovered_months = 0
 )
 
 {{ risk_flag_columns('CAP01', '1.2') }}
