@@ -75,9 +75,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "flags_found": ("cảnh báo", "flags"),
     "enterprise_waiting": ("Chưa thể kết luận, chờ dữ liệu còn thiếu:",
                            "Not yet judged, waiting for missing deliveries:"),
-    "judgements_waiting": ("Chưa thể kết luận, chờ dữ liệu còn thiếu của các tháng sau (số trường hợp có thể là "
+    "judgements_waiting": ("Chưa thể kết luận, chờ dữ liệu còn thiếu của các kỳ sau (số trường hợp có thể là "
                            "cảnh báo):",
-                           "Not yet judged, waiting for the missing deliveries of these months (possible findings):"),
+                           "Not yet judged, waiting for the missing deliveries of these periods (possible findings):"),
     "no_flags": ("Không có cảnh báo nào khớp bộ lọc.", "No flag matches these filters."),
     "no_flags_of_enterprise": ("Doanh nghiệp chưa có cảnh báo nào.", "No flag for this enterprise."),
     "evidence": ("Bằng chứng", "Evidence"),

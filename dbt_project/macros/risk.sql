@@ -599,6 +599,183 @@ runs_with_coverage as (
 )
 {%- endmacro %}
 
+{#- TP04's returns compared (models/risk/docs/rule_tp04.md), as CTEs: `started`
+    (macro enterprise_start_years), `returns` (each return with revenue and a
+    sector, its EBIT margin and whether it is a start-up year), `compared`
+    (with the weighted margin of the comparison period and the year before's
+    figures, null without its return), `peers` (per VSIC division and year),
+    `related` (the year's related-party disclosures) and `explained` (the
+    years a more specific finding covers). Read by the rule, which judges a
+    year with the year before's return, and by risk.judgements_waiting, which
+    lists the years whose judgement waits on a missing delivery. -#}
+{% macro tp04_margins() -%}
+-- year the enterprise started (macro enterprise_start_years, shared with
+-- TP03): its earliest investment certificate, or its first CIT return when
+-- the returns do not start with the data itself; since 2.2 its first year
+-- with revenue after returns without any, and a certificate's year moved
+-- to the latest start the data allow within max_construction_years (2.3:
+-- of building, which begins once the enterprise is registered). The
+-- start-up years are the
+-- (often partial) first year and the next two full ones, since a
+-- certificate issued late in a year starts operations the next.
+started as (
+    {{ enterprise_start_years() }}
+),
+
+returns as (
+    select
+        t.enterprise_id, t.tax_code, t.fiscal_year, t.revenue_vnd,
+        t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd as ebit_vnd,
+        (t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd)::numeric / t.revenue_vnd as ebit_margin,
+        left(e.vsic_code, 2) as vsic_division,
+        -- the Decree 132 Art. 19.2(b) safe harbour of the sector
+        case
+            when left(e.vsic_code, 2) between '45' and '47' then {{ threshold('TP04', 'safe_harbour_distribution') }}
+            when left(e.vsic_code, 2) between '10' and '33' then {{ threshold('TP04', 'safe_harbour_manufacturing') }}
+            else {{ threshold('TP04', 'safe_harbour_processing') }}
+        end as safe_harbour_margin,
+        s.start_year,
+        coalesce(t.fiscal_year <= s.start_year + {{ threshold('TP04', 'startup_years') }}, false) as is_startup_year
+    from {{ ref('fct_tax_returns') }} as t
+    join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
+    left join started as s on s.tax_code = t.tax_code
+    where t.revenue_vnd > 0 and e.vsic_code is not null
+),
+
+-- the comparison period: the year and up to two before, weighted by revenue
+-- (sum of EBIT over sum of revenue). A join on the tax code, grouped, not a
+-- subquery per return: that scanned every return for each one (2.2 s at
+-- 7,500 returns, growing with the square of the history).
+weighted as (
+    select r.tax_code, r.fiscal_year,
+           sum(x.ebit_vnd)::numeric / nullif(sum(x.revenue_vnd), 0) as weighted_margin,
+           count(*) as years_compared
+    from (select distinct tax_code, fiscal_year from returns) as r
+    join returns as x
+      on x.tax_code = r.tax_code
+     and x.fiscal_year between r.fiscal_year - {{ threshold('TP04', 'comparison_years') }} + 1 and r.fiscal_year
+    group by r.tax_code, r.fiscal_year
+),
+
+-- with the year before's figures
+compared as (
+    select
+        r.*, w.weighted_margin, w.years_compared,
+        lag(r.ebit_margin) over (partition by r.tax_code order by r.fiscal_year) as prior_margin,
+        lag(r.revenue_vnd) over (partition by r.tax_code order by r.fiscal_year) as prior_revenue_vnd,
+        lag(r.fiscal_year) over (partition by r.tax_code order by r.fiscal_year) as prior_year,
+        lag(r.is_startup_year) over (partition by r.tax_code order by r.fiscal_year) as prior_is_startup_year
+    from returns as r
+    join weighted as w on w.tax_code = r.tax_code and w.fiscal_year = r.fiscal_year
+),
+
+peers as (
+    select
+        vsic_division, fiscal_year,
+        count(*) as peers,
+        percentile_cont({{ threshold('TP04', 'percentile_low') }}::float) within group (order by ebit_margin) as margin_p35,
+        percentile_cont({{ threshold('TP04', 'percentile_median') }}::float) within group (order by ebit_margin) as margin_median,
+        percentile_cont({{ threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75,
+        percentile_cont({{ threshold('TP04', 'percentile_low') }}::float) within group (order by weighted_margin) as weighted_margin_p35
+    from compared
+    where not is_startup_year
+    group by vsic_division, fiscal_year
+),
+
+related as (
+    select tax_code, fiscal_year::int as fiscal_year, sum(amount_vnd) as related_vnd,
+           string_agg(distinct counterparty_name, '; ') as counterparties
+    from {{ ref('stg_tax__related_party') }}
+    group by 1, 2
+),
+
+-- a TP03 finding reports the whole loss run (evidence first_loss_year up to
+-- its period), so each year of the run is explained by it
+explained as (
+    select enterprise_id, generate_series((evidence ->> 'first_loss_year')::int, period::int)::text as period
+    from {{ ref('flag_tp03_persistent_losses') }}
+    union select enterprise_id, period from {{ ref('flag_tp06_royalties_in_loss') }}
+    union select enterprise_id, period from {{ ref('flag_tp07_repatriation_in_loss') }}
+)
+{%- endmacro %}
+
+{#- TP03's runs of loss years (models/risk/docs/rule_tp03.md), as CTEs:
+    `started` (macro enterprise_start_years), `returns` (with EBIT and
+    whether it is a start-up year), `marked` (with the year before's return,
+    `previous_year`, and `run_id`), `runs` (the loss years after the
+    start-up years with `years_in_run`, `run_start`, `revenue_at_start` and
+    `losses_in_run_vnd`), `capital_added` and `related` per year. Read by the
+    rule, which flags a run of min_loss_years, and by
+    risk.judgements_waiting, which lists the shorter runs a missing year of
+    returns before them may lengthen. -#}
+{% macro tp03_loss_runs() -%}
+started as (
+    {{ enterprise_start_years() }}
+),
+
+returns as (
+    select
+        t.enterprise_id, t.tax_code, t.fiscal_year, t.revenue_vnd, t.profit_before_tax_vnd,
+        t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd as ebit_vnd,
+        s.start_year,
+        coalesce(t.fiscal_year <= s.start_year + {{ threshold('TP04', 'startup_years') }}, false) as is_startup_year
+    from {{ ref('fct_tax_returns') }} as t
+    left join started as s on s.tax_code = t.tax_code
+    where t.revenue_vnd is not null
+),
+
+-- A run of losses is consecutive fiscal years each with a return in force
+-- showing a loss. A year without a return in force (not filed, quarantined,
+-- or the tax delivery of that year rejected or missing) is unknown, so it
+-- ends the run as a year of profit would: "no year had a profit" cannot be
+-- said across it. Since 1.3: read as "no break" (1.1, 1.2), it flagged honest
+-- firms whose profitable year between two loss runs was quarantined (held-out
+-- evaluation, seed 2027). A run across a gap is judged once that year's
+-- return arrives.
+marked as (
+    select
+        r.*,
+        -- the years that end a run up to this one (a year with no loss, a
+        -- start-up year (since 1.4), or a loss year after a year without a
+        -- return): the same for every loss year of one run
+        count(*) filter (
+            where r.ebit_vnd >= 0 or r.is_startup_year or r.previous_year is distinct from r.fiscal_year - 1
+        ) over (partition by r.tax_code order by r.fiscal_year) as run_id
+    from (
+        select returns.*, lag(fiscal_year) over (partition by tax_code order by fiscal_year) as previous_year
+        from returns
+    ) as r
+),
+
+runs as (
+    select
+        l.*,
+        count(*) over (partition by l.tax_code, l.run_id order by l.fiscal_year) as years_in_run,
+        first_value(l.fiscal_year) over (partition by l.tax_code, l.run_id order by l.fiscal_year) as run_start,
+        first_value(l.revenue_vnd) over (partition by l.tax_code, l.run_id order by l.fiscal_year) as revenue_at_start,
+        sum(l.ebit_vnd) over (partition by l.tax_code, l.run_id order by l.fiscal_year) as losses_in_run_vnd
+    from marked as l
+    where l.ebit_vnd < 0 and not l.is_startup_year
+),
+
+capital_added as (
+    select tax_code, extract(year from value_date)::int as fiscal_year, sum(amount_usd) as amount_usd
+    from {{ ref('fct_capital_flows') }}
+    where flow_type = 'capital_contribution' and direction = 'inflow'
+    group by 1, 2
+),
+
+-- the year's related-party transactions as disclosed with the CIT return
+-- (the same measure as TP04's materiality); a year without disclosures shows
+-- no dealings, so it makes no flag: a missing disclosure can hide a case,
+-- never make one
+related as (
+    select tax_code, fiscal_year::int as fiscal_year, sum(amount_vnd) as related_vnd
+    from {{ ref('stg_tax__related_party') }}
+    group by 1, 2
+)
+{%- endmacro %}
+
 {#- ABS01's streaks of rising arrears with the signs in their window
     (models/risk/docs/rule_abs01.md), as CTEs ending with `judged`: one row
     per streak of observed rises and sign of a departing owner from the

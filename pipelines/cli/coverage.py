@@ -107,7 +107,7 @@ def print_gaps(pg) -> None:
 
 @main.command(help="Print the coverage grid of the agreement's datasets × periods (marts.dataset_coverage): "
                    f"{LEGEND}; then list every gap to chase, with the rejection's reason and the possible findings "
-                   "that wait on it (risk.judgements_waiting: cases a rule neither flags nor clears until the month "
+                   "that wait on it (risk.judgements_waiting: cases a rule neither flags nor clears until the period "
                    "arrives), and every period whose correction was rejected while its earlier delivery stays in "
                    "force.")
 @click.option("--agency", type=click.Choice(["registry", "tax", "customs", "land", "labour", "credit", "fx"]),

@@ -31,7 +31,7 @@ NOT_RECONCILED = {
     "flags": "the union of the rule models' findings (the rule catalogue test checks the union)",
     "flags_for_review": "risk.flags with the review decision in force: one row per flag (unique flag_id)",
     "enterprise_scores": "one row per flagged enterprise and year, built from risk.flags",
-    "judgements_waiting": "cases a rule holds back until a missing month arrives, built as the rule's own windows "
+    "judgements_waiting": "cases a rule holds back until a missing period arrives, built from the rule's own CTEs "
                           "(its dbt unit test proves them); raw holds no judgement to count against",
     "project_reports": "a report per project and period, aggregated from the marts (its unit tests prove the "
                        "sums); raw holds no report to count against",

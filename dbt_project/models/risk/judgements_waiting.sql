@@ -1,11 +1,11 @@
 -- The judgements a rule holds back until a missing delivery arrives. Grain:
--- one row per rule, enterprise, period the finding would have, and month of
--- a dataset without a delivery in force that the judgement waits on.
+-- one row per rule, enterprise, period the finding would have, and period
+-- (month or year) of a dataset without a delivery in force that the judgement waits on.
 --
--- A rule never reads a missing month as evidence, so a case whose judgement
--- a missing month decides is neither flagged nor cleared, and without this
+-- A rule never reads a missing period as evidence, so a case whose judgement
+-- a missing period decides is neither flagged nor cleared, and without this
 -- table nobody would know it exists. Listed here is a case the rule would
--- flag if the missing months showed nothing, so each row is a possible
+-- flag if the missing periods showed nothing against it, so each row is a possible
 -- finding that a delivery decides. `fdi coverage` counts them beside each
 -- gap to chase, and the workbench's queue says how many wait.
 --   * CAP01: a capital window holding an fx month rejected or missing (the
@@ -17,14 +17,26 @@
 --   * ABS01: a streak of rising arrears with a sign of a departing owner
 --     that reaches min_rising_months only if each labour month without data
 --     a rise spans (a rise across them counts once), or that follows its
---     last rise (an owner who left files no more), rose too.
+--     last rise (an owner who left files no more), rose too;
+--   * TP04: a year whose own return makes the case (an operating loss below
+--     its peers' range and the safe harbour, not a start-up year and after
+--     none) while the year before has no return because that year's CIT
+--     returns were rejected or not delivered (the rule does not judge a year
+--     without the year before's), or whose related-party disclosures were not
+--     delivered (a missing disclosure is no proof of no dealings); what is
+--     known must hold as in the rule;
+--   * TP03: a run of loss years shorter than min_loss_years that would reach
+--     it if the years right before it, whose CIT returns were rejected or not
+--     delivered (the rule ends a run at a year without a return), were losses
+--     too, counting the run just before them; or a run long enough whose
+--     year's related-party disclosures were not delivered.
 -- Each rule's cases come from the CTEs the rule itself reads (macros
--- cap01_capital_windows, reg02_silent_runs, abs01_rising_streaks), in a
--- subquery of their own.
+-- cap01_capital_windows, reg02_silent_runs, abs01_rising_streaks,
+-- tp04_margins, tp03_loss_runs), in a subquery of their own.
 -- The other rules state the months missing in a finding's evidence and
--- summary (TP01, TP02, TP03, REG01, ...) or, where one missing year decides,
--- do not judge the year (TP04's year before without a return): not listed
--- yet (docs/risk.md, "Gaps").
+-- summary (TP01, TP02, REG01, ...). NOM01's enterprise first seen after the
+-- last register snapshot loaded, which waits on a later snapshot, is not
+-- listed yet (docs/risk.md, "Gaps").
 with
 
 cap01 as (
@@ -106,6 +118,158 @@ abs01 as (
       on c.agency = 'labour' and c.dataset = 'employment' and c.period = g.period
     where j.rising_months < {{ threshold('ABS01', 'min_rising_months') }}
     group by j.enterprise_id, e.tax_code, j.run_id, j.labour_gaps, j.labour_gaps_after, g.period, c.status
+),
+
+tp04 as (
+    with
+
+    {{ tp04_margins() }},
+
+    -- the tax deliveries of a year without one in force
+    tax_years_waiting as (
+        select dataset, period::int as fiscal_year, status
+        from {{ ref('dataset_coverage') }}
+        where agency = 'tax' and dataset in ('cit_returns', 'related_party') and status in ('rejected', 'missing')
+    ),
+
+    -- a year whose own figures make the case, and whose year before (its
+    -- return) or whose disclosures wait on a delivery; what is known must
+    -- hold as in the rule
+    candidates as (
+        select
+            r.*, p.peers, p.margin_p35, rp.related_vnd,
+            case when r.prior_year = r.fiscal_year - 1 then null else py.status end as prior_year_waits,
+            case when rp.tax_code is null then ry.status end as related_waits
+        from compared as r
+        join peers as p using (vsic_division, fiscal_year)
+        left join peers as pp on pp.vsic_division = r.vsic_division and pp.fiscal_year = r.prior_year
+        left join related as rp on rp.tax_code = r.tax_code and rp.fiscal_year = r.fiscal_year
+        left join tax_years_waiting as py on py.dataset = 'cit_returns' and py.fiscal_year = r.fiscal_year - 1
+        left join tax_years_waiting as ry on ry.dataset = 'related_party' and ry.fiscal_year = r.fiscal_year
+        where p.peers >= {{ threshold('TP04', 'min_peers') }}
+          and not r.is_startup_year
+          and not coalesce(r.fiscal_year - 1 <= r.start_year + {{ threshold('TP04', 'startup_years') }}, false)
+          and not exists (select 1 from explained as x
+                          where x.enterprise_id = r.enterprise_id and x.period = r.fiscal_year::text)
+          and r.ebit_margin < p.margin_p35
+          and r.ebit_margin < r.safe_harbour_margin
+          and r.ebit_margin < {{ threshold('TP04', 'max_ebit_margin') }}
+          -- the year before: its return shows a sustained loss and revenue
+          -- holds, or it has none and the year's returns wait on a delivery
+          and ((r.prior_year = r.fiscal_year - 1
+                and pp.peers >= {{ threshold('TP04', 'min_peers') }}
+                and r.prior_margin < pp.margin_p35
+                and r.prior_margin < {{ threshold('TP04', 'max_ebit_margin') }}
+                and r.weighted_margin < p.weighted_margin_p35
+                and r.revenue_vnd >= (1 - {{ threshold('TP04', 'max_revenue_fall') }}) * r.prior_revenue_vnd)
+               or (r.prior_year is distinct from r.fiscal_year - 1 and py.status is not null))
+          -- material dealings disclosed, or the year's disclosures wait
+          and (rp.related_vnd >= {{ threshold('TP04', 'min_related_share') }} * r.revenue_vnd
+               or (rp.tax_code is null and ry.status is not null))
+    )
+
+    select
+        c.enterprise_id, c.tax_code, c.fiscal_year::text as period, 'tax' as agency, w.dataset,
+        w.waits_on_period, w.waits_on_status,
+        jsonb_strip_nulls(jsonb_build_object(
+            'ebit_margin', round(c.ebit_margin, 4),
+            'peer_margin_p35', round(c.margin_p35::numeric, 4),
+            'safe_harbour_margin', c.safe_harbour_margin,
+            'vsic_division', c.vsic_division,
+            'peers', c.peers,
+            'revenue_vnd', c.revenue_vnd,
+            'prior_year_ebit_margin', case when c.prior_year = c.fiscal_year - 1 then round(c.prior_margin, 4) end,
+            'related_party_transactions_vnd', c.related_vnd
+        )) as evidence
+    from candidates as c
+    cross join lateral (values
+        ('cit_returns', (c.fiscal_year - 1)::text, c.prior_year_waits),
+        ('related_party', c.fiscal_year::text, c.related_waits)
+    ) as w (dataset, waits_on_period, waits_on_status)
+    where w.waits_on_status is not null
+),
+
+tp03 as (
+    with
+
+    {{ tp03_loss_runs() }},
+
+    tax_years_waiting as (
+        select dataset, period::int as fiscal_year, status
+        from {{ ref('dataset_coverage') }}
+        where agency = 'tax' and dataset in ('cit_returns', 'related_party') and status in ('rejected', 'missing')
+    ),
+
+    -- the years right before a run without a return of the enterprise, when
+    -- every one of them waits on its delivery and none is a start-up year
+    -- (from the returns' first year for a run the enterprise's returns begin
+    -- with), with the run of losses just before them, if any
+    gaps_before as (
+        select
+            m.tax_code, m.fiscal_year as run_start, m.previous_year,
+            count(*) as gap_years,
+            jsonb_agg(jsonb_build_object('year', y::text, 'status', w.status) order by y) as waiting
+        from marked as m
+        cross join lateral generate_series(
+            coalesce(m.previous_year + 1,
+                     (select min(period)::int from {{ ref('dataset_coverage') }}
+                      where agency = 'tax' and dataset = 'cit_returns')),
+            m.fiscal_year - 1) as y
+        left join tax_years_waiting as w on w.dataset = 'cit_returns' and w.fiscal_year = y
+        where m.previous_year is distinct from m.fiscal_year - 1
+          and m.ebit_vnd < 0 and not m.is_startup_year
+        group by m.tax_code, m.fiscal_year, m.previous_year, m.start_year
+        having count(*) = count(w.status)
+           and not coalesce(bool_or(y <= m.start_year + {{ threshold('TP04', 'startup_years') }}), false)
+    ),
+
+    candidates as (
+        select
+            r.*, rp.related_vnd,
+            coalesce((select sum(c.amount_usd) from capital_added as c
+                      where c.tax_code = r.tax_code and c.fiscal_year between r.run_start and r.fiscal_year), 0)
+                as capital_added_usd,
+            case when r.years_in_run < {{ threshold('TP03', 'min_loss_years') }} then g.waiting end as years_waiting,
+            case when rp.tax_code is null then ry.status end as related_waits,
+            r.years_in_run + coalesce(g.gap_years, 0) + coalesce(pr.years_in_run, 0) as loss_years_possible
+        from runs as r
+        left join gaps_before as g on g.tax_code = r.tax_code and g.run_start = r.run_start
+        left join runs as pr on pr.tax_code = r.tax_code and pr.fiscal_year = g.previous_year
+        left join related as rp on rp.tax_code = r.tax_code and rp.fiscal_year = r.fiscal_year
+        left join tax_years_waiting as ry on ry.dataset = 'related_party' and ry.fiscal_year = r.fiscal_year
+        -- long enough, or long enough if the years before it waiting were losses
+        where (r.years_in_run >= {{ threshold('TP03', 'min_loss_years') }}
+               or r.years_in_run + coalesce(g.gap_years, 0) + coalesce(pr.years_in_run, 0)
+                  >= {{ threshold('TP03', 'min_loss_years') }})
+          -- material dealings disclosed, or the year's disclosures wait
+          and (rp.related_vnd >= {{ threshold('TP04', 'min_related_share') }} * r.revenue_vnd
+               or (rp.tax_code is null and ry.status is not null))
+    )
+
+    select
+        c.enterprise_id, c.tax_code, c.fiscal_year::text as period, 'tax' as agency, w.dataset,
+        w.waits_on_period, w.waits_on_status,
+        jsonb_strip_nulls(jsonb_build_object(
+            'loss_years', c.years_in_run,
+            'loss_years_possible', c.loss_years_possible,
+            'first_loss_year', c.run_start,
+            'losses_in_run_vnd', c.losses_in_run_vnd,
+            'revenue_first_loss_year_vnd', c.revenue_at_start,
+            'revenue_vnd', c.revenue_vnd,
+            'capital_added_usd', c.capital_added_usd,
+            'related_party_vnd', c.related_vnd
+        )) as evidence
+    from candidates as c
+    cross join lateral (
+        select 'cit_returns' as dataset, y ->> 'year' as waits_on_period, y ->> 'status' as waits_on_status
+        from jsonb_array_elements(coalesce(c.years_waiting, '[]')) as y
+        union all
+        select 'related_party', c.fiscal_year::text, c.related_waits
+    ) as w
+    where w.waits_on_status is not null
+      -- a run whose known years make it long enough still needs growth or
+      -- capital, as in the rule; its years before are unknown otherwise
+      and (c.years_waiting is not null or c.revenue_vnd > c.revenue_at_start or c.capital_added_usd > 0)
 )
 
 select
@@ -124,4 +288,8 @@ from (
     select 'REG02', * from reg02
     union all
     select 'ABS01', * from abs01
+    union all
+    select 'TP04', * from tp04
+    union all
+    select 'TP03', * from tp03
 ) as w

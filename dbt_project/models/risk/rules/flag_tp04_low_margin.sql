@@ -38,88 +38,9 @@
 -- The amount at stake is the profit an arm's-length (median) margin would give.
 with
 
--- year the enterprise started (macro enterprise_start_years, shared with
--- TP03): its earliest investment certificate, or its first CIT return when
--- the returns do not start with the data itself; since 2.2 its first year
--- with revenue after returns without any, and a certificate's year moved
--- to the latest start the data allow within max_construction_years (2.3:
--- of building, which begins once the enterprise is registered). The
--- start-up years are the
--- (often partial) first year and the next two full ones, since a
--- certificate issued late in a year starts operations the next.
-started as (
-    {{ enterprise_start_years() }}
-),
-
-returns as (
-    select
-        t.enterprise_id, t.tax_code, t.fiscal_year, t.revenue_vnd,
-        t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd as ebit_vnd,
-        (t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd)::numeric / t.revenue_vnd as ebit_margin,
-        left(e.vsic_code, 2) as vsic_division,
-        s.start_year,
-        coalesce(t.fiscal_year <= s.start_year + {{ threshold('TP04', 'startup_years') }}, false) as is_startup_year
-    from {{ ref('fct_tax_returns') }} as t
-    join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
-    left join started as s on s.tax_code = t.tax_code
-    where t.revenue_vnd > 0 and e.vsic_code is not null
-),
-
--- the comparison period: the year and up to two before, weighted by revenue
--- (sum of EBIT over sum of revenue). A join on the tax code, grouped, not a
--- subquery per return: that scanned every return for each one (2.2 s at
--- 7,500 returns, growing with the square of the history).
-weighted as (
-    select r.tax_code, r.fiscal_year,
-           sum(x.ebit_vnd)::numeric / nullif(sum(x.revenue_vnd), 0) as weighted_margin,
-           count(*) as years_compared
-    from (select distinct tax_code, fiscal_year from returns) as r
-    join returns as x
-      on x.tax_code = r.tax_code
-     and x.fiscal_year between r.fiscal_year - {{ threshold('TP04', 'comparison_years') }} + 1 and r.fiscal_year
-    group by r.tax_code, r.fiscal_year
-),
-
--- with the year before's figures
-compared as (
-    select
-        r.*, w.weighted_margin, w.years_compared,
-        lag(r.ebit_margin) over (partition by r.tax_code order by r.fiscal_year) as prior_margin,
-        lag(r.revenue_vnd) over (partition by r.tax_code order by r.fiscal_year) as prior_revenue_vnd,
-        lag(r.fiscal_year) over (partition by r.tax_code order by r.fiscal_year) as prior_year,
-        lag(r.is_startup_year) over (partition by r.tax_code order by r.fiscal_year) as prior_is_startup_year
-    from returns as r
-    join weighted as w on w.tax_code = r.tax_code and w.fiscal_year = r.fiscal_year
-),
-
-peers as (
-    select
-        vsic_division, fiscal_year,
-        count(*) as peers,
-        percentile_cont({{ threshold('TP04', 'percentile_low') }}::float) within group (order by ebit_margin) as margin_p35,
-        percentile_cont({{ threshold('TP04', 'percentile_median') }}::float) within group (order by ebit_margin) as margin_median,
-        percentile_cont({{ threshold('TP04', 'percentile_high') }}::float) within group (order by ebit_margin) as margin_p75,
-        percentile_cont({{ threshold('TP04', 'percentile_low') }}::float) within group (order by weighted_margin) as weighted_margin_p35
-    from compared
-    where not is_startup_year
-    group by vsic_division, fiscal_year
-),
-
-related as (
-    select tax_code, fiscal_year::int as fiscal_year, sum(amount_vnd) as related_vnd,
-           string_agg(distinct counterparty_name, '; ') as counterparties
-    from {{ ref('stg_tax__related_party') }}
-    group by 1, 2
-),
-
--- a TP03 finding reports the whole loss run (evidence first_loss_year up to
--- its period), so each year of the run is explained by it
-explained as (
-    select enterprise_id, generate_series((evidence ->> 'first_loss_year')::int, period::int)::text as period
-    from {{ ref('flag_tp03_persistent_losses') }}
-    union select enterprise_id, period from {{ ref('flag_tp06_royalties_in_loss') }}
-    union select enterprise_id, period from {{ ref('flag_tp07_repatriation_in_loss') }}
-),
+-- the returns with their peers and the year before (macro tp04_margins,
+-- shared with risk.judgements_waiting)
+{{ tp04_margins() }},
 
 judged as (
     select
@@ -127,12 +48,7 @@ judged as (
         {{ tax_years_without_return('r.tax_code', 'r.fiscal_year - ' ~ threshold('TP04', 'comparison_years') ~ ' + 1', 'r.fiscal_year') }}
             as years_without_return,
         p.peers, p.margin_p35, p.margin_median, p.margin_p75, p.weighted_margin_p35,
-        pp.margin_p35 as prior_margin_p35, rp.related_vnd, rp.counterparties,
-        case
-            when r.vsic_division between '45' and '47' then {{ threshold('TP04', 'safe_harbour_distribution') }}
-            when r.vsic_division between '10' and '33' then {{ threshold('TP04', 'safe_harbour_manufacturing') }}
-            else {{ threshold('TP04', 'safe_harbour_processing') }}
-        end as safe_harbour_margin
+        pp.margin_p35 as prior_margin_p35, rp.related_vnd, rp.counterparties
     from compared as r
     join peers as p using (vsic_division, fiscal_year)
     join peers as pp on pp.vsic_division = r.vsic_division and pp.fiscal_year = r.prior_year
