@@ -223,27 +223,40 @@ tp03 as (
            and not coalesce(bool_or(y <= m.start_year + {{ threshold('TP04', 'startup_years') }}), false)
     ),
 
-    candidates as (
+    -- the run as it would be: lengthened by the years waiting (and the run
+    -- before them) when it is too short, else as the rule sees it
+    extended as (
         select
             r.*, rp.related_vnd,
-            coalesce((select sum(c.amount_usd) from capital_added as c
-                      where c.tax_code = r.tax_code and c.fiscal_year between r.run_start and r.fiscal_year), 0)
-                as capital_added_usd,
             case when r.years_in_run < {{ threshold('TP03', 'min_loss_years') }} then g.waiting end as years_waiting,
             case when rp.tax_code is null then ry.status end as related_waits,
-            r.years_in_run + coalesce(g.gap_years, 0) + coalesce(pr.years_in_run, 0) as loss_years_possible
+            r.years_in_run + case when r.years_in_run < {{ threshold('TP03', 'min_loss_years') }}
+                                  then g.gap_years + coalesce(pr.years_in_run, 0) else 0 end as loss_years_possible,
+            case when r.years_in_run < {{ threshold('TP03', 'min_loss_years') }}
+                 then coalesce(pr.run_start, r.run_start - g.gap_years) else r.run_start end as first_loss_year_possible,
+            -- null when the run would begin with a year without a return
+            case when r.years_in_run < {{ threshold('TP03', 'min_loss_years') }}
+                 then pr.revenue_at_start else r.revenue_at_start end as revenue_at_start_possible
         from runs as r
         left join gaps_before as g on g.tax_code = r.tax_code and g.run_start = r.run_start
         left join runs as pr on pr.tax_code = r.tax_code and pr.fiscal_year = g.previous_year
         left join related as rp on rp.tax_code = r.tax_code and rp.fiscal_year = r.fiscal_year
         left join tax_years_waiting as ry on ry.dataset = 'related_party' and ry.fiscal_year = r.fiscal_year
-        -- long enough, or long enough if the years before it waiting were losses
-        where (r.years_in_run >= {{ threshold('TP03', 'min_loss_years') }}
-               or r.years_in_run + coalesce(g.gap_years, 0) + coalesce(pr.years_in_run, 0)
-                  >= {{ threshold('TP03', 'min_loss_years') }})
-          -- material dealings disclosed, or the year's disclosures wait
-          and (rp.related_vnd >= {{ threshold('TP04', 'min_related_share') }} * r.revenue_vnd
-               or (rp.tax_code is null and ry.status is not null))
+        -- material dealings disclosed, or the year's disclosures wait
+        where rp.related_vnd >= {{ threshold('TP04', 'min_related_share') }} * r.revenue_vnd
+           or (rp.tax_code is null and ry.status is not null)
+    ),
+
+    -- long enough, and growing or given capital as in the rule where the
+    -- run's first year is known (capital over the years in force)
+    candidates as (
+        select
+            e.*,
+            coalesce((select sum(c.amount_usd) from capital_added as c
+                      where c.tax_code = e.tax_code and c.fiscal_year between e.first_loss_year_possible and e.fiscal_year), 0)
+                as capital_added_usd
+        from extended as e
+        where e.loss_years_possible >= {{ threshold('TP03', 'min_loss_years') }}
     )
 
     select
@@ -253,8 +266,9 @@ tp03 as (
             'loss_years', c.years_in_run,
             'loss_years_possible', c.loss_years_possible,
             'first_loss_year', c.run_start,
+            'first_loss_year_possible', c.first_loss_year_possible,
             'losses_in_run_vnd', c.losses_in_run_vnd,
-            'revenue_first_loss_year_vnd', c.revenue_at_start,
+            'revenue_first_loss_year_vnd', c.revenue_at_start_possible,
             'revenue_vnd', c.revenue_vnd,
             'capital_added_usd', c.capital_added_usd,
             'related_party_vnd', c.related_vnd
@@ -267,9 +281,10 @@ tp03 as (
         select 'related_party', c.fiscal_year::text, c.related_waits
     ) as w
     where w.waits_on_status is not null
-      -- a run whose known years make it long enough still needs growth or
-      -- capital, as in the rule; its years before are unknown otherwise
-      and (c.years_waiting is not null or c.revenue_vnd > c.revenue_at_start or c.capital_added_usd > 0)
+      -- growth or capital, as in the rule, unless the run would begin with a
+      -- year without a return (its revenue unknown)
+      and (c.revenue_at_start_possible is null or c.revenue_vnd > c.revenue_at_start_possible
+           or c.capital_added_usd > 0)
 )
 
 select
