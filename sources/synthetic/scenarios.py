@@ -108,6 +108,7 @@ TP02_EDGE_LOOKALIKE_PRICE_FACTOR = 0.68
 # EBITDA margin on its revenue; `record` labels each year on the first (the firm's own books), and a division
 # whose median margin is above the firm's own can lift the capacity and hide a planted year (NOISY there).
 TP05_INTEREST_CAP = 0.30  # thresholds.csv TP05 interest_cap_share (Decree 132/2020/ND-CP Art. 16.3)
+TP05_MAX_REVENUE_FALL = 0.05  # thresholds.csv TP05 max_revenue_fall: a year down more is a downturn, not judged
 TP05_EDGE_INTEREST_SHARE = 0.38
 TP05_EDGE_LOOKALIKE_INTEREST_SHARE = 0.24
 # TP06 max_fee_share 0.05: royalties and service fees together 6 % / 4 % of revenue in a loss year.
@@ -609,6 +610,24 @@ def record(economy: Economy, rare_lines: list[RareLine] = ()) -> list[Scenario]:
     return out
 
 
+def tp05_year_labels(books: list) -> list[tuple[int, bool, str]]:
+    """TP05's label of each year of an edge firm's books (year, planted, note), on the figures the rule reads: the
+    interest over the best EBITDA (profit before tax + interest + depreciation) of the year and the two before,
+    planted above the cap. A year whose revenue fell more than max_revenue_fall on the year before is a downturn
+    the rule does not judge (its EBITDA collapsed with its sales, dbt_project/models/risk/docs/rule_tp05.md): a look-alike whatever its
+    share (seed 2057 planted one at 31 % with revenue down 6.4 %, which the rule rightly left alone)."""
+    labels = []
+    for i, b in enumerate(books):
+        capacity = max(x.pbt + x.interest + x.depreciation for x in books[max(0, i - 2):i + 1])
+        share = b.interest / capacity if capacity > 0 else float("inf")
+        note = f"interest {share:.0%} of the best EBITDA of the year and the two before"
+        downturn = i > 0 and b.revenue < (1 - TP05_MAX_REVENUE_FALL) * books[i - 1].revenue
+        if downturn:
+            note += f", revenue {b.revenue / books[i - 1].revenue - 1:+.1%} on the year before (a downturn, not judged)"
+        labels.append((b.year, share > TP05_INTEREST_CAP and not downturn, note))
+    return labels
+
+
 def _edge_cases(economy: Economy, e: Enterprise, books: list) -> list[Scenario]:
     """The truth of an enterprise near a threshold (`assign_edge_roles`), each note with the figure the rule
     measures as the generator wrote it. TP05 is labelled year by year on that figure, so a planted firm's year
@@ -635,12 +654,8 @@ def _edge_cases(economy: Economy, e: Enterprise, books: list) -> list[Scenario]:
                                        f"{b.revenue / prior.revenue - 1:+.1%} on the year before, related-party "
                                        f"dealings {related / b.revenue:.1%} of revenue")
     elif rule == "TP05":
-        for i, b in enumerate(books):
-            # the rule's EBITDA (profit before tax + interest + depreciation), best of the year and two before
-            capacity = max(x.pbt + x.interest + x.depreciation for x in books[max(0, i - 2):i + 1])
-            share = b.interest / capacity if capacity > 0 else float("inf")
-            add(str(b.year), share > TP05_INTEREST_CAP,
-                f"interest {share:.0%} of the best EBITDA of the year and the two before, loan from {e.parent_group}")
+        for year, is_planted, note in tp05_year_labels(books):
+            add(str(year), is_planted, f"{note}, loan from {e.parent_group}")
     elif rule == "TP06":
         b = economy.books[(e.tax_code, e.role_year)]
         add(str(e.role_year), planted, f"royalties and service fees {(b.royalty + b.service_fees) / b.revenue:.1%} "

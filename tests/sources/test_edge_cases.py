@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import statistics
 import zipfile
+from types import SimpleNamespace
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pytest
 from sources.synthetic.catalogue import RARE_GOODS
 from sources.synthetic.economy import month_end
 from sources.synthetic.generator import GenerateOptions, generate
-from sources.synthetic.scenarios import EDGE_PLANTED_ONLY, EDGE_RULES, RARE_MONTHS, RARE_TRADERS
+from sources.synthetic.scenarios import EDGE_PLANTED_ONLY, EDGE_RULES, RARE_MONTHS, RARE_TRADERS, tp05_year_labels
 from sources.synthetic.truth import read_csv, span_of
 from tests.sources.conftest import OPTIONS, Parsed, contributed_shares, n, parse_all, returns_in_force
 
@@ -180,6 +181,20 @@ def test_tp06_fees_and_tp07_losses_just_either_side(edge):
             pbt = n(books[key], "profit_before_tax_vnd") / n(books[key], "revenue_vnd")
             carried = n(books[key], "loss_carried_forward_vnd")
             assert (-0.02 < pbt < 0) if kind == "planted" else (0 < pbt < 0.02 and not carried), (s, pbt, carried)
+
+
+def test_tp05_labels_each_year_on_the_interest_share_and_leaves_a_downturn_to_the_rule():
+    """A TP05 edge year is planted when its interest is above 30 % of the best EBITDA of the year and the two
+    before, unless its revenue fell more than 5 % on the year before: the rule does not judge a downturn
+    (seed 2057 labelled one planted at 31 % with revenue down 6.4 %, and counted the rule's silence a miss)."""
+    def book(year, revenue, ebitda, interest):
+        return SimpleNamespace(year=year, revenue=revenue, pbt=ebitda - interest, interest=interest, depreciation=0)
+
+    labels = tp05_year_labels([book(2022, 1000, 100, 31), book(2023, 980, 100, 31), book(2024, 930, 100, 31),
+                               book(2025, 930, 100, 29)])
+    assert [(year, planted) for year, planted, _ in labels] == [(2022, True), (2023, True), (2024, False),
+                                                                 (2025, False)]
+    assert "a downturn" in labels[2][2] and "a downturn" not in labels[1][2]
 
 
 def test_tp04_related_dealings_and_revenue_just_either_side(edge):
