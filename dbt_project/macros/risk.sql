@@ -601,9 +601,11 @@ runs_with_coverage as (
 
 {#- TP04's returns compared (models/risk/docs/rule_tp04.md), as CTEs: `started`
     (macro enterprise_start_years), `returns` (each return with revenue and a
-    sector, its EBIT margin and whether it is a start-up year), `compared`
-    (with the weighted margin of the comparison period and the year before's
-    figures, null without its return), `peers` (per VSIC division and year),
+    sector, its EBIT margin, its sector's safe harbour and whether it is a
+    start-up year), `compared` (with the weighted margin of the comparison
+    period and the figures of the enterprise's previous return, `prior_year`:
+    the year before only when that year has one), `peers` (per VSIC division
+    and year),
     `related` (the year's related-party disclosures) and `explained` (the
     years a more specific finding covers). Read by the rule, which judges a
     year with the year before's return, and by risk.judgements_waiting, which
