@@ -39,6 +39,14 @@
 -- listed yet (docs/risk.md, "Gaps").
 with
 
+-- the annual tax deliveries (CIT returns, related-party disclosures) of a
+-- year without one in force: what TP04's and TP03's cases wait on
+tax_years_waiting as (
+    select dataset, period::int as fiscal_year, status
+    from {{ ref('dataset_coverage') }}
+    where agency = 'tax' and dataset in ('cit_returns', 'related_party') and status in ('rejected', 'missing')
+),
+
 cap01 as (
     with
 
@@ -125,13 +133,6 @@ tp04 as (
 
     {{ tp04_margins() }},
 
-    -- the tax deliveries of a year without one in force
-    tax_years_waiting as (
-        select dataset, period::int as fiscal_year, status
-        from {{ ref('dataset_coverage') }}
-        where agency = 'tax' and dataset in ('cit_returns', 'related_party') and status in ('rejected', 'missing')
-    ),
-
     -- a year whose own figures make the case, and whose year before (its
     -- return) or whose disclosures wait on a delivery; what is known must
     -- hold as in the rule
@@ -193,12 +194,6 @@ tp03 as (
     with
 
     {{ tp03_loss_runs() }},
-
-    tax_years_waiting as (
-        select dataset, period::int as fiscal_year, status
-        from {{ ref('dataset_coverage') }}
-        where agency = 'tax' and dataset in ('cit_returns', 'related_party') and status in ('rejected', 'missing')
-    ),
 
     -- the years right before a run without a return of the enterprise, when
     -- every one of them waits on its delivery and none is a start-up year
