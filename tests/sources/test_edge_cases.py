@@ -13,9 +13,9 @@ import gzip
 import hashlib
 import statistics
 import zipfile
-from types import SimpleNamespace
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy
 import pytest
