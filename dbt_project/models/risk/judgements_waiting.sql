@@ -29,14 +29,18 @@
 --     it if the years right before it, whose CIT returns were rejected or not
 --     delivered (the rule ends a run at a year without a return), were losses
 --     too, counting the run just before them; or a run long enough whose
---     year's related-party disclosures were not delivered.
+--     year's related-party disclosures were not delivered;
+--   * NOM01: an enterprise with enough signs of foreign control in a year,
+--     first seen by its tax code after the last register snapshot loaded
+--     (the register may show its project in the months not delivered): it
+--     waits on each register month from its first record by code rejected
+--     or not delivered.
 -- Each rule's cases come from the CTEs the rule itself reads (macros
 -- cap01_capital_windows, reg02_silent_runs, abs01_rising_streaks,
--- tp04_margins, tp03_loss_runs), in a subquery of their own.
--- The other rules state the months missing in a finding's evidence and
--- summary (TP01, TP02, REG01, ...). NOM01's enterprise first seen after the
--- last register snapshot loaded, which waits on a later snapshot, is not
--- listed yet (docs/risk.md, "Gaps").
+-- tp04_margins, tp03_loss_runs, nom01_signs), in a subquery of their own.
+-- The other rules judge on the periods in force and state the months
+-- missing in a finding's evidence and summary (TP01, TP02, REG01, ...)
+-- (docs/risk.md, "Gaps").
 with
 
 -- the annual tax deliveries (CIT returns, related-party disclosures) of a
@@ -280,6 +284,30 @@ tp03 as (
       -- year without a return (its revenue unknown)
       and (c.revenue_at_start_possible is null or c.revenue_vnd > c.revenue_at_start_possible
            or c.capital_added_usd > 0)
+),
+
+nom01 as (
+    with
+
+    {{ nom01_signs() }}
+
+    -- an enterprise first seen by its code after the last register snapshot
+    -- loaded, with enough signs: it waits on each register month from its
+    -- first record by code that was rejected or not delivered
+    select
+        p.enterprise_id, d.tax_code, p.year::text as period, 'registry' as agency, 'projects' as dataset,
+        c.period as waits_on_period, c.status as waits_on_status,
+        jsonb_build_object(
+            'sign_kinds', p.sign_kinds,
+            'signs', p.details,
+            'first_seen_by_tax_code', d.first_seen_period
+        ) as evidence
+    from per_year as p
+    join domestic as d on d.enterprise_id = p.enterprise_id
+    join {{ ref('dataset_coverage') }} as c
+      on c.agency = 'registry' and c.dataset = 'projects' and c.period >= d.first_seen_period
+     and c.status in ('rejected', 'missing')
+    where p.sign_kinds >= {{ threshold('NOM01', 'min_signs') }}
 )
 
 select
@@ -302,4 +330,6 @@ from (
     select 'TP04', * from tp04
     union all
     select 'TP03', * from tp03
+    union all
+    select 'NOM01', * from nom01
 ) as w
