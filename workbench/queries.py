@@ -118,7 +118,7 @@ def waiting(pg: psycopg.Connection, f: QueueFilters) -> list[dict]:
         return []
     return _all(pg.execute(
         """select rule_code, agency, dataset, count(distinct (enterprise_id, period)) as findings,
-                  array_agg(distinct waits_on_period order by waits_on_period) as months
+                  array_agg(distinct waits_on_period order by waits_on_period) as periods
            from risk.judgements_waiting
            where (%(rule)s::text is null or rule_code = %(rule)s)
              and (%(year)s::text is null or left(period, 4) = %(year)s)
@@ -273,11 +273,11 @@ def enterprise_flags(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:
 
 def enterprise_waiting(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:
     """The enterprise's possible findings that a missing delivery holds back (risk.judgements_waiting), one row
-    per rule, period and dataset with the months it waits on; empty before the table is built."""
+    per rule, period and dataset with the periods it waits on; empty before the table is built."""
     if pg.execute("select to_regclass('risk.judgements_waiting')").fetchone()[0] is None:
         return []
     return _all(pg.execute(
-        "select rule_code, period, agency, dataset, array_agg(waits_on_period order by waits_on_period) as months "
+        "select rule_code, period, agency, dataset, array_agg(waits_on_period order by waits_on_period) as periods "
         "from risk.judgements_waiting where enterprise_id = %s group by rule_code, period, agency, dataset "
         "order by period desc, rule_code, agency, dataset", (enterprise_id,)))
 

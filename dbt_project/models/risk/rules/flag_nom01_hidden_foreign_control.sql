@@ -12,9 +12,6 @@
 --   trade    at least half of its customs value with one foreign group.
 -- One sign alone is ordinary (a foreign expert, a foreign lender, an exporter
 -- with one buyer); flagged from two kinds of sign.
--- The signs: macro nom01_signs, which risk.judgements_waiting reads too, to
--- list an enterprise the register has not seen since it carries its code
--- (not judged here) with the register months it waits on.
 with
 
 -- the signs of each year of each enterprise without foreign ownership in the
@@ -52,6 +49,9 @@ findings as (
     join domestic as d on d.enterprise_id = p.enterprise_id
     left join customs_gaps as g on g.fiscal_year = p.year::text
     where p.sign_kinds >= {{ threshold('NOM01', 'min_signs') }}
+      -- not one the register has not seen since it carries its code: its
+      -- project may be in the months not delivered (risk.judgements_waiting
+      -- lists it with those months)
       and d.first_seen_period is null
 )
 
