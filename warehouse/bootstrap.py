@@ -182,7 +182,7 @@ def bootstrap(conn: psycopg.Connection, raw_tables: list[RawTable]) -> list[str]
 # link decisions only, owned like the review log; dbt reads it and builds nothing there.
 LOADER, BUILDER, REVIEWS, EXPORTER = "fdi_loader", "fdi_builder", "fdi_reviews", "fdi_exporter"
 BUILDER_SCHEMAS = ("staging", "intermediate", "marts", "kpi", "snapshots", "seeds")
-KEPT_TABLES = {"risk": (REVIEWS, ("flag_reviews", "flag_first_seen")),
+KEPT_TABLES = {"risk": (REVIEWS, ("flag_reviews", "flag_first_seen", "flag_withdrawals")),
                "fis": (EXPORTER, ("export_revisions",)),
                "linkage": (REVIEWS, ("decisions",))}
 SHARED_WITH_DBT = ("risk", "fis")

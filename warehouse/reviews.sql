@@ -20,6 +20,65 @@ comment on column risk.flag_first_seen.rule_code is
 comment on column risk.flag_first_seen.first_detected_at is
     'When a build first found the flag; never changed afterwards / Thời điểm phát hiện lần đầu';
 
+-- Each flag a build stopped raising, as it was last raised. A flag goes when
+-- the data it stood on changes (a late delivery, a correction) or a new rule
+-- version no longer finds it; its decisions stay in risk.flag_reviews, and
+-- this row keeps what they were about, so the workbench can still show them
+-- (issue #17: a reviewer's decision is never lost). Appended by the pre-hook
+-- of risk.flags (macros/risk.sql, risk_record_withdrawals), never changed; a
+-- flag raised again and then withdrawn again has a second row.
+create table if not exists risk.flag_withdrawals (
+    withdrawal_id        bigint generated always as identity primary key,
+    flag_id              text not null,
+    rule_code            text not null,
+    rule_version         text,
+    enterprise_id        text,
+    tax_code             text,
+    period               text,
+    severity             text,
+    score                numeric(5, 1),
+    amount_at_stake_vnd  numeric(22, 0),
+    summary              text,
+    evidence             jsonb,
+    evidence_hash        text,
+    first_detected_at    timestamptz,
+    withdrawn_at         timestamptz not null default now()
+);
+create index if not exists flag_withdrawals_flag on risk.flag_withdrawals (flag_id, withdrawn_at desc);
+create index if not exists flag_withdrawals_enterprise on risk.flag_withdrawals (enterprise_id);
+comment on table risk.flag_withdrawals is
+    'Each risk flag a build stopped raising, as it was last raised; its decisions stay in risk.flag_reviews (append-only) / Cảnh báo không còn được nêu, lưu như lần cuối được nêu (chỉ thêm)';
+comment on column risk.flag_withdrawals.withdrawal_id is
+    'Id of the withdrawal, in the order recorded / Mã lần rút';
+comment on column risk.flag_withdrawals.flag_id is
+    'The flag no longer raised (risk.flags.flag_id while it was) / Mã cảnh báo';
+comment on column risk.flag_withdrawals.rule_code is
+    'Rule that raised it / Mã quy tắc';
+comment on column risk.flag_withdrawals.rule_version is
+    'Rule version that last raised it / Phiên bản quy tắc lần cuối nêu';
+comment on column risk.flag_withdrawals.enterprise_id is
+    'Enterprise / Mã doanh nghiệp';
+comment on column risk.flag_withdrawals.tax_code is
+    '10-digit tax code / Mã số thuế';
+comment on column risk.flag_withdrawals.period is
+    'YYYY or YYYY-MM / Kỳ';
+comment on column risk.flag_withdrawals.severity is
+    'low | medium | high, as last raised / Mức độ';
+comment on column risk.flag_withdrawals.score is
+    '0-100, as last raised / Điểm rủi ro';
+comment on column risk.flag_withdrawals.amount_at_stake_vnd is
+    'Estimated amount at stake, VND, as last raised / Số tiền ước tính liên quan';
+comment on column risk.flag_withdrawals.summary is
+    'The summary as last raised / Tóm tắt lần cuối';
+comment on column risk.flag_withdrawals.evidence is
+    'The evidence as last raised / Bằng chứng lần cuối';
+comment on column risk.flag_withdrawals.evidence_hash is
+    'md5 of that evidence: the hash a decision on it carries / Mã băm bằng chứng';
+comment on column risk.flag_withdrawals.first_detected_at is
+    'When the flag was first detected / Thời điểm phát hiện lần đầu';
+comment on column risk.flag_withdrawals.withdrawn_at is
+    'When the build that no longer raised it began writing risk.flags / Thời điểm không còn nêu';
+
 -- The review log: append-only. A decision is never edited; a new decision is
 -- a new row, and the latest one (decided_at, then review_id) is in force.
 create table if not exists risk.flag_reviews (
@@ -96,3 +155,7 @@ create or replace trigger flag_reviews_no_truncate before truncate on risk.flag_
     for each statement execute function risk.refuse_change_to_log();
 -- the guard's name before it served the link decisions too
 drop function if exists risk.flag_reviews_append_only();
+create or replace trigger flag_withdrawals_no_update before update or delete on risk.flag_withdrawals
+    for each row execute function risk.refuse_change_to_log();
+create or replace trigger flag_withdrawals_no_truncate before truncate on risk.flag_withdrawals
+    for each statement execute function risk.refuse_change_to_log();

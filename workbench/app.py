@@ -210,7 +210,7 @@ def create_app(base: Connection) -> Starlette:
         pages = max(1, -(-total // queries.PAGE_SIZE))
         return render(request, session, new, "flags.html", rows=rows, total=total, f=f, pages=pages,
                       choices=queries.filter_choices(pg), statuses=queries.STATUSES, severities=queries.SEVERITIES,
-                      waiting=queries.waiting(pg, f))
+                      waiting=queries.waiting(pg, f), withdrawn=queries.withdrawn_counts(pg))
 
     def _export_rows(request, pg):
         lang = lang_of(request)
@@ -246,7 +246,7 @@ def create_app(base: Connection) -> Starlette:
         flag_id = request.path_params["flag_id"]
         row = queries.flag(pg, flag_id)
         if row is None:
-            return refusal(request, session, new, "not_found", 404)
+            return withdrawn_page(request, session, new, pg, error=error, status=status, note=note, back=back)
         draft = session.drafts.pop(flag_id, None)
         if draft and not error:
             chosen, note = draft.status, draft.note
@@ -264,6 +264,30 @@ def create_app(base: Connection) -> Starlette:
                       saved=request.query_params.get("saved") == "1",
                       restored=f"draft_restored_{draft.why}" if draft and not error else None,
                       note=note, chosen=chosen, back=_safe_back(back or request.query_params.get("back")))
+
+    def withdrawn_page(request, session, new, pg, error: str | None = None, status: int = 200, note: str = "",
+                       back: str | None = None):
+        """A flag no rule raises any more, as it was last raised, with the decisions on it; none can be added. A
+        decision on its way (a form, a draft kept over a login) is shown again, so its note is not lost."""
+        flag_id = request.path_params["flag_id"]
+        row = queries.withdrawn_flag(pg, flag_id)
+        if row is None:
+            return refusal(request, session, new, "not_found", 404)
+        draft = session.drafts.pop(flag_id, None)
+        if draft and not note:
+            note = draft.note
+        lang = lang_of(request)
+        now = queries.enterprise_flags(pg, row["enterprise_id"]) if row["enterprise_id"] else []
+        return render(request, session, new, "withdrawn_flag.html", status=status, flag=row,
+                      evidence=evidence_rows(_evidence(row), lang), history=queries.reviews(pg, flag_id),
+                      raised_now=now, error=error, note=note,
+                      back=_safe_back(back or request.query_params.get("back")))
+
+    def withdrawn_list(request, session, new, pg):
+        f = queries.QueueFilters.from_params(request.query_params)  # its page only
+        rows, total, decided = queries.withdrawn(pg, page=f.page)
+        return render(request, session, new, "withdrawn.html", rows=rows, total=total, decided=decided,
+                      page_no=f.page, pages=max(1, -(-total // queries.PAGE_SIZE)))
 
     async def decide(request: Request) -> Response:
         form = await request.form()
@@ -298,8 +322,9 @@ def create_app(base: Connection) -> Starlette:
             if status in ("confirmed", "dismissed") and not note:
                 return again("note_required", 400)
             row = queries.flag(pg, flag_id)
-            if row is None:
-                return refusal(request, session, new, "not_found", 404)
+            if row is None:  # withdrawn since the page was opened: shown as last raised, the note kept
+                return withdrawn_page(request, session, new, pg, error="flag_withdrawn", status=409, note=note,
+                                      back=back)
             if status == "confirmed" and row["review_status"] == "awaiting_second" \
                     and session.login in (row["confirmed_by"] or "").split(", "):
                 return again("already_confirmed_by_you", 409)
@@ -366,10 +391,12 @@ def create_app(base: Connection) -> Starlette:
             with pg.transaction():
                 flags = queries.enterprise_flags(pg, e["enterprise_id"])
                 waiting = queries.enterprise_waiting(pg, e["enterprise_id"])
+                withdrawn, _, _ = queries.withdrawn(pg, e["enterprise_id"], limit=None)
         except psycopg.errors.InsufficientPrivilege:
-            flags, waiting = None, []  # an analyst sees the enterprise, not its flags
+            flags, waiting, withdrawn = None, [], []  # an analyst sees the enterprise, not its flags
         return render(request, session, new, "enterprise.html", e=e, names=queries.enterprise_names(pg, e),
-                      years=queries.enterprise_years(pg, e["enterprise_id"]), flags=flags, waiting=waiting)
+                      years=queries.enterprise_years(pg, e["enterprise_id"]), flags=flags, waiting=waiting,
+                      withdrawn=withdrawn)
 
     def coverage_page(request, session, new, pg):
         source, periods, datasets, cells = queries.coverage_grid(pg)
@@ -388,6 +415,7 @@ def create_app(base: Connection) -> Starlette:
         Route("/flags", page(flags_page)),
         Route("/flags.csv", page(flags_csv)),
         Route("/flags.xlsx", page(flags_xlsx)),
+        Route("/withdrawn", page(withdrawn_list)),
         Route("/flags/{flag_id}", page(flag_page), methods=["GET"]),
         Route("/flags/{flag_id}/reviews", decide, methods=["POST"]),
         Route("/flags/{flag_id}/records", page(records_page)),

@@ -110,6 +110,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "median": ("trung vị", "median"),
     "history": ("Lịch sử xem xét", "Review history"),
     "no_history": ("Chưa có quyết định nào.", "No decision yet."),
+    # flags no rule raises any more (risk.flag_withdrawals): their decisions are kept and shown
+    "withdrawn_title": ("Cảnh báo không còn được nêu", "Flags no longer raised"),
+    "withdrawn_badge": ("Không còn được nêu", "No longer raised"),
+    "withdrawn_line": ("{n} cảnh báo không còn được nêu, {d} trong số đó đã có quyết định (các quyết định vẫn được "
+                       "lưu).",
+                       "{n} flags are no longer raised, {d} of them with a decision (the decisions are kept)."),
+    "see_them": ("Xem", "See them"),
+    "withdrawn_hint": ("Các cảnh báo mà lần dựng kho gần nhất không còn nêu, như lần cuối được nêu; cảnh báo đã có "
+                       "quyết định được xếp trước. Một cảnh báo được nêu lại sẽ trở về hàng đợi.",
+                       "Flags the latest build no longer raises, as they were last raised; those with a decision "
+                       "first. A flag raised again returns to the queue."),
+    "withdrawn_notice": ("Không quy tắc nào còn nêu cảnh báo này kể từ {date}: dữ liệu làm căn cứ đã thay đổi (dữ "
+                         "liệu giao muộn hoặc đính chính), hoặc phiên bản mới của quy tắc không còn phát hiện. Cảnh "
+                         "báo được hiển thị như lần cuối được nêu; các quyết định về nó vẫn được lưu, nhưng không thể "
+                         "ghi thêm quyết định.",
+                         "No rule has raised this flag since {date}: the data it stood on changed (a late or "
+                         "corrected delivery), or a new version of the rule no longer finds it. It is shown as it "
+                         "was last raised; the decisions on it are kept, and no new decision can be recorded."),
+    "flag_withdrawn": ("Chưa ghi: cảnh báo này không còn được nêu kể từ khi trang được mở. Ghi chú của bạn vẫn còn "
+                       "bên dưới.",
+                       "Not recorded: this flag was withdrawn after the page was opened. Your note is kept below."),
+    "unrecorded_note": ("Ghi chú chưa được ghi", "Your note, not recorded"),
+    "raised_now": ("Cảnh báo đang được nêu với doanh nghiệp này", "Flags raised now for this enterprise"),
+    "withdrawn_since": ("Không còn nêu từ", "No longer raised since"),
+    "rule_version": ("Phiên bản quy tắc", "Rule version"),
+    "no_decision": ("Chưa có quyết định", "No decision"),
+    "no_withdrawn": ("Không có cảnh báo nào bị rút.", "No flag has been withdrawn."),
     "decided_at": ("Thời điểm", "When"),
     "decided_by": ("Tài khoản", "Login"),
     "note": ("Ghi chú", "Note"),

@@ -169,6 +169,35 @@ findings as (
     on conflict (flag_id) do nothing
 {%- endmacro %}
 
+{#- Record in risk.flag_withdrawals (created by warehouse/reviews.sql, outside
+    dbt) every flag of risk.flags as it stands that no rule raises any more,
+    as it was last raised. Run as a pre-hook of risk.flags, before the table is
+    emptied or replaced, so the decisions on a flag that goes keep what they
+    were about. Nothing on the first build, when there is no risk.flags yet. -#}
+{% macro risk_record_withdrawals() -%}
+    {%- set current = adapter.get_relation(this.database, this.schema, this.identifier) if execute else none -%}
+    {%- if current is none -%}
+    select 'no flags raised before: nothing withdrawn'
+    {%- else -%}
+    insert into risk.flag_withdrawals (
+        flag_id, rule_code, rule_version, enterprise_id, tax_code, period, severity, score,
+        amount_at_stake_vnd, summary, evidence, evidence_hash, first_detected_at)
+    select
+        f.flag_id, f.rule_code, f.rule_version, f.enterprise_id, f.tax_code, f.period, f.severity, f.score,
+        f.amount_at_stake_vnd, f.summary, f.evidence, f.evidence_hash, f.first_detected_at
+    from {{ current }} as f
+    where not exists (
+        select 1 from (
+            {% for m in risk_rule_models() %}
+            select flag_id from {{ ref(m) }}
+            {% if not loop.last %}union all{% endif %}
+            {% endfor %}
+        ) as raised
+        where raised.flag_id = f.flag_id
+    )
+    {%- endif %}
+{%- endmacro %}
+
 {#- The fiscal years from `first_year` to `last_year` in which the enterprise
     `tax_code` has no CIT return in force (not filed, quarantined, or the
     year's delivery rejected or missing), as a jsonb array, NULL when there is

@@ -23,7 +23,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from apps.review import open_flags, record_review
+from apps.review import RiskError, open_flags, record_review
 from pipelines.run import run_pipeline
 from sources.synthetic.score_rules import (
     RULES,
@@ -165,6 +165,40 @@ def test_a_dismissal_holds_only_while_the_evidence_is_unchanged(built):
     row = db.execute("select review_status, reopened from risk.flags_for_review where flag_id = %s",
                      (flag_id,)).fetchone()
     assert row == ("dismissed", False)
+
+
+def test_a_flag_no_rule_raises_any_more_is_kept_as_last_raised_with_its_decisions(built):
+    """A flag goes when the data under it changes or a new rule version no longer finds it; what the decisions
+    on it were about must not go with it (risk.flag_withdrawals, appended by the pre-hook of risk.flags)."""
+    db, _ = built
+    columns = ("flag_id, rule_code, rule_version, enterprise_id, tax_code, period, severity, score, "
+               "amount_at_stake_vnd, summary, evidence, evidence_hash, first_detected_at")
+    flag_id, rule_code = db.execute(
+        "select flag_id, rule_code from risk.flags where rule_code <> 'TP01' order by flag_id limit 1").fetchone()
+    as_raised = db.execute(f"select {columns} from risk.flags where flag_id = %s", (flag_id,)).fetchone()
+    record_review(db, flag_id, "in_review", "Phạm Văn D", "đang đối chiếu")
+    model = db.execute("select tablename from pg_tables where schemaname = 'risk' and tablename like %s",
+                       (f"flag\\_{rule_code.lower()}\\_%",)).fetchone()[0]
+    others = db.execute("select count(*) from risk.flags where flag_id <> %s", (flag_id,)).fetchone()[0]
+    try:
+        # the rule no longer finds it (as a late delivery or a new version would make it), and flags is rebuilt
+        db.execute(f"delete from risk.{model} where flag_id = %s", (flag_id,))
+        dbt("run", "--select", "flags")
+        assert db.execute("select count(*) from risk.flags where flag_id = %s", (flag_id,)).fetchone()[0] == 0
+        kept = db.execute(f"select {columns} from risk.flag_withdrawals").fetchall()
+        assert kept == [as_raised]  # only that flag, as it was last raised
+        dbt("run", "--select", "flags")  # nothing more is withdrawn by a build that finds the same
+        assert db.execute("select count(*) from risk.flag_withdrawals").fetchone()[0] == 1
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            db.execute("delete from risk.flag_withdrawals")
+        with pytest.raises(RiskError, match="no risk flag"):  # no decision on a flag not raised
+            record_review(db, flag_id, "dismissed", "Phạm Văn D", "không còn căn cứ")
+    finally:
+        dbt("run", "--select", model, "flags")  # raised again: back in the queue, with its decision
+    assert db.execute("select review_status from risk.flags_for_review where flag_id = %s",
+                      (flag_id,)).fetchone() == ("in_review",)
+    assert db.execute("select count(*) from risk.flags where flag_id <> %s", (flag_id,)).fetchone()[0] == others
+    assert db.execute("select count(*) from risk.flag_withdrawals").fetchone()[0] == 1  # its history stays
 
 
 def test_enterprise_scores_combine_every_flag_of_the_year(built):

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.helpers import dbt
 from tests.workbench.helpers import client, csrf_of, login
 from workbench import queries
 
@@ -264,3 +265,51 @@ def test_the_flag_page_says_a_month_of_the_year_is_not_yet_due_not_undelivered(d
     assert rows[0]["missing"] == [(f"2025-{m:02d}", "not yet due") for m in range(4, 13)]
     _, rows = queries.coverage_of_period(db, {"rule_code": "TP01", "period": "2024"}, [])
     assert rows[0]["missing"] == [(f"2024-{m:02d}", "before coverage starts") for m in range(1, 7)]
+
+
+@pytest.mark.e2e
+def test_a_flag_withdrawn_under_a_reviewer_keeps_its_decisions_and_the_note_on_its_way(
+        economy, served_economy, make_login):
+    """A build that no longer raises a flag (a late delivery, a new rule version) does not take its decisions
+    away: the flag's page shows it as last raised with its history, the queue and the enterprise page say it
+    went, and a decision sent from a page opened before it went is refused with its note shown again."""
+    _, db = economy
+    flag_id = _unreviewed_flag(db, 6)
+    rule_code, tax_code = db.execute("select rule_code, tax_code from risk.flags where flag_id = %s",
+                                     (flag_id,)).fetchone()
+    model = db.execute("select tablename from pg_tables where schemaname = 'risk' and tablename like %s",
+                       (f"flag\\_{rule_code.lower()}\\_%",)).fetchone()[0]
+    person = make_login("monitor", economy[0])
+    with client(served_economy.url) as c:
+        assert login(c, person.name, person.password).status_code == 303
+        r = c.post(f"/flags/{flag_id}/reviews",
+                   data=_form(c.get(f"/flags/{flag_id}").text, status="in_review", note="Đang chờ hồ sơ vay"))
+        assert r.status_code == 303
+        page = c.get(f"/flags/{flag_id}").text
+        db.execute(f"delete from risk.{model} where flag_id = %s", (flag_id,))
+        try:
+            dbt("run", "--select", "flags")
+            r = c.post(f"/flags/{flag_id}/reviews",
+                       data=_form(page, status="confirmed", note="Đã xác minh chứng từ vay"))
+            assert r.status_code == 409 and "không còn được nêu kể từ khi trang được mở" in r.text
+            assert "Đã xác minh chứng từ vay" in r.text  # the note on its way, shown again
+            assert _reviews(db, flag_id) == [("in_review", person.name, "Đang chờ hồ sơ vay")]
+
+            r = c.get(f"/flags/{flag_id}")
+            assert r.status_code == 200 and 'id="withdrawn-notice"' in r.text
+            assert "Đang chờ hồ sơ vay" in r.text  # the decision, kept
+            assert f'action="/flags/{flag_id}/reviews"' not in r.text  # and no form for another
+            withdrawn, decided = queries.withdrawn_counts(db)
+            assert withdrawn >= decided >= 1
+            line = re.search(r'id="withdrawn-line">(.*?)</p>', c.get("/flags").text, re.S).group(1)
+            assert f"{withdrawn} cảnh báo không còn được nêu, {decided} trong số đó đã có quyết định" in line
+            assert f'href="/flags/{flag_id}"' in c.get("/withdrawn").text
+            enterprise = c.get(f"/enterprises/{tax_code}").text
+            assert 'id="withdrawn"' in enterprise and f'href="/flags/{flag_id}"' in enterprise
+        finally:
+            dbt("run", "--select", model, "flags")
+        # raised again: back in the queue with its decision, and off the page of flags no longer raised
+        r = c.get(f"/flags/{flag_id}")
+        assert 'id="withdrawn-notice"' not in r.text and f'action="/flags/{flag_id}/reviews"' in r.text
+        assert "Đang chờ hồ sơ vay" in r.text
+        assert f'href="/flags/{flag_id}"' not in c.get("/withdrawn").text

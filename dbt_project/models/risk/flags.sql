@@ -3,6 +3,9 @@
 -- detection time comes from risk.flag_first_seen, a table outside dbt
 -- (warehouse/reviews.sql) that the pre-hook fills with `on conflict do
 -- nothing`, so neither a rebuild nor `dbt build --full-refresh` resets it.
+-- A flag no rule raises any more is kept, as it was last raised, in
+-- risk.flag_withdrawals (also outside dbt; the second pre-hook), so the
+-- decisions on it still say what they were about.
 --
 -- Rebuilt in place: every row deleted and the findings inserted in one
 -- transaction (incremental, its pre-hook emptying it), not a new table
@@ -14,7 +17,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ risk_record_first_seen() }}",
+    pre_hook=["{{ risk_record_first_seen() }}", "{{ risk_record_withdrawals() }}",
               "{% if is_incremental() %}delete from {{ this }}{% else %}select 'built in full'{% endif %}"],
     post_hook="{{ contract_rules_on_existing_table() }}",
 ) }}
