@@ -59,6 +59,10 @@ def record_review(pg: psycopg.Connection, flag_id: str, status: str, reviewer: s
         pg.execute(f"set local role {MONITOR_ROLE}")
         exists = pg.execute("select 1 from risk.flags where flag_id = %s", (flag_id,)).fetchone()
         if not exists:
+            if (withdrawn := withdrawn_flag(pg, flag_id)) is not None:
+                since = f"{withdrawn['withdrawn_at']:%Y-%m-%d %H:%M %z}"
+                raise RiskError(f"flag {flag_id} is no longer raised (since {since}): no decision can be recorded "
+                                f"on it; its decisions are kept (`fdi flags show {flag_id}`).")
             raise RiskError(f"no risk flag with id {flag_id} (see `fdi flags`).")
         try:
             row = pg.execute(
@@ -137,6 +141,37 @@ def format_flags(rows: list[dict], width: int = TERMINAL_WIDTH) -> str:
     return "\n".join(lines)
 
 
+# A flag no rule raises any more, as it was last raised (risk.flag_withdrawals), with its enterprise's name and
+# the latest decision on it; one row per flag (its latest withdrawal), and none for a flag raised again (it is
+# back in risk.flags). `{where}` narrows it (the alias `w` is the withdrawal).
+WITHDRAWN_SELECT = """
+    select * from (
+        select distinct on (w.flag_id) w.*, coalesce(e.name_vi, e.name_en) as enterprise_name,
+               r.status as review_status, r.reviewer, r.note as review_note, r.decided_at
+        from risk.flag_withdrawals w
+        left join marts.dim_enterprise e on e.enterprise_id = w.enterprise_id
+        left join lateral (select x.status, x.reviewer, x.note, x.decided_at from risk.flag_reviews x
+                           where x.flag_id = w.flag_id order by x.decided_at desc, x.review_id desc limit 1) r on true
+        where not exists (select 1 from risk.flags f where f.flag_id = w.flag_id) and {where}
+        order by w.flag_id, w.withdrawn_at desc, w.withdrawal_id desc
+    ) as withdrawn
+"""
+
+
+def withdrawals_kept(pg: psycopg.Connection) -> bool:
+    """A warehouse bootstrapped before risk.flag_withdrawals existed has none until its next load."""
+    return pg.execute("select to_regclass('risk.flag_withdrawals')").fetchone()[0] is not None
+
+
+def withdrawn_flag(pg: psycopg.Connection, flag_id: str) -> dict | None:
+    """The flag as last raised, when no rule raises it any more; None when it is raised or never was."""
+    if not withdrawals_kept(pg):
+        return None
+    cur = pg.execute(WITHDRAWN_SELECT.format(where="w.flag_id = %s"), (flag_id,))
+    row = cur.fetchone()
+    return dict(zip([d.name for d in cur.description], row)) if row else None
+
+
 def flag_detail(pg: psycopg.Connection, flag_id: str) -> dict:
     """One flag of risk.flags_for_review with its enterprise's name (`fdi flags show`)."""
     _risk_ready(pg)
@@ -146,6 +181,8 @@ def flag_detail(pg: psycopg.Connection, flag_id: str) -> dict:
         "from risk.flags_for_review q where q.flag_id = %s", (flag_id,))
     row = cur.fetchone()
     if row is None:
+        if (withdrawn := withdrawn_flag(pg, flag_id)) is not None:
+            return withdrawn  # no longer raised: as it was last raised
         raise RiskError(f"no risk flag with id {flag_id} (see `fdi flags`).")
     return dict(zip([d.name for d in cur.description], row))
 
@@ -168,9 +205,12 @@ def format_flag(detail: dict, width: int = TERMINAL_WIDTH) -> str:
     import textwrap
 
     evidence = detail["evidence"] if isinstance(detail["evidence"], dict) else json.loads(detail["evidence"])
+    withdrawn = detail.get("withdrawn_at")
+    status = (f"no longer raised since {withdrawn:%Y-%m-%d %H:%M %z}, shown as last raised; latest decision "
+              f"{detail['review_status'] or 'none'}") if withdrawn else detail["review_status"]
     lines = [
         f"{detail['flag_id']}  {detail['rule_code']}  {detail['period']}  {detail['severity']}  "
-        f"score {float(detail['score']):.1f}  {detail['review_status']}",
+        f"score {float(detail['score']):.1f}  {status}",
         f"{detail.get('enterprise_name') or detail['enterprise_id']} (tax code {detail['tax_code'] or '-'})",
         "",
         *textwrap.wrap(detail["summary"], width),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from apps import review
 from apps.review import QUEUE_JOIN, QUEUE_ORDER
 
 PAGE_SIZE = 50
@@ -282,43 +283,20 @@ def enterprise_waiting(pg: psycopg.Connection, enterprise_id: str) -> list[dict]
         "order by period desc, rule_code, agency, dataset", (enterprise_id,)))
 
 
-# A flag no rule raises any more, as it was last raised (risk.flag_withdrawals), with the decision that was in
-# force on it; a flag raised again is back in risk.flags and not here.
-_WITHDRAWN = """
-    select * from (
-        select distinct on (w.flag_id) w.*, coalesce(e.name_vi, e.name_en) as enterprise_name,
-               r.status as review_status, r.reviewer, r.note as review_note, r.decided_at
-        from risk.flag_withdrawals w
-        left join marts.dim_enterprise e on e.enterprise_id = w.enterprise_id
-        left join lateral (select x.status, x.reviewer, x.note, x.decided_at from risk.flag_reviews x
-                           where x.flag_id = w.flag_id order by x.decided_at desc, x.review_id desc limit 1) r on true
-        where not exists (select 1 from risk.flags f where f.flag_id = w.flag_id) and {where}
-        order by w.flag_id, w.withdrawn_at desc, w.withdrawal_id desc
-    ) as withdrawn
-"""
-
-
-def _withdrawals_kept(pg: psycopg.Connection) -> bool:
-    """A warehouse bootstrapped before risk.flag_withdrawals existed has none until its next load."""
-    return pg.execute("select to_regclass('risk.flag_withdrawals')").fetchone()[0] is not None
-
-
 def withdrawn_flag(pg: psycopg.Connection, flag_id: str) -> dict | None:
     """The flag as last raised, when no rule raises it any more; None when it is raised or never was."""
-    if not _withdrawals_kept(pg):
-        return None
-    return _one(pg.execute(_WITHDRAWN.format(where="w.flag_id = %s"), (flag_id,)))
+    return review.withdrawn_flag(pg, flag_id)
 
 
 def withdrawn(pg: psycopg.Connection, enterprise_id: str | None = None, page: int = 1,
               limit: int | None = PAGE_SIZE) -> tuple[list[dict], int, int]:
     """The flags no longer raised, those with a decision first, then the latest withdrawn: (a page of them, how
     many there are, how many of those carry a decision). All of one enterprise when `enterprise_id` is given."""
-    if not _withdrawals_kept(pg):
+    if not review.withdrawals_kept(pg):
         return [], 0, 0
     where = "w.enterprise_id = %(enterprise_id)s" if enterprise_id else "true"
     query = ("select *, count(*) over () as total, count(review_status) over () as decided from ("
-             + _WITHDRAWN.format(where=where) + ") as w "
+             + review.WITHDRAWN_SELECT.format(where=where) + ") as w "
              "order by review_status is null, withdrawn_at desc, flag_id")
     if limit is not None:
         query += f" limit {int(limit)} offset {(max(1, page) - 1) * int(limit)}"
@@ -330,9 +308,9 @@ def withdrawn(pg: psycopg.Connection, enterprise_id: str | None = None, page: in
 
 def withdrawn_counts(pg: psycopg.Connection) -> tuple[int, int]:
     """(flags no longer raised, how many of them carry a decision): the queue's line about them."""
-    if not _withdrawals_kept(pg):
+    if not review.withdrawals_kept(pg):
         return 0, 0
-    return pg.execute("select count(*), count(review_status) from (" + _WITHDRAWN.format(where="true") + ") as w"
+    return pg.execute("select count(*), count(review_status) from (" + review.WITHDRAWN_SELECT.format(where="true") + ") as w"
                       ).fetchone()
 
 

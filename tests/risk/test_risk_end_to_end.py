@@ -23,7 +23,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from apps.review import RiskError, open_flags, record_review
+from apps.review import RiskError, flag_detail, format_flag, open_flags, record_review
 from pipelines.run import run_pipeline
 from sources.synthetic.score_rules import (
     RULES,
@@ -191,8 +191,11 @@ def test_a_flag_no_rule_raises_any_more_is_kept_as_last_raised_with_its_decision
         assert db.execute("select count(*) from risk.flag_withdrawals").fetchone()[0] == 1
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
             db.execute("delete from risk.flag_withdrawals")
-        with pytest.raises(RiskError, match="no risk flag"):  # no decision on a flag not raised
+        with pytest.raises(RiskError, match="is no longer raised"):  # no decision on a flag not raised
             record_review(db, flag_id, "dismissed", "Phạm Văn D", "không còn căn cứ")
+        shown = format_flag(flag_detail(db, flag_id))  # `fdi flags show`: as last raised, with its decision
+        assert "no longer raised since" in shown and "latest decision in_review" in shown
+        assert as_raised[9][:40] in shown.replace("\n", " ")
     finally:
         dbt("run", "--select", model, "flags")  # raised again: back in the queue, with its decision
     assert db.execute("select review_status from risk.flags_for_review where flag_id = %s",
