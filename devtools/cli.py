@@ -31,7 +31,8 @@ from pipelines.cli.root import connected, settings, years_option
                    "Vietnam's FDI enterprises that reported a loss in FY2023. At most 0.58: past its start-up years "
                    "an honest loss run lasts at most two years.")
 @click.option("--gaps", type=click.FloatRange(0, 0.5), default=0.0, show_default=True,
-              help="Thin the deliveries as real agencies do: this share of monthly periods is withheld (moved to "
+              help="Thin the deliveries as real agencies do: this share of monthly periods, and of the years of "
+                   "the tax department's CIT returns and related-party disclosures, is withheld (moved to "
                    "<out>/_withheld/), and each snapshot dataset is delivered only in January and July with "
                    "probability one half; listed in _truth/gaps.csv. 0 leaves every period delivered.")
 @click.option("--workers", type=click.IntRange(0, 64), default=0, show_default=True,

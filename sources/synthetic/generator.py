@@ -83,7 +83,7 @@ class GenerateOptions:
     defects: float = DEFAULT_DEFECT_RATE
     loss_rate: float = losses.DEFAULT_LOSS_RATE
     agencies: tuple[str, ...] = tuple(AGENCY_GENERATORS)
-    gaps: float = 0.0  # share of monthly periods withheld; > 0 also makes some snapshot datasets semi-annual
+    gaps: float = 0.0  # share of monthly periods and annual tax years withheld; > 0 also makes some snapshots semi-annual
     # Also plant cases just past each rule's threshold and look-alikes just inside it (`band` edge in
     # _truth/scenarios.csv, which also gets the planted cases' spans); off: the same bytes as before the option
     # existed.
@@ -178,11 +178,19 @@ class _Clock:
 SEMI_ANNUAL_MONTHS = ("01", "07")
 
 
+# The annual datasets whose years are thinned too: the tax department's, which the rules read by year (TP03 to
+# TP07, REL01, and TP01/TP02 through the disclosed partners). The register's self-reports and the zones'
+# reference list are not: no rule reads them.
+ANNUAL_THINNED = (("tax", "cit_returns"), ("tax", "related_party"))
+
+
 def thin_deliveries(out: Path, seed: int, rate: float) -> list[tuple[str, str, str, str]]:
     """Thin the landing folder as real agencies do: each monthly period (but a dataset's first) is withheld with
-    probability `rate`, and each snapshot dataset is, with probability one half, delivered only in January and
-    July. Withheld folders move to `<out>/_withheld/<agency>/<dataset>/<period>/`, so a test can deliver them
-    late; `_truth/gaps.csv` lists them. Its own random stream: the deliveries written are the same bytes."""
+    probability `rate`, each snapshot dataset is, with probability one half, delivered only in January and
+    July, and each year of the annual tax datasets (but the first) is withheld with probability `rate` too.
+    Withheld folders move to `<out>/_withheld/<agency>/<dataset>/<period>/`, so a test can deliver them late;
+    `_truth/gaps.csv` lists them. Its own random streams (the years' apart, so the months withheld are those
+    of before the years were): the deliveries written are the same bytes."""
     import csv
     import random
 
@@ -200,6 +208,11 @@ def thin_deliveries(out: Path, seed: int, rate: float) -> list[tuple[str, str, s
                 withheld.append((ds.agency, ds.name, period, "semi_annual"))
             elif rng.random() < rate:
                 withheld.append((ds.agency, ds.name, period, "missing"))
+    years_rng = random.Random(f"gaps-years-{seed}")
+    for agency, name in ANNUAL_THINNED:
+        if (out / agency / name).is_dir():
+            years = sorted(p.name for p in (out / agency / name).iterdir() if p.is_dir())
+            withheld += [(agency, name, year, "missing") for year in years[1:] if years_rng.random() < rate]
     for agency, name, period, _ in withheld:
         target = out / "_withheld" / agency / name / period
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -104,6 +104,22 @@ COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01", "REL01", "TP01", "TP02", "CAP01")
 #   January and July, a term ending in November; the remittance's or the permit's month never delivered) leaves
 #   the case not judgeable.
 SEEN_IN_ANY_MONTH = ("REG01", "TP07", "NOM01")
+# * Rules that read a year's annual tax deliveries: the years of each dataset, counted back from the case's year,
+#   that the rule reads (docs/risk.md, "Gaps"): TP03 the CIT returns of its run of three, TP04 of the year and
+#   the year before, TP07 of the year and the year before (losses carried forward), TP05 and TP06 of the year;
+#   the related-party disclosures of the year for TP03-TP06, REL01 and TP01/TP02 (a disclosed partner makes a
+#   customs line related). A year of them not loaded (rejected, or never delivered: `fdi generate --gaps`
+#   withholds years too) can be the one the case needs, so a case with one that is not flagged is not judgeable
+#   until it arrives; flagged anyway, it is a true positive.
+YEARS_READ = {
+    "TP01": {("tax", "related_party"): 0}, "TP02": {("tax", "related_party"): 0},
+    "TP03": {("tax", "cit_returns"): 2, ("tax", "related_party"): 0},
+    "TP04": {("tax", "cit_returns"): 1, ("tax", "related_party"): 0},
+    "TP05": {("tax", "cit_returns"): 0, ("tax", "related_party"): 0},
+    "TP06": {("tax", "cit_returns"): 0, ("tax", "related_party"): 0},
+    "TP07": {("tax", "cit_returns"): 1},
+    "REL01": {("tax", "related_party"): 0},
+}
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)
@@ -129,9 +145,13 @@ class RuleScore:
     missed: list[tuple[str, str]] = field(default_factory=list)
     beyond_data: list[tuple[str, str]] = field(default_factory=list)  # planted after the last month delivered
     before_data: list[tuple[str, str]] = field(default_factory=list)  # planted without the years before it needs
-    # planted on a span with a month not loaded, not flagged: tax code, period, the months not loaded
-    # ("agency/dataset YYYY-MM")
+    # planted on a span with a month not loaded, or on a year of annual deliveries not loaded, not flagged: tax
+    # code, period, the periods not loaded ("agency/dataset YYYY-MM" or "agency/dataset YYYY")
     not_delivered: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    # flagged on a year of another rule's case that waits on a year not loaded, inside the years that case reads
+    # (TP04 on a loss year of a TP03 run the missing year cut short): the same planted conduct, under the rule
+    # the data in force allow; neither a true nor a false positive: tax code, period, the case it stands in for
+    stand_ins: list[tuple[str, str, str]] = field(default_factory=list)
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)  # tax code, period, why
     moved: list[tuple[str, str, str]] = field(default_factory=list)  # tax code, period planted, period as observed
 
@@ -186,7 +206,16 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
         "select distinct period from audit.deliveries where status = 'loaded' and agency = %s and dataset = %s",
         (agency, dataset))} for agency, dataset in sorted(datasets)}
     scenarios, moved = as_observed(scenarios, loaded)
-    scores = score_flags(scenarios, flags, horizon=horizon, first_year=first_year, band=band, loaded=loaded)
+    # ... and the years of the annual datasets the rules read, from the first year delivered to the horizon's,
+    # that were not loaded (rejected, or never delivered)
+    annual = sorted({d for reads in YEARS_READ.values() for d in reads})
+    years_missing = {(agency, dataset, y) for agency, dataset in annual
+                     for y in range(first_year, int(horizon[:4]) + 1) if first_year and horizon != "9999-12"} - {
+        (agency, dataset, int(p)) for agency, dataset in annual for (p,) in pg.execute(
+            "select distinct period from audit.deliveries where status = 'loaded' and agency = %s and dataset = %s "
+            "and period ~ '^[0-9]{4}$'", (agency, dataset))}
+    scores = score_flags(scenarios, flags, horizon=horizon, first_year=first_year, band=band, loaded=loaded,
+                         years_missing=years_missing)
     for score in scores:
         score.moved = [m for rule, *m in moved if rule == score.rule and _in_band(scenarios, rule, m[0], band)]
     return scores
@@ -252,11 +281,13 @@ def edge_enterprises(scenarios: list[dict]) -> set[str]:
 
 def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]], horizon: str = "9999-12",
                 first_year: int = 0, band: str = CLEAR,
-                loaded: dict[tuple[str, str], set[str]] | None = None) -> list[RuleScore]:
+                loaded: dict[tuple[str, str], set[str]] | None = None,
+                years_missing: set[tuple[str, str, int]] | None = None) -> list[RuleScore]:
     """Each rule's score from the truth's scenarios (dicts of scenarios.csv) and the flags (rule, tax code,
     period); `horizon` is the last month delivered, `first_year` the first year delivered, `loaded` the months
-    loaded per (agency, dataset) (None: every month of every span). `band`: the clear cases and every flag but
-    those on an enterprise with an edge case of the flag's rule, or those edge cases and those flags."""
+    loaded per (agency, dataset) (None: every month of every span), `years_missing` the (agency, dataset, year)
+    of the annual datasets not loaded (None: none). `band`: the clear cases and every flag but those on an
+    enterprise with an edge case of the flag's rule, or those edge cases and those flags."""
     edge_cases = {(s["rule"], s["enterprise_tax_code"]) for s in scenarios if band_of(s) == EDGE}
     other_band = [s for s in scenarios if band_of(s) != band]
     scenarios = [s for s in scenarios if band_of(s) == band]
@@ -266,12 +297,28 @@ def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]],
         if (span := _span(s)) and (missing := _not_loaded(span, loaded))
         and (s["rule"] in COUNTS_OBSERVED_MONTHS
              or s["rule"] in SEEN_IN_ANY_MONTH and len(missing) == len(span.months()) * len(span.datasets))}
-    return _score(scenarios, flags, horizon, first_year, other_band, gaps)
+    on_a_year = set()
+    for s in scenarios:
+        if s["kind"] == "planted" and (years := _years_not_loaded(s["rule"], s["period"], years_missing or set())):
+            key = (s["rule"], s["enterprise_tax_code"], s["period"])
+            gaps[key] = gaps.get(key, ()) + years
+            on_a_year.add(key)
+    return _score(scenarios, flags, horizon, first_year, other_band, gaps, on_a_year)
+
+
+def _years_not_loaded(rule: str, period: str, years_missing: set[tuple[str, str, int]]) -> tuple[str, ...]:
+    """The years of the annual datasets a case of `rule` in `period` reads that were not loaded, as
+    "agency/dataset YYYY"."""
+    year = int(period[:4])
+    return tuple(f"{agency}/{dataset} {y}" for (agency, dataset), back in YEARS_READ.get(rule, {}).items()
+                 for y in range(year - back, year + 1) if (agency, dataset, y) in years_missing)
 
 
 def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], horizon: str,
-           first_year: int, other_band: list[dict], gaps: dict[tuple[str, str, str], tuple[str, ...]]
-           ) -> list[RuleScore]:
+           first_year: int, other_band: list[dict], gaps: dict[tuple[str, str, str], tuple[str, ...]],
+           on_a_year: set[tuple[str, str, str]] = frozenset()) -> list[RuleScore]:
+    """`gaps`: per planted case (rule, tax code, period) the periods not loaded it rests on; `on_a_year`: the
+    cases among them that rest on a year of an annual dataset."""
     scores = {rule: RuleScore(rule) for rule in RULES}
     planted: dict[str, set[tuple[str, str]]] = {rule: set() for rule in RULES}
     lookalike: dict[str, set[tuple[str, str]]] = {rule: set() for rule in RULES}
@@ -296,12 +343,22 @@ def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], hori
         waiting = {c for c in cases if (rule, *c) in gaps and c not in flagged.get(rule, set())}
         scores[rule].not_delivered = [(*c, gaps[(rule, *c)]) for c in sorted(waiting)]
         planted[rule] = cases - waiting
+    # the years each waiting case reads, when a year of them is what it waits on: a flag of another rule on the
+    # enterprise in those years stands in for it
+    waits_on_a_year = {(tax_code, y): f"{rule} {period}"
+                       for rule, score in scores.items() for tax_code, period, _ in score.not_delivered
+                       if (rule, tax_code, period) in on_a_year
+                       for y in range(int(period[:4]) - max(YEARS_READ[rule].values()), int(period[:4]) + 1)}
     for rule, score in scores.items():
         score.planted = len(planted.get(rule, ()))
         score.lookalikes = len(lookalike.get(rule, ()) - planted.get(rule, set()))
     for rule, score in scores.items():
-        mine = flagged.get(rule, set())
         truth_pos = planted.get(rule, set())
+        score.stand_ins = sorted((t, p, waits_on_a_year[(t, int(p[:4]))]) for t, p in flagged.get(rule, set())
+                                 if (t, p) not in truth_pos and (t, p) not in lookalike.get(rule, set())
+                                 and (t, int(p[:4])) in waits_on_a_year
+                                 and not waits_on_a_year[(t, int(p[:4]))].startswith(f"{rule} "))
+        mine = flagged.get(rule, set()) - {(t, p) for t, p, _ in score.stand_ins}
         score.flagged = len(mine)
         score.true_positives = len(mine & truth_pos)
         score.missed = sorted(truth_pos - mine)
@@ -363,10 +420,16 @@ def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
                   for rule, tax_code, period in early]
     waiting = [(s.rule, *m) for s in scores for m in s.not_delivered]
     if waiting:
-        lines += ["", "Not judgeable: a month of its span was not loaded (rejected, or never delivered); not counted, "
-                      "judgeable once delivered:"]
+        lines += ["", "Not judgeable: a month of its span, or a year it reads, was not loaded (rejected, or never "
+                      "delivered); not counted, judgeable once delivered:"]
         lines += [f"  {rule:<7}{tax_code:<11}{period:<8} not loaded: {', '.join(missing)}"
                   for rule, tax_code, period, missing in waiting]
+    stand_ins = [(s.rule, *m) for s in scores for m in s.stand_ins]
+    if stand_ins:
+        lines += ["", "Flagged in a year of another rule's case that waits on a year not loaded (the same planted "
+                      "conduct under the rule the data in force allow; not counted):"]
+        lines += [f"  {rule:<7}{tax_code:<11}{period:<8} stands in for {case}"
+                  for rule, tax_code, period, case in stand_ins]
     moved = [(s.rule, *m) for s in scores for m in s.moved]
     if moved:
         lines += ["", "Counted from the first month of its span loaded (the case's first month was not loaded; "

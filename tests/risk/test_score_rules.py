@@ -119,6 +119,50 @@ def test_tp04_with_the_year_before_delivered_is_judged_and_can_be_missed():
     assert scores["TP03"].planted == 0 and scores["TP03"].verdict() == "not judgeable"
 
 
+# seed 2057 by hand (stop 50): the CIT returns of 2023 withheld. The TP03 and TP04 cases of 2024 cannot be judged
+# without them (TP03's run crosses 2023, TP04 needs the year before), and TP04 flagged 2022 for the TP03
+# enterprises: the planted run, cut short by the missing year, showed under the rule the years in force allow.
+RETURNS_2023_MISSING = {("tax", "cit_returns", 2023)}
+
+
+def test_a_case_reading_a_year_of_returns_not_loaded_is_not_judgeable_not_missed():
+    scenarios = [case("TP04", "0200000001", "2024"), case("TP05", "0200000002", "2024"),
+                 case("TP05", "0200000003", "2023")]
+    scores = by_rule(score_flags(scenarios, [], horizon="2024-12", first_year=2021, years_missing=RETURNS_2023_MISSING))
+    assert (scores["TP04"].planted, scores["TP04"].missed) == (0, [])
+    assert scores["TP04"].not_delivered == [("0200000001", "2024", ("tax/cit_returns 2023",))]
+    # TP05 reads its own year's return only: 2024's case is judged, 2023's waits
+    assert scores["TP05"].planted == 1 and scores["TP05"].missed == [("0200000002", "2024")]
+    assert scores["TP05"].not_delivered == [("0200000003", "2023", ("tax/cit_returns 2023",))]
+    text = format_evaluation(list(scores.values()))
+    assert "TP04   0200000001 2024     not loaded: tax/cit_returns 2023" in text
+    # every year loaded: the same case not flagged is missed
+    judged = by_rule(score_flags(scenarios, [], horizon="2024-12", first_year=2021))["TP04"]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0200000001", "2024")], [])
+    # flagged anyway, it is a true positive
+    flagged = by_rule(score_flags(scenarios, [("TP04", "0200000001", "2024")], horizon="2024-12", first_year=2021,
+                                  years_missing=RETURNS_2023_MISSING))["TP04"]
+    assert (flagged.planted, flagged.true_positives, flagged.not_delivered) == (1, 1, [])
+
+
+def test_a_flag_in_the_years_of_a_case_waiting_on_a_year_stands_in_for_it_and_only_there():
+    scenarios = [case("TP03", "0200000001", "2024"), case("TP04", "0200000005", "2024")]
+    flags = [("TP04", "0200000001", "2022"), ("TP04", "0200000001", "2021"), ("TP04", "0200000005", "2024")]
+    scores = by_rule(score_flags(scenarios, flags, horizon="2024-12", first_year=2021,
+                                 years_missing=RETURNS_2023_MISSING))
+    assert scores["TP03"].not_delivered == [("0200000001", "2024", ("tax/cit_returns 2023",))]
+    tp04 = scores["TP04"]
+    # 2022 is a year of the run TP03 reads (2022-2024): the same conduct, not counted either way
+    assert tp04.stand_ins == [("0200000001", "2022", "TP03 2024")]
+    # 2021 is outside it: a false positive, as is every such flag when the year was loaded
+    assert [fp[:2] for fp in tp04.false_positives] == [("0200000001", "2021")]
+    assert (tp04.flagged, tp04.true_positives) == (2, 1)  # its own case of 2024, flagged although 2023 is missing
+    assert "TP04   0200000001 2022     stands in for TP03 2024" in format_evaluation(list(scores.values()))
+    loaded = by_rule(score_flags(scenarios, flags, horizon="2024-12", first_year=2021))["TP04"]
+    assert loaded.stand_ins == [] and {fp[:2] for fp in loaded.false_positives} == {
+        ("0200000001", "2022"), ("0200000001", "2021")}
+
+
 def test_a_rule_with_nothing_planted_and_nothing_flagged_is_not_reported_as_met():
     scores = {s.rule: s for s in score_flags([case("TP01", "0200000003", "2024")], [("TP01", "0200000003", "2024")],
                                              first_year=2024)}
@@ -257,7 +301,7 @@ def test_a_reg02_case_over_a_rejected_month_is_not_judgeable_not_missed():
                                     ("customs/declarations 2021-12", "labour/employment 2021-06"))]
     assert reg02.verdict() == "not judgeable"
     text = format_evaluation([reg02], band=EDGE)
-    assert "Not judgeable: a month of its span was not loaded (rejected, or never delivered)" in text
+    assert "Not judgeable: a month of its span, or a year it reads, was not loaded (rejected, or never" in text
     assert "REG02  0200000001 2021-12  not loaded: customs/declarations 2021-12, labour/employment 2021-06" in text
     # every month delivered: the same case not flagged is missed
     judged = by_rule(score_flags([SEED_2036_REG02], [], band=EDGE, loaded=every_month(REG02_DATASETS)))["REG02"]
@@ -423,6 +467,9 @@ def single_year(db, tmp_path):
     for month in range(1, 13):
         db.execute("insert into audit.deliveries (delivery_id, agency, dataset, period, status) "
                    "values (%s, 'tax', 'returns', %s, 'loaded')", (f"d{month}", f"2024-{month:02d}"))
+    for dataset in ("cit_returns", "related_party"):  # the year's annual deliveries the rules read
+        db.execute("insert into audit.deliveries (delivery_id, agency, dataset, period, status) "
+                   "values (%s, 'tax', %s, '2024', 'loaded')", (dataset, dataset))
     db.execute("create table risk.flags (rule_code text, tax_code text, period text, amount_at_stake_vnd numeric)")
     for t in listed[:7]:
         db.execute("insert into risk.flags values ('TP02', %s, '2024', 140e9)", (t,))
@@ -456,6 +503,32 @@ def test_fdi_evaluate_reads_the_months_loaded_of_a_case_s_span(db, tmp_path):
     assert reg02.not_delivered == [("0200000001", "2021-12",
                                     ("customs/declarations 2021-12", "labour/employment 2021-06"))]
     assert {s.rule: s for s in evaluate(db, tmp_path)}["TP01"].true_positives == 1
+
+
+def test_fdi_evaluate_reads_the_years_loaded_of_the_annual_tax_deliveries(db, tmp_path):
+    """A TP04 case of 2024 through the database path: the CIT returns of 2023 rejected make it not judgeable;
+    delivered again and loaded, it is judged (and, not flagged, missed)."""
+    truth = tmp_path / "_truth"
+    truth.mkdir()
+    with open(truth / "scenarios.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(case("TP04", "0200000001", "2024", band="clear")))
+        writer.writeheader()
+        writer.writerow(case("TP04", "0200000001", "2024", band="clear"))
+    deliveries = [("customs", "declarations", m, "loaded") for m in sorted(months("2022-01", "2024-12"))]
+    deliveries += [("tax", "cit_returns", "2022", "loaded"), ("tax", "cit_returns", "2023", "rejected"),
+                   ("tax", "cit_returns", "2024", "loaded")]
+    deliveries += [("tax", "related_party", y, "loaded") for y in ("2022", "2023", "2024")]
+    for i, (agency, dataset, period, status) in enumerate(deliveries):
+        db.execute("insert into audit.deliveries (delivery_id, agency, dataset, period, status) "
+                   "values (%s, %s, %s, %s, %s)", (f"d{i}", agency, dataset, period, status))
+    db.execute("create table risk.flags (rule_code text, tax_code text, period text, amount_at_stake_vnd numeric)")
+    tp04 = by_rule(evaluate(db, tmp_path))["TP04"]
+    assert (tp04.planted, tp04.missed) == (0, [])
+    assert tp04.not_delivered == [("0200000001", "2024", ("tax/cit_returns 2023",))]
+    db.execute("insert into audit.deliveries (delivery_id, agency, dataset, period, status) "
+               "values ('again', 'tax', 'cit_returns', '2023', 'loaded')")
+    tp04 = by_rule(evaluate(db, tmp_path))["TP04"]
+    assert (tp04.planted, tp04.missed, tp04.not_delivered) == (1, [("0200000001", "2024")], [])
 
 
 def test_fdi_evaluate_on_the_database_is_honest(single_year):
