@@ -345,7 +345,7 @@ def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], hori
         planted[rule] = cases - waiting
     # the years each waiting case reads, when a year of them is what it waits on: a flag of another rule on the
     # enterprise in those years stands in for it
-    waits_on_a_year = {(tax_code, y): f"{rule} {period}"
+    waits_on_a_year = {(tax_code, y): (rule, period)
                        for rule, score in scores.items() for tax_code, period, _ in score.not_delivered
                        if (rule, tax_code, period) in on_a_year
                        for y in range(int(period[:4]) - max(YEARS_READ[rule].values()), int(period[:4]) + 1)}
@@ -354,10 +354,9 @@ def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], hori
         score.lookalikes = len(lookalike.get(rule, ()) - planted.get(rule, set()))
     for rule, score in scores.items():
         truth_pos = planted.get(rule, set())
-        score.stand_ins = sorted((t, p, waits_on_a_year[(t, int(p[:4]))]) for t, p in flagged.get(rule, set())
+        score.stand_ins = sorted((t, p, " ".join(case)) for t, p in flagged.get(rule, set())
                                  if (t, p) not in truth_pos and (t, p) not in lookalike.get(rule, set())
-                                 and (t, int(p[:4])) in waits_on_a_year
-                                 and not waits_on_a_year[(t, int(p[:4]))].startswith(f"{rule} "))
+                                 and (case := waits_on_a_year.get((t, int(p[:4])))) and case[0] != rule)
         mine = flagged.get(rule, set()) - {(t, p) for t, p, _ in score.stand_ins}
         score.flagged = len(mine)
         score.true_positives = len(mine & truth_pos)
