@@ -107,7 +107,9 @@ def flags(ctx: click.Context, rule: str | None, severity: str | None, zone: str 
     click.echo(format_flags(rows))
 
 
-@flags.command("show", help="Print one flag: enterprise, summary, and its evidence as a table.")
+@flags.command("show", help="Print one flag: enterprise, summary, and its evidence as a table. A flag no rule raises "
+                             "any more (risk.flag_withdrawals) is printed as it was last raised, with the latest "
+                             "decision on it.")
 @click.argument("flag_id")
 def flags_show(flag_id: str) -> None:
     from apps.review import RiskError, flag_detail, format_flag
