@@ -106,9 +106,10 @@ COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01", "REL01", "TP01", "TP02", "CAP01")
 SEEN_IN_ANY_MONTH = ("REG01", "TP07", "NOM01")
 # * Rules that read a year's annual tax deliveries: the years of each dataset, counted back from the case's year,
 #   that the rule reads (docs/risk.md, "Gaps"): TP03 the CIT returns of its run of three, TP04 of the year and
-#   the year before, TP07 of the year and the year before (losses carried forward), TP05 and TP06 of the year;
-#   the related-party disclosures of the year for TP03-TP06, REL01 and TP01/TP02 (a disclosed partner makes a
-#   customs line related). A year of them not loaded (rejected, or never delivered: `fdi generate --gaps`
+#   the year before, TP07 of the year and the year before (losses carried forward), TP05, TP06 and REL01 of the
+#   year (REL01 judges a year with a return in force: the disclosure is filed with it); the related-party
+#   disclosures of the year for TP03-TP06, REL01 and TP01/TP02 (a disclosed partner makes a customs line
+#   related). A year of them not loaded (rejected, or never delivered: `fdi generate --gaps`
 #   withholds years too) can be the one the case needs, so a case with one that is not flagged is not judgeable
 #   until it arrives; flagged anyway, it is a true positive.
 YEARS_READ = {
@@ -118,7 +119,7 @@ YEARS_READ = {
     "TP05": {("tax", "cit_returns"): 0, ("tax", "related_party"): 0},
     "TP06": {("tax", "cit_returns"): 0, ("tax", "related_party"): 0},
     "TP07": {("tax", "cit_returns"): 1},
-    "REL01": {("tax", "related_party"): 0},
+    "REL01": {("tax", "cit_returns"): 0, ("tax", "related_party"): 0},
 }
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
