@@ -59,10 +59,12 @@ def record_review(pg: psycopg.Connection, flag_id: str, status: str, reviewer: s
         pg.execute(f"set local role {MONITOR_ROLE}")
         exists = pg.execute("select 1 from risk.flags where flag_id = %s", (flag_id,)).fetchone()
         if not exists:
-            if (withdrawn := withdrawn_flag(pg, flag_id)) is not None:
-                since = f"{withdrawn['withdrawn_at']:%Y-%m-%d %H:%M %z}"
-                raise RiskError(f"flag {flag_id} is no longer raised (since {since}): no decision can be recorded "
-                                f"on it; its decisions are kept (`fdi flags show {flag_id}`).")
+            # not raised: withdrawn (risk.flag_withdrawals), or never raised
+            withdrawn = withdrawals_kept(pg) and pg.execute(
+                "select max(withdrawn_at) from risk.flag_withdrawals where flag_id = %s", (flag_id,)).fetchone()[0]
+            if withdrawn:
+                raise RiskError(f"flag {flag_id} is no longer raised (since {withdrawn:%Y-%m-%d %H:%M %z}): no "
+                                f"decision can be recorded on it; its decisions are kept (`fdi flags show {flag_id}`).")
             raise RiskError(f"no risk flag with id {flag_id} (see `fdi flags`).")
         try:
             row = pg.execute(
