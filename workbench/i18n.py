@@ -117,10 +117,10 @@ TEXT: dict[str, tuple[str, str]] = {
                        "lưu).",
                        "{n} flags are no longer raised, {d} of them with a decision (the decisions are kept)."),
     "see_them": ("Xem", "See them"),
-    "withdrawn_hint": ("Các cảnh báo mà lần dựng kho gần nhất không còn nêu, như lần cuối được nêu; cảnh báo đã có "
-                       "quyết định được xếp trước. Một cảnh báo được nêu lại sẽ trở về hàng đợi.",
-                       "Flags the latest build no longer raises, as they were last raised; those with a decision "
-                       "first. A flag raised again returns to the queue."),
+    "withdrawn_hint": ("Các cảnh báo không còn quy tắc nào nêu, như lần cuối được nêu; cảnh báo đã có quyết định "
+                       "được xếp trước. Một cảnh báo được nêu lại sẽ trở về hàng đợi.",
+                       "Flags no rule raises any more, as they were last raised; those with a decision first. A "
+                       "flag raised again returns to the queue."),
     "withdrawn_notice": ("Không quy tắc nào còn nêu cảnh báo này kể từ {date}: dữ liệu làm căn cứ đã thay đổi (dữ "
                          "liệu giao muộn hoặc đính chính), hoặc phiên bản mới của quy tắc không còn phát hiện. Cảnh "
                          "báo được hiển thị như lần cuối được nêu; các quyết định về nó vẫn được lưu, nhưng không thể "
