@@ -11,6 +11,15 @@
     ]) }}
 {%- endmacro %}
 
+{#- The findings of every rule model, `columns` of each, as one union all:
+    risk.flags, and its pre-hooks' first detections and withdrawals. -#}
+{% macro risk_rules_union(columns) -%}
+    {% for m in risk_rule_models() %}
+    select {{ columns }} from {{ ref(m) }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+{%- endmacro %}
+
 {#- The common tail of every rule model. `findings` is a CTE with one row per
     finding: enterprise_id, tax_code, period ('YYYY' or 'YYYY-MM'), score
     (0-100), amount_at_stake_vnd (NULL when the rule estimates none), summary
@@ -162,10 +171,7 @@ findings as (
     never reset it. -#}
 {% macro risk_record_first_seen() -%}
     insert into risk.flag_first_seen (flag_id, rule_code, first_detected_at)
-    {% for m in risk_rule_models() %}
-    select flag_id, rule_code, now() from {{ ref(m) }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ risk_rules_union('flag_id, rule_code, now()') }}
     on conflict (flag_id) do nothing
 {%- endmacro %}
 
@@ -187,12 +193,7 @@ findings as (
         f.amount_at_stake_vnd, f.summary, f.evidence, f.evidence_hash, f.first_detected_at
     from {{ current }} as f
     where not exists (
-        select 1 from (
-            {% for m in risk_rule_models() %}
-            select flag_id from {{ ref(m) }}
-            {% if not loop.last %}union all{% endif %}
-            {% endfor %}
-        ) as raised
+        select 1 from ({{ risk_rules_union('flag_id') }}) as raised
         where raised.flag_id = f.flag_id
     )
     {%- endif %}

@@ -207,19 +207,25 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
         "select distinct period from audit.deliveries where status = 'loaded' and agency = %s and dataset = %s",
         (agency, dataset))} for agency, dataset in sorted(datasets)}
     scenarios, moved = as_observed(scenarios, loaded)
-    # ... and the years of the annual datasets the rules read, from the first year delivered to the horizon's,
-    # that were not loaded (rejected, or never delivered)
-    annual = sorted({d for reads in YEARS_READ.values() for d in reads})
-    years_missing = {(agency, dataset, y) for agency, dataset in annual
-                     for y in range(first_year, int(horizon[:4]) + 1) if first_year and horizon != "9999-12"} - {
-        (agency, dataset, int(p)) for agency, dataset in annual for (p,) in pg.execute(
-            "select distinct period from audit.deliveries where status = 'loaded' and agency = %s and dataset = %s "
-            "and period ~ '^[0-9]{4}$'", (agency, dataset))}
     scores = score_flags(scenarios, flags, horizon=horizon, first_year=first_year, band=band, loaded=loaded,
-                         years_missing=years_missing)
+                         years_missing=_years_missing(pg, first_year, horizon))
     for score in scores:
         score.moved = [m for rule, *m in moved if rule == score.rule and _in_band(scenarios, rule, m[0], band)]
     return scores
+
+
+def _years_missing(pg: psycopg.Connection, first_year: int, horizon: str) -> set[tuple[str, str, int]]:
+    """The years of the annual datasets the rules read (YEARS_READ), from the first year delivered to the
+    horizon's, that were not loaded (rejected, or never delivered); none when nothing was delivered."""
+    if not first_year or horizon == "9999-12":
+        return set()
+    missing = set()
+    for agency, dataset in sorted({d for reads in YEARS_READ.values() for d in reads}):
+        loaded = {int(p) for (p,) in pg.execute(
+            "select distinct period from audit.deliveries where status = 'loaded' and agency = %s and dataset = %s "
+            "and period ~ '^[0-9]{4}$'", (agency, dataset))}
+        missing |= {(agency, dataset, y) for y in range(first_year, int(horizon[:4]) + 1) if y not in loaded}
+    return missing
 
 
 def _in_band(scenarios: list[dict], rule: str, tax_code: str, band: str) -> bool:

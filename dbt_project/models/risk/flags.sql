@@ -25,10 +25,7 @@
 with
 
 findings as (
-    {% for m in risk_rule_models() %}
-    select * from {{ ref(m) }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ risk_rules_union('*') }}
 ),
 
 first_seen as (
