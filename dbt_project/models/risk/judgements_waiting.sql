@@ -34,17 +34,51 @@
 --     first seen by its tax code after the last register snapshot loaded
 --     (the register may show its project in the months not delivered): it
 --     waits on each register month from its first record by code rejected
---     or not delivered.
+--     or not delivered;
+--   * REL01: an enterprise-year with dealings (or a loan) with a party the
+--     network shows as related, above the rule's threshold, that no
+--     disclosure of the year names, while the year's related-party
+--     disclosures were rejected or not delivered (the disclosure may name
+--     the party), or the year's CIT returns were (the rule judges a year
+--     with the enterprise's return in force); it waits on each.
 -- Each rule's cases come from the CTEs the rule itself reads (macros
 -- cap01_capital_windows, reg02_silent_runs, abs01_rising_streaks,
--- tp04_margins, tp03_loss_runs, nom01_signs), in a subquery of their own.
+-- tp04_margins, tp03_loss_runs, nom01_signs, rel01_undisclosed_dealings),
+-- in a subquery of their own.
 -- The other rules judge on the periods in force and state the months
 -- missing in a finding's evidence and summary (TP01, TP02, REG01, ...)
 -- (docs/risk.md, "Gaps").
+--
+-- A rule whose datasets have no period without a delivery in force has no
+-- case waiting, and its CTEs are not computed: each rule's subquery below
+-- is gated by an uncorrelated EXISTS on the coverage grid, which PostgreSQL
+-- plans as a one-time filter and, false, skips the subquery whole. Why: the
+-- six rules' CTEs cost about 3 s of every build at 5,000 enterprises (their
+-- rules pay them again), on the build's longest chain, for an empty table
+-- whenever every agency delivered (docs/build-performance.md).
 with
 
+-- the periods of a dataset without a delivery in force (rejected, missing)
+gaps as (
+    select agency, dataset, period
+    from {{ ref('dataset_coverage') }}
+    where status <> 'complete'
+),
+
+-- the months of the tax payments' grid that some activity dataset of REG02
+-- is not complete for (or has no row for): the months a silent run may wait on
+reg02_gaps as (
+    select p.period
+    from {{ ref('dataset_coverage') }} as p
+    where p.agency = 'tax' and p.dataset = 'payments'
+      and (select count(*) from {{ ref('dataset_coverage') }} as o
+           where o.period = p.period and o.status = 'complete'
+             and (o.agency, o.dataset) in (('tax', 'payments'), ('customs', 'declarations'),
+                                           ('labour', 'employment'), ('fx', 'capital_flows'))) < 4
+),
+
 -- the annual tax deliveries (CIT returns, related-party disclosures) of a
--- year without one in force: what TP04's and TP03's cases wait on
+-- year without one in force: what TP04's, TP03's and REL01's cases wait on
 tax_years_waiting as (
     select dataset, period::int as fiscal_year, status
     from {{ ref('dataset_coverage') }}
@@ -308,6 +342,45 @@ nom01 as (
       on c.agency = 'registry' and c.dataset = 'projects' and c.period >= d.first_seen_period
      and c.status in ('rejected', 'missing')
     where p.sign_kinds >= {{ threshold('NOM01', 'min_signs') }}
+),
+
+rel01 as (
+    with
+
+    -- the enterprise-years a missing year holds back: those with a return in
+    -- a year whose disclosures wait, and every enterprise with a tax code in a
+    -- year whose returns wait (its return may be in that delivery)
+    years_held_back as (
+        select t.enterprise_id, t.tax_code, t.fiscal_year
+        from (select distinct enterprise_id, tax_code, fiscal_year::int as fiscal_year
+              from {{ ref('fct_tax_returns') }}) as t
+        join tax_years_waiting as w on w.dataset = 'related_party' and w.fiscal_year = t.fiscal_year
+        union
+        select e.enterprise_id, e.tax_code, w.fiscal_year
+        from {{ ref('dim_enterprise') }} as e
+        join tax_years_waiting as w on w.dataset = 'cit_returns'
+        where e.tax_code is not null
+    ),
+
+    {{ rel01_undisclosed_dealings('years_held_back') }}
+
+    -- as in the rule: undisclosed dealings worth the threshold, or a loan;
+    -- such a year waits on its disclosures, and on its returns when the
+    -- enterprise has none in force
+    select
+        p.enterprise_id, p.tax_code, p.fiscal_year::text as period, 'tax' as agency, w.dataset,
+        w.fiscal_year::text as waits_on_period, w.status as waits_on_status,
+        jsonb_strip_nulls(jsonb_build_object(
+            'undisclosed_vnd', p.undisclosed_vnd,
+            'loan_balance_vnd', p.balance_vnd,
+            'dealings', p.dealings
+        )) as evidence
+    from per_year as p
+    join tax_years_waiting as w on w.fiscal_year = p.fiscal_year
+    where (p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan)
+      and (w.dataset = 'related_party'
+           or not exists (select 1 from {{ ref('fct_tax_returns') }} as r
+                          where r.tax_code = p.tax_code and r.fiscal_year::int = p.fiscal_year))
 )
 
 select
@@ -322,14 +395,23 @@ select
     w.evidence::jsonb as evidence
 from (
     select 'CAP01' as rule_code, * from cap01
+    where exists (select 1 from gaps where agency = 'fx' and dataset = 'capital_flows')
     union all
     select 'REG02', * from reg02
+    where exists (select 1 from reg02_gaps)
     union all
     select 'ABS01', * from abs01
+    where exists (select 1 from gaps where agency = 'labour' and dataset = 'employment')
     union all
     select 'TP04', * from tp04
+    where exists (select 1 from tax_years_waiting)
     union all
     select 'TP03', * from tp03
+    where exists (select 1 from tax_years_waiting)
     union all
     select 'NOM01', * from nom01
+    where exists (select 1 from gaps where agency = 'registry' and dataset = 'projects')
+    union all
+    select 'REL01', * from rel01
+    where exists (select 1 from tax_years_waiting)
 ) as w
