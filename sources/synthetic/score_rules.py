@@ -121,6 +121,10 @@ YEARS_READ = {
     "TP07": {("tax", "cit_returns"): 1},
     "REL01": {("tax", "cit_returns"): 0, ("tax", "related_party"): 0},
 }
+# * Rules that list the cases a missing delivery holds back (risk.judgements_waiting: a case they would flag if
+#   the missing periods showed nothing against it). A planted case of theirs that is not judgeable should be
+#   listed there, or nobody would know it waits: the evaluation says for each whether it is.
+LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01")
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)
@@ -155,6 +159,8 @@ class RuleScore:
     stand_ins: list[tuple[str, str, str]] = field(default_factory=list)
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)  # tax code, period, why
     moved: list[tuple[str, str, str]] = field(default_factory=list)  # tax code, period planted, period as observed
+    # the rule's cases risk.judgements_waiting lists (tax code, period): None when it was not read
+    listed_waiting: set[tuple[str, str]] | None = None
 
     @property
     def precision(self) -> float | None:
@@ -211,6 +217,11 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
                          years_missing=_years_missing(pg, first_year, horizon))
     for score in scores:
         score.moved = [m for rule, *m in moved if rule == score.rule and _in_band(scenarios, rule, m[0], band)]
+    if pg.execute("select to_regclass('risk.judgements_waiting')").fetchone()[0] is not None:
+        listed = pg.execute("select distinct rule_code, tax_code, period from risk.judgements_waiting").fetchall()
+        for score in scores:
+            if score.rule in LISTS_WAITING:
+                score.listed_waiting = {(t, p) for r, t, p in listed if r == score.rule}
     return scores
 
 
@@ -388,6 +399,18 @@ def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], hori
     return [scores[r] for r in sorted(scores, key=lambda r: (RULES.index(r) if r in RULES else 99, r))]
 
 
+def _listed_waiting(score: RuleScore, tax_code: str, period: str) -> str:
+    """Whether risk.judgements_waiting lists a case not judgeable of a rule that lists what waits: a case listed
+    for another period of the enterprise (a REG02 run's period is its twelfth month on the dates) says which."""
+    if score.listed_waiting is None:
+        return ""
+    if (tax_code, period) in score.listed_waiting:
+        return "; listed as waiting"
+    others = sorted(p for t, p in score.listed_waiting if t == tax_code)
+    return (f"; listed as waiting for {', '.join(others)}" if others
+            else "; NOT in risk.judgements_waiting: look into it")
+
+
 def _ratio(value: float | None) -> str:
     return "  n/a" if value is None else f"{value:5.2f}"
 
@@ -428,8 +451,15 @@ def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
     if waiting:
         lines += ["", "Not judgeable: a month of its span, or a year it reads, was not loaded (rejected, or never "
                       "delivered); not counted, judgeable once delivered:"]
+        by_rule = {s.rule: s for s in scores}
         lines += [f"  {rule:<7}{tax_code:<11}{period:<8} not loaded: {', '.join(missing)}"
+                  f"{_listed_waiting(by_rule[rule], tax_code, period)}"
                   for rule, tax_code, period, missing in waiting]
+        listable = [(s, t, p) for s in scores if s.listed_waiting is not None for t, p, _ in s.not_delivered]
+        if listable:
+            listed = sum((t, p) in s.listed_waiting for s, t, p in listable)
+            lines.append(f"  risk.judgements_waiting lists {listed} of these {len(listable)} cases of the rules that list "
+                         f"what waits ({', '.join(LISTS_WAITING)})")
     stand_ins = [(s.rule, *m) for s in scores for m in s.stand_ins]
     if stand_ins:
         lines += ["", "Flagged in a year of another rule's case that waits on a year not loaded (the same planted "

@@ -531,6 +531,41 @@ def test_fdi_evaluate_reads_the_years_loaded_of_the_annual_tax_deliveries(db, tm
     assert (tp04.planted, tp04.missed, tp04.not_delivered) == (1, [("0200000001", "2024")], [])
 
 
+def test_fdi_evaluate_says_whether_risk_judgements_waiting_lists_a_case_a_missing_year_holds_back(db, tmp_path):
+    """A case not judgeable of a rule that lists what waits is in risk.judgements_waiting, or nobody would know it
+    waits: the evaluation says which are and which are not (TP05 lists nothing: said of none of its cases)."""
+    truth = tmp_path / "_truth"
+    truth.mkdir()
+    rows = [case("TP04", "0200000001", "2024", band="clear"), case("TP04", "0200000002", "2024", band="clear"),
+            case("TP04", "0200000003", "2024", band="clear"), case("TP05", "0200000004", "2023", band="clear")]
+    with open(truth / "scenarios.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    deliveries = [("customs", "declarations", m, "loaded") for m in sorted(months("2022-01", "2024-12"))]
+    deliveries += [("tax", "cit_returns", y, "rejected" if y == "2023" else "loaded") for y in ("2022", "2023", "2024")]
+    deliveries += [("tax", "related_party", y, "loaded") for y in ("2022", "2023", "2024")]
+    for i, (agency, dataset, period, status) in enumerate(deliveries):
+        db.execute("insert into audit.deliveries (delivery_id, agency, dataset, period, status) "
+                   "values (%s, %s, %s, %s, %s)", (f"d{i}", agency, dataset, period, status))
+    db.execute("create table risk.flags (rule_code text, tax_code text, period text, amount_at_stake_vnd numeric)")
+    # before the table exists (a warehouse built before it): nothing said either way
+    text = format_evaluation(evaluate(db, tmp_path))
+    assert "TP04   0200000001 2024     not loaded: tax/cit_returns 2023\n" in text
+    assert "judgements_waiting" not in text
+    db.execute("create table risk.judgements_waiting (rule_code text, tax_code text, period text)")
+    db.execute("insert into risk.judgements_waiting values ('TP04', '0200000001', '2024'), "
+               "('TP04', '0200000002', '2022'), ('TP03', '0200000003', '2024')")
+    text = format_evaluation(evaluate(db, tmp_path))
+    assert "TP04   0200000001 2024     not loaded: tax/cit_returns 2023; listed as waiting\n" in text
+    assert "TP04   0200000002 2024     not loaded: tax/cit_returns 2023; listed as waiting for 2022\n" in text
+    # listed for another rule only: not listed for its own
+    assert ("TP04   0200000003 2024     not loaded: tax/cit_returns 2023; NOT in risk.judgements_waiting: "
+            "look into it") in text
+    assert "TP05   0200000004 2023     not loaded: tax/cit_returns 2023\n" in text
+    assert "risk.judgements_waiting lists 1 of these 3 cases of the rules that list what waits" in text
+
+
 def test_fdi_evaluate_on_the_database_is_honest(single_year):
     db, truth = single_year
     scores = {s.rule: s for s in evaluate(db, truth)}
