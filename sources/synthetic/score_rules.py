@@ -125,6 +125,9 @@ YEARS_READ = {
 #   the missing periods showed nothing against it). A planted case of theirs that is not judgeable should be
 #   listed there, or nobody would know it waits: the evaluation says for each whether it is.
 LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01")
+#   TP03 and TP04 list a case from the figures of its own year's return (a loss, a margin): one whose own year of
+#   CIT returns was not loaded has nothing to be listed by (every enterprise would be a case), until it comes.
+LISTED_FROM_ITS_OWN_YEAR = {"TP03": "tax/cit_returns", "TP04": "tax/cit_returns"}
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)
@@ -399,16 +402,20 @@ def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], hori
     return [scores[r] for r in sorted(scores, key=lambda r: (RULES.index(r) if r in RULES else 99, r))]
 
 
-def _listed_waiting(score: RuleScore, tax_code: str, period: str) -> str:
-    """Whether risk.judgements_waiting lists a case not judgeable of a rule that lists what waits: a case listed
-    for another period of the enterprise (a REG02 run's period is its twelfth month on the dates) says which."""
+def _listed_waiting(score: RuleScore, tax_code: str, period: str,
+                    missing: tuple[str, ...]) -> tuple[str | None, str]:
+    """Whether risk.judgements_waiting lists a case not judgeable of a rule that lists what waits, as a kind
+    (listed, elsewhere, unlistable, not listed; None when the table was not read) and the words that say it: a
+    case listed for another period of the enterprise (a TP03 run's later year) says which."""
     if score.listed_waiting is None:
-        return ""
+        return None, ""
     if (tax_code, period) in score.listed_waiting:
-        return "; listed as waiting"
-    others = sorted(p for t, p in score.listed_waiting if t == tax_code)
-    return (f"; listed as waiting for {', '.join(others)}" if others
-            else "; NOT in risk.judgements_waiting: look into it")
+        return "listed", "listed as waiting"
+    if others := sorted(p for t, p in score.listed_waiting if t == tax_code):
+        return "elsewhere", f"listed as waiting for {', '.join(others)}"
+    if f"{LISTED_FROM_ITS_OWN_YEAR.get(score.rule)} {period[:4]}" in missing:
+        return "unlistable", "its own year's CIT returns not loaded: nothing to be listed by until they come"
+    return "not listed", "NOT in risk.judgements_waiting: look into it"
 
 
 def _ratio(value: float | None) -> str:
@@ -452,14 +459,16 @@ def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
         lines += ["", "Not judgeable: a month of its span, or a year it reads, was not loaded (rejected, or never "
                       "delivered); not counted, judgeable once delivered:"]
         by_rule = {s.rule: s for s in scores}
-        lines += [f"  {rule:<7}{tax_code:<11}{period:<8} not loaded: {', '.join(missing)}"
-                  f"{_listed_waiting(by_rule[rule], tax_code, period)}"
-                  for rule, tax_code, period, missing in waiting]
-        listable = [(s, t, p) for s in scores if s.listed_waiting is not None for t, p, _ in s.not_delivered]
-        if listable:
-            listed = sum((t, p) in s.listed_waiting for s, t, p in listable)
-            lines.append(f"  risk.judgements_waiting lists {listed} of these {len(listable)} cases of the rules that list "
-                         f"what waits ({', '.join(LISTS_WAITING)})")
+        said = [(rule, tax_code, period, missing, *_listed_waiting(by_rule[rule], tax_code, period, missing))
+                for rule, tax_code, period, missing in waiting]
+        lines += [f"  {rule:<7}{tax_code:<11}{period:<8} not loaded: {', '.join(missing)}{'; ' + text if text else ''}"
+                  for rule, tax_code, period, missing, _, text in said]
+        kinds = [kind for *_, kind, _ in said if kind]
+        if kinds:
+            lines.append(f"  risk.judgements_waiting, for the {len(kinds)} cases of rules that list what waits "
+                         f"({', '.join(LISTS_WAITING)}): {kinds.count('listed')} listed as planted, "
+                         f"{kinds.count('elsewhere')} for another period, {kinds.count('unlistable')} with nothing "
+                         f"to be listed by yet, {kinds.count('not listed')} not listed")
     stand_ins = [(s.rule, *m) for s in scores for m in s.stand_ins]
     if stand_ins:
         lines += ["", "Flagged in a year of another rule's case that waits on a year not loaded (the same planted "

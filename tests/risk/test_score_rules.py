@@ -537,7 +537,8 @@ def test_fdi_evaluate_says_whether_risk_judgements_waiting_lists_a_case_a_missin
     truth = tmp_path / "_truth"
     truth.mkdir()
     rows = [case("TP04", "0200000001", "2024", band="clear"), case("TP04", "0200000002", "2024", band="clear"),
-            case("TP04", "0200000003", "2024", band="clear"), case("TP05", "0200000004", "2023", band="clear")]
+            case("TP04", "0200000003", "2024", band="clear"), case("TP05", "0200000004", "2023", band="clear"),
+            case("TP04", "0200000005", "2023", band="clear")]
     with open(truth / "scenarios.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -562,8 +563,13 @@ def test_fdi_evaluate_says_whether_risk_judgements_waiting_lists_a_case_a_missin
     # listed for another rule only: not listed for its own
     assert ("TP04   0200000003 2024     not loaded: tax/cit_returns 2023; NOT in risk.judgements_waiting: "
             "look into it") in text
+    # its own year's returns missing: no figure to list it by
+    assert ("TP04   0200000005 2023     not loaded: tax/cit_returns 2023; its own year's CIT returns not loaded: "
+            "nothing to be listed by until they come") in text
     assert "TP05   0200000004 2023     not loaded: tax/cit_returns 2023\n" in text
-    assert "risk.judgements_waiting lists 1 of these 3 cases of the rules that list what waits" in text
+    assert ("risk.judgements_waiting, for the 4 cases of rules that list what waits (CAP01, REG02, ABS01, TP03, "
+            "TP04, NOM01, REL01): 1 listed as planted, 1 for another period, 1 with nothing to be listed by yet, "
+            "1 not listed") in text
 
 
 def test_fdi_evaluate_on_the_database_is_honest(single_year):
