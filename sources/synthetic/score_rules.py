@@ -125,8 +125,10 @@ YEARS_READ = {
 #   the missing periods showed nothing against it). A planted case of theirs that is not judgeable should be
 #   listed there, or nobody would know it waits: the evaluation says for each whether it is.
 LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01")
-#   TP03 and TP04 list a case from the figures of its own year's return (a loss, a margin): one whose own year of
-#   CIT returns was not loaded has nothing to be listed by (every enterprise would be a case), until it comes.
+#   The list holds a case the data in force already make, which a missing period may clear; a case whose own
+#   evidence is in what was not loaded has nothing to be listed by until it comes (every enterprise would be one):
+#   TP03 and TP04 list from the figures of the case's own year's return (a loss, a margin), and NOM01's planted
+#   case is not judgeable only when the month of its sign (the manager's permit) was not loaded, a sign unseen.
 LISTED_FROM_ITS_OWN_YEAR = {"TP03": "tax/cit_returns", "TP04": "tax/cit_returns"}
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
@@ -402,7 +404,7 @@ def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], hori
     return [scores[r] for r in sorted(scores, key=lambda r: (RULES.index(r) if r in RULES else 99, r))]
 
 
-def _listed_waiting(score: RuleScore, tax_code: str, period: str,
+def listed_as_waiting(score: RuleScore, tax_code: str, period: str,
                     missing: tuple[str, ...]) -> tuple[str | None, str]:
     """Whether risk.judgements_waiting lists a case not judgeable of a rule that lists what waits, as a kind
     (listed, elsewhere, unlistable, not listed; None when the table was not read) and the words that say it: a
@@ -415,6 +417,8 @@ def _listed_waiting(score: RuleScore, tax_code: str, period: str,
         return "elsewhere", f"listed as waiting for {', '.join(others)}"
     if f"{LISTED_FROM_ITS_OWN_YEAR.get(score.rule)} {period[:4]}" in missing:
         return "unlistable", "its own year's CIT returns not loaded: nothing to be listed by until they come"
+    if score.rule in SEEN_IN_ANY_MONTH:
+        return "unlistable", "its sign is in the month not loaded: nothing to be listed by until it comes"
     return "not listed", "NOT in risk.judgements_waiting: look into it"
 
 
@@ -459,7 +463,7 @@ def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
         lines += ["", "Not judgeable: a month of its span, or a year it reads, was not loaded (rejected, or never "
                       "delivered); not counted, judgeable once delivered:"]
         by_rule = {s.rule: s for s in scores}
-        said = [(rule, tax_code, period, missing, *_listed_waiting(by_rule[rule], tax_code, period, missing))
+        said = [(rule, tax_code, period, missing, *listed_as_waiting(by_rule[rule], tax_code, period, missing))
                 for rule, tax_code, period, missing in waiting]
         lines += [f"  {rule:<7}{tax_code:<11}{period:<8} not loaded: {', '.join(missing)}{'; ' + text if text else ''}"
                   for rule, tax_code, period, missing, _, text in said]

@@ -16,12 +16,14 @@ import pytest
 
 from sources.synthetic.score_rules import (
     EDGE,
+    RuleScore,
     as_observed,
     evaluate,
     evaluate_queue,
     format_evaluation,
     format_queue,
     has_edge_cases,
+    listed_as_waiting,
     score_flags,
     score_queue,
 )
@@ -570,6 +572,18 @@ def test_fdi_evaluate_says_whether_risk_judgements_waiting_lists_a_case_a_missin
     assert ("risk.judgements_waiting, for the 4 cases of rules that list what waits (CAP01, REG02, ABS01, TP03, "
             "TP04, NOM01, REL01): 1 listed as planted, 1 for another period, 1 with nothing to be listed by yet, "
             "1 not listed") in text
+
+
+def test_a_nom01_case_whose_sign_is_in_a_month_not_loaded_has_nothing_to_be_listed_by():
+    """Seed 2061: two NOM01 cases of 2024 whose foreign manager's permit month was never delivered. The sign is
+    unseen, so the data in force do not make the case: the list of what a delivery may clear cannot hold it."""
+    nom01 = RuleScore("NOM01", listed_waiting={("0200000002", "2024")})
+    assert listed_as_waiting(nom01, "0200000001", "2024", ("labour/work_permits 2023-01",)) == (
+        "unlistable", "its sign is in the month not loaded: nothing to be listed by until it comes")
+    assert listed_as_waiting(nom01, "0200000002", "2024", ("labour/work_permits 2023-01",))[0] == "listed"
+    # a rule whose evidence a missing month cannot hide that way: not listed is a gap to look into
+    cap01 = RuleScore("CAP01", listed_waiting=set())
+    assert listed_as_waiting(cap01, "0200000001", "2021-11", ("fx/capital_flows 2021-06",))[0] == "not listed"
 
 
 def test_fdi_evaluate_on_the_database_is_honest(single_year):
