@@ -405,7 +405,7 @@ def _score(scenarios: list[dict], flags: list[tuple[str, str | None, str]], hori
 
 
 def listed_as_waiting(score: RuleScore, tax_code: str, period: str,
-                    missing: tuple[str, ...]) -> tuple[str | None, str]:
+                      missing: tuple[str, ...]) -> tuple[str | None, str]:
     """Whether risk.judgements_waiting lists a case not judgeable of a rule that lists what waits, as a kind
     (listed, elsewhere, unlistable, not listed; None when the table was not read) and the words that say it: a
     case listed for another period of the enterprise (a TP03 run's later year) says which."""
