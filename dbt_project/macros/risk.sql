@@ -513,6 +513,20 @@ deadlines as (
 )
 {%- endmacro %}
 
+{#- The datasets whose records show REG02 an enterprise active (tax payments,
+    customs, labour, fx): a month shows silence only when all of them are
+    complete for it. As SQL pairs `(agency, dataset), ...` for an `in` list or
+    a `values` list; with count=true, how many they are. -#}
+{% macro reg02_activity_datasets(count=false) -%}
+    {%- set datasets = [('tax', 'payments'), ('customs', 'declarations'), ('labour', 'employment'),
+                        ('fx', 'capital_flows')] -%}
+    {%- if count -%}
+        {{ datasets | length }}
+    {%- else -%}
+        {%- for agency, dataset in datasets %}('{{ agency }}', '{{ dataset }}'){{ ', ' if not loop.last }}{% endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- REG02's runs of silent months (models/risk/docs/rule_reg02.md), as CTEs
     ending with `runs_with_coverage`: one row per enterprise with an active
     project and run of months without activity spanning at least
@@ -528,10 +542,9 @@ observed_months as (
     select {{ month_index('period') }} as month_index
     from {{ ref('dataset_coverage') }}
     where status = 'complete'
-      and (agency, dataset) in (('tax', 'payments'), ('customs', 'declarations'), ('labour', 'employment'),
-                                ('fx', 'capital_flows'))
+      and (agency, dataset) in ({{ reg02_activity_datasets() }})
     group by period
-    having count(*) = 4
+    having count(*) = {{ reg02_activity_datasets(count=true) }}
 ),
 
 -- one row per enterprise and month with any activity (a join, not a

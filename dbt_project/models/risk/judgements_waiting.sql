@@ -60,7 +60,7 @@ with
 
 -- the periods of a dataset without a delivery in force (rejected, missing)
 gaps as (
-    select agency, dataset, period
+    select agency, dataset, period, status
     from {{ ref('dataset_coverage') }}
     where status <> 'complete'
 ),
@@ -73,16 +73,16 @@ reg02_gaps as (
     where p.agency = 'tax' and p.dataset = 'payments'
       and (select count(*) from {{ ref('dataset_coverage') }} as o
            where o.period = p.period and o.status = 'complete'
-             and (o.agency, o.dataset) in (('tax', 'payments'), ('customs', 'declarations'),
-                                           ('labour', 'employment'), ('fx', 'capital_flows'))) < 4
+             and (o.agency, o.dataset) in ({{ reg02_activity_datasets() }}))
+          < {{ reg02_activity_datasets(count=true) }}
 ),
 
 -- the annual tax deliveries (CIT returns, related-party disclosures) of a
 -- year without one in force: what TP04's, TP03's and REL01's cases wait on
 tax_years_waiting as (
     select dataset, period::int as fiscal_year, status
-    from {{ ref('dataset_coverage') }}
-    where agency = 'tax' and dataset in ('cit_returns', 'related_party') and status in ('rejected', 'missing')
+    from gaps
+    where agency = 'tax' and dataset in ('cit_returns', 'related_party')
 ),
 
 cap01 as (
@@ -129,8 +129,7 @@ reg02 as (
         ) as evidence
     from runs_with_coverage as r
     cross join lateral jsonb_array_elements_text(r.months_without_full_data) as m (period)
-    cross join (values ('tax', 'payments'), ('customs', 'declarations'), ('labour', 'employment'),
-                       ('fx', 'capital_flows')) as d (agency, dataset)
+    cross join (values {{ reg02_activity_datasets() }}) as d (agency, dataset)
     left join {{ ref('dataset_coverage') }} as c
       on c.agency = d.agency and c.dataset = d.dataset and c.period = m.period
     where r.silent_months < {{ threshold('REG02', 'min_silent_months') }}
