@@ -143,20 +143,14 @@ def format_flags(rows: list[dict], width: int = TERMINAL_WIDTH) -> str:
     return "\n".join(lines)
 
 
-# A flag no rule raises any more, as it was last raised (risk.flag_withdrawals), with its enterprise's name and
-# the latest decision on it; one row per flag (its latest withdrawal), and none for a flag raised again (it is
-# back in risk.flags). `{where}` narrows it (the alias `w` is the withdrawal).
+# A flag no rule raises any more, as it was last raised, with the decision in force on it as the queue would show it
+# (risk.withdrawn_flags_for_review: four-eyes, a dismissal on other evidence) and its enterprise's name; one row per
+# flag, and none for a flag raised again (it is back in risk.flags). `{where}` narrows it (the alias `w`).
 WITHDRAWN_SELECT = """
-    select * from (
-        select distinct on (w.flag_id) w.*, coalesce(e.name_vi, e.name_en) as enterprise_name,
-               r.status as review_status, r.reviewer, r.note as review_note, r.decided_at
-        from risk.flag_withdrawals w
-        left join marts.dim_enterprise e on e.enterprise_id = w.enterprise_id
-        left join lateral (select x.status, x.reviewer, x.note, x.decided_at from risk.flag_reviews x
-                           where x.flag_id = w.flag_id order by x.decided_at desc, x.review_id desc limit 1) r on true
-        where not exists (select 1 from risk.flags f where f.flag_id = w.flag_id) and {where}
-        order by w.flag_id, w.withdrawn_at desc, w.withdrawal_id desc
-    ) as withdrawn
+    select w.*, coalesce(e.name_vi, e.name_en) as enterprise_name
+    from risk.withdrawn_flags_for_review w
+    left join marts.dim_enterprise e on e.enterprise_id = w.enterprise_id
+    where {where}
 """
 
 
@@ -165,9 +159,15 @@ def withdrawals_kept(pg: psycopg.Connection) -> bool:
     return pg.execute("select to_regclass('risk.flag_withdrawals')").fetchone()[0] is not None
 
 
+def withdrawals_listed(pg: psycopg.Connection) -> bool:
+    """A warehouse built before risk.withdrawn_flags_for_review existed lists no withdrawn flag until its next
+    build (the withdrawals are kept all the same, in risk.flag_withdrawals)."""
+    return pg.execute("select to_regclass('risk.withdrawn_flags_for_review')").fetchone()[0] is not None
+
+
 def withdrawn_flag(pg: psycopg.Connection, flag_id: str) -> dict | None:
     """The flag as last raised, when no rule raises it any more; None when it is raised or never was."""
-    if not withdrawals_kept(pg):
+    if not withdrawals_listed(pg):
         return None
     cur = pg.execute(WITHDRAWN_SELECT.format(where="w.flag_id = %s"), (flag_id,))
     row = cur.fetchone()
@@ -208,8 +208,8 @@ def format_flag(detail: dict, width: int = TERMINAL_WIDTH) -> str:
 
     evidence = detail["evidence"] if isinstance(detail["evidence"], dict) else json.loads(detail["evidence"])
     withdrawn = detail.get("withdrawn_at")
-    status = (f"no longer raised since {withdrawn:%Y-%m-%d %H:%M %z}, shown as last raised; latest decision "
-              f"{detail['review_status'] or 'none'}") if withdrawn else detail["review_status"]
+    status = (f"no longer raised since {withdrawn:%Y-%m-%d %H:%M %z}, shown as last raised; decision "
+              f"{detail['review_status'] if detail['reviewer'] else 'none'}") if withdrawn else detail["review_status"]
     lines = [
         f"{detail['flag_id']}  {detail['rule_code']}  {detail['period']}  {detail['severity']}  "
         f"score {float(detail['score']):.1f}  {status}",

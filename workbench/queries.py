@@ -292,12 +292,12 @@ def withdrawn(pg: psycopg.Connection, enterprise_id: str | None = None, page: in
               limit: int | None = PAGE_SIZE) -> tuple[list[dict], int, int]:
     """The flags no longer raised, those with a decision first, then the latest withdrawn: (a page of them, how
     many there are, how many of those carry a decision). All of one enterprise when `enterprise_id` is given."""
-    if not review.withdrawals_kept(pg):
+    if not review.withdrawals_listed(pg):
         return [], 0, 0
     where = "w.enterprise_id = %(enterprise_id)s" if enterprise_id else "true"
-    query = ("select *, count(*) over () as total, count(review_status) over () as decided from ("
+    query = ("select *, count(*) over () as total, count(reviewer) over () as decided from ("
              + review.WITHDRAWN_SELECT.format(where=where) + ") as w "
-             "order by review_status is null, withdrawn_at desc, flag_id")
+             "order by reviewer is null, withdrawn_at desc, flag_id")
     if limit is not None:
         query += f" limit {int(limit)} offset {(max(1, page) - 1) * int(limit)}"
     rows = _all(pg.execute(query, {"enterprise_id": enterprise_id}))
@@ -308,9 +308,9 @@ def withdrawn(pg: psycopg.Connection, enterprise_id: str | None = None, page: in
 
 def withdrawn_counts(pg: psycopg.Connection) -> tuple[int, int]:
     """(flags no longer raised, how many of them carry a decision): the queue's line about them."""
-    if not review.withdrawals_kept(pg):
+    if not review.withdrawals_listed(pg):
         return 0, 0
-    return pg.execute("select count(*), count(review_status) from (" + review.WITHDRAWN_SELECT.format(where="true") + ") as w"
+    return pg.execute("select count(*), count(reviewer) from (" + review.WITHDRAWN_SELECT.format(where="true") + ") as w"
                       ).fetchone()
 
 

@@ -30,6 +30,8 @@ NOT_RECONCILED = {
     "dataset_coverage": "one row per expected period, delivered or not: the grid raw is measured against",
     "flags": "the union of the rule models' findings (the rule catalogue test checks the union)",
     "flags_for_review": "risk.flags with the review decision in force: one row per flag (unique flag_id)",
+    "withdrawn_flags_for_review": "risk.flag_withdrawals (kept outside dbt, not raw) with the review decision in "
+                                  "force: one row per flag (unique flag_id)",
     "enterprise_scores": "one row per flagged enterprise and year, built from risk.flags",
     "judgements_waiting": "cases a rule holds back until a missing period arrives, built from the rule's own CTEs "
                           "(its dbt unit test proves them); raw holds no judgement to count against",

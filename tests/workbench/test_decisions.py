@@ -303,7 +303,10 @@ def test_a_flag_withdrawn_under_a_reviewer_keeps_its_decisions_and_the_note_on_i
             assert withdrawn >= decided >= 1
             line = re.search(r'id="withdrawn-line">(.*?)</p>', c.get("/flags").text, re.S).group(1)
             assert f"{withdrawn} cảnh báo không còn được nêu, {decided} trong số đó đã có quyết định" in line
-            assert f'href="/flags/{flag_id}"' in c.get("/withdrawn").text
+            row = re.search(rf'<tr>\s*<td class="ent">.*?href="/flags/{flag_id}".*?</tr>', c.get("/withdrawn").text,
+                            re.S).group(0)
+            assert "Đang xem xét" in row and person.name in row  # the decision in force, and who made it
+            assert queries.withdrawn(db)[0][0]["flag_id"] == flag_id  # a flag with a decision comes first
             enterprise = c.get(f"/enterprises/{tax_code}").text
             assert 'id="withdrawn"' in enterprise and f'href="/flags/{flag_id}"' in enterprise
         finally:
