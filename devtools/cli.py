@@ -199,7 +199,7 @@ def linkage_report(truth: Path, worst: int) -> None:
                     "listed as not judgeable with "
                     "that month, kept out of recall; so is a case reading a year of CIT returns or related-party "
                     "disclosures not loaded. For the rules that list what a missing delivery holds back (CAP01, "
-                    "REG02, ABS01, TP03, TP04, NOM01, REL01), each such case says whether risk.judgements_waiting "
+                    "REG02, ABS01, TP03, TP04, NOM01, REL01, REG01), each such case says whether risk.judgements_waiting "
                     "lists it (reported, not gated).")
 @click.option("--truth", type=click.Path(path_type=Path), required=True,
               help="The folder `fdi generate --out` wrote (holding _truth/), or the _truth folder itself.")

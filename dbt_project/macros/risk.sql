@@ -513,6 +513,71 @@ deadlines as (
 )
 {%- endmacro %}
 
+{#- REG01's projects registered active after their term (models/risk/docs/
+    rule_reg01.md), as CTEs ending with `projects`: `snapshots` (the register
+    rows in force with a tax code and an expiry), `window_start` (the first
+    snapshot month), `stale` (one row per project a snapshot shows active past
+    its term, with the months on the dates from the first such snapshot to
+    the last) and `projects` (those with the period of the finding). Read by
+    the rule, and by risk.judgements_waiting, which lists the projects whose
+    term ended in register months not delivered. -#}
+{% macro reg01_stale_projects() -%}
+snapshots as (
+    select
+        project_code, tax_code, snapshot_period, status, expires_on, enterprise_name, irc_number
+    from {{ ref('stg_registry__projects') }}
+    where tax_code is not null and expires_on is not null
+),
+
+window_start as (
+    select min(snapshot_period) as first_period from snapshots
+),
+
+stale as (
+    select
+        s.project_code,
+        s.tax_code,
+        min(s.expires_on) as expires_on,
+        min(s.snapshot_period) as first_seen_stale,
+        max(s.snapshot_period) as last_seen_stale,
+        count(*) as stale_snapshots,
+        -- the months on the dates the stale registration spans, however many snapshots were delivered in them
+        max({{ month_index('s.snapshot_period') }}) - min({{ month_index('s.snapshot_period') }}) + 1 as stale_months
+    from snapshots as s
+    where s.status = 'active'
+      and {{ reg01_lapsed_by('s.expires_on', 's.snapshot_period') }}
+    group by s.project_code, s.tax_code
+),
+
+projects as (
+    select
+        st.*,
+        {{ reg01_period('st.expires_on', 'w.first_period') }} as period
+    from stale as st
+    cross join window_start as w
+)
+{%- endmacro %}
+
+{#- Whether a project whose term expires on `expires_on` is past it, grace
+    included, in the register month `period` ('YYYY-MM'): a snapshot of that
+    month showing it active is a stale registration. -#}
+{% macro reg01_lapsed_by(expires_on, period) -%}
+    {{ expires_on }} + make_interval(months => {{ threshold('REG01', 'grace_months') }}::int)
+          < to_date({{ period }}, 'YYYY-MM')
+{%- endmacro %}
+
+{#- The period of a REG01 finding on a project whose term expires on
+    `expires_on`: the month after its term and grace, or the register's
+    first snapshot month `first_period` when the term ended before it. It
+    depends on no snapshot but the first, so a month delivered later never
+    moves it. -#}
+{% macro reg01_period(expires_on, first_period) -%}
+    greatest(
+            to_char(date_trunc('month', {{ expires_on }}) + interval '1 month'
+                    + make_interval(months => {{ threshold('REG01', 'grace_months') }}::int), 'YYYY-MM'),
+            {{ first_period }})
+{%- endmacro %}
+
 {#- The datasets whose records show REG02 an enterprise active (tax payments,
     customs, labour, fx): a month shows silence only when all of them are
     complete for it. As SQL pairs `(agency, dataset), ...` for an `in` list or

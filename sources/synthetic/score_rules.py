@@ -124,12 +124,15 @@ YEARS_READ = {
 # * Rules that list the cases a missing delivery holds back (risk.judgements_waiting: a case they would flag if
 #   the missing periods showed nothing against it). A planted case of theirs that is not judgeable should be
 #   listed there, or nobody would know it waits: the evaluation says for each whether it is.
-LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01")
+LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01", "REG01")
 #   The list holds a case the data in force already make, which a missing period may clear; a case whose own
 #   evidence is in what was not loaded has nothing to be listed by until it comes (every enterprise would be one):
 #   TP03 and TP04 list from the figures of the case's own year's return (a loss, a margin), and NOM01's planted
 #   case is not judgeable only when the month of its sign (the manager's permit) was not loaded, a sign unseen.
+#   REG01 lists a project from the last snapshot loaded before the months not loaded, which shows it active with
+#   its term: a planted project was registered years before its term ended, so its case is always listable.
 LISTED_FROM_ITS_OWN_YEAR = {"TP03": "tax/cit_returns", "TP04": "tax/cit_returns"}
+SIGN_UNSEEN_WHEN_NOT_LOADED = ("NOM01",)
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)
@@ -417,7 +420,7 @@ def listed_as_waiting(score: RuleScore, tax_code: str, period: str,
         return "elsewhere", f"listed as waiting for {', '.join(others)}"
     if f"{LISTED_FROM_ITS_OWN_YEAR.get(score.rule)} {period[:4]}" in missing:
         return "unlistable", "its own year's CIT returns not loaded: nothing to be listed by until they come"
-    if score.rule in SEEN_IN_ANY_MONTH:
+    if score.rule in SIGN_UNSEEN_WHEN_NOT_LOADED:
         return "unlistable", "its sign is in the month not loaded: nothing to be listed by until it comes"
     return "not listed", "NOT in risk.judgements_waiting: look into it"
 

@@ -570,8 +570,8 @@ def test_fdi_evaluate_says_whether_risk_judgements_waiting_lists_a_case_a_missin
             "nothing to be listed by until they come") in text
     assert "TP05   0200000004 2023     not loaded: tax/cit_returns 2023\n" in text
     assert ("risk.judgements_waiting, for the 4 cases of rules that list what waits (CAP01, REG02, ABS01, TP03, "
-            "TP04, NOM01, REL01): 1 listed as planted, 1 for another period, 1 with nothing to be listed by yet, "
-            "1 not listed") in text
+            "TP04, NOM01, REL01, REG01): 1 listed as planted, 1 for another period, 1 with nothing to be listed by "
+            "yet, 1 not listed") in text
 
 
 def test_a_nom01_case_whose_sign_is_in_a_month_not_loaded_has_nothing_to_be_listed_by():
@@ -584,6 +584,11 @@ def test_a_nom01_case_whose_sign_is_in_a_month_not_loaded_has_nothing_to_be_list
     # a rule whose evidence a missing month cannot hide that way: not listed is a gap to look into
     cap01 = RuleScore("CAP01", listed_waiting=set())
     assert listed_as_waiting(cap01, "0200000001", "2021-11", ("fx/capital_flows 2021-06",))[0] == "not listed"
+    # REG01 is seen in any register month too, but lists a project from the last snapshot loaded before the
+    # months not loaded, where a planted project shows active: one it does not list is a gap, not a sign unseen
+    reg01 = RuleScore("REG01", listed_waiting={("0200000002", "2024-11")})
+    assert listed_as_waiting(reg01, "0200000001", "2024-12", ("registry/projects 2024-12",))[0] == "not listed"
+    assert listed_as_waiting(reg01, "0200000002", "2024-11", ("registry/projects 2024-11",))[0] == "listed"
 
 
 def test_fdi_evaluate_on_the_database_is_honest(single_year):

@@ -35,6 +35,11 @@
 --     (the register may show its project in the months not delivered): it
 --     waits on each register month from its first record by code rejected
 --     or not delivered;
+--   * REG01: a project the last register snapshot loaded shows active,
+--     whose term (and grace) ended by a month after it rejected or not
+--     delivered: that month's snapshot may show it active still; it waits
+--     on each such month (a month before the last snapshot loaded is
+--     settled by it);
 --   * REL01: an enterprise-year with dealings (or a loan) with a party the
 --     network shows as related, above the rule's threshold, that no
 --     disclosure of the year names, while the year's related-party
@@ -43,10 +48,10 @@
 --     with the enterprise's return in force); it waits on each.
 -- Each rule's cases come from the CTEs the rule itself reads (macros
 -- cap01_capital_windows, reg02_silent_runs, abs01_rising_streaks,
--- tp04_margins, tp03_loss_runs, nom01_signs, rel01_undisclosed_dealings),
--- in a subquery of their own.
+-- tp04_margins, tp03_loss_runs, nom01_signs, reg01_stale_projects,
+-- rel01_undisclosed_dealings), in a subquery of their own.
 -- The other rules judge on the periods in force and state the months
--- missing in a finding's evidence and summary (TP01, TP02, REG01, ...)
+-- missing in a finding's evidence and summary (TP01, TP02, LAND01, ...)
 -- (docs/risk.md, "Gaps").
 --
 -- A rule whose datasets have no period without a delivery in force has no
@@ -343,6 +348,52 @@ nom01 as (
     where p.sign_kinds >= {{ threshold('NOM01', 'min_signs') }}
 ),
 
+reg01 as (
+    with
+
+    {{ reg01_stale_projects() }},
+
+    -- the register months without a snapshot in force after the last one
+    -- loaded: a month before it is settled by it (in it, a project still
+    -- active past its term is flagged, one the register has since closed or
+    -- dropped is not a case), so only these can hold a finding back
+    register_tail as (
+        select g.period, g.status, l.last_loaded
+        from gaps as g
+        cross join (select max(c.period) as last_loaded from {{ ref('dataset_coverage') }} as c
+                    where c.agency = 'registry' and c.dataset = 'projects' and c.status = 'complete') as l
+        where g.agency = 'registry' and g.dataset = 'projects' and g.period > l.last_loaded
+    ),
+
+    -- a project the last snapshot loaded shows active, whose term (and
+    -- grace) had ended by a month after it, and that no snapshot in force
+    -- shows active past its term (else the rule flags it, on the same period)
+    lapsed_unseen as (
+        select
+            s.tax_code, s.project_code, s.expires_on, s.snapshot_period, g.period as waits_on_period,
+            g.status as waits_on_status,
+            {{ reg01_period('s.expires_on', 'w.first_period') }} as period
+        from register_tail as g
+        join snapshots as s on s.snapshot_period = g.last_loaded
+        cross join window_start as w
+        where s.status = 'active'
+          and {{ reg01_lapsed_by('s.expires_on', 'g.period') }}
+          and not exists (select 1 from stale as st where st.project_code = s.project_code)
+    )
+
+    select
+        {{ enterprise_id_from_tax_code('l.tax_code') }} as enterprise_id,
+        l.tax_code, l.period, 'registry' as agency, 'projects' as dataset,
+        l.waits_on_period, l.waits_on_status,
+        jsonb_build_object(
+            'projects', jsonb_agg(jsonb_build_object(
+                'project_code', l.project_code, 'expires_on', l.expires_on,
+                'last_snapshot_active', l.snapshot_period) order by l.project_code)
+        ) as evidence
+    from lapsed_unseen as l
+    group by l.tax_code, l.period, l.waits_on_period, l.waits_on_status
+),
+
 rel01 as (
     with
 
@@ -409,6 +460,9 @@ from (
     where exists (select 1 from tax_years_waiting)
     union all
     select 'NOM01', * from nom01
+    where exists (select 1 from gaps where agency = 'registry' and dataset = 'projects')
+    union all
+    select 'REG01', * from reg01
     where exists (select 1 from gaps where agency = 'registry' and dataset = 'projects')
     union all
     select 'REL01', * from rel01

@@ -14,44 +14,7 @@
 -- evidence either way; docs/risk.md, "Gaps").
 with
 
-snapshots as (
-    select
-        project_code, tax_code, snapshot_period, status, expires_on, enterprise_name, irc_number
-    from {{ ref('stg_registry__projects') }}
-    where tax_code is not null and expires_on is not null
-),
-
-window_start as (
-    select min(snapshot_period) as first_period from snapshots
-),
-
-stale as (
-    select
-        s.project_code,
-        s.tax_code,
-        min(s.expires_on) as expires_on,
-        min(s.snapshot_period) as first_seen_stale,
-        max(s.snapshot_period) as last_seen_stale,
-        count(*) as stale_snapshots,
-        -- the months on the dates the stale registration spans, however many snapshots were delivered in them
-        max({{ month_index('s.snapshot_period') }}) - min({{ month_index('s.snapshot_period') }}) + 1 as stale_months
-    from snapshots as s
-    where s.status = 'active'
-      and s.expires_on + make_interval(months => {{ threshold('REG01', 'grace_months') }}::int)
-          < to_date(s.snapshot_period, 'YYYY-MM')
-    group by s.project_code, s.tax_code
-),
-
-projects as (
-    select
-        st.*,
-        greatest(
-            to_char(date_trunc('month', st.expires_on) + interval '1 month'
-                    + make_interval(months => {{ threshold('REG01', 'grace_months') }}::int), 'YYYY-MM'),
-            w.first_period) as period
-    from stale as st
-    cross join window_start as w
-),
+{{ reg01_stale_projects() }},
 
 findings as (
     select
