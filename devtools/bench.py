@@ -409,10 +409,54 @@ def _dbt_run_results(run_id: str) -> dict:
         "node_seconds": {r["unique_id"]: round(r["execution_time"], 3) for r in results},
         "longest_chain": _longest_chain(results, path.with_name("manifest.json")),
         "thread_idle_s": _thread_idle_seconds(results),
+        "outside_sql": outside_sql(results, sql_seconds_by_node(path.with_name("dbt.log"))),
         "fct_customs_lines_s": round(customs["execution_time"], 2) if customs else None,
         # the last statement of delete+insert is the insert: the rows dbt says it inserted
         "fct_customs_lines_rows_affected": (customs or {}).get("adapter_response", {}).get("rows_affected"),
     }
+
+
+def sql_seconds_by_node(log_path: Path) -> dict[str, float]:
+    """The time each node's SQL statements took, from dbt's JSON log of the build (`SQLQueryStatus` events,
+    matched to the node running on the same thread): with the node's execution time, what dbt itself spends
+    around the statements. Empty when the log is not there or not JSON."""
+    running: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    if not log_path.exists():
+        return seconds
+    with log_path.open(encoding="utf-8") as log:
+        for line in log:
+            try:
+                event = json.loads(line)
+                name, thread, data = event["info"]["name"], event["info"]["thread"], event["data"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            if name == "NodeStart":
+                running[thread] = data["node_info"]["unique_id"]
+            elif name == "NodeFinished":
+                running.pop(thread, None)
+            elif name == "SQLQueryStatus" and thread in running:
+                uid = running[thread]
+                seconds[uid] = seconds.get(uid, 0.0) + float(data.get("elapsed") or 0.0)
+    return seconds
+
+
+def outside_sql(results: list[dict], sql_seconds: dict[str, float]) -> dict | None:
+    """Node time spent outside the nodes' SQL (dbt's rendering, its adapter's cache, the run's events), per
+    model and per data test: a fixed cost per node that only fewer nodes cut. None without the SQL's times."""
+    if not sql_seconds:
+        return None
+    out = {"node_s": 0.0, "sql_s": 0.0, "models": 0, "models_outside_sql_s": 0.0, "tests": 0,
+           "tests_outside_sql_s": 0.0}
+    for r in results:
+        kind = r["unique_id"].split(".")[0]
+        sql = sql_seconds.get(r["unique_id"], 0.0)
+        out["node_s"] += r["execution_time"]
+        out["sql_s"] += sql
+        if kind in ("model", "test"):
+            out[f"{kind}s"] += 1
+            out[f"{kind}s_outside_sql_s"] += max(0.0, r["execution_time"] - sql)
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
 
 
 def _node_seconds_by_folder(results: list[dict], manifest_path: Path) -> dict[str, float]:
@@ -764,6 +808,14 @@ def format_dbt_report(report: dict) -> str:
             named = f": {', '.join(row['models'])}" if row["models"] else ""
             lines.append(f"  {row['label']}, {row['nodes']}: {row['full_s']:.1f} / {row['month_s']:.1f}{share} / "
                          f"{row['nothing_new_s']:.1f}{named}")
+    for label, run in runs:
+        # reports saved before the SQL's time was read from dbt's log have none: say nothing
+        if out := run.get("outside_sql"):
+            lines.append(
+                f"outside SQL in the {label} build (dbt's own work around the statements): "
+                f"{out['node_s'] - out['sql_s']:.1f} s of {out['node_s']:.1f} s of node time; "
+                f"{out['models_outside_sql_s'] / max(1, out['models']):.2f} s a model ({out['models']}), "
+                f"{out['tests_outside_sql_s'] / max(1, out['tests']):.2f} s a data test ({out['tests']})")
     for label, run in runs:
         lines.append(f"slowest ten nodes of the {label} build (s): "
                      + ", ".join(f"{n['node'].split('.')[0]} {n['seconds']:.1f}" for n in run.get("slowest", [])[:10]))

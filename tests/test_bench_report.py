@@ -107,3 +107,38 @@ def test_the_month_is_split_by_what_each_node_pays_for():
             "int_customs_price_deviations") in text
     # a report saved before each node's time was kept prints without the split
     assert "by what it pays for" not in format_dbt_report(_report(nothing_new_build=_build(55.0)))
+
+
+def _event(name: str, thread: str, **data) -> str:
+    return json.dumps({"info": {"name": name, "thread": thread}, "data": data})
+
+
+def test_dbt_s_own_work_outside_the_sql_is_read_from_its_log_node_by_node(tmp_path):
+    """A node's statements are those sent on its thread while it runs: the rest of its time is dbt's own."""
+    from devtools.bench import outside_sql, sql_seconds_by_node
+
+    log = tmp_path / "dbt.log"
+    model, test = "model.fdi.flags", "test.fdi.unique_flags_flag_id"
+    log.write_text("\n".join([
+        _event("SQLQueryStatus", "ThreadPoolExecutor-0_0", elapsed=5.0),  # the cache, before any node
+        _event("NodeStart", "Thread-1", node_info={"unique_id": model}),
+        _event("NodeStart", "Thread-2", node_info={"unique_id": test}),
+        _event("SQLQueryStatus", "Thread-1", elapsed=0.25),
+        _event("SQLQueryStatus", "Thread-2", elapsed=0.01),
+        _event("SQLQueryStatus", "Thread-1", elapsed=0.5),
+        "not json: a line dbt wrote as text",
+        _event("NodeFinished", "Thread-1", node_info={"unique_id": model}),
+        _event("SQLQueryStatus", "Thread-1", elapsed=9.0),  # after its node: nobody's
+        _event("NodeFinished", "Thread-2", node_info={"unique_id": test}),
+    ]) + "\n")
+    sql = sql_seconds_by_node(log)
+    assert sql == {model: 0.75, test: 0.01}
+    out = outside_sql([{"unique_id": model, "execution_time": 1.0}, {"unique_id": test, "execution_time": 0.05}],
+                      sql)
+    assert out == {"node_s": 1.05, "sql_s": 0.76, "models": 1, "models_outside_sql_s": 0.25, "tests": 1,
+                   "tests_outside_sql_s": 0.04}
+    assert sql_seconds_by_node(tmp_path / "absent.log") == {} and outside_sql([], {}) is None
+    text = format_dbt_report(_report(incremental_build={**_build(80.0), "outside_sql": out}))
+    assert ("outside SQL in the incremental build (dbt's own work around the statements): 0.3 s of 1.1 s of node "
+            "time; 0.25 s a model (1), 0.04 s a data test (1)") in text
+    assert "outside SQL in the full build" not in text
