@@ -8,22 +8,7 @@
 {{ config(materialized='view_in_place') }}
 
 {% set withdrawn -%}
-select distinct on (w.flag_id)
-    w.flag_id,
-    w.rule_code,
-    w.rule_version,
-    w.enterprise_id,
-    w.tax_code,
-    w.period,
-    w.severity,
-    w.score,
-    w.amount_at_stake_vnd,
-    w.summary,
-    w.evidence,
-    w.evidence_hash,
-    w.first_detected_at,
-    w.withdrawal_id,
-    w.withdrawn_at
+select distinct on (w.flag_id) w.*
 from {{ ref('stg_risk_reviews__flag_withdrawals') }} as w
 where not exists (select 1 from {{ ref('flags') }} as f where f.flag_id = w.flag_id)
 order by w.flag_id, w.withdrawn_at desc, w.withdrawal_id desc
