@@ -78,6 +78,9 @@ def test_the_delivery_check_reads_raw_through_the_block_range_index_never_a_scan
         assert ingest_delivery(db, folder).status == "loaded"
     scans = ("select seq_scan, coalesce(idx_scan, 0) from pg_stat_user_tables "
              "where relid = 'raw_registry.projects'::regclass")
+    # The loads' own scans (this session's) are counted now, not while the check runs: a session sends its
+    # counts at most once a second, so without this they could land between the two readings below.
+    db.execute("select pg_stat_force_next_flush()")
     db.execute("select pg_stat_clear_snapshot()")
     seq_before, idx_before = db.execute(scans).fetchone()
     assert validate_deliveries(warehouse, dataset("registry", "projects"), ["d-gx-ok"]).success
