@@ -419,12 +419,21 @@ def _dbt_run_results(run_id: str) -> dict:
 def sql_seconds_by_node(log_path: Path) -> dict[str, float]:
     """The time each node's SQL statements took, from dbt's JSON log of the build (`SQLQueryStatus` events,
     matched to the node running on the same thread): with the node's execution time, what dbt itself spends
-    around the statements. Empty when the log is not there or not JSON."""
+    around the statements. Empty when the log is not there or not JSON.
+
+    dbt rotates its log at 10 MB (dbt.log.1 the newest of the older parts, then .2, ...), which a build of
+    every node writes past, so the parts are read oldest first and the log ends in `log_path`."""
     running: dict[str, str] = {}
     seconds: dict[str, float] = {}
-    if not log_path.exists():
-        return seconds
-    with log_path.open(encoding="utf-8") as log:
+    rotated = sorted((p for p in log_path.parent.glob(log_path.name + ".*") if p.suffix[1:].isdigit()),
+                     key=lambda p: -int(p.suffix[1:]))
+    for part in [*rotated, log_path] if log_path.exists() else rotated:
+        _add_sql_seconds(part, running, seconds)
+    return seconds
+
+
+def _add_sql_seconds(part: Path, running: dict[str, str], seconds: dict[str, float]) -> None:
+    with part.open(encoding="utf-8") as log:
         for line in log:
             try:
                 event = json.loads(line)
@@ -438,7 +447,6 @@ def sql_seconds_by_node(log_path: Path) -> dict[str, float]:
             elif name == "SQLQueryStatus" and thread in running:
                 uid = running[thread]
                 seconds[uid] = seconds.get(uid, 0.0) + float(data.get("elapsed") or 0.0)
-    return seconds
 
 
 def outside_sql(results: list[dict], sql_seconds: dict[str, float]) -> dict | None:

@@ -142,3 +142,24 @@ def test_dbt_s_own_work_outside_the_sql_is_read_from_its_log_node_by_node(tmp_pa
     assert ("outside SQL in the incremental build (dbt's own work around the statements): 0.3 s of 1.1 s of node "
             "time; 0.25 s a model (1), 0.04 s a data test (1)") in text
     assert "outside SQL in the full build" not in text
+
+
+def test_the_sql_s_time_is_read_across_the_parts_dbt_rotated_its_log_into(tmp_path):
+    """dbt rotates its log at 10 MB (dbt.log.2 older than dbt.log.1, older than dbt.log): a full build's
+    statements are in every part, and a node started in one part may send its statements in the next."""
+    from devtools.bench import sql_seconds_by_node
+
+    model, test = "model.fdi.flags", "test.fdi.unique_flags_flag_id"
+    parts = {
+        "dbt.log.2": [_event("NodeStart", "Thread-1", node_info={"unique_id": model}),
+                      _event("SQLQueryStatus", "Thread-1", elapsed=1.0)],
+        "dbt.log.1": [_event("SQLQueryStatus", "Thread-1", elapsed=2.0),
+                      _event("NodeFinished", "Thread-1", node_info={"unique_id": model}),
+                      _event("NodeStart", "Thread-1", node_info={"unique_id": test})],
+        "dbt.log": [_event("SQLQueryStatus", "Thread-1", elapsed=0.5),
+                    _event("NodeFinished", "Thread-1", node_info={"unique_id": test})],
+        "dbt.log.old": [_event("SQLQueryStatus", "Thread-1", elapsed=99.0)],  # not one of dbt's parts
+    }
+    for name, lines in parts.items():
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+    assert sql_seconds_by_node(tmp_path / "dbt.log") == {model: 3.0, test: 0.5}
