@@ -191,11 +191,19 @@ def test_coverage_counts_the_findings_that_wait_on_each_gap(built):
                       ('TP01', 'EN1', '1', '2024', 'customs', 'declarations', '2024-03', 'rejected'),
                       ('TP01', 'EN2', '2', '2024', 'customs', 'declarations', '2024-03', 'rejected'),
                       ('TP02', 'EN2', '2', '2024', 'customs', 'declarations', '2024-03', 'rejected'),
-                      ('TP01', 'EN2', '2', '2024', 'customs', 'declarations', '2024-07', 'missing')""")
+                      ('TP01', 'EN2', '2', '2024', 'customs', 'declarations', '2024-07', 'missing'),
+                      ('REL01', 'EN3', '3', '2023', 'tax', 'related_party', '2023', 'quarantined'),
+                      ('REL01', 'EN4', '4', '2023', 'tax', 'related_party', '2023', 'quarantined')""")
         shown = CliRunner().invoke(main, ["coverage", "--agency", "customs"])
+        tax = CliRunner().invoke(main, ["coverage", "--agency", "tax"])
     finally:
         pg.execute("drop table risk.judgements_waiting")
     assert shown.exit_code == 0, shown.output
+    # rows held in quarantine in a delivery in force: a period complete in the grid, listed apart with what waits
+    assert "quarantine" not in shown.output, shown.output
+    assert tax.exit_code == 0, tax.output
+    assert ("  ! tax/related_party 2023: rows of the delivery in force held in quarantine; 2 possible findings wait "
+            "on it (REL01 2)") in tax.output.splitlines(), tax.output
     lines = {line.split(":")[0].strip(): line for line in shown.output.splitlines() if line.startswith("  ")}
     rejected = lines["✗ customs/declarations 2024-03"]
     assert rejected.endswith("; 3 possible findings wait on it (TP01 2, TP02 1)") and ".;" not in rejected, rejected

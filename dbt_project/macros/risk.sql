@@ -1242,10 +1242,34 @@ judged as (
     and written name), `undisclosed` (those with a related party no
     disclosure of the year names) and `per_year` (per enterprise-year: the
     undisclosed value, the greatest loan balance, the parties and the
-    dealings as evidence). Read by the rule, for the years with a CIT return
-    in force, which judges a year whose disclosures were delivered, and by
-    risk.judgements_waiting, which lists the enterprise-years a missing
-    year of returns or of disclosures holds back. -#}
+    dealings as evidence, and the customs and fx parts of the value apart).
+    Read by the rule, for the years with a CIT return in force, which judges
+    a year whose disclosures were delivered, and by risk.judgements_waiting,
+    which lists the enterprise-years a missing year of returns or of
+    disclosures, disclosure lines held in quarantine or customs and fx months
+    not in force hold back. -#}
+{#- REL01's disclosure lines the loader held back (audit.quarantine: a
+    negative amount, a tax code with a wrong check digit), of the related-
+    party deliveries in force, per tax code stem and year, as a CTE
+    `disclosures_held` (tax_code_stem, fiscal_year, lines). Such a line may
+    name the party the rule would call undisclosed, so the enterprise-year is
+    not judged (the rule) but listed as waiting on the agency's corrected
+    delivery (risk.judgements_waiting). The stem is the code's first 9
+    digits: the 10th is the check digit, so a code mistyped there is still
+    the enterprise's (as CAP01 attributes quarantined contributions). The
+    year is the delivery's: the line's own fiscal_year may be what failed. -#}
+{% macro rel01_disclosures_held() -%}
+disclosures_held as (
+    select left(regexp_replace(q.original ->> 'tax_code', '[^0-9]', '', 'g'), 9) as tax_code_stem,
+           d.period::int as fiscal_year, count(*) as lines
+    from {{ ref('stg_audit__quarantine') }} as q
+    join {{ ref('stg_audit__deliveries') }} as d on d.delivery_id = q.delivery_id and d.status = 'loaded'
+    where q.agency = 'tax' and q.dataset = 'related_party' and d.period ~ '^\d{4}$'
+    group by 1, 2
+)
+{%- endmacro %}
+
+
 {% macro rel01_undisclosed_dealings(years) -%}
 own_parties as (
     select enterprise_id, related_party as party, relationship
@@ -1356,6 +1380,8 @@ per_year as (
     select
         enterprise_id, tax_code, fiscal_year,
         coalesce(sum(amount_vnd), 0) as undisclosed_vnd,  -- a loan alone: no trade or payment value
+        coalesce(sum(amount_vnd) filter (where agency = 'customs'), 0) as customs_vnd,
+        coalesce(sum(amount_vnd) filter (where agency = 'fx'), 0) as fx_vnd,
         max(balance_vnd) as balance_vnd,
         bool_or(agency = 'credit') as has_loan,
         string_agg(distinct party_name, '; ' order by party_name) as parties,

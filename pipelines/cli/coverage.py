@@ -42,16 +42,33 @@ def grid_lines(rows: list[tuple]) -> list[str]:
     return lines
 
 
-def waiting_judgements(pg) -> dict[tuple[str, str, str], dict[str, int]]:
-    """Per missing period, the findings each rule holds back until it arrives (risk.judgements_waiting)."""
+def waiting_judgements(pg, status: str | None = None) -> dict[tuple[str, str, str], dict[str, int]]:
+    """Per missing period, the findings each rule holds back until it arrives (risk.judgements_waiting); with
+    `status`, only what waits on periods of that status (`quarantined`: rows held back in a delivery in force)."""
     if not pg.execute("select to_regclass('risk.judgements_waiting') is not null").fetchone()[0]:
         return {}
     waiting: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
     for agency, dataset, period, rule, n in pg.execute(
             """select agency, dataset, waits_on_period, rule_code, count(distinct (enterprise_id, period))
-               from risk.judgements_waiting group by 1, 2, 3, 4 order by 1, 2, 3, 4"""):
+               from risk.judgements_waiting where %(status)s::text is null or waits_on_status = %(status)s
+               group by 1, 2, 3, 4 order by 1, 2, 3, 4""", {"status": status}):
         waiting[(agency, dataset, period)][rule] = n
     return waiting
+
+
+def _findings(rules: dict[str, int]) -> str:
+    total = sum(rules.values())
+    return (f"{total} possible finding{' waits' if total == 1 else 's wait'} on it ("
+            + ", ".join(f"{rule} {n}" for rule, n in rules.items()) + ")")
+
+
+def quarantine_hold_lines(held: dict[tuple[str, str, str], dict[str, int]], agency: str | None = None,
+                          year: int | None = None) -> list[str]:
+    """Periods complete in the grid whose rows held in quarantine hold findings back (a disclosure line that
+    may name the party REL01 would call undisclosed): the agency's corrected rows are as worth chasing as a gap."""
+    return [f"  ! {a}/{d} {period}: rows of the delivery in force held in quarantine; {_findings(rules)}"
+            for (a, d, period), rules in sorted(held.items())
+            if (agency is None or a == agency) and (year is None or period[:4] == str(year))]
 
 
 def gap_lines(rows: list[tuple], waiting: dict[tuple[str, str, str], dict[str, int]] | None = None) -> list[str]:
@@ -61,9 +78,7 @@ def gap_lines(rows: list[tuple], waiting: dict[tuple[str, str, str], dict[str, i
     for agency, dataset, _, period, status, _, reason in rows:
         if status != "complete":
             rules = (waiting or {}).get((agency, dataset, period), {})
-            total = sum(rules.values())
-            held = (f"; {total} possible finding{' waits' if total == 1 else 's wait'} on it ("
-                    + ", ".join(f"{rule} {n}" for rule, n in rules.items()) + ")") if rules else ""
+            held = f"; {_findings(rules)}" if rules else ""
             said = reason if status == "rejected" else "nothing delivered"
             out.append(f"  {MARKS[status]} {agency}/{dataset} {period}: " + (said.rstrip(".") + held if held else said))
     return out
@@ -101,15 +116,15 @@ def print_gaps(pg) -> None:
     gaps = gap_lines(_coverage_rows(pg, None, None), waiting_judgements(pg))
     click.echo(f"\nCoverage gaps ({len(gaps)}; `fdi coverage` shows the grid)" if gaps
                else "\nCoverage: every expected period of every dataset is complete")
-    for line in gaps + rejected_correction_lines(pg):
+    for line in gaps + rejected_correction_lines(pg) + quarantine_hold_lines(waiting_judgements(pg, "quarantined")):
         click.echo(line)
 
 
 @main.command(help="Print the coverage grid of the agreement's datasets × periods (marts.dataset_coverage): "
                    f"{LEGEND}; then list every gap to chase, with the rejection's reason and the possible findings "
                    "that wait on it (risk.judgements_waiting: cases a rule neither flags nor clears until the period "
-                   "arrives), and every period whose correction was rejected while its earlier delivery stays in "
-                   "force.")
+                   "arrives), every period whose correction was rejected while its earlier delivery stays in "
+                   "force, and every period complete in the grid whose rows held in quarantine hold findings back.")
 @click.option("--agency", type=click.Choice(["registry", "tax", "customs", "land", "labour", "credit", "fx"]),
               default=None, help="Only this agency's datasets.")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Only this year's periods.")
@@ -118,6 +133,7 @@ def coverage(agency: str | None, year: int | None) -> None:
         rows = _coverage_rows(pg, agency, year)
         corrections = rejected_correction_lines(pg, agency, year)
         waiting = waiting_judgements(pg)
+        held = quarantine_hold_lines(waiting_judgements(pg, "quarantined"), agency, year)
     if not rows:
         click.echo("No coverage rows: no delivery has been loaded for this selection.")
         return
@@ -131,4 +147,8 @@ def coverage(agency: str | None, year: int | None) -> None:
     if corrections:
         click.echo(f"Corrections rejected, the earlier delivery in force (✓ above): {len(corrections)}")
         for line in corrections:
+            click.echo(line)
+    if held:
+        click.echo(f"Rows held in quarantine that findings wait on (✓ above; the rows are in audit.quarantine): {len(held)}")
+        for line in held:
             click.echo(line)

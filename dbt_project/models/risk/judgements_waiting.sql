@@ -45,17 +45,25 @@
 --     disclosure of the year names, while the year's related-party
 --     disclosures were rejected or not delivered (the disclosure may name
 --     the party), or the year's CIT returns were (the rule judges a year
---     with the enterprise's return in force); it waits on each.
+--     with the enterprise's return in force); it waits on each. The same
+--     case in a year delivered whole whose disclosure lines of the
+--     enterprise are held in quarantine waits on the corrected delivery
+--     (status quarantined). And a year the rule judges whose undisclosed
+--     value falls short of the threshold, but would reach it were its
+--     customs and fx months not in force like the year's others, waits on
+--     each such month.
 -- Each rule's cases come from the CTEs the rule itself reads (macros
 -- cap01_capital_windows, reg02_silent_runs, abs01_rising_streaks,
 -- tp04_margins, tp03_loss_runs, nom01_signs, reg01_stale_projects,
--- rel01_undisclosed_dealings), in a subquery of their own.
+-- rel01_undisclosed_dealings, rel01_disclosures_held), in a subquery of
+-- their own.
 -- The other rules judge on the periods in force and state the months
 -- missing in a finding's evidence and summary (TP01, TP02, LAND01, ...)
 -- (docs/risk.md, "Gaps").
 --
--- A rule whose datasets have no period without a delivery in force has no
--- case waiting, and its CTEs are not computed: each rule's subquery below
+-- A rule whose datasets have no period without a delivery in force (REL01:
+-- nor a disclosure line held in quarantine) has no case waiting, and its
+-- CTEs are not computed: each rule's subquery below
 -- is gated by an uncorrelated EXISTS on the coverage grid, which PostgreSQL
 -- plans as a one-time filter and, false, skips the subquery whole. Why: the
 -- six rules' CTEs cost about 3 s of every build at 5,000 enterprises (their
@@ -89,6 +97,9 @@ tax_years_waiting as (
     from gaps
     where agency = 'tax' and dataset in ('cit_returns', 'related_party')
 ),
+
+-- REL01's disclosure lines held in quarantine (macro rel01_disclosures_held)
+{{ rel01_disclosures_held() }},
 
 cap01 as (
     with
@@ -397,22 +408,54 @@ reg01 as (
 rel01 as (
     with
 
-    -- the enterprise-years a missing year holds back: those with a return in
-    -- a year whose disclosures wait, and every enterprise with a tax code in a
-    -- year whose returns wait (its return may be in that delivery)
+    returns as (
+        select distinct enterprise_id, tax_code, fiscal_year::int as fiscal_year from {{ ref('fct_tax_returns') }}
+    ),
+
+    -- the customs and fx months of a year without a delivery in force, counted per dataset
+    trade_gaps as (
+        select agency, dataset, period, status, left(period, 4)::int as fiscal_year,
+               count(*) over (partition by agency, dataset, left(period, 4)) as months_missing
+        from gaps
+        where (agency, dataset) in (('customs', 'declarations'), ('fx', 'capital_flows'))
+    ),
+
+    -- the enterprise-years a missing period or a held-back line holds back: those with a return in a
+    -- year whose disclosures wait, every enterprise with a tax code in a year whose returns wait (its
+    -- return may be in that delivery), those with a return whose disclosure lines are held in
+    -- quarantine, and those with a return in a year with customs or fx months not in force
     years_held_back as (
         select t.enterprise_id, t.tax_code, t.fiscal_year
-        from (select distinct enterprise_id, tax_code, fiscal_year::int as fiscal_year
-              from {{ ref('fct_tax_returns') }}) as t
+        from returns as t
         join tax_years_waiting as w on w.dataset = 'related_party' and w.fiscal_year = t.fiscal_year
         union
         select e.enterprise_id, e.tax_code, w.fiscal_year
         from {{ ref('dim_enterprise') }} as e
         join tax_years_waiting as w on w.dataset = 'cit_returns'
         where e.tax_code is not null
+        union
+        select t.enterprise_id, t.tax_code, t.fiscal_year
+        from returns as t
+        join disclosures_held as h on h.tax_code_stem = left(t.tax_code, 9) and h.fiscal_year = t.fiscal_year
+        union
+        select t.enterprise_id, t.tax_code, t.fiscal_year
+        from returns as t
+        where t.fiscal_year in (select fiscal_year from trade_gaps)
     ),
 
-    {{ rel01_undisclosed_dealings('years_held_back') }}
+    {{ rel01_undisclosed_dealings('years_held_back') }},
+
+    -- the years the rule judges for an enterprise: its return in force, the year's disclosures delivered,
+    -- none of its disclosure lines held back
+    judged as (
+        select p.*
+        from per_year as p
+        join returns as r on r.tax_code = p.tax_code and r.fiscal_year = p.fiscal_year
+        where not exists (select 1 from tax_years_waiting as w
+                          where w.dataset = 'related_party' and w.fiscal_year = p.fiscal_year)
+          and not exists (select 1 from disclosures_held as h
+                          where h.tax_code_stem = left(p.tax_code, 9) and h.fiscal_year = p.fiscal_year)
+    )
 
     -- as in the rule: undisclosed dealings worth the threshold, or a loan;
     -- such a year waits on its disclosures, and on its returns when the
@@ -431,6 +474,49 @@ rel01 as (
       and (w.dataset = 'related_party'
            or not exists (select 1 from {{ ref('fct_tax_returns') }} as r
                           where r.tax_code = p.tax_code and r.fiscal_year::int = p.fiscal_year))
+    union all
+    -- the same case in a year delivered whole, whose disclosure lines of the enterprise are held in
+    -- quarantine: it waits on the agency's corrected delivery of the year
+    select
+        p.enterprise_id, p.tax_code, p.fiscal_year::text, 'tax', 'related_party',
+        p.fiscal_year::text, 'quarantined',
+        jsonb_strip_nulls(jsonb_build_object(
+            'undisclosed_vnd', p.undisclosed_vnd,
+            'loan_balance_vnd', p.balance_vnd,
+            'dealings', p.dealings,
+            'disclosure_lines_quarantined', h.lines
+        ))
+    from per_year as p
+    join returns as r on r.tax_code = p.tax_code and r.fiscal_year = p.fiscal_year
+    join disclosures_held as h on h.tax_code_stem = left(p.tax_code, 9) and h.fiscal_year = p.fiscal_year
+    where (p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan)
+      and not exists (select 1 from tax_years_waiting as w
+                      where w.dataset = 'related_party' and w.fiscal_year = p.fiscal_year)
+    union all
+    -- a judged year whose undisclosed value, summed over the customs and fx months in force, falls
+    -- short of the threshold but would reach it were the months not in force like the year's others
+    -- (each dataset's part scaled to twelve months): the missing months may carry it over, so it waits
+    -- on each; a year with nothing undisclosed in the months in force has nothing to be listed by
+    select
+        p.enterprise_id, p.tax_code, p.fiscal_year::text, g.agency, g.dataset, g.period, g.status,
+        jsonb_build_object(
+            'undisclosed_vnd', p.undisclosed_vnd,
+            'undisclosed_vnd_scaled_to_the_year', round(x.projected_vnd),
+            'dealings', p.dealings
+        )
+    from judged as p
+    cross join lateral (
+        select coalesce(p.customs_vnd * 12 / nullif(12 - max(m.months_missing) filter (where m.agency = 'customs'), 0),
+                        p.customs_vnd)
+             + coalesce(p.fx_vnd * 12 / nullif(12 - max(m.months_missing) filter (where m.agency = 'fx'), 0),
+                        p.fx_vnd) as projected_vnd
+        from trade_gaps as m
+        where m.fiscal_year = p.fiscal_year
+    ) as x
+    join trade_gaps as g on g.fiscal_year = p.fiscal_year
+    where p.undisclosed_vnd > 0 and not p.has_loan
+      and p.undisclosed_vnd < {{ threshold('REL01', 'min_undisclosed_vnd') }}
+      and x.projected_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }}
 )
 
 select
@@ -466,5 +552,7 @@ from (
     where exists (select 1 from gaps where agency = 'registry' and dataset = 'projects')
     union all
     select 'REL01', * from rel01
-    where exists (select 1 from tax_years_waiting)
+    where exists (select 1 from tax_years_waiting) or exists (select 1 from disclosures_held)
+       or exists (select 1 from gaps
+                  where (agency, dataset) in (('customs', 'declarations'), ('fx', 'capital_flows')))
 ) as w

@@ -9,7 +9,7 @@
 -- every other member of its group. Flagged when, in a year its CIT return is
 -- in force, the enterprise trades with (customs), borrows from (credit) or
 -- pays (fx loan flows) such a party and that year's disclosure does not name
--- it. The amount at stake is the undisclosed value: customs value of the
+-- it, none of its disclosure lines of the year held in quarantine. The amount at stake is the undisclosed value: customs value of the
 -- trade plus the fx loan flows (a loan's balance is evidence, `balance_vnd`,
 -- not a dealing of the year), summed over the customs and fx months in
 -- force; a year with a month missing says so in summary and evidence.
@@ -42,6 +42,13 @@ judged_years as (
 -- year names, per enterprise-year with a return (`per_year`): macro
 -- rel01_undisclosed_dealings, shared with risk.judgements_waiting
 {{ rel01_undisclosed_dealings('returns') }},
+
+-- disclosure lines held in quarantine (macro rel01_disclosures_held): the
+-- enterprise's disclosure of the year is then not all in the data, and a
+-- party it may name is unknown, never "not disclosed" (1.6; an honest
+-- start-up whose two lines naming its parent were held back for a mistyped
+-- check digit was flagged). risk.judgements_waiting lists such a year.
+{{ rel01_disclosures_held() }},
 
 -- the customs and fx months of each year without a delivery in force: the undisclosed value is summed over
 -- the months in force, so the summary and the evidence say which are missing (a missing month is no evidence)
@@ -98,7 +105,9 @@ findings as (
     left join disclosures as ds on ds.tax_code = p.tax_code and ds.fiscal_year = p.fiscal_year
     left join customs_gaps as cg on cg.fiscal_year = p.fiscal_year::text
     left join fx_gaps as fg on fg.fiscal_year = p.fiscal_year::text
-    where p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
+    where (p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan)
+      and not exists (select 1 from disclosures_held as h
+                      where h.tax_code_stem = left(p.tax_code, 9) and h.fiscal_year = p.fiscal_year)
 )
 
-{{ risk_flag_columns('REL01', '1.5') }}
+{{ risk_flag_columns('REL01', '1.6') }}
