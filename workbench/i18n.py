@@ -75,6 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "flags_found": ("cảnh báo", "flags"),
     "enterprise_waiting": ("Chưa thể kết luận, chờ dữ liệu còn thiếu:",
                            "Not yet judged, waiting for missing deliveries:"),
+    "held_in_quarantine": ("có dòng bị cách ly", "rows held in quarantine"),
     "judgements_waiting": ("Chưa thể kết luận, chờ dữ liệu còn thiếu của các kỳ sau (số trường hợp có thể là "
                            "cảnh báo):",
                            "Not yet judged, waiting for the missing deliveries of these periods (possible findings):"),
