@@ -116,7 +116,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "withdrawn_badge": ("Không còn được nêu", "No longer raised"),
     "withdrawn_line": ("{n} cảnh báo không còn được nêu, {d} trong số đó đã có quyết định (các quyết định vẫn được "
                        "lưu).",
-                       "{n} flags are no longer raised, {d} of them with a decision (the decisions are kept)."),
+                       "Flags no longer raised: {n}, {d} of them with a decision (the decisions are kept)."),
     "see_them": ("Xem", "See them"),
     "withdrawn_hint": ("Các cảnh báo không còn quy tắc nào nêu, như lần cuối được nêu; cảnh báo đã có quyết định "
                        "được xếp trước. Một cảnh báo được nêu lại sẽ trở về hàng đợi.",
