@@ -48,10 +48,10 @@
 --     with the enterprise's return in force); it waits on each. The same
 --     case in a year delivered whole whose disclosure lines of the
 --     enterprise are held in quarantine waits on the corrected delivery
---     (status quarantined). And a year the rule judges whose undisclosed
---     value falls short of the threshold, but would reach it were its
---     customs and fx months not in force like the year's others, waits on
---     each such month.
+--     (status quarantined). And a year whose undisclosed value falls
+--     short of the threshold, but would reach it were its customs and fx
+--     months not in force like the year's others, waits on each such
+--     month, and on the tax deliveries above as a case does.
 -- Each rule's cases come from the CTEs the rule itself reads (macros
 -- cap01_capital_windows, reg02_silent_runs, abs01_rising_streaks,
 -- tp04_margins, tp03_loss_runs, nom01_signs, reg01_stale_projects,
@@ -445,78 +445,73 @@ rel01 as (
 
     {{ rel01_undisclosed_dealings('years_held_back') }},
 
-    -- the years the rule judges for an enterprise: its return in force, the year's disclosures delivered,
-    -- none of its disclosure lines held back
-    judged as (
-        select p.*
+    -- the cases: as in the rule, undisclosed dealings worth the threshold, or a loan (`is_case`); or a
+    -- value short of the threshold on the customs and fx months in force that would reach it were the
+    -- months not in force like the year's others, each dataset's part scaled to twelve months
+    -- (`is_case_scaled`: the missing months may carry it over; a year with nothing undisclosed in the
+    -- months in force has nothing to be listed by)
+    cases as (
+        select p.*, x.scaled_vnd,
+               p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan as is_case
         from per_year as p
-        join returns as r on r.tax_code = p.tax_code and r.fiscal_year = p.fiscal_year
-        where not exists (select 1 from tax_years_waiting as w
-                          where w.dataset = 'related_party' and w.fiscal_year = p.fiscal_year)
-          and not exists (select 1 from disclosures_held as h
-                          where h.tax_code_stem = left(p.tax_code, 9) and h.fiscal_year = p.fiscal_year)
+        cross join lateral (
+            select
+                coalesce(p.customs_vnd * 12 / nullif(12 - max(m.months_missing) filter (where m.agency = 'customs'), 0),
+                         p.customs_vnd)
+                + coalesce(p.fx_vnd * 12 / nullif(12 - max(m.months_missing) filter (where m.agency = 'fx'), 0),
+                           p.fx_vnd) as scaled_vnd
+            from trade_gaps as m
+            where m.fiscal_year = p.fiscal_year
+        ) as x
+        where p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan
+           or (p.undisclosed_vnd > 0 and x.scaled_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }})
     )
 
-    -- as in the rule: undisclosed dealings worth the threshold, or a loan;
-    -- such a year waits on its disclosures, and on its returns when the
-    -- enterprise has none in force
+    -- a case waits on its year's disclosures when they were rejected or never came, and on its year's
+    -- CIT returns when those were and the enterprise has none in force (the rule judges a year with
+    -- its return)
     select
         p.enterprise_id, p.tax_code, p.fiscal_year::text as period, 'tax' as agency, w.dataset,
         w.fiscal_year::text as waits_on_period, w.status as waits_on_status,
         jsonb_strip_nulls(jsonb_build_object(
             'undisclosed_vnd', p.undisclosed_vnd,
+            'undisclosed_vnd_scaled_to_the_year', case when not p.is_case then round(p.scaled_vnd) end,
             'loan_balance_vnd', p.balance_vnd,
             'dealings', p.dealings
         )) as evidence
-    from per_year as p
+    from cases as p
     join tax_years_waiting as w on w.fiscal_year = p.fiscal_year
-    where (p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan)
-      and (w.dataset = 'related_party'
-           or not exists (select 1 from {{ ref('fct_tax_returns') }} as r
-                          where r.tax_code = p.tax_code and r.fiscal_year::int = p.fiscal_year))
+    where w.dataset = 'related_party'
+       or not exists (select 1 from returns as r where r.tax_code = p.tax_code and r.fiscal_year = p.fiscal_year)
     union all
-    -- the same case in a year delivered whole, whose disclosure lines of the enterprise are held in
-    -- quarantine: it waits on the agency's corrected delivery of the year
+    -- in a year whose disclosures were delivered, on the agency's corrected delivery when the
+    -- enterprise's disclosure lines of the year are held in quarantine (the lines may name the party)
     select
         p.enterprise_id, p.tax_code, p.fiscal_year::text, 'tax', 'related_party',
         p.fiscal_year::text, 'quarantined',
         jsonb_strip_nulls(jsonb_build_object(
             'undisclosed_vnd', p.undisclosed_vnd,
+            'undisclosed_vnd_scaled_to_the_year', case when not p.is_case then round(p.scaled_vnd) end,
             'loan_balance_vnd', p.balance_vnd,
             'dealings', p.dealings,
             'disclosure_lines_quarantined', h.lines
         ))
-    from per_year as p
-    join returns as r on r.tax_code = p.tax_code and r.fiscal_year = p.fiscal_year
+    from cases as p
     join disclosures_held as h on h.tax_code_stem = left(p.tax_code, 9) and h.fiscal_year = p.fiscal_year
-    where (p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan)
-      and not exists (select 1 from tax_years_waiting as w
+    where not exists (select 1 from tax_years_waiting as w
                       where w.dataset = 'related_party' and w.fiscal_year = p.fiscal_year)
     union all
-    -- a judged year whose undisclosed value, summed over the customs and fx months in force, falls
-    -- short of the threshold but would reach it were the months not in force like the year's others
-    -- (each dataset's part scaled to twelve months): the missing months may carry it over, so it waits
-    -- on each; a year with nothing undisclosed in the months in force has nothing to be listed by
+    -- and a case only at the year's rate, on each customs and fx month of the year not in force
     select
         p.enterprise_id, p.tax_code, p.fiscal_year::text, g.agency, g.dataset, g.period, g.status,
         jsonb_build_object(
             'undisclosed_vnd', p.undisclosed_vnd,
-            'undisclosed_vnd_scaled_to_the_year', round(x.projected_vnd),
+            'undisclosed_vnd_scaled_to_the_year', round(p.scaled_vnd),
             'dealings', p.dealings
         )
-    from judged as p
-    cross join lateral (
-        select coalesce(p.customs_vnd * 12 / nullif(12 - max(m.months_missing) filter (where m.agency = 'customs'), 0),
-                        p.customs_vnd)
-             + coalesce(p.fx_vnd * 12 / nullif(12 - max(m.months_missing) filter (where m.agency = 'fx'), 0),
-                        p.fx_vnd) as projected_vnd
-        from trade_gaps as m
-        where m.fiscal_year = p.fiscal_year
-    ) as x
+    from cases as p
     join trade_gaps as g on g.fiscal_year = p.fiscal_year
-    where p.undisclosed_vnd > 0 and not p.has_loan
-      and p.undisclosed_vnd < {{ threshold('REL01', 'min_undisclosed_vnd') }}
-      and x.projected_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }}
+    where not p.is_case
 )
 
 select
