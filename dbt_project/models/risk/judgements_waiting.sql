@@ -445,11 +445,11 @@ rel01 as (
 
     {{ rel01_undisclosed_dealings('years_held_back') }},
 
-    -- the cases: as in the rule, undisclosed dealings worth the threshold, or a loan (`is_case`); or a
-    -- value short of the threshold on the customs and fx months in force that would reach it were the
-    -- months not in force like the year's others, each dataset's part scaled to twelve months
-    -- (`is_case_scaled`: the missing months may carry it over; a year with nothing undisclosed in the
-    -- months in force has nothing to be listed by)
+    -- the cases: as in the rule, undisclosed dealings worth the threshold, or a loan (`is_case`); or
+    -- (not `is_case`) a value short of the threshold on the customs and fx months in force that would
+    -- reach it were the months not in force like the year's others, each dataset's part scaled to
+    -- twelve months (`scaled_vnd`): the missing months may carry it over. A year with nothing
+    -- undisclosed in the months in force has nothing to be listed by.
     cases as (
         select p.*, x.scaled_vnd,
                p.undisclosed_vnd >= {{ threshold('REL01', 'min_undisclosed_vnd') }} or p.has_loan as is_case
