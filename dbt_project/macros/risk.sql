@@ -1233,21 +1233,6 @@ judged as (
 {%- endmacro %}
 
 
-{#- REL01's dealings with related parties the year's disclosure does not name
-    (models/risk/docs/rule_rel01.md), as CTEs, for the enterprise-years of the
-    caller's CTE `years` (enterprise_id, tax_code, fiscal_year as int):
-    `related` (the parties the network shows as related to each enterprise),
-    `disclosed` (the disclosures' parties by normalised name), `dealings`
-    (customs trade, fx loan flows and credit balances per enterprise, year
-    and written name), `undisclosed` (those with a related party no
-    disclosure of the year names) and `per_year` (per enterprise-year: the
-    undisclosed value, the greatest loan balance, the parties and the
-    dealings as evidence, and the customs and fx parts of the value apart).
-    Read by the rule, for the years with a CIT return in force, which judges
-    a year whose disclosures were delivered, and by risk.judgements_waiting,
-    which lists the enterprise-years a missing year of returns or of
-    disclosures, disclosure lines held in quarantine or customs and fx months
-    not in force hold back. -#}
 {#- REL01's disclosure lines the loader held back (audit.quarantine: a
     negative amount, a tax code with a wrong check digit), of the related-
     party deliveries in force, per tax code stem and year, as a CTE
@@ -1270,6 +1255,21 @@ disclosures_held as (
 {%- endmacro %}
 
 
+{#- REL01's dealings with related parties the year's disclosure does not name
+    (models/risk/docs/rule_rel01.md), as CTEs, for the enterprise-years of the
+    caller's CTE `years` (enterprise_id, tax_code, fiscal_year as int):
+    `related` (the parties the network shows as related to each enterprise),
+    `disclosed` (the disclosures' parties by normalised name), `dealings`
+    (customs trade, fx loan flows and credit balances per enterprise, year
+    and written name), `undisclosed` (those with a related party no
+    disclosure of the year names) and `per_year` (per enterprise-year: the
+    undisclosed value, the greatest loan balance, the parties and the
+    dealings as evidence, and the customs and fx parts of the value apart).
+    Read by the rule, for the years with a CIT return in force, which judges
+    a year whose disclosures were delivered, and by risk.judgements_waiting,
+    which lists the enterprise-years a missing year of returns or of
+    disclosures, disclosure lines held in quarantine or customs and fx months
+    not in force hold back. -#}
 {% macro rel01_undisclosed_dealings(years) -%}
 own_parties as (
     select enterprise_id, related_party as party, relationship

@@ -9,8 +9,9 @@
 -- every other member of its group. Flagged when, in a year its CIT return is
 -- in force, the enterprise trades with (customs), borrows from (credit) or
 -- pays (fx loan flows) such a party and that year's disclosure does not name
--- it, none of its disclosure lines of the year held in quarantine. The amount at stake is the undisclosed value: customs value of the
--- trade plus the fx loan flows (a loan's balance is evidence, `balance_vnd`,
+-- it, none of its disclosure lines of the year held in quarantine. The
+-- amount at stake is the undisclosed value: customs value of the trade plus
+-- the fx loan flows (a loan's balance is evidence, `balance_vnd`,
 -- not a dealing of the year), summed over the customs and fx months in
 -- force; a year with a month missing says so in summary and evidence.
 with
