@@ -976,20 +976,20 @@ fdi as (
 
 -- relationship signs, each over the years it was seen
 relationship_signs as (
-    select r.enterprise_id, 'manager' as sign, r.first_seen, r.last_seen,
+    select r.enterprise_id, 'manager' as sign, r.agency, r.dataset, r.first_seen, r.last_seen,
            jsonb_build_object('relationship', r.relationship, 'nationality', r.related_party_country,
                               'records', r.evidence -> 'source_keys') as detail
     from relationships as r
     where r.relationship = 'foreign_manager'
     union all
-    select r.enterprise_id, 'money', r.first_seen, r.last_seen,
+    select r.enterprise_id, 'money', r.agency, r.dataset, r.first_seen, r.last_seen,
            jsonb_build_object('relationship', r.relationship, 'party', r.related_party_name, 'group', gp.group_name,
                               'agency', r.agency, 'records', r.evidence -> 'source_keys')
     from relationships as r
     join group_parties as gp on gp.party = r.related_party
     where r.relationship in ('lender', 'investor') and r.agency in ('credit', 'fx')
     union all
-    select r.enterprise_id, 'premises', r.first_seen, r.last_seen,
+    select r.enterprise_id, 'premises', r.agency, r.dataset, r.first_seen, r.last_seen,
            jsonb_build_object('relationship', r.relationship, 'with_enterprise', r.related_enterprise_id,
                               'records', r.evidence -> 'source_keys')
     from relationships as r
@@ -1023,7 +1023,7 @@ trade_by_group as (
 ),
 
 trade_signs as (
-    select g.enterprise_id, g.year, 'trade' as sign,
+    select g.enterprise_id, g.year, 'trade' as sign, 'customs' as agency, 'declarations' as dataset,
            jsonb_build_object('group', g.group_name, 'lines', g.lines, 'value_vnd', g.value_vnd,
                               'first_record', g.first_record,
                               'share_of_trade', round(g.value_vnd::numeric / nullif(a.value_vnd, 0), 4)) as detail
@@ -1034,14 +1034,16 @@ trade_signs as (
       and g.value_vnd >= {{ threshold('NOM01', 'min_group_trade_share') }} * a.value_vnd
 ),
 
+-- each sign with the agency dataset that shows it (risk.judgements_waiting
+-- waits on its months when a year lacks it)
 signs as (
-    select y.enterprise_id, y.year, s.sign, s.detail
+    select y.enterprise_id, y.year, s.sign, s.agency, s.dataset, s.detail
     from years as y
     join relationship_signs as s
       on s.enterprise_id = y.enterprise_id
      and s.first_seen <= make_date(y.year, 12, 31) and s.last_seen >= make_date(y.year, 1, 1)
     union all
-    select t.enterprise_id, t.year, t.sign, t.detail
+    select t.enterprise_id, t.year, t.sign, t.agency, t.dataset, t.detail
     from trade_signs as t
     join years as y on y.enterprise_id = t.enterprise_id and y.year = t.year
 ),

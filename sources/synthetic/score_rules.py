@@ -104,6 +104,13 @@ COUNTS_OBSERVED_MONTHS = ("REG02", "ABS01", "REL01", "TP01", "TP02", "CAP01")
 #   January and July, a term ending in November; the remittance's or the permit's month never delivered) leaves
 #   the case not judgeable.
 SEEN_IN_ANY_MONTH = ("REG01", "TP07", "NOM01")
+# * NOM01's planted year rests on a second sign besides its manager: the loan from the group's parent, outstanding
+#   in every credit snapshot of the year (`sources.synthetic.network`). Its trade with the group is a third sign
+#   only when the year's lines reach the rule's count and share, which the truth does not measure (seed 2066:
+#   the fronts showed it in one year of four). A year none of whose credit months was loaded (snapshots
+#   delivered in January and July, both withheld) shows the manager alone, one sign of the two the rule needs:
+#   not judgeable, with each month of the year not loaded.
+SEEN_IN_ANY_MONTH_OF_THE_YEAR = {"NOM01": (("credit", "loans"),)}
 # * Rules that read a year's annual tax deliveries: the years of each dataset, counted back from the case's year,
 #   that the rule reads (docs/risk.md, "Gaps"): TP03 the CIT returns of its run of three, TP04 of the year and
 #   the year before, TP07 of the year and the year before (losses carried forward), TP05, TP06 and REL01 of the
@@ -132,7 +139,9 @@ LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01", "R
 #   REG01 lists a project from the last snapshot loaded before the months not loaded, which shows it active with
 #   its term: a planted project was registered years before its term ended, so its case is always listable.
 LISTED_FROM_ITS_OWN_YEAR = {"TP03": "tax/cit_returns", "TP04": "tax/cit_returns"}
-SIGN_UNSEEN_WHEN_NOT_LOADED = ("NOM01",)
+#   NOM01 lists a year short of a sign it showed the year before or after; a case whose manager's permit month
+#   was not loaded, unlisted, is a sign unseen, but one whose loan's year was not loaded, unlisted, is a gap.
+SIGN_UNSEEN_WHEN_NOT_LOADED = {"NOM01": "labour/work_permits"}
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)
@@ -216,7 +225,9 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
     first_year = int(pg.execute("select min(left(period, 4)) from audit.deliveries where status = 'loaded' "
                                 "and period ~ '^[0-9]{4}'").fetchone()[0] or 0)
     # ... and the months of each dataset a case's span rests on that were loaded (a rejected one is not)
+    # and the datasets whose every month of a case's year may be the one that shows it
     datasets = {d for s in scenarios if (span := _span(s)) for d in span.datasets}
+    datasets |= {d for rule_datasets in SEEN_IN_ANY_MONTH_OF_THE_YEAR.values() for d in rule_datasets}
     loaded = {(agency, dataset): {p for (p,) in pg.execute(
         "select distinct period from audit.deliveries where status = 'loaded' and agency = %s and dataset = %s",
         (agency, dataset))} for agency, dataset in sorted(datasets)}
@@ -323,6 +334,10 @@ def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]],
         if (span := _span(s)) and (missing := _not_loaded(span, loaded))
         and (s["rule"] in COUNTS_OBSERVED_MONTHS
              or s["rule"] in SEEN_IN_ANY_MONTH and len(missing) == len(span.months()) * len(span.datasets))}
+    for s in scenarios if loaded is not None else ():
+        if s["kind"] == "planted" and (months := _year_not_loaded(s["rule"], s["period"], loaded)):
+            key = (s["rule"], s["enterprise_tax_code"], s["period"])
+            gaps[key] = gaps.get(key, ()) + months
     on_a_year = set()
     for s in scenarios:
         if s["kind"] == "planted" and (years := _years_not_loaded(s["rule"], s["period"], years_missing or set())):
@@ -330,6 +345,14 @@ def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]],
             gaps[key] = gaps.get(key, ()) + years
             on_a_year.add(key)
     return _score(scenarios, flags, horizon, first_year, other_band, gaps, on_a_year)
+
+
+def _year_not_loaded(rule: str, period: str, loaded: dict[tuple[str, str], set[str]]) -> tuple[str, ...]:
+    """The months of a case's year of each dataset of SEEN_IN_ANY_MONTH_OF_THE_YEAR that loaded none of
+    them, as "agency/dataset YYYY-MM"."""
+    year_months = [f"{period[:4]}-{month:02d}" for month in range(1, 13)]
+    return tuple(f"{agency}/{dataset} {month}" for agency, dataset in SEEN_IN_ANY_MONTH_OF_THE_YEAR.get(rule, ())
+                 if not loaded.get((agency, dataset), set()) & set(year_months) for month in year_months)
 
 
 def _years_not_loaded(rule: str, period: str, years_missing: set[tuple[str, str, int]]) -> tuple[str, ...]:
@@ -420,7 +443,7 @@ def listed_as_waiting(score: RuleScore, tax_code: str, period: str,
         return "elsewhere", f"listed as waiting for {', '.join(others)}"
     if f"{LISTED_FROM_ITS_OWN_YEAR.get(score.rule)} {period[:4]}" in missing:
         return "unlistable", "its own year's CIT returns not loaded: nothing to be listed by until they come"
-    if score.rule in SIGN_UNSEEN_WHEN_NOT_LOADED:
+    if (dataset := SIGN_UNSEEN_WHEN_NOT_LOADED.get(score.rule)) and any(m.startswith(f"{dataset} ") for m in missing):
         return "unlistable", "its sign is in the month not loaded: nothing to be listed by until it comes"
     return "not listed", "NOT in risk.judgements_waiting: look into it"
 

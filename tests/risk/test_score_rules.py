@@ -390,7 +390,7 @@ def test_a_case_whose_one_observation_was_never_delivered_is_not_judgeable(rule,
                                                                            other):
     one = spanned(rule, tax_code, period, month, month, dataset, band="clear")
     key = tuple(dataset.split("/"))
-    loaded = every_month(dataset)
+    loaded = every_month(f"{dataset};credit/loans")
     loaded[key] -= {month, other}
     score = by_rule(score_flags([one], [], loaded=loaded))[rule]
     assert (score.planted, score.missed) == (0, [])
@@ -399,6 +399,29 @@ def test_a_case_whose_one_observation_was_never_delivered_is_not_judgeable(rule,
     loaded[key] = months("2021-01", "2024-12") - {other}
     judged = by_rule(score_flags([one], [], loaded=loaded))[rule]
     assert (judged.planted, judged.missed, judged.not_delivered) == (1, [(tax_code, period)], [])
+
+
+def test_a_nom01_year_without_a_credit_month_loaded_is_not_judgeable():
+    # seed 2066 with --gaps 0.25: credit snapshots delivered in January and July only, and those of 2024
+    # withheld; three fronts flagged 2021-2023 on their manager and loan showed the manager alone in 2024
+    # (their trade with the group made a sign in one year of four) and were scored as missed
+    nom01 = spanned("NOM01", "0174921288", "2024", "2023-01", "2023-01", "labour/work_permits", band="clear")
+    loaded = every_month("labour/work_permits;credit/loans")
+    loaded[("credit", "loans")] = {m for m in months("2021-01", "2024-12") if m[5:] in ("01", "07")} - {
+        "2024-01", "2024-07"}
+    score = by_rule(score_flags([nom01], [], loaded=loaded))["NOM01"]
+    assert (score.planted, score.missed) == (0, [])
+    assert score.not_delivered == [("0174921288", "2024", tuple(f"credit/loans {m}" for m in sorted(months(
+        "2024-01", "2024-12"))))]
+    # one snapshot of the year loaded shows the loan: judged, and missed when not flagged
+    loaded[("credit", "loans")].add("2024-07")
+    judged = by_rule(score_flags([nom01], [], loaded=loaded))["NOM01"]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0174921288", "2024")], [])
+    # its list says whether risk.judgements_waiting holds it: a loan's year unlisted is a gap, not a sign unseen
+    listed = RuleScore("NOM01", listed_waiting=set())
+    assert listed_as_waiting(listed, "0174921288", "2024", ("credit/loans 2024-01",))[0] == "not listed"
+    assert listed_as_waiting(listed, "0174921288", "2024", ("labour/work_permits 2023-01", "credit/loans 2024-01")
+                             )[0] == "unlistable"
 
 
 def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():

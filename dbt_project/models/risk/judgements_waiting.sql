@@ -34,7 +34,10 @@
 --     first seen by its tax code after the last register snapshot loaded
 --     (the register may show its project in the months not delivered): it
 --     waits on each register month from its first record by code rejected
---     or not delivered;
+--     or not delivered. And a year short of min_signs that would reach it
+--     with the kinds of sign the enterprise showed the year before or
+--     after: it waits on each month of the year, not in force, of a dataset
+--     that showed them (a missing month shows no sign);
 --   * REG01: a project the last register snapshot loaded shows active,
 --     whose term (and grace) ended by a month after it rejected or not
 --     delivered: that month's snapshot may show it active still; it waits
@@ -338,7 +341,38 @@ tp03 as (
 nom01 as (
     with
 
-    {{ nom01_signs() }}
+    {{ nom01_signs() }},
+
+    -- the kinds of sign an enterprise showed the year before or after but
+    -- not in the year, with each month not in force of a dataset that
+    -- showed the kind and could show it in the year (one row per month):
+    -- the year's months (a month's snapshot of loans or parcels, a flow,
+    -- a customs line show their own month), and for a foreign manager
+    -- those of the two years before too (a work permit runs up to two
+    -- years, Decree 152/2020/NĐ-CP art. 10: one issued then may run into
+    -- the year)
+    nom01_unseen as (
+        select distinct y.enterprise_id, y.year, s.sign, g.agency, g.dataset, g.period, g.status
+        from years as y
+        join signs as s on s.enterprise_id = y.enterprise_id and s.year in (y.year - 1, y.year + 1)
+        join gaps as g
+          on g.agency = s.agency and g.dataset = s.dataset
+         and g.period between (y.year - case when s.sign = 'manager' then 2 else 0 end)::text || '-01'
+                          and y.year::text || '-12'
+        where not exists (select 1 from signs as t
+                          where t.enterprise_id = y.enterprise_id and t.year = y.year and t.sign = s.sign)
+    ),
+
+    -- the years short of min_signs that those kinds would bring to it
+    nom01_short as (
+        select u.enterprise_id, u.year, coalesce(p.sign_kinds, 0) as sign_kinds,
+               coalesce(p.details, '[]') as details, jsonb_agg(distinct u.sign) as kinds_unseen
+        from nom01_unseen as u
+        left join per_year as p on p.enterprise_id = u.enterprise_id and p.year = u.year
+        group by 1, 2, 3, 4
+        having coalesce(p.sign_kinds, 0) < {{ threshold('NOM01', 'min_signs') }}
+           and coalesce(p.sign_kinds, 0) + count(distinct u.sign) >= {{ threshold('NOM01', 'min_signs') }}
+    )
 
     -- an enterprise first seen by its code after the last register snapshot
     -- loaded, with enough signs: it waits on each register month from its
@@ -357,6 +391,25 @@ nom01 as (
       on c.agency = 'registry' and c.dataset = 'projects' and c.period >= d.first_seen_period
      and c.status in ('rejected', 'missing')
     where p.sign_kinds >= {{ threshold('NOM01', 'min_signs') }}
+    union all
+    -- a year short of min_signs that would reach it with the kinds of sign
+    -- the enterprise showed the year before or after (seed 2066: a
+    -- nominee's loan, seen in the credit snapshots of 2021-2023, and those
+    -- of 2024 never delivered): it waits on each month not in force that
+    -- could show them. A kind not shown in a neighbouring year is not
+    -- looked for: one sign alone is ordinary, and every enterprise with one
+    -- would wait on every gap.
+    select
+        y.enterprise_id, d.tax_code, y.year::text, m.agency, m.dataset, m.period, m.status,
+        jsonb_build_object(
+            'sign_kinds', y.sign_kinds,
+            'signs', y.details,
+            'signs_shown_in_a_neighbouring_year', y.kinds_unseen
+        )
+    from nom01_short as y
+    join domestic as d on d.enterprise_id = y.enterprise_id
+    join (select distinct enterprise_id, year, agency, dataset, period, status from nom01_unseen) as m
+      on m.enterprise_id = y.enterprise_id and m.year = y.year
 ),
 
 reg01 as (
@@ -541,7 +594,10 @@ from (
     where exists (select 1 from tax_years_waiting)
     union all
     select 'NOM01', * from nom01
-    where exists (select 1 from gaps where agency = 'registry' and dataset = 'projects')
+    where exists (select 1 from gaps
+                  where (agency, dataset) in (('registry', 'projects'), ('labour', 'work_permits'),
+                                              ('credit', 'loans'), ('fx', 'capital_flows'),
+                                              ('land', 'leases'), ('customs', 'declarations')))
     union all
     select 'REG01', * from reg01
     where exists (select 1 from gaps where agency = 'registry' and dataset = 'projects')
