@@ -97,3 +97,33 @@
     select 'no column rule in the contract'
     {%- endif %}
 {%- endmacro %}
+
+{#- Pre-hook of each public model incremental on an existing table
+    (fct_customs_lines, enterprise_links, risk.flags, fis.project_reports):
+    the other way round, NOT NULL dropped from each column its contract no longer
+    requires (fct_customs_lines' is_related_party and partner_is_investor,
+    NULL since 2026-12-07 when the register's investor rows are held in
+    quarantine). A table an earlier version created keeps the constraint,
+    and the build's insert would fail on the first NULL, so this runs
+    before it. It reads the catalogue and alters only a column that still
+    has one: nothing the second time. -#}
+{% macro contract_relaxed_on_existing_table() -%}
+    {%- set nullable = [] -%}
+    {%- for column in model.columns.values() -%}
+        {%- if not (column.constraints | selectattr('type', 'equalto', 'not_null') | list) -%}
+            {%- do nullable.append(column.name) -%}
+        {%- endif -%}
+    {%- endfor %}
+    do $$
+    declare
+        nullable_column text;
+    begin
+        for nullable_column in
+            select a.attname from pg_attribute as a
+            where a.attrelid = to_regclass('{{ this }}') and a.attnum > 0 and not a.attisdropped and a.attnotnull
+              and a.attname = any (array[{% for name in nullable %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %}]::text[])
+        loop
+            execute format('alter table {{ this }} alter column %I drop not null', nullable_column);
+        end loop;
+    end $$;
+{%- endmacro %}

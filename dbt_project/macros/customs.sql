@@ -37,7 +37,10 @@
         c.period,
         c.delivery_id,
         r.period as register_period,
-        md5(concat_ws('|', {{ party_names_version() }}, c.delivery_id, rp.delivery_ids, r.projects_delivery_id,
+        -- 'lines v2': the version of what fct_customs_lines' rows hold, raised with a change of its SQL so
+        -- the next build rebuilds every month (v2, 2026-12-07: partner_is_investor NULL when the
+        -- enterprise's investor rows of the snapshot are held in quarantine)
+        md5(concat_ws('|', 'lines v2', {{ party_names_version() }}, c.delivery_id, rp.delivery_ids, r.projects_delivery_id,
                       r.investors_delivery_id,
                       (select string_agg(x.delivery_id, ',' order by x.period, x.delivery_id) from rates as x
                        where x.period <= c.period or x.period = (select min(y.period) from rates as y))))

@@ -106,6 +106,7 @@
                           || coalesce(enterprise_id, '') || '/' || coalesce(project_code, ''), ','
                           order by agency, dataset, delivery_id, row_number, enterprise_id) as attributed
         from {{ ref('int_quarantined_records_attributed') }}
+        where dataset <> 'investors'  -- no input of the reports (project_reports)
         group by 1
     )
 

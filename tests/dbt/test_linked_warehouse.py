@@ -450,6 +450,31 @@ def test_an_incremental_table_an_earlier_version_made_gets_its_contracts_rules(l
         db.execute("update marts.fct_customs_lines set period = null where ctid = (select min(ctid) from marts.fct_customs_lines)")
 
 
+def test_an_incremental_table_an_earlier_version_made_loses_a_rule_its_contract_dropped(loads):
+    db = loads.db
+    # fct_customs_lines as a version before 2026-12-07 made it: its related-party marks NOT NULL (they are NULL
+    # now when an investor row held in quarantine may name the partner). The lines NULL today are set false for
+    # the constraint to hold, and put back after.
+    unknown = db.execute("select declaration_no, line_no, partner_is_investor, is_related_party "
+                         "from marts.fct_customs_lines where partner_is_investor is null").fetchall()
+    db.execute("update marts.fct_customs_lines set partner_is_investor = false, is_related_party = coalesce("
+               "is_related_party, false) where partner_is_investor is null")
+    db.execute("alter table marts.fct_customs_lines alter column partner_is_investor set not null, "
+               "alter column is_related_party set not null")
+    try:
+        # the next build's pre-hook drops them before its insert, which would otherwise fail on a NULL
+        dbt("run", "--select", "fct_customs_lines")
+        nullable = {c for (c,) in db.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            "and table_name = 'fct_customs_lines' and is_nullable = 'YES'")}
+        assert {"partner_is_investor", "is_related_party"} <= nullable
+        assert "period" not in nullable  # a rule the contract keeps stays
+    finally:
+        for declaration_no, line_no, investor, related in unknown:
+            db.execute("update marts.fct_customs_lines set partner_is_investor = %s, is_related_party = %s "
+                       "where declaration_no = %s and line_no = %s", (investor, related, declaration_no, line_no))
+
+
 def _only_the_full_pass_and_a_new_delivery_fail(db, build: tuple[str, ...], test: str, delivery_id: str) -> None:
     """A fault planted in an old delivery: `build` passes `test` (it reads what the build brought), the full
     pass fails it, and so does the build once the delivery is loaded again (a later load time)."""

@@ -132,7 +132,8 @@ def test_every_public_model_has_key_tests_and_a_reconciliation_with_raw(manifest
 
 # Data tests a contract's constraint states instead on a public table (docs/linked-warehouse.md, "incremental
 # builds"): PostgreSQL checks every row it writes, where a test is a query and two Dagster events. An incremental
-# table gets them from its post-hook too, when an earlier version created it (contract_rules_on_existing_table).
+# table gets them from its post-hook too, when an earlier version created it (contract_rules_on_existing_table),
+# and loses a NOT NULL its contract no longer has from its pre-hook (contract_relaxed_on_existing_table).
 CONSTRAINT_NOT_TEST = {"not_null", "accepted_values"}
 
 
@@ -146,6 +147,10 @@ def test_public_tables_state_column_rules_as_constraints(manifest):
         if model["config"]["materialized"] == "incremental" and not any(
                 "contract_rules_on_existing_table" in hook["sql"] for hook in model["config"]["post-hook"]):
             problems.append(f"{model['name']}: incremental without the post-hook that adds its contract's rules")
+        if model["config"]["materialized"] == "incremental" and not any(
+                "contract_relaxed_on_existing_table" in hook["sql"] for hook in model["config"]["pre-hook"]):
+            problems.append(f"{model['name']}: incremental without the pre-hook that drops a NOT NULL its "
+                            "contract no longer has")
         for test in tests[uid]:
             kind = (test.get("test_metadata") or {}).get("name")
             if kind in CONSTRAINT_NOT_TEST:

@@ -33,7 +33,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ fis_delete_periods_rebuilt() }}",
+    pre_hook=["{{ contract_relaxed_on_existing_table() }}", "{{ fis_delete_periods_rebuilt() }}"],
     post_hook="{{ contract_rules_on_existing_table() }}",
 ) }}
 
@@ -185,6 +185,7 @@ quarantined as (
     join report_bounds as b using (report_period)
     join {{ ref('int_quarantined_records_attributed') }} as q on q.enterprise_id = a.enterprise_id
     where a.report_period in (select p.report_period from periods_to_build as p)
+      and q.dataset <> 'investors'  -- the register's investors are no input of the reports
       and case when (q.agency, q.dataset) in (('registry', 'projects'), ('land', 'leases')) then q.period = b.last_month
                when (q.agency, q.dataset) = ('tax', 'cit_returns') then q.period = a.report_period
                else q.period between b.first_month and b.last_month end
@@ -196,6 +197,7 @@ quarantined as (
     join {{ ref('int_quarantined_records_attributed') }} as q
       on q.project_code = a.project_code and q.period = b.last_month
     where a.report_period in (select p.report_period from periods_to_build as p)
+      and q.dataset <> 'investors'
       and q.enterprise_id is distinct from a.enterprise_id
 ),
 

@@ -6,7 +6,8 @@
 -- (quarantined_records, is_complete) and fis.project_reports
 -- (missing_inputs, is_complete): a partial figure must say it is partial.
 --
--- Only the datasets those figures read. A row names its enterprise by:
+-- Only the datasets those figures read (the investors: fct_enterprise_year's
+-- related-party trade). A row names its enterprise by:
 -- * `tax_code`: the contract's tax-code column (local_rules.yaml `identity`),
 --   normalised as the loader's safe repairs would and passing the check
 --   digit (macro tax_code_parent_as_delivered); a branch's code names its
@@ -19,7 +20,11 @@
 --   snapshot), so a lease delivered by name and address is attributed as its
 --   other snapshots are;
 -- * `project_code` (registry projects): the project itself, whatever its tax
---   code says; enterprise_id is then the row's own tax code, if usable.
+--   code says; enterprise_id is then the row's own tax code, if usable;
+--   (registry investors, which carry no tax code) the project, and the
+--   enterprise its loaded row of the same snapshot names: the investors are
+--   that enterprise's, so its customs lines' related-party marks of the
+--   months using the snapshot are not known whole (fct_customs_lines).
 -- A row that names none of these (a mistyped code, an employer known only by
 -- a name that was never linked) stays counted at dataset level only
 -- (marts.dataset_coverage.rows_quarantined). Rows of superseded or rejected
@@ -27,6 +32,7 @@
 {%- set datasets = [
     ('registry', 'projects'), ('tax', 'cit_returns'), ('tax', 'payments'), ('customs', 'declarations'),
     ('land', 'leases'), ('labour', 'employment'), ('credit', 'loans'), ('fx', 'capital_flows'),
+    ('registry', 'investors'),
 ] %}
 
 with
@@ -49,7 +55,7 @@ quarantined as (
              then nullif(btrim(q.original ->> 'si_unit_code'), '') end as si_unit_code,
         case when q.agency = 'land' and q.dataset = 'leases'
              then nullif(btrim(q.original ->> 'lease_id'), '') end as lease_id,
-        case when q.agency = 'registry' and q.dataset = 'projects' and btrim(q.original ->> 'project_code') ~ '^[0-9]{10}$'
+        case when q.agency = 'registry' and btrim(q.original ->> 'project_code') ~ '^[0-9]{10}$'
              then btrim(q.original ->> 'project_code') end as project_code
     from {{ ref('stg_audit__quarantine') }} as q
     join {{ ref('stg_audit__deliveries') }} as d using (delivery_id)
@@ -94,7 +100,14 @@ attributed as (
     union all
     select q.*, null, 'project_code'
     from quarantined as q
-    where q.tax_code is null and q.project_code is not null
+    where q.tax_code is null and q.project_code is not null and q.dataset = 'projects'
+    union all
+    -- an investor row: its project's enterprise in the snapshot, when the project's row was loaded
+    select q.*, {{ enterprise_id_from_tax_code('p.tax_code') }}, 'project_code'
+    from quarantined as q
+    left join {{ ref('stg_registry__projects') }} as p
+      on p.project_code = q.project_code and p.snapshot_period = q.period and p.tax_code is not null
+    where q.dataset = 'investors' and q.project_code is not null
 )
 
 select

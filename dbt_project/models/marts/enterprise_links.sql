@@ -26,7 +26,7 @@
     incremental_strategy='delete+insert',
     unique_key=['delivery_id', 'row_number'],
     on_schema_change='fail',
-    pre_hook="{{ delete_records_out_of_force() }}",
+    pre_hook=["{{ contract_relaxed_on_existing_table() }}", "{{ delete_records_out_of_force() }}"],
     post_hook="{{ contract_rules_on_existing_table() }}",
     indexes=[
         {'columns': ['enterprise_id', 'agency']},

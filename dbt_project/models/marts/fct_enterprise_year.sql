@@ -15,7 +15,8 @@
 -- so the enterprise's figure from that month is short while the month is
 -- complete. quarantined_records counts them (the records the year's figures
 -- would read: every month of the flows, the year's CIT returns, the year-end
--- snapshot of loans and land; int_quarantined_records_attributed) and
+-- snapshot of loans and land, the register's investor rows behind a customs
+-- line's unknown relation; int_quarantined_records_attributed) and
 -- quarantined_inputs names them; is_complete is false when there are any.
 -- An enterprise-year all of whose records were held back (its only customs
 -- lines of the year, its only CIT return) is a row too, has_loaded_records
@@ -70,7 +71,9 @@ trade as (
     select enterprise_id, left(period, 4)::int as year,
            coalesce(sum(invoice_value_usd) filter (where flow = 'IM'), 0) as imports_usd,
            coalesce(sum(invoice_value_usd) filter (where flow = 'EX'), 0) as exports_usd,
-           coalesce(sum(invoice_value_usd) filter (where is_related_party), 0) as related_party_trade_usd
+           coalesce(sum(invoice_value_usd) filter (where is_related_party), 0) as related_party_trade_usd,
+           -- a line whose relation is not known (fct_customs_lines.is_related_party NULL): below
+           bool_or(is_related_party is null) as related_party_unknown
     from {{ ref('int_customs_partner_months') }}
     group by 1, 2
 ),
@@ -149,6 +152,21 @@ quarantined as (
               and q.period in (select y.snapshot_period from loan_year_end as y)
            or (q.agency, q.dataset) = ('land', 'leases')
               and q.period in (select y.snapshot_period from land_year_end as y))
+    group by 1, 2, 3, 4, 5
+    union all
+    -- the enterprise's investor rows held back in a register snapshot its customs
+    -- lines of the year read (fct_customs_lines: the year's snapshots and the last
+    -- one before its January), when some line's related-party mark is therefore
+    -- not known: the year's related-party trade is short by what they would make
+    -- related (seed 2064: a parent's row held back, the year's figure 0)
+    select q.enterprise_id, t.year, q.agency, q.dataset, q.period, count(*)
+    from {{ ref('int_quarantined_records_attributed') }} as q
+    join trade as t on t.enterprise_id = q.enterprise_id and t.related_party_unknown
+    where (q.agency, q.dataset) = ('registry', 'investors')
+      and q.period <= t.year || '-12'
+      and q.period >= coalesce((select max(c.period) from {{ ref('dataset_coverage') }} as c
+                                where c.agency = 'registry' and c.dataset = 'investors' and c.status = 'complete'
+                                  and c.period <= t.year || '-01'), t.year || '-01')
     group by 1, 2, 3, 4, 5
 ),
 

@@ -17,7 +17,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ risk_record_first_seen() }}", "{{ risk_record_withdrawals() }}",
+    pre_hook=["{{ contract_relaxed_on_existing_table() }}", "{{ risk_record_first_seen() }}",
+              "{{ risk_record_withdrawals() }}",
               "{% if is_incremental() %}delete from {{ this }}{% else %}select 'built in full'{% endif %}"],
     post_hook="{{ contract_rules_on_existing_table() }}",
 ) }}
