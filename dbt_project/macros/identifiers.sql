@@ -42,3 +42,11 @@
                        when c.compact ~ '^[0-9]{10}(-?[0-9]{3})?$' then left(c.compact, 10) end as code
            from (select regexp_replace({{ value }}, '[[:space:].]', '', 'g') as compact) as c) as p)
 {%- endmacro %}
+
+{#- The first nine digits of a tax code as delivered (every other character
+    dropped), for rows the loader held back: the tenth is the check digit, so
+    a code mistyped there is still the enterprise's. CAP01 attributes a
+    quarantined contribution by it, REL01 a disclosure line held back. -#}
+{% macro tax_code_stem_as_delivered(value) -%}
+    left(regexp_replace({{ value }}, '[^0-9]', '', 'g'), 9)
+{%- endmacro %}

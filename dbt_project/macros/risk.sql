@@ -419,7 +419,7 @@ quarantined as (
     join {{ ref('stg_audit__deliveries') }} as dq on dq.delivery_id = q.delivery_id and dq.status = 'loaded'
     left join accounts as a on a.account_no = q.original ->> 'account_no'
     left join registered as r
-      on left(r.tax_code, 9) = left(regexp_replace(q.original ->> 'tax_code', '[^0-9]', '', 'g'), 9)
+      on left(r.tax_code, 9) = {{ tax_code_stem_as_delivered("q.original ->> 'tax_code'") }}
     where q.agency = 'fx' and q.dataset = 'capital_flows'
       and q.original ->> 'flow_type' = 'capital_contribution'
       and q.original ->> 'value_date' ~ '^\d{4}-\d{2}-\d{2}$'
@@ -615,7 +615,12 @@ observed_months as (
 -- one row per enterprise and month with any activity (a join, not a
 -- correlated probe per enterprise-month: at 5,000 enterprises that took minutes);
 -- grouped once by hash: `union` sorted each input's rows on disk (a million
--- at 5,000 enterprises over two years) to drop the duplicates
+-- at 5,000 enterprises over two years) to drop the duplicates. A record of
+-- the enterprise that an agency delivered for the month and the loader held
+-- back in quarantine (a field failed a check) is activity too: the agency
+-- reported the enterprise that month, so the month is not silent (read as
+-- silence, a lone payment held back for a negative amount would make a
+-- case; it can only end a run, never make one)
 activity as (
     select a.tax_code, {{ month_index('a.period') }} as month_index
     from (
@@ -626,6 +631,10 @@ activity as (
               from {{ ref('fct_employment') }} as f
               join {{ ref('dim_enterprise') }} as e on e.enterprise_id = f.enterprise_id
         union all select tax_code, period from {{ ref('fct_capital_flows') }}
+        union all select e.tax_code, q.period
+              from {{ ref('int_quarantined_records_attributed') }} as q
+              join {{ ref('dim_enterprise') }} as e on e.enterprise_id = q.enterprise_id
+              where (q.agency, q.dataset) in ({{ reg02_activity_datasets() }})
     ) as a
     group by a.tax_code, a.period
 ),
@@ -1247,7 +1256,7 @@ judged as (
     year is the delivery's: the line's own fiscal_year may be what failed. -#}
 {% macro rel01_disclosures_held() -%}
 disclosures_held as (
-    select left(regexp_replace(q.original ->> 'tax_code', '[^0-9]', '', 'g'), 9) as tax_code_stem,
+    select {{ tax_code_stem_as_delivered("q.original ->> 'tax_code'") }} as tax_code_stem,
            d.period::int as fiscal_year, count(*) as lines
     from {{ ref('stg_audit__quarantine') }} as q
     join {{ ref('stg_audit__deliveries') }} as d on d.delivery_id = q.delivery_id and d.status = 'loaded'

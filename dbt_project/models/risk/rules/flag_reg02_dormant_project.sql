@@ -58,4 +58,4 @@ findings as (
     where silent_months >= {{ threshold('REG02', 'min_silent_months') }}
 )
 
-{{ risk_flag_columns('REG02', '1.2') }}
+{{ risk_flag_columns('REG02', '1.3') }}
