@@ -128,7 +128,11 @@ investor_names as (
 -- held back for a negative ownership share made its customs lines of six
 -- months unrelated). A held row without a readable investor name leaves
 -- every partner of the enterprise unknown. The quarantine rows belong to the
--- investors delivery, whose id is in inputs_fingerprint already.
+-- investors delivery, whose id is in inputs_fingerprint already. The row is
+-- attributed here as int_quarantined_records_attributed attributes it, not
+-- read from there: that model carries no names, and it waits for entity
+-- resolution (enterprise_links), which the lines do not, so reading it would
+-- put the lines behind the build's longest chain.
 investors_held as (
     select
         p.tax_code,
