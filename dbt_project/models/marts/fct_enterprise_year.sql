@@ -71,11 +71,19 @@ trade as (
     select enterprise_id, left(period, 4)::int as year,
            coalesce(sum(invoice_value_usd) filter (where flow = 'IM'), 0) as imports_usd,
            coalesce(sum(invoice_value_usd) filter (where flow = 'EX'), 0) as exports_usd,
-           coalesce(sum(invoice_value_usd) filter (where is_related_party), 0) as related_party_trade_usd,
-           -- a line whose relation is not known (fct_customs_lines.is_related_party NULL): below
-           bool_or(is_related_party is null) as related_party_unknown
+           coalesce(sum(invoice_value_usd) filter (where is_related_party), 0) as related_party_trade_usd
     from {{ ref('int_customs_partner_months') }}
     group by 1, 2
+),
+
+-- the register snapshots the enterprise's lines of unknown relation
+-- (fct_customs_lines.is_related_party NULL) read: each month's, as the lines
+-- read it (macros/customs.sql, customs_period_inputs)
+unknown_relation_snapshots as (
+    select distinct m.enterprise_id, left(m.period, 4)::int as year, f.register_period
+    from {{ ref('int_customs_partner_months') }} as m
+    join ({{ customs_period_inputs() }}) as f on f.period = m.period
+    where m.is_related_party is null
 ),
 
 -- an enterprise may report under several social-insurance units: add the
@@ -154,19 +162,14 @@ quarantined as (
               and q.period in (select y.snapshot_period from land_year_end as y))
     group by 1, 2, 3, 4, 5
     union all
-    -- the enterprise's investor rows held back in a register snapshot its customs
-    -- lines of the year read (fct_customs_lines: the year's snapshots and the last
-    -- one before its January), when some line's related-party mark is therefore
-    -- not known: the year's related-party trade is short by what they would make
-    -- related (seed 2064: a parent's row held back, the year's figure 0)
-    select q.enterprise_id, t.year, q.agency, q.dataset, q.period, count(*)
+    -- the enterprise's investor rows held back in a register snapshot one of its
+    -- customs lines of the year of unknown relation read: the year's
+    -- related-party trade is short by what they would make related (seed 2064:
+    -- a parent's row held back, the year's figure 0)
+    select q.enterprise_id, s.year, q.agency, q.dataset, q.period, count(*)
     from {{ ref('int_quarantined_records_attributed') }} as q
-    join trade as t on t.enterprise_id = q.enterprise_id and t.related_party_unknown
+    join unknown_relation_snapshots as s on s.enterprise_id = q.enterprise_id and s.register_period = q.period
     where (q.agency, q.dataset) = ('registry', 'investors')
-      and q.period <= t.year || '-12'
-      and q.period >= coalesce((select max(c.period) from {{ ref('dataset_coverage') }} as c
-                                where c.agency = 'registry' and c.dataset = 'investors' and c.status = 'complete'
-                                  and c.period <= t.year || '-01'), t.year || '-01')
     group by 1, 2, 3, 4, 5
 ),
 
