@@ -193,6 +193,16 @@ TEXT: dict[str, tuple[str, str]] = {
                            "A year is partial when a dataset lacks months (rejected, not delivered, not yet due) or "
                            "records of this enterprise were held back at load: its figures may be short "
                            "(marts.fct_enterprise_year.is_complete)."),
+    "figure_partial_months": ("{n}/12 tháng của bộ dữ liệu có hiệu lực", "{n} of 12 months of its dataset in force"),
+    "figure_partial_year": ("tờ khai thuế TNDN của năm chưa có hiệu lực", "the year's CIT returns not in force"),
+    "figure_partial_year_end": ("ảnh chụp tháng 12 của năm chưa có hiệu lực: số liệu lấy từ ảnh chụp gần nhất",
+                                "the year's December snapshot not in force: the figure is the latest snapshot's"),
+    "figure_partial_hint": ("Dấu * đánh dấu số liệu chưa đủ: dữ liệu nó đọc chưa phủ cả năm (thiếu tháng, chưa có "
+                            "quyết toán, chưa có ảnh chụp tháng 12), hoặc có bản ghi của doanh nghiệp mà nó đọc bị "
+                            "giữ lại (di chuột để xem lý do); số liệu không có dấu * là đủ.",
+                            "A * marks a partial figure: what it reads does not cover the year (months, the CIT "
+                            "return, December's snapshot), or records of this enterprise it reads were held back "
+                            "(hover for which); a figure without one is whole."),
     "flags_and_decisions": ("Cảnh báo và quyết định", "Flags and decisions"),
     "open_flag": ("Mở", "Open"),
     "deliveries": ("Lần giao dữ liệu", "Deliveries"),
@@ -537,3 +547,33 @@ def date(value, lang: str = "vi", with_time: bool = False) -> str:
             return value.strftime("%d/%m/%Y %H:%M") if lang == "vi" else value.strftime("%Y-%m-%d %H:%M")
         value = value.date()
     return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
+
+
+def _next_period(period: str) -> str:
+    """The period after a month (YYYY-MM) or a year (YYYY)."""
+    if len(period) == 4:
+        return str(int(period) + 1)
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year + month // 12}-{month % 12 + 1:02d}"
+
+
+def periods(waits_on: list[str], quarantined: list[str], lang: str) -> str:
+    """The periods a judgement waits on, in order, a run of three or more consecutive ones written as its first
+    and last (a year of credit months reads 2024-01–2024-12, not twelve months); a period whose delivery is in
+    force but holds the enterprise's rows in quarantine is written alone and says so."""
+    held = set(quarantined)
+    runs: list[list[str]] = []
+    for period in sorted(set(waits_on)):
+        if runs and period not in held and runs[-1][-1] not in held and _next_period(runs[-1][-1]) == period:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    written = []
+    for run in runs:
+        if run[0] in held:
+            written.append(f"{run[0]} ({t('held_in_quarantine', lang)})")
+        elif len(run) >= 3:
+            written.append(f"{run[0]}–{run[-1]}")
+        else:
+            written.extend(run)
+    return ", ".join(written)

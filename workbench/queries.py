@@ -263,9 +263,63 @@ def enterprise_names(pg: psycopg.Connection, e: dict) -> list[dict]:
     return unique
 
 
+# Each figure of marts.fct_enterprise_year: what it reads, and the datasets whose records held back in
+# quarantine make it short (its quarantined_inputs name them). A flow sums every month of the year (the
+# column counting the months in force); revenue and profit are the year's CIT return; loans and leased land
+# are the year's last snapshot, whole when December's is in force. The related-party trade also lacks what
+# an investor row held back would make related (fct_customs_lines: a line of unknown relation).
+FIGURE_INPUTS = {
+    "revenue_vnd": ("year", "tax_year_covered", ("tax/cit_returns",)),
+    "profit_before_tax_vnd": ("year", "tax_year_covered", ("tax/cit_returns",)),
+    "taxes_paid_vnd": ("months", "tax_payments_months_covered", ("tax/payments",)),
+    "imports_usd": ("months", "customs_months_covered", ("customs/declarations",)),
+    "exports_usd": ("months", "customs_months_covered", ("customs/declarations",)),
+    "related_party_trade_usd": ("months", "customs_months_covered", ("customs/declarations", "registry/investors")),
+    "employees_avg": ("months", "labour_months_covered", ("labour/employment",)),
+    "capital_inflow_usd": ("months", "fx_months_covered", ("fx/capital_flows",)),
+    "repatriation_usd": ("months", "fx_months_covered", ("fx/capital_flows",)),
+    "loans_outstanding_usd": ("year_end", "credit/loans", ("credit/loans",)),
+    "leased_area_m2": ("year_end", "land/leases", ("land/leases",)),
+}
+
+
+def partial_figures(year: dict, year_end_in_force: set[str]) -> dict[str, dict]:
+    """The figures of one row of marts.fct_enterprise_year that are partial, each as {short: what it reads does
+    not cover the year ('months': the months in force, 'year': the CIT returns, 'year_end': December's
+    snapshot), months: the months in force of a flow, held: the inputs of this enterprise held back in
+    quarantine it reads}. `year_end_in_force` holds the snapshot datasets ('credit/loans', 'land/leases')
+    whose December of the year is in force. The row's is_complete says the year is partial; this says which
+    of its figures are, so a reviewer can trust the others."""
+    held = [part for part in (year.get("quarantined_inputs") or "").split("; ") if part]
+    partial = {}
+    for figure, (reads, covered, datasets) in FIGURE_INPUTS.items():
+        months = None
+        if reads == "months":
+            months = year.get(covered) or 0
+            short = months < 12
+        elif reads == "year":
+            short = year.get(covered) is not True
+        else:
+            short = covered not in year_end_in_force
+        held_here = [part for part in held if part.split(" ", 1)[0] in datasets]
+        if short or held_here:
+            partial[figure] = {"short": reads if short else None, "months": months, "held": held_here}
+    return partial
+
+
 def enterprise_years(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:
-    return _all(pg.execute("select * from marts.fct_enterprise_year where enterprise_id = %s order by year",
-                           (enterprise_id,)))
+    """The enterprise's rows of marts.fct_enterprise_year, each with its partial figures (partial_figures)."""
+    years = _all(pg.execute("select * from marts.fct_enterprise_year where enterprise_id = %s order by year",
+                            (enterprise_id,)))
+    december = {}
+    for year, dataset in pg.execute(
+            "select left(period, 4)::int, agency || '/' || dataset from marts.dataset_coverage "
+            "where (agency, dataset) in (('credit', 'loans'), ('land', 'leases')) and period like '%%-12' "
+            "and status = 'complete'"):
+        december.setdefault(year, set()).add(dataset)
+    for year in years:
+        year["partial"] = partial_figures(year, december.get(year["year"], set()))
+    return years
 
 
 def enterprise_flags(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:

@@ -133,3 +133,45 @@ def test_every_evidence_key_a_rule_writes_has_a_label():
         keys |= set(re.findall(r"(?:jsonb_build_object\(|evidence_when_present\()'([a-z][a-z0-9_]*)'", sql))
     assert {"threshold", "fx_months_not_complete", "comparison_years_without_return", "customs_months_not_complete"} <= keys
     assert sorted(keys - set(LABELS)) == []
+
+
+def test_a_figure_is_partial_when_what_it_reads_is_short_not_another():
+    """The enterprise page marks the figures of a partial year that are partial: customs short marks the trade
+    figures, a CIT return held back marks revenue and profit, an investor row held back marks the related-party
+    trade only, a year-end snapshot is whole when December's is in force whatever months before it lack; the
+    figures of what covers the year whole are left unmarked."""
+    from workbench.queries import FIGURE_INPUTS, partial_figures
+
+    whole = {column: 12 for reads, column, _ in FIGURE_INPUTS.values() if reads == "months"}
+    whole |= {"tax_year_covered": True, "credit_months_covered": 12, "land_months_covered": 12}
+    december = {"credit/loans", "land/leases"}
+    assert partial_figures(whole, december) == {}
+    year = whole | {"customs_months_covered": 10,
+                    "quarantined_inputs": "registry/investors 2022-01 (1); tax/cit_returns 2022 (2)"}
+    partial = partial_figures(year, december)
+    assert set(partial) == {"imports_usd", "exports_usd", "related_party_trade_usd", "revenue_vnd",
+                            "profit_before_tax_vnd"}
+    assert partial["imports_usd"] == {"short": "months", "months": 10, "held": []}
+    assert partial["related_party_trade_usd"]["held"] == ["registry/investors 2022-01 (1)"]
+    assert partial["revenue_vnd"] == {"short": None, "months": None, "held": ["tax/cit_returns 2022 (2)"]}
+    # a year whose CIT returns are not in force, a flow with no month in force (NULL months covered), a land
+    # snapshot of March missing (December's in force: whole) and credit's December missing
+    partial = partial_figures(whole | {"tax_year_covered": False, "fx_months_covered": None,
+                                       "land_months_covered": 11}, {"land/leases"})
+    assert set(partial) == {"revenue_vnd", "profit_before_tax_vnd", "capital_inflow_usd", "repatriation_usd",
+                            "loans_outstanding_usd"}
+    assert partial["capital_inflow_usd"] == {"short": "months", "months": 0, "held": []}
+    assert partial["loans_outstanding_usd"] == {"short": "year_end", "months": None, "held": []}
+    assert partial["revenue_vnd"]["short"] == "year"
+
+
+def test_the_periods_a_judgement_waits_on_read_as_runs():
+    """Twelve credit months never delivered read as one run; two months stay two; a run crosses a year's end;
+    a period held in quarantine is written alone and says so, splitting the run around it."""
+    months = [f"2024-{m:02d}" for m in range(1, 13)]
+    assert i18n.periods(months, [], "en") == "2024-01–2024-12"
+    assert i18n.periods(["2023-05", "2023-04"], [], "en") == "2023-04, 2023-05"
+    assert i18n.periods(["2023-11", "2023-12", "2024-01", "2024-03"], [], "en") == "2023-11–2024-01, 2024-03"
+    assert i18n.periods(["2020", "2021", "2022"], [], "en") == "2020–2022"
+    assert (i18n.periods(["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"], ["2024-03"], "vi")
+            == "2024-01, 2024-02, 2024-03 (có dòng bị cách ly), 2024-04, 2024-05")

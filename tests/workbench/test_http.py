@@ -8,6 +8,7 @@ import io
 import openpyxl
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
 from tests.workbench.helpers import client, csrf_of, login
 from warehouse.server import Connection
@@ -261,6 +262,30 @@ def test_the_enterprise_page_says_which_years_are_partial_and_why(economy, monit
     assert html.count("không (số liệu chưa đủ)") == partial
     if held_back:
         assert held_back in html
+    # each figure of a partial year that is partial is marked (tests/workbench/test_formats.py), a whole year's
+    # are not
+    marks = html.count('<td class="num partial"')
+    assert marks == html.count('<sup aria-hidden="true">*</sup>') and (marks > 0) == (partial > 0)
+    # a year with customs short and an investor row held back: its three trade figures are marked, and only
+    # the related-party trade names the row (the economy's years are whole: one is made partial, then restored)
+    year, before = db.execute("select year, row_to_json(y)::jsonb from marts.fct_enterprise_year y "
+                              "where enterprise_id = %s and is_complete order by year desc limit 1",
+                              (enterprise_id,)).fetchone()
+    db.execute("update marts.fct_enterprise_year set customs_months_covered = 10, is_complete = false, "
+               "quarantined_records = 1, quarantined_inputs = %s where enterprise_id = %s and year = %s",
+               (f"registry/investors {year}-01 (1)", enterprise_id, year))
+    try:
+        html = monitor.get(f"/enterprises/{tax_code}").text
+        assert html.count('<td class="num partial"') == marks + 3
+        assert html.count('title="10/12 tháng của bộ dữ liệu có hiệu lực">') == 2  # imports, exports
+        assert (f'title="10/12 tháng của bộ dữ liệu có hiệu lực; Bản ghi bị giữ lại (cách ly): '
+                f'registry/investors {year}-01 (1)">') in html
+    finally:
+        db.execute("update marts.fct_enterprise_year y set customs_months_covered = b.customs_months_covered, "
+                   "is_complete = b.is_complete, quarantined_records = b.quarantined_records, "
+                   "quarantined_inputs = b.quarantined_inputs "
+                   "from jsonb_populate_record(null::marts.fct_enterprise_year, %s) as b "
+                   "where y.enterprise_id = %s and y.year = %s", (Jsonb(before), enterprise_id, year))
 
 
 @pytest.mark.e2e
@@ -292,10 +317,16 @@ def test_the_queue_says_how_many_possible_findings_wait_on_a_missing_delivery(ec
                       ('REG02', %s, %s, '2023-12', 'fx', 'capital_flows', '2023-04', 'rejected', '{}'),
                       ('REL01', %s, %s, '2022', 'tax', 'related_party', '2022', 'quarantined', '{}')""",
                    (f"EN{tax_code}", tax_code, f"EN{tax_code}", tax_code, f"EN{tax_code}", tax_code))
+        # a year of credit months never delivered reads as one run, not twelve months
+        db.execute("""insert into risk.judgements_waiting
+                      select 'NOM01', %s, %s, '2024', 'credit', 'loans', to_char(m, 'YYYY-MM'), 'missing', '{}'
+                      from generate_series(date '2024-01-01', date '2024-12-01', interval '1 month') as m""",
+                   (f"EN{tax_code}", tax_code))
         html = monitor.get(f"/enterprises/{tax_code}").text
         assert "Chưa thể kết luận, chờ dữ liệu còn thiếu:" in html
         assert ">REG02 2023-12 (Ngoại hối capital_flows 2023-04)<" in html, html
         assert ">REG02 2023-12 (Lao động, BHXH employment 2023-09)<" in html, html
         assert ">REL01 2022 (Thuế related_party 2022 (có dòng bị cách ly))<" in html, html
+        assert ">NOM01 2024 (Tín dụng loans 2024-01–2024-12)<" in html, html
     finally:
         db.execute("delete from risk.judgements_waiting")
