@@ -37,10 +37,11 @@
         c.period,
         c.delivery_id,
         r.period as register_period,
-        -- 'lines v2': the version of what fct_customs_lines' rows hold, raised with a change of its SQL so
+        -- 'lines v3': the version of what fct_customs_lines' rows hold, raised with a change of its SQL so
         -- the next build rebuilds every month (v2, 2026-12-07: partner_is_investor NULL when the
-        -- enterprise's investor rows of the snapshot are held in quarantine)
-        md5(concat_ws('|', 'lines v2', {{ party_names_version() }}, c.delivery_id, rp.delivery_ids, r.projects_delivery_id,
+        -- enterprise's investor rows of the snapshot are held in quarantine; v3, the same day: or a
+        -- sister company's)
+        md5(concat_ws('|', 'lines v3', {{ party_names_version() }}, c.delivery_id, rp.delivery_ids, r.projects_delivery_id,
                       r.investors_delivery_id,
                       (select string_agg(x.delivery_id, ',' order by x.period, x.delivery_id) from rates as x
                        where x.period <= c.period or x.period = (select min(y.period) from rates as y))))
@@ -80,4 +81,22 @@
     select f.delivery_id, y.fiscal_year, y.inputs_fingerprint
     from ({{ customs_period_inputs() }}) as f
     join {{ years }} as y on y.fiscal_year = left(f.period, 4)
+{%- endmacro %}
+
+{#- The register's groups: each enterprise (tax code) of a snapshot with the
+    ultimate parent its loaded investor rows name, normalised as the
+    network's parties, for the snapshots `snapshots` (a query of periods).
+    Enterprises of one ultimate parent in one snapshot are sister companies,
+    whose investors are related to each other's trade
+    (marts.fct_customs_lines); a row held in quarantine makes no member. -#}
+{% macro register_group_memberships(snapshots) -%}
+    select distinct m.tax_code, m.snapshot_period, m.ultimate_parent
+    from (
+        select p.tax_code, p.snapshot_period, {{ normalise_party('i.ultimate_parent') }} as ultimate_parent
+        from {{ ref('stg_registry__projects') }} as p
+        join {{ ref('stg_registry__investors') }} as i
+          on i.project_code = p.project_code and i.snapshot_period = p.snapshot_period
+        where p.tax_code is not null and p.snapshot_period in ({{ snapshots }})
+    ) as m
+    where m.ultimate_parent is not null
 {%- endmacro %}

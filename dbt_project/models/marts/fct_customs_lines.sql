@@ -1,8 +1,9 @@
 -- One row per customs declaration line cleared (the delivery in force of its
 -- month), in USD at the SBV rate of the registration date, with the
 -- enterprise and a related-party indicator (NULL when unknown: an investor
--- row of the enterprise held back in quarantine names the partner, or names
--- nobody readable, and the year's disclosure does not name it).
+-- row of the enterprise or of a sister company held back in quarantine names
+-- the partner, or names nobody readable, and the year's disclosure does not
+-- name it).
 --
 -- Incremental on period: a month is (re)built only when one of its inputs
 -- changed, which `inputs_fingerprint` records: the customs delivery in force,
@@ -98,9 +99,7 @@ own_investor_names as (
 -- joining each member to each sister's names row by row made the planner
 -- nest loops over 23 million pairs for one month at 5,000 enterprises.
 memberships as (
-    select distinct tax_code, snapshot_period, ultimate_parent
-    from own_investor_names
-    where ultimate_parent is not null
+    {{ register_group_memberships('select register_period from to_build') }}
 ),
 
 group_partners as (
@@ -150,6 +149,30 @@ investors_held as (
     group by 1, 2
 ),
 
+-- A sister company's investor row held back hides a partner as well: the
+-- investors of a sister are related too (investor_names), so what a held row
+-- of one member leaves unknown it leaves unknown for every member of its
+-- group in the snapshot. A group is known from the loaded rows only (a held
+-- row is read for no membership, as it is read for no relation).
+investors_held_in_group as (
+    select h.tax_code, h.snapshot_period, h.has_unnamed, h.parties
+    from investors_held as h
+    union all
+    select s.tax_code, s.snapshot_period, h.has_unnamed, h.parties
+    from investors_held as h
+    join memberships as m on m.tax_code = h.tax_code and m.snapshot_period = h.snapshot_period
+    join memberships as s
+      on s.snapshot_period = m.snapshot_period and s.ultimate_parent = m.ultimate_parent and s.tax_code <> h.tax_code
+),
+
+investors_held_for as (
+    select h.tax_code, h.snapshot_period, bool_or(h.has_unnamed) as has_unnamed,
+           array_agg(distinct p.party) filter (where p.party is not null) as parties
+    from investors_held_in_group as h
+    left join lateral unnest(h.parties) as p (party) on true
+    group by 1, 2
+),
+
 -- each distinct partner name normalised once, not once per line
 partners as (
     select partner_name, {{ normalise_party('partner_name') }} as partner
@@ -169,7 +192,7 @@ flagged as (
       on d.tax_code = l.tax_code and d.fiscal_year = left(l.period, 4) and d.partner = p.partner
     left join investor_names as n
       on n.tax_code = l.tax_code and n.snapshot_period = l.register_period and n.partner = p.partner
-    left join investors_held as h on h.tax_code = l.tax_code and h.snapshot_period = l.register_period
+    left join investors_held_for as h on h.tax_code = l.tax_code and h.snapshot_period = l.register_period
 )
 
 select

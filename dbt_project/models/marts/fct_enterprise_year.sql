@@ -86,6 +86,26 @@ unknown_relation_snapshots as (
     where m.is_related_party is null
 ),
 
+-- the register's groups in those snapshots (macros/customs.sql)
+register_groups as (
+    {{ register_group_memberships('select register_period from unknown_relation_snapshots') }}
+),
+
+-- and the enterprises whose investor rows held back make them unknown: the
+-- enterprise itself and its sister companies in that snapshot (a sister's
+-- investors are related too: fct_customs_lines)
+unknown_relation_holders as (
+    select s.enterprise_id, s.year, s.register_period, s.enterprise_id as holder_id
+    from unknown_relation_snapshots as s
+    union
+    select s.enterprise_id, s.year, s.register_period, {{ enterprise_id_from_tax_code('sister.tax_code') }}
+    from unknown_relation_snapshots as s
+    join register_groups as own
+      on {{ enterprise_id_from_tax_code('own.tax_code') }} = s.enterprise_id and own.snapshot_period = s.register_period
+    join register_groups as sister
+      on sister.snapshot_period = own.snapshot_period and sister.ultimate_parent = own.ultimate_parent
+),
+
 -- an enterprise may report under several social-insurance units: add the
 -- units per month, then average over the months reported
 employment_month as (
@@ -162,13 +182,13 @@ quarantined as (
               and q.period in (select y.snapshot_period from land_year_end as y))
     group by 1, 2, 3, 4, 5
     union all
-    -- the enterprise's investor rows held back in a register snapshot one of its
-    -- customs lines of the year of unknown relation read: the year's
-    -- related-party trade is short by what they would make related (seed 2064:
-    -- a parent's row held back, the year's figure 0)
-    select q.enterprise_id, s.year, q.agency, q.dataset, q.period, count(*)
+    -- the investor rows of the enterprise or of a sister company held back in a
+    -- register snapshot one of its customs lines of the year of unknown
+    -- relation read: the year's related-party trade is short by what they
+    -- would make related (seed 2064: a parent's row held back, the year's figure 0)
+    select s.enterprise_id, s.year, q.agency, q.dataset, q.period, count(*)
     from {{ ref('int_quarantined_records_attributed') }} as q
-    join unknown_relation_snapshots as s on s.enterprise_id = q.enterprise_id and s.register_period = q.period
+    join unknown_relation_holders as s on s.holder_id = q.enterprise_id and s.register_period = q.period
     where (q.agency, q.dataset) = ('registry', 'investors')
     group by 1, 2, 3, 4, 5
 ),
