@@ -87,6 +87,14 @@ YEARS_BEFORE_NEEDED = {"TP03": 2, "TP04": 1}
 #   first observed silent month (docs/rule_reg02.md). The truth counts from the month the case began; when it
 #   was not loaded, the first the warehouse can show is a later one, and so is the right flag's period.
 COUNTED_ON_THE_DATES = ("LAND01", "REG02")
+# * ABS01 flags in the later of its run's third month and its sign's month (docs/rule_abs01.md). A planted case's
+#   signs are in its period's month: the owner leaves on the 15th, the stoppage (owner_absconded, labour's
+#   stoppages) starts days after and the capital moves out days before (an fx outflow); its tax payments stop
+#   after it. With neither of that month's deliveries loaded (seed 2069: stoppages and capital flows of 2024-06
+#   withheld), the first sign the warehouse shows is the payments stopping, in the first month after it whose
+#   payments were loaded (within the rule's window of three months): the right flag's period, and the case is
+#   listed as moved. With none of those loaded either, nothing shows a sign: not judgeable.
+SIGNS_IN_ITS_MONTH = {"ABS01": ((("labour", "stoppages"), ("fx", "capital_flows")), ("tax", "payments"), 3)}
 # * Rules that count or sum the months they observe (REG02 its 12 silent months, ABS01 its 3 rises of arrears,
 #   REL01 near its materiality a year's 12 monthly lines of about a tenth of it each, TP01/TP02 on a rare good a
 #   year's 12 related lines and its 24 comparables, the truth measured on all of them; CAP01 the contributions of
@@ -228,6 +236,7 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
     # and the datasets whose every month of a case's year may be the one that shows it
     datasets = {d for s in scenarios if (span := _span(s)) for d in span.datasets}
     datasets |= {d for rule_datasets in SEEN_IN_ANY_MONTH_OF_THE_YEAR.values() for d in rule_datasets}
+    datasets |= {d for in_its_month, later, _ in SIGNS_IN_ITS_MONTH.values() for d in (*in_its_month, later)}
     loaded = {(agency, dataset): {p for (p,) in pg.execute(
         "select distinct period from audit.deliveries where status = 'loaded' and agency = %s and dataset = %s",
         (agency, dataset))} for agency, dataset in sorted(datasets)}
@@ -290,6 +299,9 @@ def as_observed(scenarios: list[dict], loaded: dict[tuple[str, str], set[str]]
     code, period planted, period as observed). `loaded`: the months loaded per (agency, dataset)."""
     out, moved = [], []
     for s in scenarios:
+        if (observed := _first_sign_month(s, loaded)) not in (None, s["period"]):
+            moved.append((s["rule"], s["enterprise_tax_code"], s["period"], observed))
+            s = {**s, "period": observed}
         span = _span(s) if s["rule"] in COUNTED_ON_THE_DATES else None
         if span is not None:
             shown = [m for m in span.months() if m <= s["period"]
@@ -301,6 +313,35 @@ def as_observed(scenarios: list[dict], loaded: dict[tuple[str, str], set[str]]
                 s = {**s, "period": observed}
         out.append(s)
     return out, moved
+
+
+def _first_sign_month(scenario: dict, loaded: dict[tuple[str, str], set[str]]) -> str | None:
+    """The month a planted case of SIGNS_IN_ITS_MONTH shows its first sign in the months loaded: its period when
+    a dataset of its month's signs loaded it, else the first month after it, within the window, whose later sign
+    was loaded; None when no sign's month was loaded, or for another rule, a look-alike, or `loaded` without the
+    signs' datasets (a test of other rules)."""
+    if scenario["kind"] != "planted" or scenario["rule"] not in SIGNS_IN_ITS_MONTH:
+        return None
+    in_its_month, later, window = SIGNS_IN_ITS_MONTH[scenario["rule"]]
+    if any(d not in loaded for d in (*in_its_month, later)):
+        return None
+    period = scenario["period"]
+    if any(period in loaded[d] for d in in_its_month):
+        return period
+    return next((m for m in (_month_shift(period, k) for k in range(1, window + 1)) if m in loaded[later]), None)
+
+
+def _signs_not_loaded(scenario: dict, loaded: dict[tuple[str, str], set[str]]) -> tuple[str, ...]:
+    """The months of a planted case of SIGNS_IN_ITS_MONTH whose signs none was loaded, as "agency/dataset
+    YYYY-MM" (the re-delivery that would show one); () when one was, or the signs' datasets are not known."""
+    if scenario["kind"] != "planted" or scenario["rule"] not in SIGNS_IN_ITS_MONTH:
+        return ()
+    in_its_month, later, window = SIGNS_IN_ITS_MONTH[scenario["rule"]]
+    if any(d not in loaded for d in (*in_its_month, later)) or _first_sign_month(scenario, loaded) is not None:
+        return ()
+    period = scenario["period"]
+    return (tuple(f"{agency}/{dataset} {period}" for agency, dataset in in_its_month)
+            + tuple(f"{later[0]}/{later[1]} {_month_shift(period, k)}" for k in range(1, window + 1)))
 
 
 def _months_between(earlier: str, later: str) -> int:
@@ -335,7 +376,8 @@ def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]],
         and (s["rule"] in COUNTS_OBSERVED_MONTHS
              or s["rule"] in SEEN_IN_ANY_MONTH and len(missing) == len(span.months()) * len(span.datasets))}
     for s in scenarios if loaded is not None else ():
-        if s["kind"] == "planted" and (months := _year_not_loaded(s["rule"], s["period"], loaded)):
+        if s["kind"] == "planted" and (months := _year_not_loaded(s["rule"], s["period"], loaded)
+                                       + _signs_not_loaded(s, loaded)):
             key = (s["rule"], s["enterprise_tax_code"], s["period"])
             gaps[key] = gaps.get(key, ()) + months
     on_a_year = set()
@@ -445,6 +487,10 @@ def listed_as_waiting(score: RuleScore, tax_code: str, period: str,
         return "unlistable", "its own year's CIT returns not loaded: nothing to be listed by until they come"
     if (dataset := SIGN_UNSEEN_WHEN_NOT_LOADED.get(score.rule)) and any(m.startswith(f"{dataset} ") for m in missing):
         return "unlistable", "its sign is in the month not loaded: nothing to be listed by until it comes"
+    if (signs := SIGNS_IN_ITS_MONTH.get(score.rule)) and f"{'/'.join(signs[0][0])} {period}" in missing:
+        # no month of a sign loaded (_signs_not_loaded): a run without a sign is an ordinary one, which the
+        # list does not hold, or every run of rising arrears would wait on every gap of three datasets
+        return "unlistable", "none of its signs' months loaded: nothing to be listed by until one comes"
     return "not listed", "NOT in risk.judgements_waiting: look into it"
 
 
@@ -507,8 +553,8 @@ def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
                   for rule, tax_code, period, case in stand_ins]
     moved = [(s.rule, *m) for s in scores for m in s.moved]
     if moved:
-        lines += ["", "Counted from the first month of its span loaded (the case's first month was not loaded; "
-                      "COUNTED_ON_THE_DATES):"]
+        lines += ["", "Moved to the month the warehouse can show it (the case's first month, or its signs' month, "
+                      "was not loaded; COUNTED_ON_THE_DATES, SIGNS_IN_ITS_MONTH):"]
         lines += [f"  {rule:<7}{tax_code:<11}{planted} -> {observed}" for rule, tax_code, planted, observed in moved]
     missed = [(s.rule, *m) for s in scores for m in s.missed]
     if missed:

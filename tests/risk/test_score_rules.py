@@ -262,11 +262,47 @@ def test_land01_counts_its_24_months_from_the_first_land_snapshot_loaded():
     assert as_observed(truth, {("land", "leases"): months("2023-01", "2024-12")})[1] == []
 
 
+def test_abs01_is_scored_at_the_first_month_its_signs_were_loaded():
+    # seed 2069: the stoppage and the capital moved out of 2024-06 were withheld, so the rule saw the tax
+    # payments stopping after June and flagged 2024-07, right; scored at the planted 2024-06, one miss and one FP
+    truth = [case("ABS01", "0200000001", "2024-06"), case("ABS01", "0200000002", "2024-06"),
+             case("ABS01", "0200000003", "2024-06", kind="lookalike")]
+    every = months("2021-01", "2024-12")
+    loaded = {("labour", "employment"): every, ("labour", "stoppages"): every - {"2024-06"},
+              ("fx", "capital_flows"): every - {"2024-06"}, ("tax", "payments"): every - {"2024-07"}}
+    observed, moved = as_observed(truth, loaded)
+    # the first case's payments of July were not loaded either: its first sign is August's
+    assert moved == [("ABS01", "0200000001", "2024-06", "2024-08"), ("ABS01", "0200000002", "2024-06", "2024-08")]
+    loaded[("tax", "payments")] = every
+    observed, moved = as_observed(truth, loaded)
+    assert [c["period"] for c in observed] == ["2024-07", "2024-07", "2024-06"]  # a look-alike stays as it was
+    abs01 = by_rule(score_flags(observed, [("ABS01", "0200000001", "2024-07"), ("ABS01", "0200000002", "2024-07")],
+                                loaded=loaded))["ABS01"]
+    assert (abs01.true_positives, abs01.missed, abs01.false_positives) == (2, [], [])
+    # one sign of the month loaded: the case stays where it was planted
+    loaded[("fx", "capital_flows")] = every
+    assert as_observed(truth, loaded)[1] == []
+    # no sign's month loaded at all (June's two, July to September's payments): not judgeable, with those months
+    loaded = {**loaded, ("fx", "capital_flows"): every - {"2024-06"},
+              ("tax", "payments"): every - {"2024-07", "2024-08", "2024-09"}}
+    observed, moved = as_observed(truth, loaded)
+    assert moved == []
+    abs01 = by_rule(score_flags(observed, [], loaded=loaded))["ABS01"]
+    assert abs01.missed == [] and abs01.true_positives == 0
+    assert dict((t, m) for t, _, m in abs01.not_delivered)["0200000001"] == (
+        "labour/stoppages 2024-06", "fx/capital_flows 2024-06", "tax/payments 2024-07", "tax/payments 2024-08",
+        "tax/payments 2024-09")
+    abs01.listed_waiting = set()
+    assert listed_as_waiting(abs01, "0200000001", "2024-06", abs01.not_delivered[0][2])[0] == "unlistable"
+    # a truth scored without the signs' datasets (a test of other rules) moves nothing
+    assert as_observed(truth, {("labour", "employment"): every})[1] == []
+
+
 def test_a_moved_case_is_listed_in_the_evaluation():
     scores = score_flags([case("LAND01", "0200000001", "2023-01")], [("LAND01", "0200000001", "2023-01")])
     by_rule(scores)["LAND01"].moved = [("0200000001", "2022-12", "2023-01")]
     text = format_evaluation(scores)
-    assert "Counted from the first month of its span loaded" in text and "0200000001 2022-12 -> 2023-01" in text
+    assert "Moved to the month the warehouse can show it" in text and "0200000001 2022-12 -> 2023-01" in text
 
 
 # --- a case whose span holds a month not delivered ------------------------------------------------------------
