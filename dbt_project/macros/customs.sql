@@ -88,7 +88,8 @@
     network's parties, for the snapshots `snapshots` (a query of periods).
     Enterprises of one ultimate parent in one snapshot are sister companies,
     whose investors are related to each other's trade
-    (marts.fct_customs_lines); a row held in quarantine makes no member. -#}
+    (marts.fct_customs_lines, which takes the same groups from the investor
+    names it reads already); a row held in quarantine makes no member. -#}
 {% macro register_group_memberships(snapshots) -%}
     select distinct m.tax_code, m.snapshot_period, m.ultimate_parent
     from (

@@ -98,8 +98,15 @@ own_investor_names as (
 -- once and handed to each member (a member's own are among them anyway):
 -- joining each member to each sister's names row by row made the planner
 -- nest loops over 23 million pairs for one month at 5,000 enterprises.
+-- The groups are those of macro register_group_memberships, taken from the
+-- investor names already read above: read again through the macro, the
+-- planner guessed 2 members for 49,000 and compared every group's partners
+-- with every member in a nested loop (fct_customs_lines 250 s of a full
+-- build at 5,000 enterprises, against 58 s).
 memberships as (
-    {{ register_group_memberships('select register_period from to_build') }}
+    select distinct tax_code, snapshot_period, ultimate_parent
+    from own_investor_names
+    where ultimate_parent is not null
 ),
 
 group_partners as (
