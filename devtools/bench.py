@@ -19,9 +19,11 @@ at its start and end. Figures go to stdout and to
 `$FDI_HOME/bench/last.json`. Speed is measured here, never asserted in a test.
 
 `fdi bench --dbt` times the warehouse build instead (`run_dbt_bench`): a whole
-economy of every agency is loaded by the project's ingestion, `dbt build` runs
-once in full, the database is vacuumed (what autovacuum does in the weeks
-between two builds), then one new month of every monthly dataset is delivered
+economy of every agency is loaded by the project's ingestion (but its last
+month, and its last year's annual deliveries, which December's build in
+January never has: they report on a year that has ended), `dbt build` runs once in
+full, the database is vacuumed (what autovacuum does in the weeks between
+two builds), then one new month of every monthly dataset is delivered
 and the same build (what the `monthly_transform` schedule runs) runs again,
 and once more with nothing delivered since (the floor every build pays,
 whatever the month holds); the times, their ratios, the slowest nodes, node
@@ -345,23 +347,36 @@ class BenchFailed(RuntimeError):
     pass
 
 
-def hold_back_last_month(landing: Path, held: Path) -> str:
-    """Move the last month of every monthly dataset from `landing` to `held`; return that month.
+def hold_back_last_month(landing: Path, held: Path, not_due: Path) -> tuple[str, list[str]]:
+    """Move the last month of every monthly dataset from `landing` to `held`, and the annual deliveries of
+    that month's year to `not_due`; return the month and the annual deliveries moved ("agency/dataset/year").
 
     The first load then ends a month early and the month arrives after the
-    full build, as a month's deliveries reach the monthly schedule.
+    full build, as a month's deliveries reach the monthly schedule. December's
+    build runs in January, before the year's annual deliveries, which report on
+    a year that has ended (a CIT finalisation is due by the end of March):
+    loaded early, an annual delivery would count as the year's
+    December in `marts.dataset_coverage` and make December due and missing in
+    every monthly dataset at the full build (docs/build-performance.md).
     """
     from sources.contract import all_datasets
 
-    monthly = {(ds.agency, ds.name) for ds in all_datasets() if ds.grain == "month"}
-    folders = [f for f in landing.glob("*/*/*") if f.is_dir() and (f.parent.parent.name, f.parent.name) in monthly]
-    month = max(f.name for f in folders)
+    grain = {(ds.agency, ds.name): ds.grain for ds in all_datasets()}
+    folders = [f for f in landing.glob("*/*/*") if f.is_dir() and (f.parent.parent.name, f.parent.name) in grain]
+    month = max(f.name for f in folders if grain[f.parent.parent.name, f.parent.name] == "month")
+    annual = []
     for folder in folders:
-        if folder.name == month:
+        dataset_grain = grain[folder.parent.parent.name, folder.parent.name]
+        if dataset_grain == "month" and folder.name == month:
             target = held / folder.relative_to(landing)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(folder, target)
-    return month
+        elif dataset_grain == "year" and folder.name == month[:4]:
+            target = not_due / folder.relative_to(landing)
+            annual.append(folder.relative_to(landing).as_posix())
+        else:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(folder, target)
+    return month, sorted(annual)
 
 
 def transaction_marker(conninfo: str) -> int:
@@ -657,11 +672,12 @@ def _dbt_bench_child(work: str, db_url: str, enterprises: int, years: tuple[int,
         "bench_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "generator_workers": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}}
     peaks = PeakMemory(conninfo)
-    month = hold_back_last_month(economy, work_dir / "new_month")
-    report["new_month"] = month
+    month, not_due = hold_back_last_month(economy, work_dir / "new_month", work_dir / "not_due")
+    report["new_month"], report["annual_not_due"] = month, not_due
     save("generated")
 
-    say(f"loading every delivery but {month}'s monthly ones (fdi run --no-dbt)")
+    say(f"loading every delivery but {month}'s monthly ones and {month[:4]}'s annual ones, which come after "
+        f"the year and never here: {', '.join(not_due) or 'none'} (fdi run --no-dbt)")
     t = time.perf_counter()
     with peaks.stage("ingest"):
         outcome = run_pipeline(economy, run_dbt=False, progress=say)
@@ -779,7 +795,10 @@ def format_dbt_report(report: dict) -> str:
     customs = report["customs_incremental"]
     lines = [
         f"economy: {report['enterprises']:,} enterprises, {report['years'][0]}-{report['years'][1]}, every agency; "
-        f"{report['raw_rows']:,} raw rows; new month {report['new_month']}",
+        f"{report['raw_rows']:,} raw rows; new month {report['new_month']}"
+        # reports saved before the last year's annual deliveries were held back loaded them: say nothing
+        + (f"; not delivered (annual, due after the year): {', '.join(report['annual_not_due']) or 'none'}"
+           if "annual_not_due" in report else ""),
         f"generate {report['generate_s']:.0f} s, ingest {report['ingest_s']:.0f} s, "
         # reports saved before the vacuum step have no vacuum_s: say nothing rather than 0 s
         + (f"vacuum after the full build {report['vacuum_s']:.0f} s, " if "vacuum_s" in report else "")

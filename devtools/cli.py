@@ -114,7 +114,8 @@ def _demo_login() -> tuple[str, str]:
                     "of the same rows on the same server; report rows/s, peak memory per stage, and as shares of "
                     "bare COPY speed: ingest alone, and delivery-to-validated (ingest plus the blocking GX check). "
                     "With --dbt, benchmark the warehouse build instead: load a whole economy of every agency over "
-                    "--years, time the full `dbt build`, vacuum (as autovacuum does in the month between two builds), "
+                    "--years but its last month and that year's annual deliveries (they come after the year, so "
+                    "December's build never has them), time the full `dbt build`, vacuum (as autovacuum does in the month between two builds), "
                     "deliver one new month and time the incremental build, then the same build with nothing new "
                     "(the floor under a month's build), and "
                     "report generate and load times, both builds, their ratio, the slowest ten nodes of each, the "
@@ -134,7 +135,8 @@ def _demo_login() -> tuple[str, str]:
 @click.option("--dbt", "dbt_build", is_flag=True,
               help="Benchmark `dbt build`: full, then incremental for one new month (figures in bench/dbt.json).")
 @click.option("--years", default="2023-2024", show_default=True, callback=years_option,
-              help="With --dbt: the economy's years; the last month is delivered after the full build.")
+              help="With --dbt: the economy's years; the last month is delivered after the full build, the last "
+                   "year's annual deliveries never (they come after the year).")
 @click.option("--keep", is_flag=True,
               help="With --dbt: keep the bench database (fdi_bench_dbt) as the last build left it, to read a "
                    "node's plan there; its URL is printed, and the next bench drops it.")

@@ -163,3 +163,31 @@ def test_the_sql_s_time_is_read_across_the_parts_dbt_rotated_its_log_into(tmp_pa
     for name, lines in parts.items():
         (tmp_path / name).write_text("\n".join(lines) + "\n")
     assert sql_seconds_by_node(tmp_path / "dbt.log") == {model: 3.0, test: 0.5}
+
+
+def _deliver(landing, *folders: str) -> None:
+    for folder in folders:
+        (landing / folder).mkdir(parents=True)
+        (landing / folder / "manifest.json").write_text("{}")
+
+
+def test_the_month_is_held_back_and_its_year_s_annual_deliveries_are_not_due(tmp_path):
+    from devtools.bench import hold_back_last_month
+
+    landing = tmp_path / "economy"
+    _deliver(landing, "customs/declarations/2024-11", "customs/declarations/2024-12", "tax/payments/2024-12",
+             "tax/cit_returns/2023", "tax/cit_returns/2024", "land/zones/2024", "registry/self_reports/2023")
+    month, not_due = hold_back_last_month(landing, tmp_path / "held", tmp_path / "not_due")
+    assert month == "2024-12"
+    assert not_due == ["land/zones/2024", "tax/cit_returns/2024"]
+    assert sorted(p.relative_to(landing).as_posix() for p in landing.glob("*/*/*")) == [
+        "customs/declarations/2024-11", "registry/self_reports/2023", "tax/cit_returns/2023"]
+    assert sorted(p.relative_to(tmp_path / "held").as_posix() for p in (tmp_path / "held").glob("*/*/*")) == [
+        "customs/declarations/2024-12", "tax/payments/2024-12"]
+    assert (tmp_path / "not_due/tax/cit_returns/2024/manifest.json").exists()
+
+
+def test_the_report_names_the_annual_deliveries_not_due():
+    text = format_dbt_report(_report(annual_not_due=["tax/cit_returns/2024", "tax/related_party/2024"]))
+    assert "new month 2024-12; not delivered (annual, due after the year): tax/cit_returns/2024, tax/related_party/2024" in text
+    assert "not delivered" not in format_dbt_report(_report())
