@@ -48,6 +48,7 @@ import os
 import resource
 import secrets
 import shutil
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -749,11 +750,39 @@ def _dbt_bench_child(work: str, db_url: str, enterprises: int, years: tuple[int,
 
 
 def run_dbt_bench(settings: Settings, enterprises: int, years: tuple[int, int], seed: int,
-                  progress: Callable[[str], None] = print, keep_database: bool = False) -> dict:
+                  progress: Callable[[str], None] = print, keep_database: bool = False, runs: int = 1) -> dict:
     """Full `dbt build` at scale, then the incremental build of one new month; see the module docstring.
 
-    keep_database leaves the bench database as the last build left it, to read a node's plan on it
-    (`explain analyze` of its compiled SQL); the next bench drops it."""
+    runs > 1 repeats the whole bench (a fresh database and economy each time) and adds each run's build
+    times and their median ratios to the last run's report (`run_ratios`): on this shared machine one run's
+    month / full ratio swings by several points (docs/build-performance.md). keep_database leaves the bench
+    database as the last build left it, to read a node's plan on it (`explain analyze` of its compiled
+    SQL); the next bench drops it."""
+    ratios = []
+    for run in range(1, runs + 1):
+        if runs > 1:
+            progress(f"run {run} of {runs}")
+        report = _one_dbt_bench(settings, enterprises, years, seed, progress, keep_database and run == runs)
+        ratios.append(build_ratios(report))
+    if runs > 1:
+        report["run_ratios"] = ratios
+        (settings.home / "bench" / "dbt.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def build_ratios(report: dict) -> dict:
+    """One run's three builds (wall seconds, dbt's own) and the month's and the floor's share of the full build."""
+    full, month, floor = report["full_build"], report["incremental_build"], report.get("nothing_new_build")
+    row = {"full_s": full["seconds"], "month_s": month["seconds"], "month_vs_full": month["seconds"] / full["seconds"]}
+    if full.get("dbt_elapsed_s") and month.get("dbt_elapsed_s"):
+        row["month_vs_full_dbt_elapsed"] = month["dbt_elapsed_s"] / full["dbt_elapsed_s"]
+    if floor:
+        row |= {"nothing_new_s": floor["seconds"], "floor_vs_full": floor["seconds"] / full["seconds"]}
+    return row
+
+
+def _one_dbt_bench(settings: Settings, enterprises: int, years: tuple[int, int], seed: int,
+                   progress: Callable[[str], None], keep_database: bool) -> dict:
     from warehouse.server import connect_info
 
     bench = settings.home / "bench"
@@ -815,6 +844,20 @@ def format_dbt_report(report: dict) -> str:
                      f"{'' if run['success'] else '  FAILED'}  {slowest}")
     lines.append(f"incremental / full: {report['incremental_vs_full']:.0%} (dbt's own elapsed: "
                  f"{report.get('incremental_vs_full_dbt_elapsed', 0):.0%})")
+    if len(runs_of := report.get("run_ratios", [])) > 1:
+        for number, row in enumerate(runs_of, 1):
+            lines.append(f"run {number}: full {row['full_s']:.1f} s, the month {row['month_s']:.1f} s"
+                         + (f", nothing new {row['nothing_new_s']:.1f} s" if "nothing_new_s" in row else "")
+                         + f"; incremental / full {row['month_vs_full']:.0%}"
+                         + (f", nothing new / full {row['floor_vs_full']:.0%}" if "floor_vs_full" in row else ""))
+        lines.append(f"median of {len(runs_of)} runs: incremental / full "
+                     f"{statistics.median(r['month_vs_full'] for r in runs_of):.0%}"
+                     + (f" (dbt's own elapsed: {statistics.median(r['month_vs_full_dbt_elapsed'] for r in runs_of):.0%})"
+                        if all("month_vs_full_dbt_elapsed" in r for r in runs_of) else "")
+                     + (f", nothing new / full {statistics.median(r['floor_vs_full'] for r in runs_of):.0%}"
+                        if all("floor_vs_full" in r for r in runs_of) else "")
+                     + f"; range {min(r['month_vs_full'] for r in runs_of):.0%}–"
+                       f"{max(r['month_vs_full'] for r in runs_of):.0%}")
     if "nothing_new_build" in report:
         floor = report["nothing_new_build"]["seconds"]
         lines.append(f"nothing new / full: {floor / full['seconds']:.0%}; the month's data costs "

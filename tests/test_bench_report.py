@@ -191,3 +191,22 @@ def test_the_report_names_the_annual_deliveries_not_due():
     text = format_dbt_report(_report(annual_not_due=["tax/cit_returns/2024", "tax/related_party/2024"]))
     assert "new month 2024-12; not delivered (annual, due after the year): tax/cit_returns/2024, tax/related_party/2024" in text
     assert "not delivered" not in format_dbt_report(_report())
+
+
+def test_several_runs_are_listed_with_their_median_ratios():
+    from devtools.bench import build_ratios
+
+    def run(full: float, month: float, floor: float) -> dict:
+        return build_ratios(_report(full_build=_build(full), incremental_build=_build(month),
+                                    nothing_new_build=_build(floor)))
+
+    ratios = [run(250.0, 50.0, 30.0), run(270.0, 81.0, 54.0), run(200.0, 50.0, 40.0)]
+    assert ratios[1]["month_vs_full"] == 0.3 and ratios[1]["floor_vs_full"] == 0.2
+    text = format_dbt_report(_report(nothing_new_build=_build(40.0), run_ratios=ratios))
+    assert "run 2: full 270.0 s, the month 81.0 s, nothing new 54.0 s; incremental / full 30%, nothing new / full 20%" \
+        in text
+    # the medians: month 20 %, 30 %, 25 % -> 25 %; dbt's own (s - 10): 16.7 %, 27.3 %, 21.1 % -> 21 %;
+    # floor 12 %, 20 %, 20 % -> 20 %
+    assert "median of 3 runs: incremental / full 25% (dbt's own elapsed: 21%), nothing new / full 20%; " \
+           "range 20%–30%" in text
+    assert "median of" not in format_dbt_report(_report(run_ratios=ratios[:1]))
