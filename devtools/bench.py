@@ -844,6 +844,11 @@ def format_dbt_report(report: dict) -> str:
                      f"{'' if run['success'] else '  FAILED'}  {slowest}")
     lines.append(f"incremental / full: {report['incremental_vs_full']:.0%} (dbt's own elapsed: "
                  f"{report.get('incremental_vs_full_dbt_elapsed', 0):.0%})")
+    if "nothing_new_build" in report:
+        floor = report["nothing_new_build"]["seconds"]
+        lines.append(f"nothing new / full: {floor / full['seconds']:.0%}; the month's data costs "
+                     f"{inc['seconds'] - floor:.1f} s above the floor ({(inc['seconds'] - floor) / full['seconds']:.0%} "
+                     "of the full build)")
     if len(runs_of := report.get("run_ratios", [])) > 1:
         for number, row in enumerate(runs_of, 1):
             lines.append(f"run {number}: full {row['full_s']:.1f} s, the month {row['month_s']:.1f} s"
@@ -858,11 +863,6 @@ def format_dbt_report(report: dict) -> str:
                         if all("floor_vs_full" in r for r in runs_of) else "")
                      + f"; range {min(r['month_vs_full'] for r in runs_of):.0%}–"
                        f"{max(r['month_vs_full'] for r in runs_of):.0%}")
-    if "nothing_new_build" in report:
-        floor = report["nothing_new_build"]["seconds"]
-        lines.append(f"nothing new / full: {floor / full['seconds']:.0%}; the month's data costs "
-                     f"{inc['seconds'] - floor:.1f} s above the floor ({(inc['seconds'] - floor) / full['seconds']:.0%} "
-                     "of the full build)")
     for label, run in runs:
         folders = run.get("node_seconds_by_folder", {})
         total = sum(folders.values()) or 1
