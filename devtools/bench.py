@@ -766,8 +766,13 @@ def run_dbt_bench(settings: Settings, enterprises: int, years: tuple[int, int], 
         ratios.append(build_ratios(report))
     if runs > 1:
         report["run_ratios"] = ratios
-        (settings.home / "bench" / "dbt.json").write_text(json.dumps(report, indent=2) + "\n")
+        dbt_report_path(settings).write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def dbt_report_path(settings: Settings) -> Path:
+    """Where the dbt bench writes its report: each run as it goes, the runs' ratios after the last."""
+    return settings.home / "bench" / "dbt.json"
 
 
 def build_ratios(report: dict) -> dict:
@@ -787,7 +792,7 @@ def _one_dbt_bench(settings: Settings, enterprises: int, years: tuple[int, int],
 
     bench = settings.home / "bench"
     work = bench / "dbt"
-    report_path = bench / "dbt.json"
+    report_path = dbt_report_path(settings)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     report_path.unlink(missing_ok=True)
