@@ -64,6 +64,8 @@ class Dataset:
     optional: bool = False  # an extra dataset of ours, not of the agreement
     # local rule: role -> column of the columns that name the record's enterprise (entity resolution)
     identity: tuple[tuple[str, str], ...] = ()
+    # local rule: an annual dataset's year is due this many months after its December (0: with it)
+    due_months_after_year_end: int = 0
 
     @property
     def qualified(self) -> str:
@@ -163,6 +165,7 @@ def load_agency(name: str) -> Agency:
             sheet=spec.get("sheet"),
             optional=bool(spec.get("optional", False)),
             identity=tuple(((_local_rules().get("identity") or {}).get(qualified) or {}).items()),
+            due_months_after_year_end=int((_local_rules().get("due_months_after_year_end") or {}).get(qualified, 0)),
         )
     return Agency(name=name, title=doc.get("title", name), datasets=datasets)
 

@@ -4,7 +4,10 @@ One small generated economy (2024, no defects) thinned by hand the way real
 agencies thin it: customs March rejected (its file damaged), customs July
 missing, a month of fx capital flows with nothing to report (a zero-byte
 JSONL delivery of 0 rows), and the register (projects) delivered only in
-January and July. The warehouse must say so in marts.dataset_coverage, in
+January and July. The related-party disclosures of 2024 are not delivered:
+the data's clock is December 2024, and they are due with the CIT
+finalisation by the end of March 2025, so they are not yet due, no gap. The
+warehouse must say so in marts.dataset_coverage, in
 the coverage columns of fct_enterprise_year, in fis.project_reports and in
 `fdi export-fis`, and `fdi run` must exit with the right status.
 """
@@ -41,6 +44,7 @@ def landing(tmp_path_factory) -> Path:
         handle.write(b"damaged in transit")
     shutil.rmtree(customs / "2024-07")
     empty_delivery(folder, "fx", "capital_flows", "2024-05")
+    shutil.rmtree(folder / "tax" / "related_party" / "2024")
     shutil.copytree(folder / "registry" / "projects" / "2024-03", root / "register_march")
     for period in (folder / "registry" / "projects").iterdir():
         if period.name not in REGISTER_MONTHS:
@@ -80,12 +84,14 @@ def test_dataset_coverage_has_the_status_of_each_period(built):
                                "where agency = 'registry' and dataset = 'projects'").fetchall())
     assert register == {f"2024-{m:02d}": "complete" if f"2024-{m:02d}" in REGISTER_MONTHS else "missing"
                         for m in range(1, 13)}
-    # the annual datasets: one row for 2024, complete
+    # the annual datasets: one row for 2024, complete (the CIT returns, delivered early) or not yet due
     assert status_of(pg, "tax", "cit_returns", "2024")[:1] == ("complete",)
+    assert status_of(pg, "tax", "related_party", "2024") == ("not yet due", None, "due by the end of 2025-03")
     # every other expected period of every dataset of the agreement is complete
     others = pg.execute("""select count(*) filter (where status <> 'complete'), count(*) from marts.dataset_coverage
-                           where not (agency = 'customs' or (agency, dataset) = ('registry', 'projects'))""").fetchone()
-    assert others[0] == 0 and others[1] == 12 * 9 + 4  # 9 more monthly datasets; 4 annual (self_reports delivered)
+                           where not (agency = 'customs' or (agency, dataset) = ('registry', 'projects'))
+                             and (agency, dataset) <> ('tax', 'related_party')""").fetchone()
+    assert others[0] == 0 and others[1] == 12 * 9 + 3  # 9 more monthly datasets; 3 annual (self_reports delivered)
 
 
 def test_fct_enterprise_year_says_how_much_of_the_year_it_covers(built):
@@ -193,9 +199,11 @@ def test_coverage_counts_the_findings_that_wait_on_each_gap(built):
                       ('TP02', 'EN2', '2', '2024', 'customs', 'declarations', '2024-03', 'rejected'),
                       ('TP01', 'EN2', '2', '2024', 'customs', 'declarations', '2024-07', 'missing'),
                       ('REL01', 'EN3', '3', '2023', 'tax', 'related_party', '2023', 'quarantined'),
-                      ('REL01', 'EN4', '4', '2023', 'tax', 'related_party', '2023', 'quarantined')""")
+                      ('REL01', 'EN4', '4', '2023', 'tax', 'related_party', '2023', 'quarantined'),
+                      ('REL01', 'EN5', '5', '2024', 'tax', 'related_party', '2024', 'not yet due')""")
         shown = CliRunner().invoke(main, ["coverage", "--agency", "customs"])
         tax = CliRunner().invoke(main, ["coverage", "--agency", "tax"])
+        summary = CliRunner().invoke(main, ["summary"])
     finally:
         pg.execute("drop table risk.judgements_waiting")
     assert shown.exit_code == 0, shown.output
@@ -209,6 +217,15 @@ def test_coverage_counts_the_findings_that_wait_on_each_gap(built):
     assert rejected.endswith("; 3 possible findings wait on it (TP01 2, TP02 1)") and ".;" not in rejected, rejected
     assert lines["? customs/declarations 2024-07"].endswith(
         "nothing delivered; 1 possible finding waits on it (TP01 1)"), lines
+    # a year whose deadline has not come is no gap to chase, though its findings wait on it too
+    assert "Not yet due" not in shown.output, shown.output
+    for said in (tax.output, summary.output):
+        told = said.splitlines()
+        assert "  … tax/related_party 2024: not yet due (due by the end of 2025-03); 1 possible finding waits on it " \
+               "(REL01 1)" in told, said
+        assert not any(line.startswith("  ? tax/related_party 2024") for line in told), said
+    assert "No gaps: every period due is complete." in tax.output.splitlines(), tax.output
+    assert summary.exit_code == 0 and "Coverage gaps (12;" in summary.output, summary.output  # customs 2, the register 10
 
 
 def test_fis_feed_carries_the_register_forward_and_exports_an_incomplete_quarter_only_when_told(built, landing,

@@ -74,11 +74,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "next": ("Sau ›", "Next ›"),
     "flags_found": ("cảnh báo", "flags"),
     "enterprise_waiting": ("Chưa thể kết luận, chờ dữ liệu còn thiếu:",
-                           "Not yet judged, waiting for missing deliveries:"),
+                           "Not yet judged, waiting for data:"),
     "held_in_quarantine": ("có dòng bị cách ly", "rows held in quarantine"),
     "judgements_waiting": ("Chưa thể kết luận, chờ dữ liệu còn thiếu của các kỳ sau (số trường hợp có thể là "
                            "cảnh báo):",
-                           "Not yet judged, waiting for the missing deliveries of these periods (possible findings):"),
+                           "Not yet judged, waiting for the data of these periods (possible findings):"),
     "no_flags": ("Không có cảnh báo nào khớp bộ lọc.", "No flag matches these filters."),
     "no_flags_of_enterprise": ("Doanh nghiệp chưa có cảnh báo nào.", "No flag for this enterprise."),
     "evidence": ("Bằng chứng", "Evidence"),
@@ -475,7 +475,8 @@ COVERAGE_STATUS = {
     "complete": ("đầy đủ", "complete"),
     "rejected": ("bị từ chối", "rejected"),
     "missing": ("chưa giao", "not delivered"),
-    # a month of a year the coverage grid has no row for (the rules' months_not_complete, macros/risk.sql)
+    # a month of a year the coverage grid has no row for (the rules' months_not_complete, macros/risk.sql), or
+    # a year whose legal deadline has not come (the CIT returns and disclosures, by the end of March)
     "not yet due": ("chưa đến hạn", "not yet due"),
     "before coverage starts": ("trước kỳ dữ liệu đầu tiên", "before coverage starts"),
 }
@@ -557,21 +558,23 @@ def _next_period(period: str) -> str:
     return f"{year + month // 12}-{month % 12 + 1:02d}"
 
 
-def periods(waits_on: list[str], quarantined: list[str], lang: str) -> str:
+def periods(waits_on: list[str], quarantined: list[str], lang: str, not_due: list[str] = ()) -> str:
     """The periods a judgement waits on, in order, a run of three or more consecutive ones written as its first
     and last (a year of credit months reads 2024-01–2024-12, not twelve months); a period whose delivery is in
-    force but holds the enterprise's rows in quarantine is written alone and says so."""
-    held = set(quarantined)
+    force but holds the enterprise's rows in quarantine, or a year not yet due (the CIT returns and disclosures
+    before the end of March), is written alone and says so: neither is a delivery to chase."""
+    notes = {p: t("held_in_quarantine", lang) for p in quarantined}
+    notes.update({p: label(COVERAGE_STATUS, "not yet due", lang) for p in not_due})
     runs: list[list[str]] = []
     for period in sorted(set(waits_on)):
-        if runs and period not in held and runs[-1][-1] not in held and _next_period(runs[-1][-1]) == period:
+        if runs and period not in notes and runs[-1][-1] not in notes and _next_period(runs[-1][-1]) == period:
             runs[-1].append(period)
         else:
             runs.append([period])
     written = []
     for run in runs:
-        if run[0] in held:
-            written.append(f"{run[0]} ({t('held_in_quarantine', lang)})")
+        if run[0] in notes:
+            written.append(f"{run[0]} ({notes[run[0]]})")
         elif len(run) >= 3:
             written.append(f"{run[0]}–{run[-1]}")
         else:

@@ -114,15 +114,17 @@ def queue(pg: psycopg.Connection, f: QueueFilters, limit: int | None = PAGE_SIZE
 def waiting(pg: psycopg.Connection, f: QueueFilters) -> list[dict]:
     """The possible findings a rule holds back until a missing delivery arrives (risk.judgements_waiting),
     per rule and dataset, for the queue's rule and year: what the queue cannot show yet, with the periods
-    whose delivery is in force but holds the enterprise's rows in quarantine (`quarantined`). Empty before
-    the table is built."""
+    whose delivery is in force but holds the enterprise's rows in quarantine (`quarantined`) and the years
+    not yet due (`not_due`). Empty before the table is built."""
     if pg.execute("select to_regclass('risk.judgements_waiting')").fetchone()[0] is None:
         return []
     return _all(pg.execute(
         """select rule_code, agency, dataset, count(distinct (enterprise_id, period)) as findings,
                   array_agg(distinct waits_on_period order by waits_on_period) as periods,
                   coalesce(array_agg(distinct waits_on_period) filter (where waits_on_status = 'quarantined'),
-                           '{}') as quarantined
+                           '{}') as quarantined,
+                  coalesce(array_agg(distinct waits_on_period) filter (where waits_on_status = 'not yet due'),
+                           '{}') as not_due
            from risk.judgements_waiting
            where (%(rule)s::text is null or rule_code = %(rule)s)
              and (%(year)s::text is null or left(period, 4) = %(year)s)
@@ -331,12 +333,14 @@ def enterprise_flags(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:
 
 def enterprise_waiting(pg: psycopg.Connection, enterprise_id: str) -> list[dict]:
     """The enterprise's possible findings that a missing delivery holds back (risk.judgements_waiting), one row
-    per rule, period and dataset with the periods it waits on; empty before the table is built."""
+    per rule, period and dataset with the periods it waits on (those held in quarantine and those not yet due
+    apart); empty before the table is built."""
     if pg.execute("select to_regclass('risk.judgements_waiting')").fetchone()[0] is None:
         return []
     return _all(pg.execute(
         "select rule_code, period, agency, dataset, array_agg(waits_on_period order by waits_on_period) as periods, "
-        "coalesce(array_agg(waits_on_period) filter (where waits_on_status = 'quarantined'), '{}') as quarantined "
+        "coalesce(array_agg(waits_on_period) filter (where waits_on_status = 'quarantined'), '{}') as quarantined, "
+        "coalesce(array_agg(waits_on_period) filter (where waits_on_status = 'not yet due'), '{}') as not_due "
         "from risk.judgements_waiting where enterprise_id = %s group by rule_code, period, agency, dataset "
         "order by period desc, rule_code, agency, dataset", (enterprise_id,)))
 

@@ -7,8 +7,11 @@ import click
 
 from pipelines.cli.root import connected, main
 
-MARKS = {"complete": "✓", "empty": "·", "rejected": "✗", "missing": "?"}
-LEGEND = "✓ complete  · complete, empty  ✗ rejected  ? missing"
+MARKS = {"complete": "✓", "empty": "·", "rejected": "✗", "missing": "?", "not yet due": "…"}
+LEGEND = "✓ complete  · complete, empty  ✗ rejected  ? missing  … not yet due"
+# A year whose legal deadline has not come (the CIT returns and disclosures, due by the end of March) is no gap:
+# no agency can have delivered it. It is listed apart, with what waits on it, and never counted as one to chase.
+NOT_YET_DUE = "not yet due"
 
 
 def _coverage_rows(pg, agency: str | None, year: int | None) -> list[tuple]:
@@ -74,12 +77,22 @@ def quarantine_hold_lines(held: dict[tuple[str, str, str], dict[str, int]], agen
 def gap_lines(rows: list[tuple], waiting: dict[tuple[str, str, str], dict[str, int]] | None = None) -> list[str]:
     """Every rejected or missing period, with the rejection's sentence: what to ask the agencies for, and how
     many findings wait on it (a delivery that decides cases is the one to chase first)."""
+    return _period_lines(rows, waiting, {"rejected", "missing"})
+
+
+def not_due_lines(rows: list[tuple], waiting: dict[tuple[str, str, str], dict[str, int]] | None = None) -> list[str]:
+    """Every year not yet due, with when it is and the findings that wait on it: nothing to chase yet."""
+    return _period_lines(rows, waiting, {NOT_YET_DUE})
+
+
+def _period_lines(rows: list[tuple], waiting: dict[tuple[str, str, str], dict[str, int]] | None,
+                  statuses: set[str]) -> list[str]:
     out = []
     for agency, dataset, _, period, status, _, reason in rows:
-        if status != "complete":
+        if status in statuses:
             rules = (waiting or {}).get((agency, dataset, period), {})
             held = f"; {_findings(rules)}" if rules else ""
-            said = reason if status == "rejected" else "nothing delivered"
+            said = {"rejected": reason, "missing": "nothing delivered"}.get(status, f"{status} ({reason})")
             out.append(f"  {MARKS[status]} {agency}/{dataset} {period}: " + (said.rstrip(".") + held if held else said))
     return out
 
@@ -113,18 +126,29 @@ def print_gaps(pg) -> None:
     """The end of `fdi summary`: the gaps, or that there are none."""
     if not pg.execute("select to_regclass('marts.dataset_coverage') is not null").fetchone()[0]:
         return
-    gaps = gap_lines(_coverage_rows(pg, None, None), waiting_judgements(pg))
+    rows, waiting = _coverage_rows(pg, None, None), waiting_judgements(pg)
+    gaps = gap_lines(rows, waiting)
     click.echo(f"\nCoverage gaps ({len(gaps)}; `fdi coverage` shows the grid)" if gaps
-               else "\nCoverage: every expected period of every dataset is complete")
+               else "\nCoverage: every period due of every dataset is complete")
     for line in gaps + rejected_correction_lines(pg) + quarantine_hold_lines(waiting_judgements(pg, "quarantined")):
         click.echo(line)
+    _echo_not_due(not_due_lines(rows, waiting))
+
+
+def _echo_not_due(lines: list[str]) -> None:
+    if lines:
+        click.echo(f"Not yet due, nothing to chase (the law's deadline has not come by the data's clock): {len(lines)}")
+        for line in lines:
+            click.echo(line)
 
 
 @main.command(help="Print the coverage grid of the agreement's datasets × periods (marts.dataset_coverage): "
                    f"{LEGEND}; then list every gap to chase, with the rejection's reason and the possible findings "
                    "that wait on it (risk.judgements_waiting: cases a rule neither flags nor clears until the period "
                    "arrives), every period whose correction was rejected while its earlier delivery stays in "
-                   "force, and every period complete in the grid whose rows held in quarantine hold findings back.")
+                   "force, every period complete in the grid whose rows held in quarantine hold findings back, and "
+                   "every year not yet due (the CIT returns and related-party disclosures are due by the end of "
+                   "March after their year: not a gap, but its findings wait too).")
 @click.option("--agency", type=click.Choice(["registry", "tax", "customs", "land", "labour", "credit", "fx"]),
               default=None, help="Only this agency's datasets.")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Only this year's periods.")
@@ -141,7 +165,7 @@ def coverage(agency: str | None, year: int | None) -> None:
     for line in grid_lines(rows):
         click.echo(line)
     gaps = gap_lines(rows, waiting)
-    click.echo(f"Gaps: {len(gaps)}" if gaps else "No gaps: every expected period is complete.")
+    click.echo(f"Gaps: {len(gaps)}" if gaps else "No gaps: every period due is complete.")
     for line in gaps:
         click.echo(line)
     if corrections:
@@ -152,3 +176,4 @@ def coverage(agency: str | None, year: int | None) -> None:
         click.echo(f"Rows held in quarantine that findings wait on (✓ above; the rows are in audit.quarantine): {len(held)}")
         for line in held:
             click.echo(line)
+    _echo_not_due(not_due_lines(rows, waiting))

@@ -1,4 +1,4 @@
-"""The monthly build: load last month's (in January also last year's) deliveries, then run dbt.
+"""The monthly build: load last month's deliveries (last year's annual ones once due), then run dbt.
 
 Agencies deliver within the first days of the month (the agreement's example
 manifest is extracted on the 2nd), so the ingest runs on the 5th and the dbt
@@ -9,9 +9,11 @@ import datetime as dt
 
 import dagster as dg
 
+from pipelines.defs.assets.raw import raw_key
 from pipelines.defs.gate import failed_blocking_checks, hold_reason
 from pipelines.defs.jobs import ingest_monthly, ingest_yearly, raw_keys
-from pipelines.defs.policies import TIMEZONE
+from pipelines.defs.policies import TIMEZONE, annual_ingest_month
+from sources.contract import all_datasets
 
 
 @dg.schedule(name="monthly_ingest", cron_schedule="0 6 5 * *", execution_timezone=TIMEZONE, job=ingest_monthly,
@@ -23,12 +25,18 @@ def monthly_ingest(context: dg.ScheduleEvaluationContext):
         yield dg.RunRequest(run_key=f"{key.to_user_string()}/{period}", partition_key=period, asset_selection=[key])
 
 
-@dg.schedule(name="yearly_ingest", cron_schedule="0 6 5 1 *", execution_timezone=TIMEZONE, job=ingest_yearly,
-             description="Loads last year's delivery of every annual dataset (tax returns, disclosures, zones).")
+@dg.schedule(name="yearly_ingest", cron_schedule="0 6 5 * *", execution_timezone=TIMEZONE, job=ingest_yearly,
+             description="Loads last year's delivery of each annual dataset on the 5th of the month after it is "
+                         "due: in January the zones and the investors' reports, in April the CIT returns and "
+                         "related-party disclosures (due by the end of March).")
 def yearly_ingest(context: dg.ScheduleEvaluationContext):
-    period = str(context.scheduled_execution_time.year - 1)
-    for key in raw_keys("year"):
-        yield dg.RunRequest(run_key=f"{key.to_user_string()}/{period}", partition_key=period, asset_selection=[key])
+    when = context.scheduled_execution_time
+    period = str(when.year - 1)
+    due = [ds for ds in all_datasets() if ds.grain == "year" and annual_ingest_month(ds) == when.month]
+    if not due:
+        return dg.SkipReason(f"no annual dataset of {period} falls due in the month before this one")
+    return [dg.RunRequest(run_key=f"{raw_key(ds).to_user_string()}/{period}", partition_key=period,
+                          asset_selection=[raw_key(ds)]) for ds in due]
 
 
 def dbt_build_job(dbt_assets: dg.AssetsDefinition):  # an asset job, resolved by the Definitions

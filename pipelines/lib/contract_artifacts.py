@@ -154,11 +154,13 @@ AGREEMENT_SEED = DBT_PROJECT_DIR / "seeds" / "agreement_datasets.csv"
 
 
 def agreement_seed() -> str:
-    """Every dataset of the agreement with its grain and kind: what marts.dataset_coverage expects."""
-    lines = ["agency,dataset,grain,kind,expected"]
+    """Every dataset of the agreement with its grain and kind, and when an annual one's year is due (local rule
+    `due_months_after_year_end`): what marts.dataset_coverage expects."""
+    lines = ["agency,dataset,grain,kind,expected,due_months_after_year_end"]
     for agency in AGENCIES:
         for ds in load_agency(agency).datasets.values():
-            lines.append(f"{ds.agency},{ds.name},{ds.grain},{ds.kind},{'false' if ds.optional else 'true'}")
+            lines.append(f"{ds.agency},{ds.name},{ds.grain},{ds.kind},{'false' if ds.optional else 'true'},"
+                         f"{ds.due_months_after_year_end}")
     return "\n".join(lines) + "\n"
 
 

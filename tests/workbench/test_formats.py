@@ -167,7 +167,8 @@ def test_a_figure_is_partial_when_what_it_reads_is_short_not_another():
 
 def test_the_periods_a_judgement_waits_on_read_as_runs():
     """Twelve credit months never delivered read as one run; two months stay two; a run crosses a year's end;
-    a period held in quarantine is written alone and says so, splitting the run around it."""
+    a period held in quarantine, or a year not yet due, is written alone and says so, splitting the run around
+    it."""
     months = [f"2024-{m:02d}" for m in range(1, 13)]
     assert i18n.periods(months, [], "en") == "2024-01–2024-12"
     assert i18n.periods(["2023-05", "2023-04"], [], "en") == "2023-04, 2023-05"
@@ -175,3 +176,6 @@ def test_the_periods_a_judgement_waits_on_read_as_runs():
     assert i18n.periods(["2020", "2021", "2022"], [], "en") == "2020–2022"
     assert (i18n.periods(["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"], ["2024-03"], "vi")
             == "2024-01, 2024-02, 2024-03 (có dòng bị cách ly), 2024-04, 2024-05")
+    # a year whose deadline has not come is no delivery to chase either: it says so
+    assert i18n.periods(["2022", "2023", "2024"], [], "en", ["2024"]) == "2022, 2023, 2024 (not yet due)"
+    assert i18n.periods(["2024"], [], "vi", ["2024"]) == "2024 (chưa đến hạn)"

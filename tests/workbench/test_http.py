@@ -299,13 +299,16 @@ def test_the_queue_says_how_many_possible_findings_wait_on_a_missing_delivery(ec
                   ('CAP01', 'EN1', '1', '2023-07', 'fx', 'capital_flows', '2023-04', 'rejected', '{}'),
                   ('CAP01', 'EN1', '1', '2023-07', 'fx', 'capital_flows', '2023-05', 'missing', '{}'),
                   ('CAP01', 'EN2', '2', '2024-02', 'fx', 'capital_flows', '2023-11', 'missing', '{}'),
-                  ('REL01', 'EN3', '3', '2022', 'tax', 'related_party', '2022', 'quarantined', '{}')""")
+                  ('REL01', 'EN3', '3', '2022', 'tax', 'related_party', '2022', 'quarantined', '{}'),
+                  ('TP03', 'EN4', '4', '2024', 'tax', 'related_party', '2024', 'not yet due', '{}')""")
     try:
         html = monitor.get("/flags").text
         assert "Chưa thể kết luận, chờ dữ liệu còn thiếu" in html
         assert "CAP01 · 2 (Ngoại hối capital_flows 2023-04, 2023-05, 2023-11)" in html, html
         # a year delivered whole whose rows of the enterprise are held in quarantine says so: no delivery is missing
         assert "REL01 · 1 (Thuế related_party 2022 (có dòng bị cách ly))" in html, html
+        # a year whose deadline has not come (the disclosures, due by the end of March) is no delivery to chase
+        assert "TP03 · 1 (Thuế related_party 2024 (chưa đến hạn))" in html, html
         assert "CAP01 · 1 (Ngoại hối capital_flows 2023-04, 2023-05)" in monitor.get("/flags?year=2023").text
         assert "Chưa thể kết luận" not in monitor.get("/flags?rule=TP01").text
         # and on the enterprise's own page, per rule and period
@@ -315,8 +318,9 @@ def test_the_queue_says_how_many_possible_findings_wait_on_a_missing_delivery(ec
         db.execute("""insert into risk.judgements_waiting values
                       ('REG02', %s, %s, '2023-12', 'labour', 'employment', '2023-09', 'missing', '{}'),
                       ('REG02', %s, %s, '2023-12', 'fx', 'capital_flows', '2023-04', 'rejected', '{}'),
-                      ('REL01', %s, %s, '2022', 'tax', 'related_party', '2022', 'quarantined', '{}')""",
-                   (f"EN{tax_code}", tax_code, f"EN{tax_code}", tax_code, f"EN{tax_code}", tax_code))
+                      ('REL01', %s, %s, '2022', 'tax', 'related_party', '2022', 'quarantined', '{}'),
+                      ('REL01', %s, %s, '2024', 'tax', 'cit_returns', '2024', 'not yet due', '{}')""",
+                   (f"EN{tax_code}", tax_code) * 4)
         # a year of credit months never delivered reads as one run, not twelve months
         db.execute("""insert into risk.judgements_waiting
                       select 'NOM01', %s, %s, '2024', 'credit', 'loans', to_char(m, 'YYYY-MM'), 'missing', '{}'
@@ -327,6 +331,7 @@ def test_the_queue_says_how_many_possible_findings_wait_on_a_missing_delivery(ec
         assert ">REG02 2023-12 (Ngoại hối capital_flows 2023-04)<" in html, html
         assert ">REG02 2023-12 (Lao động, BHXH employment 2023-09)<" in html, html
         assert ">REL01 2022 (Thuế related_party 2022 (có dòng bị cách ly))<" in html, html
+        assert ">REL01 2024 (Thuế cit_returns 2024 (chưa đến hạn))<" in html, html
         assert ">NOM01 2024 (Tín dụng loans 2024-01–2024-12)<" in html, html
     finally:
         db.execute("delete from risk.judgements_waiting")

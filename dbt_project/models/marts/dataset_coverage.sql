@@ -11,16 +11,24 @@
 --   so a rebuild of the same deliveries gives the same grid. A month is due
 --   once any agency has delivered that month or a later one; a year once its
 --   December is due (an annual delivery counts as its December).
+-- A year of an annual dataset whose legal deadline comes later than its
+-- December (agreement_datasets.due_months_after_year_end, a local rule: the
+-- CIT returns and related-party disclosures by the end of March) is
+-- `not yet due` until that month is due, with nothing in force or rejected:
+-- no agency can deliver it yet, so it is no gap to chase. It is still a row,
+-- and not `complete`: a rule gated on the year waits (risk.judgements_waiting)
+-- and a figure built on it says it is partial.
 -- A period is `complete` when a delivery is in force (status `loaded`), even
 -- with 0 rows (README "Delivery layout": an empty period is delivered, not
 -- skipped); `rejected` when every delivery of it was rejected; `missing` when
--- nothing arrived. Datasets outside the agreement (contract `optional`) have
+-- nothing arrived; `not yet due` (below) when nothing could have. Datasets outside the agreement (contract `optional`) have
 -- rows only for periods they delivered. Folders that are not periods of the
 -- dataset's grain create no rows (the loader rejects them).
 with
 
 agreement as (
-    select agency, dataset, grain, kind, expected from {{ ref('agreement_datasets') }}
+    select agency, dataset, grain, kind, expected, due_months_after_year_end
+    from {{ ref('agreement_datasets') }}
 ),
 
 deliveries as (
@@ -51,13 +59,14 @@ clock as (
 ),
 
 expected_periods as (
-    select a.agency, a.dataset, a.grain, a.kind, to_char(m, 'YYYY-MM') as period
+    select a.agency, a.dataset, a.grain, a.kind, to_char(m, 'YYYY-MM') as period, m::date as due_month
     from agreement as a
     cross join clock as c
     cross join lateral generate_series(c.first_month, c.last_month_due, interval '1 month') as m
     where a.grain = 'month' and a.expected
     union all
-    select a.agency, a.dataset, a.grain, a.kind, y::text
+    select a.agency, a.dataset, a.grain, a.kind, y::text,
+           (to_date(y::text || '-12', 'YYYY-MM') + make_interval(months => a.due_months_after_year_end))::date
     from agreement as a
     cross join clock as c
     cross join lateral generate_series(c.first_year, extract(year from c.last_month_due)::int) as y
@@ -65,9 +74,17 @@ expected_periods as (
       and to_date(y::text || '-12', 'YYYY-MM') <= c.last_month_due
     union
     -- whatever was delivered is covered, expected or not
-    select d.agency, d.dataset, a.grain, a.kind, d.period
+    select d.agency, d.dataset, a.grain, a.kind, d.period, null::date
     from deliveries as d
     join agreement as a using (agency, dataset)
+),
+
+-- one row per period (a delivered period the agreement expects is in both
+-- halves above), with the month it is due in
+expected as (
+    select agency, dataset, grain, kind, period, max(due_month) as due_month
+    from expected_periods
+    group by 1, 2, 3, 4, 5
 ),
 
 in_force as (
@@ -92,12 +109,17 @@ select
     e.kind::text as kind,
     (case when f.delivery_id is not null then 'complete'
           when r.period is not null then 'rejected'
+          when e.due_month > c.last_month_due then 'not yet due'
           else 'missing' end)::text as status,
     f.delivery_id::text as delivery_id,
     f.rows_loaded::bigint as rows_in_force,
     f.rows_quarantined::bigint as rows_quarantined,
     coalesce(f.extracted_at, r.extracted_at)::timestamptz as extracted_at,
-    (case when f.delivery_id is null then r.reason end)::text as reason
-from expected_periods as e
+    (case when f.delivery_id is not null then null
+          when r.period is not null then r.reason
+          when e.due_month > c.last_month_due then 'due by the end of ' || to_char(e.due_month, 'YYYY-MM')
+     end)::text as reason
+from expected as e
+cross join clock as c
 left join in_force as f using (agency, dataset, period)
 left join last_rejected as r using (agency, dataset, period)

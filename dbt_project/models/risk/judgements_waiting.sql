@@ -74,7 +74,8 @@
 -- whenever every agency delivered (docs/build-performance.md).
 with
 
--- the periods of a dataset without a delivery in force (rejected, missing)
+-- the periods of a dataset without a delivery in force (rejected, missing, or
+-- a year not yet due: the CIT returns and disclosures until the end of March)
 gaps as (
     select agency, dataset, period, status
     from {{ ref('dataset_coverage') }}

@@ -45,7 +45,7 @@ def build_raw_asset(ds: Dataset) -> dg.AssetsDefinition:
         group_name=ds.agency,
         partitions_def=partitions_for(ds),
         backfill_policy=dg.BackfillPolicy.single_run(),
-        freshness_policy=freshness_for(ds.grain),
+        freshness_policy=freshness_for(ds),
         kinds={"postgres"},
         description=f"{ds.description}\n\nLoaded from `<landing>/{ds.agency}/{ds.name}/<period>/` "
                     f"({ds.format}); contract `sources/contracts/{ds.agency}.yaml`.",
