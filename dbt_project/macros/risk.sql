@@ -594,14 +594,17 @@ projects as (
 
 {#- REG02's runs of silent months (models/risk/docs/rule_reg02.md), as CTEs
     ending with `runs_with_coverage`: one row per enterprise with an active
-    project and run of months without activity spanning at least
+    project and run of months without activity that may span at least
     `min_silent_months` on the dates, with its observed silent months
     (`silent_months`) and the months in its span without full data
     (`months_without_full_data`, 'YYYY-MM'), which are neither silence nor
-    activity. Read by the rule, which flags the runs whose observed silent
-    months reach the threshold, and by risk.judgements_waiting, which lists
-    those that reach it only with the months without data. `observed_months`
-    holds the months all four activity datasets are complete for. -#}
+    activity. The run may span more: the months without full data before
+    and after it, up to the enterprise's active months around it
+    (`may_start`, `may_end`, `months_it_may_span_without_full_data`). Read by
+    the rule, which flags the runs whose observed silent months reach the
+    threshold, and by risk.judgements_waiting, which lists those that may
+    reach it only with the months without data. `observed_months` holds the
+    months all four activity datasets are complete for. -#}
 {% macro reg02_silent_runs() -%}
 observed_months as (
     select {{ month_index('period') }} as month_index
@@ -656,11 +659,12 @@ projects as (
 ),
 
 months as (
-    select p.tax_code, p.projects, m.month_index
+    select p.tax_code, p.projects, m.month_index, w.first_month as window_start, d.last_month as window_end
     from projects as p
     cross join data_months as d
-    cross join lateral generate_series(
-        greatest(d.first_month, {{ month_index("to_char(p.issued_on, 'YYYY-MM')") }}), d.last_month) as m (month_index)
+    cross join lateral (
+        select greatest(d.first_month, {{ month_index("to_char(p.issued_on, 'YYYY-MM')") }}) as first_month) as w
+    cross join lateral generate_series(w.first_month, d.last_month) as m (month_index)
 ),
 
 judged as (
@@ -673,11 +677,15 @@ judged as (
     left join observed_months as o on o.month_index = m.month_index
 ),
 
+-- the months known silent or active; each with the enterprise's known month
+-- before and after it, between which lie only months without full data
 islands as (
     select
         j.*,
         row_number() over (partition by j.tax_code order by j.month_index)
-            - row_number() over (partition by j.tax_code, j.is_active order by j.month_index) as run_id
+            - row_number() over (partition by j.tax_code, j.is_active order by j.month_index) as run_id,
+        lag(j.month_index) over (partition by j.tax_code order by j.month_index) as known_before,
+        lead(j.month_index) over (partition by j.tax_code order by j.month_index) as known_after
     from judged as j
     where j.is_active or j.is_observed
 ),
@@ -696,12 +704,22 @@ runs as (
         count(*) as months_observed,
         -- the twelfth month on the dates from the first silent month: the flag's period,
         -- the same when a month without full data in the run is delivered later
-        min(run_start) + {{ threshold('REG02', 'min_silent_months') }} - 1 as flagged_at
+        min(run_start) + {{ threshold('REG02', 'min_silent_months') }} - 1 as flagged_at,
+        -- the months the run may span: the months without full data before its
+        -- first silent month and after its last, up to the enterprise's active
+        -- months around it (or the window's ends), may be silent too. (Only
+        -- the run's first row has its known month before outside the run, and
+        -- only its last its known month after.)
+        min(coalesce(known_before + 1, window_start)) as may_start,
+        max(coalesce(known_after - 1, window_end)) as may_end
     from silent
     group by tax_code, projects, run_id
     -- the rule's runs (observed silent months >= the threshold) and those that
-    -- reach it only with months without full data (risk.judgements_waiting)
-    having max(month_index) - min(run_start) + 1 >= {{ threshold('REG02', 'min_silent_months') }}
+    -- reach it only with months without full data, inside the run or around
+    -- it (risk.judgements_waiting; seed 2071: eight runs of 12 silent months
+    -- whose last six lacked full data were listed nowhere)
+    having max(coalesce(known_after - 1, window_end)) - min(coalesce(known_before + 1, window_start)) + 1
+        >= {{ threshold('REG02', 'min_silent_months') }}
 ),
 
 runs_with_coverage as (
@@ -711,7 +729,13 @@ runs_with_coverage as (
             select jsonb_agg({{ month_from_index('g') }} order by g)
             from generate_series(r.run_start, r.run_end) as g
             where not exists (select 1 from observed_months as o where o.month_index = g)
-        ), '[]'::jsonb) as months_without_full_data
+        ), '[]'::jsonb) as months_without_full_data,
+        -- the same over the months the run may span: what a run not yet judged waits on
+        coalesce((
+            select jsonb_agg({{ month_from_index('g') }} order by g)
+            from generate_series(r.may_start, r.may_end) as g
+            where not exists (select 1 from observed_months as o where o.month_index = g)
+        ), '[]'::jsonb) as months_it_may_span_without_full_data
     from runs as r
 )
 {%- endmacro %}

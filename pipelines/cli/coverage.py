@@ -7,11 +7,11 @@ import click
 
 from pipelines.cli.root import connected, main
 
-MARKS = {"complete": "✓", "empty": "·", "rejected": "✗", "missing": "?", "not yet due": "…"}
-LEGEND = "✓ complete  · complete, empty  ✗ rejected  ? missing  … not yet due"
 # A year whose legal deadline has not come (the CIT returns and disclosures, due by the end of March) is no gap:
 # no agency can have delivered it. It is listed apart, with what waits on it, and never counted as one to chase.
 NOT_YET_DUE = "not yet due"
+MARKS = {"complete": "✓", "empty": "·", "rejected": "✗", "missing": "?", NOT_YET_DUE: "…"}
+LEGEND = "✓ complete  · complete, empty  ✗ rejected  ? missing  … not yet due"
 
 
 def _coverage_rows(pg, agency: str | None, year: int | None) -> list[tuple]:

@@ -11,6 +11,13 @@
 --   so a rebuild of the same deliveries gives the same grid. A month is due
 --   once any agency has delivered that month or a later one; a year once its
 --   December is due (an annual delivery counts as its December).
+-- A period is `complete` when a delivery is in force (status `loaded`), even
+-- with 0 rows (README "Delivery layout": an empty period is delivered, not
+-- skipped); `rejected` when every delivery of it was rejected; `missing` when
+-- nothing arrived; `not yet due` when nothing could have (below). Datasets
+-- outside the agreement (contract `optional`) have rows only for periods they
+-- delivered. Folders that are not periods of the dataset's grain create no
+-- rows (the loader rejects them).
 -- A year of an annual dataset whose legal deadline comes later than its
 -- December (agreement_datasets.due_months_after_year_end, a local rule: the
 -- CIT returns and related-party disclosures by the end of March) is
@@ -18,12 +25,6 @@
 -- no agency can deliver it yet, so it is no gap to chase. It is still a row,
 -- and not `complete`: a rule gated on the year waits (risk.judgements_waiting)
 -- and a figure built on it says it is partial.
--- A period is `complete` when a delivery is in force (status `loaded`), even
--- with 0 rows (README "Delivery layout": an empty period is delivered, not
--- skipped); `rejected` when every delivery of it was rejected; `missing` when
--- nothing arrived; `not yet due` (below) when nothing could have. Datasets outside the agreement (contract `optional`) have
--- rows only for periods they delivered. Folders that are not periods of the
--- dataset's grain create no rows (the loader rejects them).
 with
 
 agreement as (

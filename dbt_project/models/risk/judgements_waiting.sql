@@ -144,11 +144,11 @@ reg02 as (
             'silent_months', r.silent_months,
             'first_silent_month', {{ month_from_index('r.run_start') }},
             'last_silent_month', {{ month_from_index('r.run_end') }},
-            'months_without_full_data', r.months_without_full_data,
+            'months_without_full_data', r.months_it_may_span_without_full_data,
             'active_projects', r.projects
         ) as evidence
     from runs_with_coverage as r
-    cross join lateral jsonb_array_elements_text(r.months_without_full_data) as m (period)
+    cross join lateral jsonb_array_elements_text(r.months_it_may_span_without_full_data) as m (period)
     cross join (values {{ reg02_activity_datasets() }}) as d (agency, dataset)
     left join {{ ref('dataset_coverage') }} as c
       on c.agency = d.agency and c.dataset = d.dataset and c.period = m.period
