@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.cli.coverage import LEGEND
 from pipelines.cli.database import bootstrap_warehouse
 from pipelines.cli.loading import print_summary
 from pipelines.cli.root import connected, settings, years_option
@@ -80,7 +81,7 @@ def demo(enterprises: int, years: tuple[int, int], seed: int, verbose: bool) -> 
     outcome = run_pipeline(landing, progress=lambda msg: click.echo(f"· {msg}"), verbose=verbose)
     print_summary(every_table=verbose)
     _print_planted_rejections(landing, outcome.rejected)
-    click.echo("\nCoverage grid: fdi coverage    (✓ complete  · empty  ✗ rejected  ? missing)")
+    click.echo(f"\nCoverage grid: fdi coverage    ({LEGEND})")
     click.echo(f"\nDagster UI on the same definitions: make ui    (landing folder: FDI_LANDING={landing})")
     login, password = _demo_login()
     click.echo(f"Reviewers' workbench: fdi serve, then open http://127.0.0.1:8080/ and log in as {login} "
