@@ -716,8 +716,8 @@ runs as (
     group by tax_code, projects, run_id
     -- the rule's runs (observed silent months >= the threshold) and those that
     -- reach it only with months without full data, inside the run or around
-    -- it (risk.judgements_waiting; seed 2071: eight runs of 12 silent months
-    -- whose last six lacked full data were listed nowhere)
+    -- it (risk.judgements_waiting; seed 2071: eight runs of 13 silent months
+    -- whose last seven lacked full data were listed nowhere)
     having max(coalesce(known_after - 1, window_end)) - min(coalesce(known_before + 1, window_start)) + 1
         >= {{ threshold('REG02', 'min_silent_months') }}
 ),
@@ -725,19 +725,22 @@ runs as (
 runs_with_coverage as (
     select
         r.*,
-        coalesce((
-            select jsonb_agg({{ month_from_index('g') }} order by g)
-            from generate_series(r.run_start, r.run_end) as g
-            where not exists (select 1 from observed_months as o where o.month_index = g)
-        ), '[]'::jsonb) as months_without_full_data,
+        {{ reg02_months_without_full_data('r.run_start', 'r.run_end') }} as months_without_full_data,
         -- the same over the months the run may span: what a run not yet judged waits on
-        coalesce((
-            select jsonb_agg({{ month_from_index('g') }} order by g)
-            from generate_series(r.may_start, r.may_end) as g
-            where not exists (select 1 from observed_months as o where o.month_index = g)
-        ), '[]'::jsonb) as months_it_may_span_without_full_data
+        {{ reg02_months_without_full_data('r.may_start', 'r.may_end') }} as months_it_may_span_without_full_data
     from runs as r
 )
+{%- endmacro %}
+
+{#- The months from `first` to `last` (month indexes) that not all four
+    activity datasets are complete for (`observed_months` of
+    reg02_silent_runs), as a jsonb array of 'YYYY-MM', '[]' when none. -#}
+{% macro reg02_months_without_full_data(first, last) -%}
+    coalesce((
+        select jsonb_agg({{ month_from_index('g') }} order by g)
+        from generate_series({{ first }}, {{ last }}) as g
+        where not exists (select 1 from observed_months as o where o.month_index = g)
+    ), '[]'::jsonb)
 {%- endmacro %}
 
 {#- TP04's returns compared (models/risk/docs/rule_tp04.md), as CTEs: `started`

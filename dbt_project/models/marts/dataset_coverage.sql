@@ -60,14 +60,13 @@ clock as (
 ),
 
 expected_periods as (
-    select a.agency, a.dataset, a.grain, a.kind, to_char(m, 'YYYY-MM') as period, m::date as due_month
+    select a.agency, a.dataset, a.grain, a.kind, to_char(m, 'YYYY-MM') as period
     from agreement as a
     cross join clock as c
     cross join lateral generate_series(c.first_month, c.last_month_due, interval '1 month') as m
     where a.grain = 'month' and a.expected
     union all
-    select a.agency, a.dataset, a.grain, a.kind, y::text,
-           (to_date(y::text || '-12', 'YYYY-MM') + make_interval(months => a.due_months_after_year_end))::date
+    select a.agency, a.dataset, a.grain, a.kind, y::text
     from agreement as a
     cross join clock as c
     cross join lateral generate_series(c.first_year, extract(year from c.last_month_due)::int) as y
@@ -75,17 +74,22 @@ expected_periods as (
       and to_date(y::text || '-12', 'YYYY-MM') <= c.last_month_due
     union
     -- whatever was delivered is covered, expected or not
-    select d.agency, d.dataset, a.grain, a.kind, d.period, null::date
+    select d.agency, d.dataset, a.grain, a.kind, d.period
     from deliveries as d
     join agreement as a using (agency, dataset)
 ),
 
--- one row per period (a delivered period the agreement expects is in both
--- halves above), with the month it is due in
-expected as (
-    select agency, dataset, grain, kind, period, max(due_month) as due_month
-    from expected_periods
-    group by 1, 2, 3, 4, 5
+-- the years whose legal deadline the clock has not reached (above), with the
+-- month they are due in
+not_yet_due as (
+    select e.agency, e.dataset, e.period, m.due_month
+    from expected_periods as e
+    join agreement as a using (agency, dataset)
+    cross join clock as c
+    cross join lateral (
+        select (to_date(e.period || '-12', 'YYYY-MM') + make_interval(months => a.due_months_after_year_end))::date
+            as due_month) as m
+    where e.grain = 'year' and m.due_month > c.last_month_due
 ),
 
 in_force as (
@@ -110,7 +114,7 @@ select
     e.kind::text as kind,
     (case when f.delivery_id is not null then 'complete'
           when r.period is not null then 'rejected'
-          when e.due_month > c.last_month_due then 'not yet due'
+          when n.period is not null then 'not yet due'
           else 'missing' end)::text as status,
     f.delivery_id::text as delivery_id,
     f.rows_loaded::bigint as rows_in_force,
@@ -118,9 +122,9 @@ select
     coalesce(f.extracted_at, r.extracted_at)::timestamptz as extracted_at,
     (case when f.delivery_id is not null then null
           when r.period is not null then r.reason
-          when e.due_month > c.last_month_due then 'due by the end of ' || to_char(e.due_month, 'YYYY-MM')
+          when n.period is not null then 'due by the end of ' || to_char(n.due_month, 'YYYY-MM')
      end)::text as reason
-from expected as e
-cross join clock as c
+from expected_periods as e
 left join in_force as f using (agency, dataset, period)
 left join last_rejected as r using (agency, dataset, period)
+left join not_yet_due as n using (agency, dataset, period)
