@@ -121,6 +121,28 @@ def _local_rules() -> dict:
     return yaml.safe_load((CONTRACTS_DIR / "local_rules.yaml").read_text())
 
 
+def _due_months_after_year_end(agency: str, datasets: dict) -> dict[str, int]:
+    """The local rule `due_months_after_year_end` for one agency's datasets, checked: a name that is no annual
+    dataset of the agreement would silently mean "due with its December", and a deadline past the next
+    December is no month of the year after, so either is refused with the line to fix."""
+    where = f"{CONTRACTS_DIR / 'local_rules.yaml'}, due_months_after_year_end"
+    due = {}
+    for qualified, months in (_local_rules().get("due_months_after_year_end") or {}).items():
+        owner, _, name = str(qualified).partition(".")
+        if owner not in AGENCIES:
+            raise ValueError(f"{where}: {qualified!r} names no agency of the agreement ({', '.join(AGENCIES)})")
+        if owner != agency:
+            continue
+        if datasets.get(name, {}).get("grain") != "year":
+            annual = ", ".join(f"{agency}.{n}" for n, spec in datasets.items() if spec["grain"] == "year")
+            raise ValueError(f"{where}: {qualified!r} is no annual dataset of the agreement (annual: {annual})")
+        if not isinstance(months, int) or isinstance(months, bool) or not 0 <= months <= 11:
+            raise ValueError(f"{where}: {qualified}: {months!r} is no number of months from 0 to 11 after the "
+                             "year's December")
+        due[name] = months
+    return due
+
+
 def _listed(rule: str, qualified: str, column: str) -> bool:
     return column in (_local_rules().get(rule, {}) or {}).get(qualified, [])
 
@@ -131,6 +153,7 @@ def load_agency(name: str) -> Agency:
         raise KeyError(f"unknown agency {name!r}; the agreement names {', '.join(AGENCIES)}")
     doc = yaml.safe_load((CONTRACTS_DIR / f"{name}.yaml").read_text())
     datasets = {}
+    due = _due_months_after_year_end(name, doc["datasets"])
     for ds_name, spec in doc["datasets"].items():
         qualified = f"{name}.{ds_name}"
         pii = set(spec.get("pii", []))
@@ -165,7 +188,7 @@ def load_agency(name: str) -> Agency:
             sheet=spec.get("sheet"),
             optional=bool(spec.get("optional", False)),
             identity=tuple(((_local_rules().get("identity") or {}).get(qualified) or {}).items()),
-            due_months_after_year_end=int((_local_rules().get("due_months_after_year_end") or {}).get(qualified, 0)),
+            due_months_after_year_end=due.get(ds_name, 0),
         )
     return Agency(name=name, title=doc.get("title", name), datasets=datasets)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from sources import contract
 from sources.contract import CONTRACTS_DIR, dataset
 
 
@@ -26,3 +27,19 @@ def test_due_months_name_annual_datasets_and_reach_the_dataset_objects():
 @pytest.mark.parametrize("agency, name", [("customs", "declarations"), ("tax", "payments")])
 def test_a_monthly_dataset_is_due_with_its_month(agency, name):
     assert dataset(agency, name).due_months_after_year_end == 0
+
+
+@pytest.mark.parametrize("rule, refused", [
+    ({"tax.cit_return": 3}, "'tax.cit_return' is no annual dataset of the agreement (annual: tax.cit_returns, "
+                            "tax.related_party)"),
+    ({"tax.payments": 1}, "'tax.payments' is no annual dataset"),
+    ({"taxes.cit_returns": 3}, "'taxes.cit_returns' names no agency of the agreement"),
+    ({"tax.cit_returns": 12}, "tax.cit_returns: 12 is no number of months from 0 to 11"),
+    ({"tax.cit_returns": "3"}, "tax.cit_returns: '3' is no number of months from 0 to 11"),
+])
+def test_a_due_month_rule_that_means_nothing_is_refused_with_the_line_to_fix(monkeypatch, rule, refused):
+    rules = {**contract._local_rules(), "due_months_after_year_end": rule}
+    monkeypatch.setattr(contract, "_local_rules", lambda: rules)
+    with pytest.raises(ValueError, match="local_rules.yaml, due_months_after_year_end: ") as raised:
+        contract.load_agency.__wrapped__("tax")
+    assert refused in str(raised.value)
