@@ -191,8 +191,10 @@ def linkage_report(truth: Path, worst: int) -> None:
                     "before) is listed as not judgeable and kept out of recall. Then the flags raised on honest "
                     "loss-makers (_truth/honest_losses.csv) by rule; and the review queue of the last year "
                     "(risk.enterprise_scores): precision@k for k = 10, 25 and the top 1 % of enterprises, hits / k, "
-                    "where a hit is an enterprise flagged by a rule it was planted for in the year (one planted "
-                    "only for another rule is counted apart); a queue of fewer than k says \"only n listed\" and "
+                    "where a hit is an enterprise flagged by a rule it was planted for in the year, or by a rule "
+                    "standing in for it while its own rule waits on a year not loaded (counted apart too, "
+                    "\"stand-in\"; one planted only for another rule is counted apart, not a hit); a queue of "
+                    "fewer than k says \"only n listed\" and "
                     "is not judged at k. Also the share of the amount at stake of true findings in the top k. "
                     "Exit 1 when a judged rule misses precision 0.85 or recall 0.90, TP04 flags an honest "
                     "loss-maker, more than 2 % of honest loss-makers are flagged, or, with at least k listed, "
@@ -226,7 +228,7 @@ def evaluate(truth: Path) -> None:
         scores = score_rules(pg, truth)
         edge = score_rules(pg, truth, band=EDGE) if has_edge_cases(truth) else None
         honest = evaluate_honest_losses(pg, truth)
-        queue = evaluate_queue(pg, truth)
+        queue = evaluate_queue(pg, truth, scores=scores)
     click.echo(format_evaluation(scores))
     if edge is not None:  # reported, not gated: the exit status stays that of the clear cases
         click.echo("")

@@ -585,15 +585,19 @@ class HonestLossScore:
 @dataclass
 class AtK:
     """The top k of the queue. `hits`: enterprises flagged in the year by a rule they were planted for (the
-    flag's rule, enterprise and period a planted case); `other_rule`: the rest of those planted in the year,
-    for a rule that did not flag them (the reviewer finds something, not what the flag says); `precision`:
-    hits / k, None when fewer than k are listed (no precision at k: "only n listed")."""
+    flag's rule, enterprise and period a planted case), or by a rule whose flag stands in for one (`stand_ins`:
+    the same planted conduct under the rule the data in force allow, while the case's own rule waits on a year
+    not loaded; the rules' table counts such a flag neither true nor false, but the reviewer it sends there
+    finds the conduct); `other_rule`: the rest of those planted in the year, for a rule that did not flag them
+    (the reviewer finds something, not what the flag says); `precision`: hits / k, None when fewer than k are
+    listed (no precision at k: "only n listed")."""
     label: str
     k: int
     listed: int
     hits: int
     other_rule: int
     amount_share: float | None
+    stand_ins: int = 0  # of the hits, enterprises whose hit is a stand-in flag
 
     @property
     def short(self) -> bool:
@@ -663,9 +667,11 @@ def evaluate_honest_losses(pg: psycopg.Connection, truth: Path) -> HonestLossSco
     return score
 
 
-def evaluate_queue(pg: psycopg.Connection, truth: Path, year: int | None = None) -> QueueScore | None:
+def evaluate_queue(pg: psycopg.Connection, truth: Path, year: int | None = None,
+                   scores: list[RuleScore] = ()) -> QueueScore | None:
     """The review queue of `year` (default: the last year of the truth) in `risk.enterprise_scores`, scored by
-    `score_queue`."""
+    `score_queue`; `scores`, the rules' scores (`evaluate`), name the flags that stand in for a case waiting
+    on a year not loaded."""
     folder = _truth_folder(truth)
     params = json.loads((folder / "economy.json").read_text()) if (folder / "economy.json").exists() else {}
     if pg.execute("select to_regclass('risk.enterprise_scores')").fetchone()[0] is None:
@@ -678,16 +684,20 @@ def evaluate_queue(pg: psycopg.Connection, truth: Path, year: int | None = None)
         "select tax_code from risk.enterprise_scores where year = %s order by rank_in_year", (year,))]
     flags = pg.execute("select rule_code, tax_code, period, amount_at_stake_vnd from risk.flags "
                        "where left(period, 4) = %s", (str(year),)).fetchall()
-    return score_queue(int(year), queue, flags, read_csv(_truth_file(truth)), int(params.get("enterprises") or 0))
+    stand_ins = {(score.rule, tax_code, period) for score in scores for tax_code, period, _ in score.stand_ins}
+    return score_queue(int(year), queue, flags, read_csv(_truth_file(truth)), int(params.get("enterprises") or 0),
+                       stand_ins)
 
 
 def score_queue(year: int, queue: list[str], flags: list[tuple], scenarios: list[dict],
-                enterprises: int = 0) -> QueueScore:
+                enterprises: int = 0, stand_ins: set[tuple[str, str, str]] = frozenset()) -> QueueScore:
     """precision@k of a year's queue (tax codes, best first) for k = 10, 25 and the top 1 % of `enterprises`.
 
     An enterprise in the top k is a hit when one of its flags of the year (rule, tax code, period, amount) is a
-    case planted for that rule in that enterprise and period: a flag by one rule on an enterprise planted for
-    another is not a hit (counted apart, `other_rule`). precision@k is hits / k; when fewer than k are listed
+    case planted for that rule in that enterprise and period, or is among `stand_ins` (rule, tax code, period:
+    the rules' table's flags standing in for another rule's case that waits on a year not loaded, counted apart
+    as `stand_ins` too): any other flag by one rule on an enterprise planted for another is not a hit (counted
+    apart, `other_rule`). precision@k is hits / k; when fewer than k are listed
     there is no precision at k (None), and the output says "only n listed". The amount share is the amount at
     stake of true findings of the enterprises in the top k, over that of all true findings of the year.
     Enterprises with an edge case are left out (`left_out`): the queue scored is the one the clear cases make."""
@@ -700,11 +710,20 @@ def score_queue(year: int, queue: list[str], flags: list[tuple], scenarios: list
                      if s["kind"] == "planted" and s["period"][:4] == str(year)}
     planted = {tax_code for _, tax_code, _ in planted_cases}
     found: set[str] = set()
+    standing_in: set[str] = set()
     true_amount: dict[str, float] = {}
     for rule, tax_code, period, amount in flags:
-        if str(period)[:4] == str(year) and (rule, tax_code, period) in planted_cases:
+        if str(period)[:4] != str(year):
+            continue
+        if (rule, tax_code, period) in planted_cases:
             found.add(tax_code)
-            true_amount[tax_code] = true_amount.get(tax_code, 0.0) + float(amount or 0)
+        elif (rule, tax_code, period) in stand_ins:
+            standing_in.add(tax_code)
+        else:
+            continue
+        true_amount[tax_code] = true_amount.get(tax_code, 0.0) + float(amount or 0)
+    standing_in -= found
+    found |= standing_in
     total_amount = sum(true_amount.values())
     score = QueueScore(year=int(year), enterprises=enterprises, listed=len(queue), planted_enterprises=len(planted),
                        left_out=left_out)
@@ -715,7 +734,7 @@ def score_queue(year: int, queue: list[str], flags: list[tuple], scenarios: list
         hits = sum(1 for t in top if t in found)
         other = sum(1 for t in top if t not in found and t in planted)
         amount = sum(true_amount.get(t, 0.0) for t in set(top)) / total_amount if total_amount else None
-        score.at_k.append(AtK(label, k, len(top), hits, other, amount))
+        score.at_k.append(AtK(label, k, len(top), hits, other, amount, sum(1 for t in top if t in standing_in)))
     return score
 
 
@@ -750,12 +769,15 @@ def format_queue(score: QueueScore | None) -> str:
     lines = [f"Review queue {score.year} (risk.enterprise_scores): {score.listed} enterprises listed, "
              f"{score.planted_enterprises} planted in the year"
              + (f" ({score.left_out} with a case near a threshold left out)" if score.left_out else ""),
-             "(hit: flagged by a rule it was planted for; other rule: planted for a rule that did not flag it, "
-             "not a hit; precision = hits / k)",
-             f"{'top k':<10}{'listed':>7}{'hits':>6}{'other rule':>11}{'precision':>16}{'amount':>8}  target"]
+             "(hit: flagged by a rule it was planted for, or by one standing in for it while its rule waits on a "
+             "year not loaded (of them: stand-in); other rule: planted for a rule that did not flag it, not a hit; "
+             "precision = hits / k)",
+             f"{'top k':<10}{'listed':>7}{'hits':>6}{'stand-in':>9}{'other rule':>11}{'precision':>16}{'amount':>8}"
+             "  target"]
     for a in score.at_k:
         amount_text = "  n/a" if a.amount_share is None else f"{a.amount_share:>7.0%}"
         precision = (f"only {a.listed} listed" if a.short else _ratio(a.precision).strip()).rjust(16)
-        line = f"{a.label:<10}{a.listed:>7}{a.hits:>6}{a.other_rule:>11}{precision}{amount_text:>8}  {a.verdict()}"
+        line = (f"{a.label:<10}{a.listed:>7}{a.hits:>6}{a.stand_ins:>9}{a.other_rule:>11}{precision}"
+                f"{amount_text:>8}  {a.verdict()}")
         lines.append(line.rstrip())
     return "\n".join(lines)

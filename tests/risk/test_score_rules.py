@@ -165,6 +165,26 @@ def test_a_flag_in_the_years_of_a_case_waiting_on_a_year_stands_in_for_it_and_on
         ("0200000001", "2022"), ("0200000001", "2021")}
 
 
+def test_a_stand_in_flag_at_the_top_of_the_queue_is_a_hit_said_apart():
+    # seed 2076: TP04 flagged 2024 in a TP03 case's run whose 2022 returns never came; the queue's scoring
+    # counted it "other rule" (precision@10 0.90) though the reviewer it sends there finds the conduct
+    queue = codes(10)
+    scenarios = [case("TP03", queue[0], "2024")] + [case("TP02", t, "2024") for t in queue[1:]]
+    flags = [("TP04", queue[0], "2024", 9_000)] + [("TP02", t, "2024", 1_000) for t in queue[1:]]
+    scores = by_rule(score_flags(scenarios, [f[:3] for f in flags], horizon="2024-12", first_year=2021,
+                                 years_missing={("tax", "cit_returns", 2022)}))
+    assert scores["TP04"].stand_ins == [(queue[0], "2024", "TP03 2024")]
+    stand_ins = {(rule, t, p) for rule, s in scores.items() for t, p, _ in s.stand_ins}
+    at10 = score_queue(2024, queue, flags, scenarios, stand_ins=stand_ins).at_k[0]
+    assert (at10.hits, at10.stand_ins, at10.other_rule, at10.precision) == (10, 1, 0, 1.0)
+    assert at10.amount_share == 1.0  # its amount is a true finding's
+    assert "stand-in" in format_queue(score_queue(2024, queue, flags, scenarios, stand_ins=stand_ins))
+    # without the rules' stand-ins (every year loaded) the same flag is another rule's, not a hit
+    at10 = score_queue(2024, queue, flags, scenarios).at_k[0]
+    assert (at10.hits, at10.stand_ins, at10.other_rule, at10.precision) == (9, 0, 1, 0.9)
+    assert at10.amount_share == 1.0  # 9,000 of TP04 then counts nowhere
+
+
 def test_a_rule_with_nothing_planted_and_nothing_flagged_is_not_reported_as_met():
     scores = {s.rule: s for s in score_flags([case("TP01", "0200000003", "2024")], [("TP01", "0200000003", "2024")],
                                              first_year=2024)}
