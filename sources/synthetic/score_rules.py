@@ -255,7 +255,8 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
 
 def _years_missing(pg: psycopg.Connection, first_year: int, horizon: str) -> set[tuple[str, str, int]]:
     """The years of the annual datasets the rules read (YEARS_READ), from the first year delivered to the
-    horizon's, that were not loaded (rejected, or never delivered); none when nothing was delivered."""
+    horizon's, that were not loaded (rejected, never delivered, or not yet due: the coverage grid says which);
+    none when nothing was delivered."""
     if not first_year or horizon == "9999-12":
         return set()
     missing = set()
@@ -532,8 +533,8 @@ def format_evaluation(scores: list[RuleScore], band: str = CLEAR) -> str:
                   for rule, tax_code, period in early]
     waiting = [(s.rule, *m) for s in scores for m in s.not_delivered]
     if waiting:
-        lines += ["", "Not judgeable: a month of its span, or a year it reads, was not loaded (rejected, or never "
-                      "delivered); not counted, judgeable once delivered:"]
+        lines += ["", "Not judgeable: a month of its span, or a year it reads, was not loaded (rejected, never "
+                      "delivered, or a year not yet due: `fdi coverage`); not counted, judgeable once delivered:"]
         by_rule = {s.rule: s for s in scores}
         said = [(rule, tax_code, period, missing, *listed_as_waiting(by_rule[rule], tax_code, period, missing))
                 for rule, tax_code, period, missing in waiting]
