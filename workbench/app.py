@@ -79,7 +79,8 @@ class Refused(Exception):
 def _templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "svg"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(number=i18n.number, date=i18n.date, label=i18n.label, periods=i18n.periods, STATUS=i18n.STATUS,
+    env.globals.update(number=i18n.number, date=i18n.date, label=i18n.label, periods=i18n.periods, dataset=i18n.dataset,
+                       STATUS=i18n.STATUS,
                        DELIVERY_STATUS=i18n.DELIVERY_STATUS, COVERAGE_STATUS=i18n.COVERAGE_STATUS,
                        SEVERITY=i18n.SEVERITY, RULE_NAMES=i18n.RULE_NAMES, AGENCIES=i18n.AGENCIES,
                        RECORD_COLUMNS=i18n.RECORD_COLUMNS, RECORD_KINDS=i18n.RECORD_KINDS, NO_RECORDS=i18n.NO_RECORDS)

@@ -502,6 +502,26 @@ AGENCIES = {
     "land": ("Đất đai", "Land"), "labour": ("Lao động, BHXH", "Labour"), "credit": ("Tín dụng", "Credit"),
     "fx": ("Ngoại hối", "Foreign exchange"),
 }
+# The agreement's datasets in a reviewer's words; the pages keep the code (agency/dataset, what `fdi coverage`
+# and the engineers say) in a tooltip, so a line can be taken to the engineer who chases the delivery.
+# tests/workbench/test_formats.py holds it to the agreement: a dataset added there without a name here fails.
+DATASETS = {
+    ("tax", "cit_returns"): ("Quyết toán thuế TNDN", "CIT returns"),
+    ("tax", "related_party"): ("Phụ lục giao dịch liên kết", "Related-party disclosures"),
+    ("tax", "payments"): ("Nộp thuế", "Payments"),
+    ("customs", "declarations"): ("Tờ khai hải quan", "Declarations"),
+    ("registry", "projects"): ("Dự án đầu tư", "Projects"),
+    ("registry", "investors"): ("Nhà đầu tư", "Investors"),
+    ("registry", "self_reports"): ("Báo cáo của nhà đầu tư", "Investors' reports"),
+    ("land", "leases"): ("Hợp đồng thuê đất", "Land leases"),
+    ("land", "zones"): ("Khu công nghiệp", "Industrial zones"),
+    ("labour", "employment"): ("Sử dụng lao động", "Employment"),
+    ("labour", "work_permits"): ("Giấy phép lao động", "Work permits"),
+    ("labour", "stoppages"): ("Ngừng việc", "Work stoppages"),
+    ("credit", "loans"): ("Khoản vay", "Loans"),
+    ("fx", "capital_flows"): ("Dòng vốn đầu tư", "Capital flows"),
+    ("fx", "central_rates"): ("Tỷ giá trung tâm", "Central exchange rates"),
+}
 
 
 def pick(pair: tuple[str, str], lang: str) -> str:
@@ -516,6 +536,13 @@ def label(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
     if key is None:
         return "—"
     return pick(table[key], lang) if key in table else key
+
+
+def dataset(agency: str, name: str, lang: str, with_agency: bool = True) -> str:
+    """The agency and its dataset in the reader's language ("Tax · CIT returns"), or the dataset alone where a
+    column beside it names the agency; a dataset the table does not name is written as its code."""
+    named = pick(DATASETS[(agency, name)], lang) if (agency, name) in DATASETS else name
+    return f"{label(AGENCIES, agency, lang)} · {named}" if with_agency else named
 
 
 def number(value, lang: str = "vi", decimals: int = 0) -> str:

@@ -179,3 +179,14 @@ def test_the_periods_a_judgement_waits_on_read_as_runs():
     # a year whose deadline has not come is no delivery to chase either: it says so
     assert i18n.periods(["2022", "2023", "2024"], [], "en", ["2024"]) == "2022, 2023, 2024 (not yet due)"
     assert i18n.periods(["2024"], [], "vi", ["2024"]) == "2024 (chưa đến hạn)"
+
+
+def test_every_dataset_of_the_agreement_has_a_name_in_both_languages():
+    from sources.contract import all_datasets
+
+    agreed = {(d.agency, d.name) for d in all_datasets()}
+    assert agreed == set(i18n.DATASETS), "name each dataset of the agreement in workbench/i18n.py's DATASETS"
+    assert all(vi and en and vi != en for vi, en in i18n.DATASETS.values())
+    assert i18n.dataset("tax", "cit_returns", "vi") == "Thuế · Quyết toán thuế TNDN"
+    assert i18n.dataset("tax", "cit_returns", "en", with_agency=False) == "CIT returns"
+    assert i18n.dataset("tax", "not_agreed", "en") == "Tax · not_agreed"  # a code it cannot name stays the code

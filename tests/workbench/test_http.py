@@ -121,6 +121,14 @@ def test_session_cookie_is_httponly_and_samesite_and_holds_no_password(served, m
 # -- on the generated economy (the `monitor` client: conftest.py) ---------------------------------
 
 
+# datasets as the waiting lines write them: the reader's words, the code in the tooltip
+FX = '<span title="fx/capital_flows">Ngoại hối · Dòng vốn đầu tư</span>'
+DISCLOSURES = '<span title="tax/related_party">Thuế · Phụ lục giao dịch liên kết</span>'
+RETURNS = '<span title="tax/cit_returns">Thuế · Quyết toán thuế TNDN</span>'
+EMPLOYMENT = '<span title="labour/employment">Lao động, BHXH · Sử dụng lao động</span>'
+LOANS = '<span title="credit/loans">Tín dụng · Khoản vay</span>'
+
+
 @pytest.mark.e2e
 def test_an_enterprise_name_with_a_script_tag_is_shown_as_text(economy, monitor):
     _, db = economy
@@ -233,6 +241,9 @@ def test_coverage_cells_say_the_status_in_the_page_language_and_count_the_delive
         en = c.get("/coverage").text
         assert 'title="customs/declarations 2024-01: Loaded, 1,200"' in en
         assert 'title="customs/declarations 2024-02: Rejected"' in en
+        # the row says what the dataset is in the reader's words, and keeps the code the engineers use
+        assert '<th scope="row" title="customs/declarations">Hải quan · Tờ khai hải quan</th>' in vi
+        assert '<th scope="row" title="customs/declarations">Customs · Declarations</th>' in en
         assert "2,200" not in en and "rejected" not in vi.replace("c-rejected", "")
 
 
@@ -304,12 +315,12 @@ def test_the_queue_says_how_many_possible_findings_wait_on_a_missing_delivery(ec
     try:
         html = monitor.get("/flags").text
         assert "Chưa thể kết luận, chờ dữ liệu còn thiếu" in html
-        assert "CAP01 · 2 (Ngoại hối capital_flows 2023-04, 2023-05, 2023-11)" in html, html
+        assert f'CAP01 · 2 ({FX} 2023-04, 2023-05, 2023-11)' in html, html
         # a year delivered whole whose rows of the enterprise are held in quarantine says so: no delivery is missing
-        assert "REL01 · 1 (Thuế related_party 2022 (có dòng bị cách ly))" in html, html
+        assert f'REL01 · 1 ({DISCLOSURES} 2022 (có dòng bị cách ly))' in html, html
         # a year whose deadline has not come (the disclosures, due by the end of March) is no delivery to chase
-        assert "TP03 · 1 (Thuế related_party 2024 (chưa đến hạn))" in html, html
-        assert "CAP01 · 1 (Ngoại hối capital_flows 2023-04, 2023-05)" in monitor.get("/flags?year=2023").text
+        assert f'TP03 · 1 ({DISCLOSURES} 2024 (chưa đến hạn))' in html, html
+        assert f'CAP01 · 1 ({FX} 2023-04, 2023-05)' in monitor.get("/flags?year=2023").text
         assert "Chưa thể kết luận" not in monitor.get("/flags?rule=TP01").text
         # and on the enterprise's own page, per rule and period
         tax_code = db.execute("select tax_code from marts.dim_enterprise where tax_code is not null "
@@ -328,10 +339,10 @@ def test_the_queue_says_how_many_possible_findings_wait_on_a_missing_delivery(ec
                    (f"EN{tax_code}", tax_code))
         html = monitor.get(f"/enterprises/{tax_code}").text
         assert "Chưa thể kết luận, chờ dữ liệu còn thiếu:" in html
-        assert ">REG02 2023-12 (Ngoại hối capital_flows 2023-04)<" in html, html
-        assert ">REG02 2023-12 (Lao động, BHXH employment 2023-09)<" in html, html
-        assert ">REL01 2022 (Thuế related_party 2022 (có dòng bị cách ly))<" in html, html
-        assert ">REL01 2024 (Thuế cit_returns 2024 (chưa đến hạn))<" in html, html
-        assert ">NOM01 2024 (Tín dụng loans 2024-01–2024-12)<" in html, html
+        assert f'>REG02 2023-12 ({FX} 2023-04)<' in html, html
+        assert f'>REG02 2023-12 ({EMPLOYMENT} 2023-09)<' in html, html
+        assert f'>REL01 2022 ({DISCLOSURES} 2022 (có dòng bị cách ly))<' in html, html
+        assert f'>REL01 2024 ({RETURNS} 2024 (chưa đến hạn))<' in html, html
+        assert f'>NOM01 2024 ({LOANS} 2024-01–2024-12)<' in html, html
     finally:
         db.execute("delete from risk.judgements_waiting")

@@ -11,7 +11,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from workbench import records_behind
+from workbench import i18n, records_behind
 
 pytestmark = pytest.mark.e2e
 
@@ -321,6 +321,10 @@ def test_a_dormant_project_flag_lists_its_projects_and_the_last_activity_before_
         assert all(len(periods) == 1 for periods in per_agency.values())
         html = monitor.get(f"/flags/{flag_id}/records").text
         assert "Dự án đang hoạt động trong sổ đăng ký" in html and all(r["project_code"] in html for r in projects)
+        # each activity's dataset in the reviewer's words, its code in the tooltip
+        for r in activity:
+            assert f'<td title="{r["agency"]}/{r["dataset"]}">{i18n.dataset(r["agency"], r["dataset"], "vi", False)}</td>' \
+                in html, (flag_id, r["dataset"])
 
 
 def test_the_records_behind_a_related_party_flag_are_those_of_its_dealings_kinds_and_year(db):
