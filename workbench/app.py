@@ -261,7 +261,7 @@ def create_app(base: Connection) -> Starlette:
                       records=records, coverage_source=coverage_source, coverage=coverage,
                       behind=records_behind.link(row, evidence),
                       history=history, seen_review=max((h["review_id"] for h in history), default=None),
-                      decisions=queries.DECISIONS, error=error,
+                      earlier=queries.earlier_decisions(pg, row), decisions=queries.DECISIONS, error=error,
                       saved=request.query_params.get("saved") == "1",
                       restored=f"draft_restored_{draft.why}" if draft and not error else None,
                       note=note, chosen=chosen, back=_safe_back(back or request.query_params.get("back")))

@@ -113,6 +113,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_history": ("Chưa có quyết định nào.", "No decision yet."),
     # flags no rule raises any more (risk.flag_withdrawals): their decisions are kept and shown
     "withdrawn_title": ("Cảnh báo không còn được nêu", "Flags no longer raised"),
+    "earlier_title": ("Đã quyết định trước đây", "Decided before"),
+    "earlier_hint": ("Cảnh báo cùng quy tắc về doanh nghiệp này đã được xem xét nhưng không còn được nêu (kỳ "
+                     "dịch chuyển khi dữ liệu được giao lại, hoặc quy tắc có phiên bản mới). Quyết định vẫn "
+                     "nằm ở cảnh báo cũ; cảnh báo này cần quyết định riêng.",
+                     "A flag of the same rule on this enterprise was reviewed and is no longer raised (its "
+                     "period moved when data were re-delivered, or the rule has a new version). The decision "
+                     "stays on the old flag; this one needs its own."),
     "withdrawn_badge": ("Không còn được nêu", "No longer raised"),
     "withdrawn_line": ("{n} cảnh báo không còn được nêu, {d} trong số đó đã có quyết định (các quyết định vẫn được "
                        "lưu).",

@@ -350,6 +350,19 @@ def withdrawn_flag(pg: psycopg.Connection, flag_id: str) -> dict | None:
     return review.withdrawn_flag(pg, flag_id)
 
 
+def earlier_decisions(pg: psycopg.Connection, flag_row: dict) -> list[dict]:
+    """The flags of the same rule and enterprise that no rule raises any more and that carry a decision, the
+    latest withdrawn first. A flag whose period moved (ABS01's month, when a month of its signs is re-delivered)
+    or a rule's new version is a new flag id: its page shows what was decided on the one it may replace, so
+    nobody reviews it as if for the first time."""
+    if not review.withdrawals_listed(pg):
+        return []
+    where = "w.enterprise_id = %(enterprise_id)s and w.rule_code = %(rule_code)s and w.reviewer is not null"
+    return _all(pg.execute("select * from (" + review.WITHDRAWN_SELECT.format(where=where) + ") as w "
+                           "order by withdrawn_at desc, flag_id",
+                           {"enterprise_id": flag_row["enterprise_id"], "rule_code": flag_row["rule_code"]}))
+
+
 def withdrawn(pg: psycopg.Connection, enterprise_id: str | None = None, page: int = 1,
               limit: int | None = PAGE_SIZE) -> tuple[list[dict], int, int]:
     """The flags no longer raised, those with a decision first, then the latest withdrawn: (a page of them, how

@@ -316,3 +316,44 @@ def test_a_flag_withdrawn_under_a_reviewer_keeps_its_decisions_and_the_note_on_i
         assert 'id="withdrawn-notice"' not in r.text and f'action="/flags/{flag_id}/reviews"' in r.text
         assert "Đang chờ hồ sơ vay" in r.text
         assert f'href="/flags/{flag_id}"' not in c.get("/withdrawn").text
+
+
+@pytest.mark.e2e
+def test_a_flag_that_replaces_a_decided_one_shows_the_earlier_decision_before_the_form(
+        economy, served_economy, make_login):
+    """ABS01's month moves when a month of its signs is re-delivered, and a rule's new version makes new flag
+    ids: the new flag is open, but its page shows the decision on the old one, no longer raised, beside the form,
+    so the reviewer does not start again blind. Only a flag of the same rule and enterprise shows it."""
+    _, db = economy
+    flag_id = _unreviewed_flag(db, 8)
+    rule_code, enterprise_id, period = db.execute(
+        "select rule_code, enterprise_id, period from risk.flags where flag_id = %s", (flag_id,)).fetchone()
+    model = db.execute("select tablename from pg_tables where schemaname = 'risk' and tablename like %s",
+                       (f"flag\\_{rule_code.lower()}\\_%",)).fetchone()[0]
+    person = make_login("monitor", economy[0])
+    moved = "moved" + flag_id[5:]
+    with client(served_economy.url) as c:
+        assert login(c, person.name, person.password).status_code == 303
+        r = c.post(f"/flags/{flag_id}/reviews",
+                   data=_form(c.get(f"/flags/{flag_id}").text, status="dismissed", note="Giải trình hợp lý"))
+        assert r.status_code == 303
+        assert 'id="earlier"' not in c.get(f"/flags/{flag_id}").text  # nothing before it
+        # the same finding raised under a new id (as when its period moves): the old one is withdrawn
+        db.execute(f"update risk.{model} set flag_id = %s where flag_id = %s", (moved, flag_id))
+        try:
+            dbt("run", "--select", "flags")
+            page = c.get(f"/flags/{moved}").text
+            assert 'id="flag-status">Chưa xem xét<' in page  # a new flag, open
+            earlier = re.search(r'<section id="earlier">(.*?)</section>', page, re.S).group(1)
+            assert f'href="/flags/{flag_id}">{rule_code} {period}</a>' in earlier
+            assert "Đã bác bỏ" in earlier and person.name in earlier and "Giải trình hợp lý" in earlier
+            assert page.index('id="earlier"') < page.index('id="decision"')  # read before deciding
+            # only a flag of the same rule and enterprise is its successor
+            assert [r["flag_id"] for r in queries.earlier_decisions(db, {"enterprise_id": enterprise_id,
+                                                                          "rule_code": rule_code})] == [flag_id]
+            assert queries.earlier_decisions(db, {"enterprise_id": enterprise_id, "rule_code": "XX01"}) == []
+            assert queries.earlier_decisions(db, {"enterprise_id": "EN-other", "rule_code": rule_code}) == []
+        finally:
+            dbt("run", "--select", model, "flags")
+        # raised again under its own id, with its decision: no predecessor to show
+        assert 'id="earlier"' not in c.get(f"/flags/{flag_id}").text
