@@ -1256,17 +1256,23 @@ signs as (
     union all select * from filings_stopped
 ),
 
+-- a sign in the streak's window (run_start to window_months after its last
+-- rise), or, for risk.judgements_waiting only, in the window of the streak
+-- the labour months without data right after its last rise may extend
+-- (sign_needs_months_after): the rule never reads those months as rises
 judged as (
     select
         r.*,
         s.month_index as sign_month,
         s.sign_kind,
         s.sign,
-        greatest(r.run_start + {{ threshold('ABS01', 'min_rising_months') }} - 1, s.month_index) as flag_month
+        greatest(r.run_start + {{ threshold('ABS01', 'min_rising_months') }} - 1, s.month_index) as flag_month,
+        s.month_index > r.run_end + {{ threshold('ABS01', 'window_months') }} as sign_needs_months_after
     from runs_with_gaps as r
     join signs as s
       on s.enterprise_id = r.enterprise_id
-     and s.month_index between r.run_start and r.run_end + {{ threshold('ABS01', 'window_months') }}
+     and s.month_index between r.run_start
+                           and r.run_end + r.gap_months_after + {{ threshold('ABS01', 'window_months') }}
 )
 {%- endmacro %}
 

@@ -17,7 +17,11 @@
 --   * ABS01: a streak of rising arrears with a sign of a departing owner
 --     that reaches min_rising_months only if each labour month without data
 --     a rise spans (a rise across them counts once), or that follows its
---     last rise (an owner who left files no more), rose too;
+--     last rise (an owner who left files no more), rose too; or a streak
+--     long enough whose signs all come after its window, which the labour
+--     months without data right after its last rise may extend (seed 2078:
+--     arrears last seen in March, April never delivered, the tax payments'
+--     stop first seen in July);
 --   * TP04: a year whose own return makes the case (an operating loss below
 --     its peers' range and the safe harbour, not a start-up year and after
 --     none) while the year before has no return because that year's CIT
@@ -175,13 +179,19 @@ abs01 as (
             'labour_months_without_data', coalesce(j.labour_gaps, '[]') || coalesce(j.labour_gaps_after, '[]'),
             'signs', jsonb_agg(distinct j.sign)
         ) as evidence
-    from judged as j
+    from (select *, bool_or(not sign_needs_months_after) over (partition by enterprise_id, run_id) as has_sign_in_window
+          from judged) as j
     left join enterprises as e on e.enterprise_id = j.enterprise_id
-    cross join lateral jsonb_array_elements_text(coalesce(j.labour_gaps, '[]') || coalesce(j.labour_gaps_after, '[]'))
+    cross join lateral jsonb_array_elements_text(
+        case when j.rising_months < {{ threshold('ABS01', 'min_rising_months') }} then coalesce(j.labour_gaps, '[]')
+             else '[]' end || coalesce(j.labour_gaps_after, '[]'))
         as g (period)
     left join {{ ref('dataset_coverage') }} as c
       on c.agency = 'labour' and c.dataset = 'employment' and c.period = g.period
     where j.rising_months < {{ threshold('ABS01', 'min_rising_months') }}
+       -- a streak long enough whose only signs come after its window: it
+       -- waits on the months without data that may extend it
+       or not j.has_sign_in_window
     group by j.enterprise_id, e.tax_code, j.run_id, j.labour_gaps, j.labour_gaps_after, g.period, c.status
 ),
 

@@ -64,6 +64,7 @@ findings as (
     from judged as j
     left join enterprises as e on e.enterprise_id = j.enterprise_id
     where j.rising_months >= {{ threshold('ABS01', 'min_rising_months') }}
+      and not j.sign_needs_months_after
     group by j.enterprise_id, e.tax_code, j.run_id, j.labour_gaps
 )
 
