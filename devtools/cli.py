@@ -202,12 +202,14 @@ def linkage_report(truth: Path, worst: int) -> None:
                     "table of its cases near the thresholds, scored apart (a flag of a rule on an enterprise with an "
                     "edge case of that rule counts there only) and reported, never gated. A LAND01 or REG02 case "
                     "whose span's first month (_truth/scenarios.csv, with --edge-cases) was not loaded is counted "
-                    "from the first one loaded, as the rule counts, and listed; a REG02, ABS01 or REL01 (near its "
-                    "materiality) case not flagged whose span holds a month not loaded (a rejected delivery) is "
+                    "from the first one loaded, as the rule counts, and listed; a REG02, ABS01, REL01 (near its "
+                    "materiality), TP01 or TP02 (a clear case's span: its year's customs months) case not flagged "
+                    "whose span holds a month not loaded (a rejected delivery) is "
                     "listed as not judgeable with "
                     "that month, kept out of recall; so is a case reading a year of CIT returns or related-party "
                     "disclosures not loaded. For the rules that list what a missing delivery holds back (CAP01, "
-                    "REG02, ABS01, TP03, TP04, NOM01, REL01, REG01), each such case says whether risk.judgements_waiting "
+                    "REG02, ABS01, TP03, TP04, NOM01, REL01, REG01, TP01, TP02), each such case says whether "
+                    "risk.judgements_waiting "
                     "lists it (reported, not gated).")
 @click.option("--truth", type=click.Path(path_type=Path), required=True,
               help="The folder `fdi generate --out` wrote (holding _truth/), or the _truth folder itself.")

@@ -139,7 +139,7 @@ YEARS_READ = {
 # * Rules that list the cases a missing delivery holds back (risk.judgements_waiting: a case they would flag if
 #   the missing periods showed nothing against it). A planted case of theirs that is not judgeable should be
 #   listed there, or nobody would know it waits: the evaluation says for each whether it is.
-LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01", "REG01")
+LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01", "REG01", "TP01", "TP02")
 #   The list holds a case the data in force already make, which a missing period may clear; a case whose own
 #   evidence is in what was not loaded has nothing to be listed by until it comes (every enterprise would be one):
 #   TP03 and TP04 list from the figures of the case's own year's return (a loss, a margin), and NOM01's planted
@@ -153,6 +153,14 @@ SIGN_UNSEEN_WHEN_NOT_LOADED = {"NOM01": "labour/work_permits"}
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)
+# A price case of the clear band has no span in the truth: its related lines are spread over its year's customs
+# months, any of which may hold those the pattern needs (seed 2078: 2 related lines in force, in a year whose
+# customs months loaded were 4), so a month of the year not loaded makes a case not flagged not judgeable.
+PRICE_YEAR_DATASETS = {"TP01": (("customs", "declarations"),), "TP02": (("customs", "declarations"),)}
+#   They list a good short of the related lines their pattern needs (a missing month may hold more); a good whose
+#   lines in force suffice, short of comparables or of a material shift at the median of those in force, has
+#   nothing to be listed by (every good near its threshold would wait on every missing month).
+PRICE_FLOWS = {"TP01": ("IM", "above"), "TP02": ("EX", "below")}
 CLEAR, EDGE = "clear", "edge"  # scenarios.csv's bands (sources.synthetic.truth)
 
 
@@ -186,6 +194,9 @@ class RuleScore:
     moved: list[tuple[str, str, str]] = field(default_factory=list)  # tax code, period planted, period as observed
     # the rule's cases risk.judgements_waiting lists (tax code, period): None when it was not read
     listed_waiting: set[tuple[str, str]] | None = None
+    # TP01/TP02: the enterprise-years with a good of the rule's flow, priced on the rule's side of the median,
+    # whose related lines in force reach the rule's pattern (the months not loaded may still hold comparables)
+    lines_in_force: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def precision(self) -> float | None:
@@ -250,6 +261,15 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
         for score in scores:
             if score.rule in LISTS_WAITING:
                 score.listed_waiting = {(t, p) for r, t, p in listed if r == score.rule}
+    if pg.execute("select to_regclass('intermediate.int_customs_price_deviations')").fetchone()[0] is not None:
+        for score in scores:
+            if score.rule in PRICE_FLOWS:
+                flow, direction = PRICE_FLOWS[score.rule]
+                score.lines_in_force = set(pg.execute(
+                    "select distinct d.tax_code, d.fiscal_year from intermediate.int_customs_price_deviations d "
+                    "where d.flow = %s and d.direction = %s and d.related_lines >= (select value "
+                    "from seeds.thresholds where rule_code = %s and parameter = 'min_related_lines')",
+                    (flow, direction, score.rule)).fetchall())
     return scores
 
 
@@ -278,12 +298,15 @@ def _month_shift(period: str, months: int) -> str:
 
 
 def _span(scenario: dict) -> Span | None:
-    """A planted case's span: scenarios.csv's, or for a truth written before the span columns LAND01's 24 months."""
+    """A planted case's span: scenarios.csv's, or for a truth written before the span columns LAND01's 24 months;
+    for a price case whose span the truth leaves unsaid (the clear band's), its year's customs months."""
     if scenario["kind"] != "planted":
         return None
     span = span_of(scenario)
     if span is None and scenario["rule"] == "LAND01" and SPAN_FIELDS[0] not in scenario:
         span = Span(_month_shift(scenario["period"], 1 - LAND01_SPAN_MONTHS), scenario["period"], LAND01_DATASETS)
+    if span is None and scenario["rule"] in PRICE_YEAR_DATASETS:
+        span = Span(f"{scenario['period'][:4]}-01", f"{scenario['period'][:4]}-12", PRICE_YEAR_DATASETS[scenario["rule"]])
     return span
 
 
@@ -488,6 +511,9 @@ def listed_as_waiting(score: RuleScore, tax_code: str, period: str,
         return "unlistable", "its own year's CIT returns not loaded: nothing to be listed by until they come"
     if (dataset := SIGN_UNSEEN_WHEN_NOT_LOADED.get(score.rule)) and any(m.startswith(f"{dataset} ") for m in missing):
         return "unlistable", "its sign is in the month not loaded: nothing to be listed by until it comes"
+    if (tax_code, period) in score.lines_in_force:
+        return "unlistable", ("its related lines in force suffice; the months not loaded hold comparables its median "
+                              "needs: nothing to be listed by until they come")
     if (signs := SIGNS_IN_ITS_MONTH.get(score.rule)) and f"{'/'.join(signs[0][0])} {period}" in missing:
         # no month of a sign loaded (_signs_not_loaded): a run without a sign is an ordinary one, which the
         # list does not hold, or every run of rising arrears would wait on every gap of three datasets

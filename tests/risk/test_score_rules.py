@@ -282,6 +282,32 @@ def test_land01_counts_its_24_months_from_the_first_land_snapshot_loaded():
     assert as_observed(truth, {("land", "leases"): months("2023-01", "2024-12")})[1] == []
 
 
+
+def test_a_clear_price_case_short_of_its_years_customs_months_waits_and_says_why():
+    # seed 2078: TP01 planted all year at 2.6 times the median, clear band (no span in the truth); 8 customs
+    # months of 2024 never came and the 4 in force held 2 related lines, one short of the pattern: scored a miss
+    truth = [case("TP01", "0200000001", "2024", band="clear"), case("TP01", "0200000002", "2024", band="clear"),
+             case("TP02", "0200000003", "2024", band="clear")]
+    every = months("2021-01", "2024-12")
+    loaded = {("customs", "declarations"): every - {"2024-03", "2024-07"}}
+    flags = [("TP01", "0200000002", "2024")]  # flagged anyway: a true positive
+    scores = by_rule(score_flags(truth, flags, loaded=loaded))
+    tp01, tp02 = scores["TP01"], scores["TP02"]
+    assert (tp01.planted, tp01.true_positives, tp01.missed) == (1, 1, [])
+    assert tp01.not_delivered == [("0200000001", "2024", ("customs/declarations 2024-03",
+                                                           "customs/declarations 2024-07"))]
+    assert tp02.missed == [] and [c[:2] for c in tp02.not_delivered] == [("0200000003", "2024")]
+    # the rule lists a good short of related lines; one whose lines in force suffice waits on comparables only
+    tp01.listed_waiting, tp02.listed_waiting, tp02.lines_in_force = {("0200000001", "2024")}, set(), {
+        ("0200000003", "2024")}
+    assert listed_as_waiting(tp01, "0200000001", "2024", ())[0] == "listed"
+    assert listed_as_waiting(tp02, "0200000003", "2024", ())[0] == "unlistable"
+    tp02.lines_in_force = set()
+    assert listed_as_waiting(tp02, "0200000003", "2024", ())[0] == "not listed"
+    # every month loaded: the same case not flagged is missed
+    judged = by_rule(score_flags(truth, flags, loaded={("customs", "declarations"): every}))["TP01"]
+    assert judged.missed == [("0200000001", "2024")] and judged.not_delivered == []
+
 def test_abs01_is_scored_at_the_first_month_its_signs_were_loaded():
     # seed 2069: the stoppage and the capital moved out of 2024-06 were withheld, so the rule saw the tax
     # payments stopping after June and flagged 2024-07, right; scored at the planted 2024-06, one miss and one FP
@@ -649,8 +675,8 @@ def test_fdi_evaluate_says_whether_risk_judgements_waiting_lists_a_case_a_missin
             "nothing to be listed by until they come") in text
     assert "TP05   0200000004 2023     not loaded: tax/cit_returns 2023\n" in text
     assert ("risk.judgements_waiting, for the 4 cases of rules that list what waits (CAP01, REG02, ABS01, TP03, "
-            "TP04, NOM01, REL01, REG01): 1 listed as planted, 1 for another period, 1 with nothing to be listed by "
-            "yet, 1 not listed") in text
+            "TP04, NOM01, REL01, REG01, TP01, TP02): 1 listed as planted, 1 for another period, 1 with nothing to be "
+            "listed by yet, 1 not listed") in text
 
 
 def test_a_nom01_case_whose_sign_is_in_a_month_not_loaded_has_nothing_to_be_listed_by():

@@ -42,6 +42,10 @@
 --     with the kinds of sign the enterprise showed the year before or
 --     after: it waits on each month of the year, not in force, of a dataset
 --     that showed them (a missing month shows no sign);
+--   * TP01/TP02: a good priced past the range by a material share on the
+--     related lines in force, with enough comparables but fewer related
+--     lines than the rule's pattern needs, in a year with customs months
+--     not in force (they may hold more): it waits on each such month;
 --   * REG01: a project the last register snapshot loaded shows active,
 --     whose term (and grace) ended by a month after it rejected or not
 --     delivered: that month's snapshot may show it active still; it waits
@@ -65,7 +69,7 @@
 -- rel01_undisclosed_dealings, rel01_disclosures_held), in a subquery of
 -- their own.
 -- The other rules judge on the periods in force and state the months
--- missing in a finding's evidence and summary (TP01, TP02, LAND01, ...)
+-- missing in a finding's evidence and summary (LAND01, TP05, ...)
 -- (docs/risk.md, "Gaps").
 --
 -- A rule whose datasets have no period without a delivery in force (REL01:
@@ -108,6 +112,39 @@ tax_years_waiting as (
 
 -- REL01's disclosure lines held in quarantine (macro rel01_disclosures_held)
 {{ rel01_disclosures_held() }},
+
+-- TP01/TP02: a good whose related lines in force are priced past the
+-- arm's-length range by a material share, with enough comparables, but
+-- fewer lines than the rule's pattern needs, in a year whose customs
+-- months not in force may hold more of them (seed 2078: an importer at
+-- 2.6 times the median with 2 related lines in the 4 months delivered);
+-- an enterprise-year the rule flags for another good does not wait
+tp_prices as (
+    select
+        case d.flow when 'IM' then 'TP01' else 'TP02' end as rule_code,
+        d.enterprise_id, d.tax_code, d.fiscal_year as period,
+        g.agency, g.dataset, g.period as waits_on_period, g.status as waits_on_status,
+        jsonb_build_object('goods', jsonb_agg(jsonb_build_object(
+            'hs_code', d.hs_code, 'unit', d.unit, 'related_lines', d.related_lines,
+            'comparables', d.comparables, 'shift_share', round(d.shift_share::numeric, 3))
+            order by d.hs_code, d.unit)) as evidence
+    from {{ ref('int_customs_price_deviations') }} as d
+    join gaps as g on g.agency = 'customs' and g.dataset = 'declarations' and left(g.period, 4) = d.fiscal_year
+    where d.enterprise_id is not null
+      and ((d.flow = 'IM' and d.direction = 'above'
+            and d.comparables >= {{ threshold('TP01', 'min_comparables') }}
+            and d.related_lines < {{ threshold('TP01', 'min_related_lines') }}
+            and d.shifted_vnd >= {{ threshold('TP01', 'min_shift_share') }} * d.price_median * d.quantity
+            and not exists (select 1 from {{ ref('flag_tp01_import_overpricing') }} as f
+                            where f.enterprise_id = d.enterprise_id and f.period = d.fiscal_year))
+           or (d.flow = 'EX' and d.direction = 'below'
+               and d.comparables >= {{ threshold('TP02', 'min_comparables') }}
+               and d.related_lines < {{ threshold('TP02', 'min_related_lines') }}
+               and d.shifted_vnd >= {{ threshold('TP02', 'min_shift_share') }} * d.price_median * d.quantity
+               and not exists (select 1 from {{ ref('flag_tp02_export_underpricing') }} as f
+                               where f.enterprise_id = d.enterprise_id and f.period = d.fiscal_year)))
+    group by d.flow, d.enterprise_id, d.tax_code, d.fiscal_year, g.agency, g.dataset, g.period, g.status
+),
 
 cap01 as (
     with
@@ -609,6 +646,9 @@ from (
                   where (agency, dataset) in (('registry', 'projects'), ('labour', 'work_permits'),
                                               ('credit', 'loans'), ('fx', 'capital_flows'),
                                               ('land', 'leases'), ('customs', 'declarations')))
+    union all
+    select * from tp_prices
+    where exists (select 1 from gaps where agency = 'customs' and dataset = 'declarations')
     union all
     select 'REG01', * from reg01
     where exists (select 1 from gaps where agency = 'registry' and dataset = 'projects')
