@@ -526,7 +526,7 @@ DATASETS = {
     ("labour", "work_permits"): ("Giấy phép lao động", "Work permits"),
     ("labour", "stoppages"): ("Ngừng việc", "Work stoppages"),
     ("credit", "loans"): ("Khoản vay", "Loans"),
-    ("fx", "capital_flows"): ("Dòng vốn đầu tư", "Capital flows"),
+    ("fx", "capital_flows"): ("Giao dịch vốn, vay nước ngoài", "Capital and foreign-loan flows"),
     ("fx", "central_rates"): ("Tỷ giá trung tâm", "Central exchange rates"),
 }
 

@@ -122,7 +122,7 @@ def test_session_cookie_is_httponly_and_samesite_and_holds_no_password(served, m
 
 
 # datasets as the waiting lines write them: the reader's words, the code in the tooltip
-FX = '<span title="fx/capital_flows">Ngoại hối · Dòng vốn đầu tư</span>'
+FX = '<span title="fx/capital_flows">Ngoại hối · Giao dịch vốn, vay nước ngoài</span>'
 DISCLOSURES = '<span title="tax/related_party">Thuế · Phụ lục giao dịch liên kết</span>'
 RETURNS = '<span title="tax/cit_returns">Thuế · Quyết toán thuế TNDN</span>'
 EMPLOYMENT = '<span title="labour/employment">Lao động, BHXH · Sử dụng lao động</span>'
