@@ -117,7 +117,7 @@ tax_years_waiting as (
 -- arm's-length range by a material share, with enough comparables, but
 -- fewer lines than the rule's pattern needs, in a year whose customs
 -- months not in force may hold more of them (seed 2078: an importer at
--- 2.6 times the median with 2 related lines in the 4 months delivered);
+-- 2.6 times the median with 2 related lines in the 3 months in force);
 -- an enterprise-year the rule flags for another good does not wait
 tp_prices as (
     select
