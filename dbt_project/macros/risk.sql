@@ -72,6 +72,20 @@ from {{ findings }} as f
     ((({{ index }})::int / 12)::text || '-' || lpad(((({{ index }})::int % 12) + 1)::text, 2, '0'))
 {%- endmacro %}
 
+{#- The price pattern of TP01 (imports above the range) or TP02 (exports
+    below it) on a row `d` of intermediate.int_customs_price_deviations:
+    enough comparables and a material shift at the median, and enough
+    related lines to be a pattern, or (`short_of_lines`) fewer than that,
+    the good risk.judgements_waiting lists when customs months are missing.
+    One condition for the rules and the list, so their thresholds never part. -#}
+{% macro customs_price_pattern(rule_code, d='d', short_of_lines=false) -%}
+{%- set flow, direction = {'TP01': ('IM', 'above'), 'TP02': ('EX', 'below')}[rule_code] -%}
+{{ d }}.flow = '{{ flow }}' and {{ d }}.direction = '{{ direction }}'
+    and {{ d }}.comparables >= {{ threshold(rule_code, 'min_comparables') }}
+    and {{ d }}.related_lines {{ '<' if short_of_lines else '>=' }} {{ threshold(rule_code, 'min_related_lines') }}
+    and {{ d }}.shifted_vnd >= {{ threshold(rule_code, 'min_shift_share') }} * {{ d }}.price_median * {{ d }}.quantity
+{%- endmacro %}
+
 {#- The findings of TP01 or TP02 (models/risk/docs/rule_tp01.md, rule_tp02.md)
     from `goods`, rows of intermediate.int_customs_price_deviations the rule
     kept: one finding per enterprise and fiscal year, with the good that moved

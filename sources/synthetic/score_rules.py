@@ -153,14 +153,15 @@ SIGN_UNSEEN_WHEN_NOT_LOADED = {"NOM01": "labour/work_permits"}
 # A truth written before the span columns: LAND01's span is the 24 months to its period on land leases, as
 # this module counted them then; the other rules' cases have none (scored as before).
 LAND01_SPAN_MONTHS, LAND01_DATASETS = 24, (("land", "leases"),)
-# A price case of the clear band has no span in the truth: its related lines are spread over its year's customs
-# months, any of which may hold those the pattern needs (seed 2078: 2 related lines in force, in a year whose
-# customs months loaded were 4), so a month of the year not loaded makes a case not flagged not judgeable.
-PRICE_YEAR_DATASETS = {"TP01": (("customs", "declarations"),), "TP02": (("customs", "declarations"),)}
-#   They list a good short of the related lines their pattern needs (a missing month may hold more); a good whose
-#   lines in force suffice, short of comparables or of a material shift at the median of those in force, has
-#   nothing to be listed by (every good near its threshold would wait on every missing month).
+# The price rules (flow and side of the range, as macro customs_price_pattern has them). A case of theirs in the
+# clear band has no span in the truth: its related lines are spread over its year's customs months, any of which
+# may hold those the pattern needs (seed 2078: 2 related lines in the 3 customs months in force), so a month of
+# the year not loaded makes a case not flagged not judgeable. They list a good short of the related lines their
+# pattern needs (a missing month may hold more); a good whose lines in force suffice, short of comparables or of
+# a material shift at the median of those in force, has nothing to be listed by (every good near its threshold
+# would wait on every missing month).
 PRICE_FLOWS = {"TP01": ("IM", "above"), "TP02": ("EX", "below")}
+PRICE_DATASETS = (("customs", "declarations"),)
 CLEAR, EDGE = "clear", "edge"  # scenarios.csv's bands (sources.synthetic.truth)
 
 
@@ -305,8 +306,8 @@ def _span(scenario: dict) -> Span | None:
     span = span_of(scenario)
     if span is None and scenario["rule"] == "LAND01" and SPAN_FIELDS[0] not in scenario:
         span = Span(_month_shift(scenario["period"], 1 - LAND01_SPAN_MONTHS), scenario["period"], LAND01_DATASETS)
-    if span is None and scenario["rule"] in PRICE_YEAR_DATASETS:
-        span = Span(f"{scenario['period'][:4]}-01", f"{scenario['period'][:4]}-12", PRICE_YEAR_DATASETS[scenario["rule"]])
+    if span is None and scenario["rule"] in PRICE_FLOWS:
+        span = Span(f"{scenario['period'][:4]}-01", f"{scenario['period'][:4]}-12", PRICE_DATASETS)
     return span
 
 

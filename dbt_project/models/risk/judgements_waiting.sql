@@ -131,16 +131,10 @@ tp_prices as (
     from {{ ref('int_customs_price_deviations') }} as d
     join gaps as g on g.agency = 'customs' and g.dataset = 'declarations' and left(g.period, 4) = d.fiscal_year
     where d.enterprise_id is not null
-      and ((d.flow = 'IM' and d.direction = 'above'
-            and d.comparables >= {{ threshold('TP01', 'min_comparables') }}
-            and d.related_lines < {{ threshold('TP01', 'min_related_lines') }}
-            and d.shifted_vnd >= {{ threshold('TP01', 'min_shift_share') }} * d.price_median * d.quantity
+      and (({{ customs_price_pattern('TP01', short_of_lines=true) }}
             and not exists (select 1 from {{ ref('flag_tp01_import_overpricing') }} as f
                             where f.enterprise_id = d.enterprise_id and f.period = d.fiscal_year))
-           or (d.flow = 'EX' and d.direction = 'below'
-               and d.comparables >= {{ threshold('TP02', 'min_comparables') }}
-               and d.related_lines < {{ threshold('TP02', 'min_related_lines') }}
-               and d.shifted_vnd >= {{ threshold('TP02', 'min_shift_share') }} * d.price_median * d.quantity
+           or ({{ customs_price_pattern('TP02', short_of_lines=true) }}
                and not exists (select 1 from {{ ref('flag_tp02_export_underpricing') }} as f
                                where f.enterprise_id = d.enterprise_id and f.period = d.fiscal_year)))
     group by d.flow, d.enterprise_id, d.tax_code, d.fiscal_year, g.agency, g.dataset, g.period, g.status

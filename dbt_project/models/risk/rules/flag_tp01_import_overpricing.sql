@@ -16,11 +16,8 @@ with
 
 goods as (
     select *
-    from {{ ref('int_customs_price_deviations') }}
-    where flow = 'IM' and direction = 'above'
-      and comparables >= {{ threshold('TP01', 'min_comparables') }}
-      and related_lines >= {{ threshold('TP01', 'min_related_lines') }}
-      and shifted_vnd >= {{ threshold('TP01', 'min_shift_share') }} * price_median * quantity
+    from {{ ref('int_customs_price_deviations') }} as d
+    where {{ customs_price_pattern('TP01') }}
 ),
 
 {{ customs_price_findings('TP01', 'IM') }}

@@ -12,11 +12,8 @@ with
 
 goods as (
     select *
-    from {{ ref('int_customs_price_deviations') }}
-    where flow = 'EX' and direction = 'below'
-      and comparables >= {{ threshold('TP02', 'min_comparables') }}
-      and related_lines >= {{ threshold('TP02', 'min_related_lines') }}
-      and shifted_vnd >= {{ threshold('TP02', 'min_shift_share') }} * price_median * quantity
+    from {{ ref('int_customs_price_deviations') }} as d
+    where {{ customs_price_pattern('TP02') }}
 ),
 
 {{ customs_price_findings('TP02', 'EX') }}
