@@ -99,6 +99,9 @@
     select
         y.year,
         md5(concat_ws('|',
+            -- 'years v2' (2026-12-07): a month's investors take their project's tax code from the same
+            -- year's projects snapshots when their own month's has none, so every year rebuilds once
+            'years v2',
             {{ network_rows_version() }},
             (select string_agg(d.input, ',' order by d.input) from deliveries as d where d.year = y.year),
             (select string_agg(x.delivery_id, ',' order by x.period, x.delivery_id) from rates as x

@@ -1,26 +1,37 @@
 -- One row per enterprise with a foreign organisation among its investors in
--- the latest register snapshot: the key of its group. The key is the
+-- the latest investors snapshot loaded: the key of its group. The key is the
 -- normalised ultimate parent the register declares (the investor with the
 -- largest stake that names one), else the normalised name of its largest
 -- foreign organisation investor. Enterprises sharing a key are sister
 -- companies: one group, never one enterprise (marts.enterprise_groups).
 with
 
+-- each project's tax code, from the latest projects snapshot that carries
+-- one: the investors are delivered apart from the projects, and read only
+-- beside the projects snapshot of their own month, a month whose projects
+-- snapshot was missing, rejected or held the project's row in quarantine
+-- (or came before its incorporation) made no group of them (seed 2080: a
+-- sister of Bumjin II Group left out, its group of one)
+project_codes as (
+    select distinct on (project_code) project_code, tax_code
+    from {{ ref('stg_registry__projects') }}
+    where tax_code is not null
+    order by project_code, snapshot_period desc
+),
+
 register as (
     select
         {{ enterprise_id_from_tax_code('p.tax_code') }} as enterprise_id,
-        p.snapshot_period,
+        i.snapshot_period,
         i.investor_name,
         i.investor_country,
         i.ultimate_parent,
         i.ownership_pct,
         i.investor_seq,
-        p.project_code
-    from {{ ref('stg_registry__projects') }} as p
-    join {{ ref('stg_registry__investors') }} as i
-      on i.project_code = p.project_code and i.snapshot_period = p.snapshot_period
-    where p.tax_code is not null
-      and i.investor_kind = 'organization'
+        i.project_code
+    from {{ ref('stg_registry__investors') }} as i
+    join project_codes as p on p.project_code = i.project_code
+    where i.investor_kind = 'organization'
       and i.investor_country <> 'VN'
 ),
 
