@@ -124,6 +124,8 @@ def generate(options: GenerateOptions, progress: Callable[[str], None] = lambda 
             truth.lookalike(a, b, kind)
         for s in economy.scenarios:
             truth.scenario(s.rule, s.tax_code, s.period, s.kind, s.note, s.band, s.span)
+        for front in network.fronts(economy):
+            truth.front(*front)
         # The other agencies' deliveries are planned in order and written after customs, all in `workers`
         # processes at once (`sources.synthetic.parallel`); customs months are written in a stage of their own.
         planter.deferred = []

@@ -72,6 +72,25 @@ class PlantedPermit:
     start: dt.date
 
 
+def fronts(economy: Economy) -> list[tuple[str, str, str, str]]:
+    """`_truth/fronts.csv`'s rows: each NOM01 case (planted or look-alike), the foreign group it fronts for and
+    the months the projects whose investors name it were incorporated (`;`-separated, `YYYY-MM`): from each, a
+    register snapshot names the group's parent as an investor of an enterprise with a tax code, which is how
+    the warehouse knows a lender or partner of that name for a foreign group's (seed 2080: a nominee's backer
+    whose first project came in December 2023, after the last investors snapshot delivered)."""
+    rows = []
+    for e in economy.enterprises:
+        if e.role not in ("NOM01", "NOM01~") or not e.network_group:
+            continue
+        group, _ = e.network_group
+        # every project an investor of that name holds (a firm without a declared parent invests under its own
+        # stem's name, which may be the group's)
+        months = sorted({f"{p.incorporated_on:%Y-%m}" for p in economy.projects
+                         if any(i.name == group and i.kind == "organization" for i in p.investors)})
+        rows.append((e.tax_code, "planted" if e.role == "NOM01" else "lookalike", group, ";".join(months)))
+    return rows
+
+
 def permit_issued_before(permit: PlantedPermit, day: dt.date) -> dt.date:
     """The issue (or renewal) date of the term of `permit` in force on `day` (on or after its start)."""
     cycle = 0

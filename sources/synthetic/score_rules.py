@@ -119,6 +119,15 @@ SEEN_IN_ANY_MONTH = ("REG01", "TP07", "NOM01")
 #   delivered in January and July, both withheld) shows the manager alone, one sign of the two the rule needs:
 #   not judgeable, with each month of the year not loaded.
 SEEN_IN_ANY_MONTH_OF_THE_YEAR = {"NOM01": (("credit", "loans"),)}
+# * NOM01's loan and trade are signs only when their party is known for a foreign group's: the parent an investors
+#   snapshot names as the investor of one of the group's enterprises (marts.enterprise_groups), read with a
+#   projects snapshot of its year that gives the project's tax code (intermediate.int_relationship_years).
+#   `_truth/fronts.csv` says when the group's projects were incorporated; a planted year none of whose
+#   investors snapshots from one of those months (with such a projects snapshot) was loaded shows the manager
+#   alone: not judgeable, with each investors month from the first of them not loaded (seed 2080: backers whose
+#   first projects came in December 2023 and February 2024, the investors snapshots after July 2022 never
+#   delivered).
+GROUP_KNOWN_BY = {"NOM01": (("registry", "investors"), ("registry", "projects"))}
 # * Rules that read a year's annual tax deliveries: the years of each dataset, counted back from the case's year,
 #   that the rule reads (docs/risk.md, "Gaps"): TP03 the CIT returns of its run of three, TP04 of the year and
 #   the year before, TP07 of the year and the year before (losses carried forward), TP05, TP06 and REL01 of the
@@ -248,13 +257,14 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
     # and the datasets whose every month of a case's year may be the one that shows it
     datasets = {d for s in scenarios if (span := _span(s)) for d in span.datasets}
     datasets |= {d for rule_datasets in SEEN_IN_ANY_MONTH_OF_THE_YEAR.values() for d in rule_datasets}
+    datasets |= {d for rule_datasets in GROUP_KNOWN_BY.values() for d in rule_datasets}
     datasets |= {d for in_its_month, later, _ in SIGNS_IN_ITS_MONTH.values() for d in (*in_its_month, later)}
     loaded = {(agency, dataset): {p for (p,) in pg.execute(
         "select distinct period from audit.deliveries where status = 'loaded' and agency = %s and dataset = %s",
         (agency, dataset))} for agency, dataset in sorted(datasets)}
     scenarios, moved = as_observed(scenarios, loaded)
     scores = score_flags(scenarios, flags, horizon=horizon, first_year=first_year, band=band, loaded=loaded,
-                         years_missing=_years_missing(pg, first_year, horizon))
+                         years_missing=_years_missing(pg, first_year, horizon), groups=_groups_incorporated(truth))
     for score in scores:
         score.moved = [m for rule, *m in moved if rule == score.rule and _in_band(scenarios, rule, m[0], band)]
     if pg.execute("select to_regclass('risk.judgements_waiting')").fetchone()[0] is not None:
@@ -272,6 +282,36 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
                     "from seeds.thresholds where rule_code = %s and parameter = 'min_related_lines')",
                     (flow, direction, score.rule)).fetchall())
     return scores
+
+
+def _groups_incorporated(truth: Path) -> dict[str, list[str]]:
+    """Each planted NOM01 enterprise's group's incorporation months (`_truth/fronts.csv`); {} for a truth
+    written before the file."""
+    return {row["enterprise_tax_code"]: [m for m in row["group_incorporated"].split(";") if m]
+            for row in read_csv(_truth_folder(truth) / "fronts.csv") if row["kind"] == "planted"}
+
+
+def _group_not_known(incorporated: list[str], loaded: dict[tuple[str, str], set[str]], first_year: int,
+                     horizon: str) -> tuple[str, ...]:
+    """The register months not loaded that a front's group waits on to be known (GROUP_KNOWN_BY), as
+    "agency/dataset YYYY-MM": () when an investors snapshot from one of its projects' incorporation months was
+    loaded with a projects snapshot of its year from that month too, or when `loaded` lacks the datasets (a test
+    of other rules). Else each investors month not loaded from the first incorporation (or the first year
+    delivered) to the horizon, or when they all were, each such projects month."""
+    (investors_key, projects_key), = GROUP_KNOWN_BY.values()
+    if not incorporated or investors_key not in loaded or projects_key not in loaded:
+        return ()
+    investors, projects = loaded[investors_key], loaded[projects_key]
+    if any(m >= start and any(p[:4] == m[:4] and p >= start for p in projects)
+           for start in incorporated for m in investors):
+        return ()
+    start = max(min(incorporated), f"{first_year:04d}-01")
+    # to the horizon, or without one (a test's default) the last register month loaded
+    window = Span(start, min(horizon, max(investors | projects | {start})), ()).months()
+    for (agency, dataset), months in ((investors_key, investors), (projects_key, projects)):
+        if missing := tuple(f"{agency}/{dataset} {m}" for m in window if m not in months):
+            return missing
+    return ()
 
 
 def _years_missing(pg: psycopg.Connection, first_year: int, horizon: str) -> set[tuple[str, str, int]]:
@@ -385,11 +425,13 @@ def edge_enterprises(scenarios: list[dict]) -> set[str]:
 def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]], horizon: str = "9999-12",
                 first_year: int = 0, band: str = CLEAR,
                 loaded: dict[tuple[str, str], set[str]] | None = None,
-                years_missing: set[tuple[str, str, int]] | None = None) -> list[RuleScore]:
+                years_missing: set[tuple[str, str, int]] | None = None,
+                groups: dict[str, list[str]] | None = None) -> list[RuleScore]:
     """Each rule's score from the truth's scenarios (dicts of scenarios.csv) and the flags (rule, tax code,
     period); `horizon` is the last month delivered, `first_year` the first year delivered, `loaded` the months
     loaded per (agency, dataset) (None: every month of every span), `years_missing` the (agency, dataset, year)
-    of the annual datasets not loaded (None: none). `band`: the clear cases and every flag but those on an
+    of the annual datasets not loaded (None: none), `groups` each planted NOM01 front's group's incorporation
+    months (`_truth/fronts.csv`; None: every group known). `band`: the clear cases and every flag but those on an
     enterprise with an edge case of the flag's rule, or those edge cases and those flags."""
     edge_cases = {(s["rule"], s["enterprise_tax_code"]) for s in scenarios if band_of(s) == EDGE}
     other_band = [s for s in scenarios if band_of(s) != band]
@@ -401,8 +443,10 @@ def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]],
         and (s["rule"] in COUNTS_OBSERVED_MONTHS
              or s["rule"] in SEEN_IN_ANY_MONTH and len(missing) == len(span.months()) * len(span.datasets))}
     for s in scenarios if loaded is not None else ():
+        group = (groups or {}).get(s["enterprise_tax_code"]) if s["rule"] in GROUP_KNOWN_BY else None
         if s["kind"] == "planted" and (months := _year_not_loaded(s["rule"], s["period"], loaded)
-                                       + _signs_not_loaded(s, loaded)):
+                                       + _signs_not_loaded(s, loaded)
+                                       + _group_not_known(group or [], loaded, first_year, horizon)):
             key = (s["rule"], s["enterprise_tax_code"], s["period"])
             gaps[key] = gaps.get(key, ()) + months
     on_a_year = set()

@@ -43,6 +43,14 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
   industry, "Hanil Electronics" / "Hanil Electronic Components";
   `same_stem_other_industry`; `tax_code_prefix`: codes sharing the first 8
   digits). The population also has other same-stem enterprises by chance.
+* `fronts.csv`: each NOM01 case's foreign group (`sources.synthetic.network`):
+  enterprise_tax_code, kind (`planted` | `lookalike`), group (the parent
+  its backer's loan and trade name), group_incorporated (the months,
+  `YYYY-MM`, `;`-separated, in which the group's projects in the city were
+  incorporated: from each on, a register snapshot names the parent as the
+  investor of an enterprise with a tax code, the only way the warehouse
+  knows the name for a foreign group's; `fdi evaluate` holds a planted
+  year not judgeable while no investors snapshot from one of them loaded).
 * `deliveries.csv`: every delivery written: agency, dataset, period,
   delivery_id, extracted_at, location (`landing` | `replay`), kind (`regular`,
   `late` (extracted months after the period), `original` (superseded, kept in
@@ -80,11 +88,13 @@ BAND_FIELD = "band"  # scenarios.csv's column after note with --edge-cases
 SPAN_FIELDS = ["span_first", "span_last", "span_datasets"]  # scenarios.csv's last columns with --edge-cases
 SPAN_DATASETS_SEPARATOR = ";"
 LOOKALIKE_FIELDS = ["tax_code_a", "tax_code_b", "kind"]
+FRONT_FIELDS = ["enterprise_tax_code", "kind", "group", "group_incorporated"]
 DELIVERY_FIELDS = ["agency", "dataset", "period", "delivery_id", "extracted_at", "location", "kind", "rows"]
 CORRECTION_FIELDS = ["agency", "dataset", "period", "original_delivery_id", "original_extracted_at",
                      "correction_delivery_id", "correction_extracted_at", "reason"]
 _FIELDS = {"records.csv": RECORD_FIELDS, "defects.csv": DEFECT_FIELDS, "scenarios.csv": SCENARIO_FIELDS,
-           "lookalikes.csv": LOOKALIKE_FIELDS, "deliveries.csv": DELIVERY_FIELDS, "corrections.csv": CORRECTION_FIELDS}
+           "lookalikes.csv": LOOKALIKE_FIELDS, "fronts.csv": FRONT_FIELDS, "deliveries.csv": DELIVERY_FIELDS,
+           "corrections.csv": CORRECTION_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,10 @@ class Truth:
     def lookalike(self, tax_code_a: str, tax_code_b: str, kind: str) -> None:
         self._writer("lookalikes.csv", LOOKALIKE_FIELDS).writerow(
             {"tax_code_a": tax_code_a, "tax_code_b": tax_code_b, "kind": kind})
+
+    def front(self, tax_code: str, kind: str, group: str, group_incorporated: str) -> None:
+        self._writer("fronts.csv", FRONT_FIELDS).writerow(
+            {"enterprise_tax_code": tax_code, "kind": kind, "group": group, "group_incorporated": group_incorporated})
 
     def delivery(self, **row: object) -> None:
         self._writer("deliveries.csv", DELIVERY_FIELDS).writerow({k: row.get(k, "") for k in DELIVERY_FIELDS})

@@ -506,6 +506,39 @@ def test_a_nom01_year_without_a_credit_month_loaded_is_not_judgeable():
                              )[0] == "unlistable"
 
 
+def test_a_nom01_year_whose_group_no_investors_snapshot_names_is_not_judgeable():
+    # seed 2080 with --gaps 0.5: a nominee's backer, Bumjin II Holdings, registered its first project in the
+    # city in December 2023, and no investors snapshot after July 2022 was delivered; the loan's lender was no
+    # known group's party, the manager alone one sign, and each of the five years was scored as missed
+    nom01 = spanned("NOM01", "0245776865", "2021", "2020-01", "2020-01", "labour/work_permits", band="clear")
+    loaded = every_month("labour/work_permits;credit/loans", first="2020-01")
+    loaded[("registry", "investors")] = {m for m in months("2020-01", "2022-07") if m[5:] in ("01", "07")}
+    loaded[("registry", "projects")] = set(months("2020-01", "2024-12"))
+    groups = {"0245776865": ["2023-12"]}
+    score = by_rule(score_flags([nom01], [], horizon="2024-12", first_year=2020, loaded=loaded,
+                                groups=groups))["NOM01"]
+    assert (score.planted, score.missed) == (0, [])
+    assert score.not_delivered == [("0245776865", "2021", tuple(f"registry/investors {m}" for m in sorted(months(
+        "2023-12", "2024-12"))))]
+    # an investors snapshot from the incorporation on, with a projects snapshot of its year from then: judged
+    loaded[("registry", "investors")].add("2024-07")
+    judged = by_rule(score_flags([nom01], [], horizon="2024-12", first_year=2020, loaded=loaded,
+                                 groups=groups))["NOM01"]
+    assert (judged.planted, judged.missed, judged.not_delivered) == (1, [("0245776865", "2021")], [])
+    # ... but without one (every investors month delivered, the projects from December 2023 never) its
+    # investors make no edge of an enterprise: the projects months are what it waits on
+    loaded[("registry", "investors")] |= months("2023-12", "2024-12")
+    loaded[("registry", "projects")] = set(months("2020-01", "2023-11"))
+    held = by_rule(score_flags([nom01], [], horizon="2024-12", first_year=2020, loaded=loaded,
+                               groups=groups))["NOM01"]
+    assert held.not_delivered == [("0245776865", "2021", tuple(f"registry/projects {m}" for m in sorted(months(
+        "2023-12", "2024-12"))))]
+    # a group known before the window (any investors snapshot loaded names it): judged as before
+    known = by_rule(score_flags([nom01], [], horizon="2024-12", first_year=2020, loaded=loaded,
+                                groups={"0245776865": ["2015-04", "2023-12"]}))["NOM01"]
+    assert (known.planted, known.missed) == (1, [("0245776865", "2021")])
+
+
 def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():
     # ABS01's clear case rises six months: one rejected leaves five rises, past the rule's 3
     abs01 = spanned("ABS01", "0200000002", "2023-10", "2023-05", "2023-10", "labour/employment", band="clear")

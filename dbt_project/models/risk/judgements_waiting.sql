@@ -41,7 +41,11 @@
 --     or not delivered. And a year short of min_signs that would reach it
 --     with the kinds of sign the enterprise showed the year before or
 --     after: it waits on each month of the year, not in force, of a dataset
---     that showed them (a missing month shows no sign);
+--     that showed them (a missing month shows no sign). And a year one sign
+--     short with a foreign lender no known group's party, while foreign-
+--     invested enterprises of the register have no investors loaded (the
+--     lender may be the parent of one): it waits on each investors month from
+--     their first project's issue that was rejected or not delivered;
 --   * TP01/TP02: a good priced past the range by a material share on the
 --     related lines in force, with enough comparables but fewer related
 --     lines than the rule's pattern needs, in a year with customs months
@@ -414,6 +418,43 @@ nom01 as (
         group by 1, 2, 3, 4
         having coalesce(p.sign_kinds, 0) < {{ threshold('NOM01', 'min_signs') }}
            and coalesce(p.sign_kinds, 0) + count(distinct u.sign) >= {{ threshold('NOM01', 'min_signs') }}
+    ),
+
+    -- the register's foreign-invested enterprises none of whose investors
+    -- was loaded (their projects came after the last investors snapshot in
+    -- force): their parents are groups the network does not know yet, with
+    -- the month their first such project was issued (a snapshot from then on
+    -- names its investors)
+    investors_unknown as (
+        select min(to_char(p.issued_on, 'YYYY-MM')) as from_period
+        from {{ ref('stg_registry__projects') }} as p
+        where p.foreign_ownership_pct > 0 and p.tax_code is not null
+          and not exists (select 1 from relationships as r
+                          where r.enterprise_id = {{ enterprise_id_from_tax_code('p.tax_code') }}
+                            and r.agency = 'registry' and r.relationship in ('investor', 'ultimate_parent'))
+    ),
+
+    -- a year one kind of sign short whose foreign lender (credit, fx) is no
+    -- known group's party: were it the parent of one of those enterprises,
+    -- its loan would be the money sign (seed 2080: two nominees' backers
+    -- registered their first projects in 2023 and 2024, and the investors
+    -- snapshots after July 2022 never came)
+    nom01_party_unknown as (
+        select y.enterprise_id, y.year, coalesce(p.sign_kinds, 0) as sign_kinds,
+               coalesce(p.details, '[]') as details,
+               jsonb_agg(distinct jsonb_build_object('party', r.related_party_name,
+                                                     'country', r.related_party_country,
+                                                     'agency', r.agency)) as lenders
+        from years as y
+        join relationships as r
+          on r.enterprise_id = y.enterprise_id
+         and r.first_seen <= make_date(y.year, 12, 31) and r.last_seen >= make_date(y.year, 1, 1)
+        left join per_year as p on p.enterprise_id = y.enterprise_id and p.year = y.year
+        where r.relationship in ('lender', 'investor') and r.agency in ('credit', 'fx')
+          and coalesce(r.related_party_country, 'VN') <> 'VN'
+          and r.related_party not in (select gp.party from group_parties as gp)
+          and coalesce(p.sign_kinds, 0) + 1 = {{ threshold('NOM01', 'min_signs') }}
+        group by 1, 2, 3, 4
     )
 
     -- an enterprise first seen by its code after the last register snapshot
@@ -452,6 +493,28 @@ nom01 as (
     join domestic as d on d.enterprise_id = y.enterprise_id
     join (select distinct enterprise_id, year, agency, dataset, period, status from nom01_unseen) as m
       on m.enterprise_id = y.enterprise_id and m.year = y.year
+    union all
+    -- a year one sign short with a foreign lender no known group's party,
+    -- while the register holds foreign-invested enterprises whose investors
+    -- were never loaded: it waits on each investors month from the first of
+    -- their projects' issue rejected or not delivered (any of them names
+    -- their parents). A lender is looked for, not a trade partner: on seed
+    -- 2080, 17 enterprise-years with one sign traded mostly with one foreign
+    -- partner no group was known for, none of them a nominee's backer
+    select
+        y.enterprise_id, d.tax_code, y.year::text, g.agency, g.dataset, g.period, g.status,
+        jsonb_build_object(
+            'sign_kinds', y.sign_kinds,
+            'signs', y.details,
+            'lenders_not_known_as_a_group', y.lenders,
+            'investors_unknown_from', u.from_period
+        )
+    from nom01_party_unknown as y
+    join domestic as d on d.enterprise_id = y.enterprise_id
+    cross join investors_unknown as u
+    join gaps as g
+      on g.agency = 'registry' and g.dataset = 'investors' and g.period >= u.from_period
+     and g.status in ('rejected', 'missing')
 ),
 
 reg01 as (
@@ -637,7 +700,8 @@ from (
     union all
     select 'NOM01', * from nom01
     where exists (select 1 from gaps
-                  where (agency, dataset) in (('registry', 'projects'), ('labour', 'work_permits'),
+                  where (agency, dataset) in (('registry', 'projects'), ('registry', 'investors'),
+                                              ('labour', 'work_permits'),
                                               ('credit', 'loans'), ('fx', 'capital_flows'),
                                               ('land', 'leases'), ('customs', 'declarations')))
     union all
