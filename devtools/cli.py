@@ -207,7 +207,8 @@ def linkage_report(truth: Path, worst: int) -> None:
                     "whose span holds a month not loaded (a rejected delivery) is "
                     "listed as not judgeable with "
                     "that month, kept out of recall; so is a case reading a year of CIT returns or related-party "
-                    "disclosures not loaded. For the rules that list what a missing delivery holds back (CAP01, "
+                    "disclosures not loaded, and a NOM01 year whose front's group no investors snapshot loaded "
+                    "could name (_truth/fronts.csv). For the rules that list what a missing delivery holds back (CAP01, "
                     "REG02, ABS01, TP03, TP04, NOM01, REL01, REG01, TP01, TP02), each such case says whether "
                     "risk.judgements_waiting "
                     "lists it (reported, not gated).")

@@ -156,6 +156,12 @@ LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01", "R
 #   REG01 lists a project from the last snapshot loaded before the months not loaded, which shows it active with
 #   its term: a planted project was registered years before its term ended, so its case is always listable.
 LISTED_FROM_ITS_OWN_YEAR = {"TP03": "tax/cit_returns", "TP04": "tax/cit_returns"}
+#   ABS01 lists a streak from the rises the months in force show: a case none of whose rises' months was loaded
+#   (seed 2080: arrears rising from December 2023 to February 2024, all three labour months never delivered) has
+#   no streak to be listed by. TP01 and TP02 list a good from its related lines in force: a case whose year has
+#   none of the rule's flow in force (seed 2080: a 2021 with eight customs months missing and no related import
+#   in the four delivered) has no price to be listed by.
+LISTED_FROM_ITS_SPAN = ("ABS01",)
 #   NOM01 lists a year short of a sign it showed the year before or after; a case whose manager's permit month
 #   was not loaded, unlisted, is a sign unseen, but one whose loan's year was not loaded, unlisted, is a gap.
 SIGN_UNSEEN_WHEN_NOT_LOADED = {"NOM01": "labour/work_permits"}
@@ -207,6 +213,10 @@ class RuleScore:
     # TP01/TP02: the enterprise-years with a good of the rule's flow, priced on the rule's side of the median,
     # whose related lines in force reach the rule's pattern (the months not loaded may still hold comparables)
     lines_in_force: set[tuple[str, str]] = field(default_factory=set)
+    # TP01/TP02: the enterprise-years with a related line of the rule's flow in force (None: not read)
+    lines_seen: set[tuple[str, str]] | None = None
+    # the cases of LISTED_FROM_ITS_SPAN none of whose span's months was loaded (tax code, period)
+    span_unobserved: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def precision(self) -> float | None:
@@ -281,6 +291,15 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
                     "where d.flow = %s and d.direction = %s and d.related_lines >= (select value "
                     "from seeds.thresholds where rule_code = %s and parameter = 'min_related_lines')",
                     (flow, direction, score.rule)).fetchall())
+                score.lines_seen = set(pg.execute(
+                    "select distinct tax_code, fiscal_year from intermediate.int_customs_price_deviations "
+                    "where flow = %s and related_lines > 0", (flow,)).fetchall())
+    for score in scores:
+        if score.rule in LISTED_FROM_ITS_SPAN:
+            score.span_unobserved = {
+                (s["enterprise_tax_code"], s["period"]) for s in scenarios
+                if s["rule"] == score.rule and (span := _span(s))
+                and not any(m in loaded.get(d, ()) for d in span.datasets for m in span.months())}
     return scores
 
 
@@ -556,6 +575,11 @@ def listed_as_waiting(score: RuleScore, tax_code: str, period: str,
         return "unlistable", "its own year's CIT returns not loaded: nothing to be listed by until they come"
     if (dataset := SIGN_UNSEEN_WHEN_NOT_LOADED.get(score.rule)) and any(m.startswith(f"{dataset} ") for m in missing):
         return "unlistable", "its sign is in the month not loaded: nothing to be listed by until it comes"
+    if (tax_code, period) in score.span_unobserved:
+        return "unlistable", "none of its span's months loaded: nothing to be listed by until one comes"
+    if score.lines_seen is not None and (tax_code, period) not in score.lines_seen:
+        return "unlistable", ("no related line of its flow in force that year: nothing to be listed by until the "
+                              "months not loaded come")
     if (tax_code, period) in score.lines_in_force:
         return "unlistable", ("its related lines in force suffice; the months not loaded hold comparables its median "
                               "needs: nothing to be listed by until they come")

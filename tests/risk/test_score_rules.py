@@ -539,6 +539,24 @@ def test_a_nom01_year_whose_group_no_investors_snapshot_names_is_not_judgeable()
     assert (known.planted, known.missed) == (1, [("0245776865", "2021")])
 
 
+def test_a_case_whose_own_observations_are_all_in_months_not_loaded_has_nothing_to_be_listed_by():
+    # seed 2080: an ABS01 edge case whose arrears rose in three labour months none of which was delivered, and a
+    # TP01 year with eight customs months missing and no related import in the four delivered; both were
+    # reported "NOT in risk.judgements_waiting", though the data in force hold nothing to list them by
+    abs01 = RuleScore("ABS01", listed_waiting=set(), span_unobserved={("0254989203", "2024-02")})
+    kind, text = listed_as_waiting(abs01, "0254989203", "2024-02", ("labour/employment 2023-12",))
+    assert (kind, text.startswith("none of its span's months loaded")) == ("unlistable", True)
+    assert listed_as_waiting(abs01, "0200000001", "2024-02", ("labour/employment 2023-12",))[0] == "not listed"
+    tp01 = RuleScore("TP01", listed_waiting=set(), lines_seen={("0260129326", "2020")})
+    kind, text = listed_as_waiting(tp01, "0260129326", "2021", ("customs/declarations 2021-01",))
+    assert (kind, text.startswith("no related line of its flow in force")) == ("unlistable", True)
+    seen = RuleScore("TP01", listed_waiting=set(), lines_seen={("0260129326", "2021")})
+    assert listed_as_waiting(seen, "0260129326", "2021", ("customs/declarations 2021-01",))[0] == "not listed"
+    # the deviations not read (None): no such reason is given
+    assert listed_as_waiting(RuleScore("TP01", listed_waiting=set()), "0260129326", "2021",
+                             ("customs/declarations 2021-01",))[0] == "not listed"
+
+
 def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():
     # ABS01's clear case rises six months: one rejected leaves five rises, past the rule's 3
     abs01 = spanned("ABS01", "0200000002", "2023-10", "2023-05", "2023-10", "labour/employment", band="clear")

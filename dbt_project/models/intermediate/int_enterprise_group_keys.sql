@@ -64,13 +64,23 @@ keyed as (
     from chosen as c
     join names as n on n.written_name = c.written_name
     where n.group_key is not null
+),
+
+-- the group's name as written: the form most of its members' registers use,
+-- the first alphabetically among equals, the same for every member (the first
+-- alphabetically alone named a group of six by its one formula-like form,
+-- "@Aichi Co., Ltd.", seed 2080)
+group_names as (
+    select distinct on (group_key) group_key, written_name as group_name
+    from (select group_key, written_name, count(*) as members from keyed group by 1, 2) as f
+    order by group_key, members desc, written_name
 )
 
 select
-    enterprise_id,
-    group_key,
-    {{ network_group_id('group_key') }} as group_id,
-    -- the group's name as written: the same for every member (first form alphabetically)
-    min(written_name) over (partition by group_key) as group_name,
-    basis
-from keyed
+    k.enterprise_id,
+    k.group_key,
+    {{ network_group_id('k.group_key') }} as group_id,
+    g.group_name,
+    k.basis
+from keyed as k
+join group_names as g on g.group_key = k.group_key
