@@ -42,3 +42,11 @@ def test_every_dbt_unit_test_passes_on_postgresql(pg_server, tmp_path):
     assert not failed, f"dbt unit tests failed: {failed}"
     ran = {r["unique_id"].split(".")[-1] for r in results}
     assert ran == defined_unit_tests(), "a unit test the yml files define did not run"
+
+
+def test_every_unit_test_name_fits_a_postgresql_identifier():
+    """dbt names a unit test's relation after it, and PostgreSQL refuses an identifier past 63 bytes: such a
+    test errors at run time, and its model and everything downstream of it are skipped (2026-12-07, a renamed
+    network test: 49 nodes). Caught here in a second, not after a build."""
+    too_long = sorted(name for name in defined_unit_tests() if len(name.encode()) > 63)
+    assert not too_long, too_long
