@@ -49,7 +49,9 @@
 --   * TP01/TP02: a good priced past the range by a material share on the
 --     related lines in force, with enough comparables but fewer related
 --     lines than the rule's pattern needs, in a year with customs months
---     not in force (they may hold more): it waits on each such month;
+--     not in force (they may hold more), or one the pattern held the year
+--     before or after with no related line in force in such a year: it
+--     waits on each such month;
 --   * REG01: a project the last register snapshot loaded shows active,
 --     whose term (and grace) ended by a month after it rejected or not
 --     delivered: that month's snapshot may show it active still; it waits
@@ -121,27 +123,52 @@ tax_years_waiting as (
 -- arm's-length range by a material share, with enough comparables, but
 -- fewer lines than the rule's pattern needs, in a year whose customs
 -- months not in force may hold more of them (seed 2078: an importer at
--- 2.6 times the median with 2 related lines in the 3 months in force);
--- an enterprise-year the rule flags for another good does not wait
+-- 2.6 times the median with 2 related lines in the 3 months in force); or a
+-- good the rule's pattern held the year before or after, with no related
+-- line of it in force in such a year (seed 2080: an importer flagged in 2020
+-- and 2022, eight customs months of 2021 never delivered and none of the
+-- good's lines in the four that were). An enterprise-year the rule flags
+-- for another good does not wait
 tp_prices as (
+    with
+
+    deviations as not materialized (
+        select * from {{ ref('int_customs_price_deviations') }} where enterprise_id is not null
+    ),
+
+    goods_waiting as (
+        select d.flow, d.enterprise_id, d.tax_code, d.fiscal_year,
+               jsonb_build_object('hs_code', d.hs_code, 'unit', d.unit, 'related_lines', d.related_lines,
+                                  'comparables', d.comparables,
+                                  'shift_share', round(d.shift_share::numeric, 3)) as good
+        from deviations as d
+        where {{ customs_price_pattern('TP01', short_of_lines=true) }}
+           or {{ customs_price_pattern('TP02', short_of_lines=true) }}
+        union all
+        select n.flow, n.enterprise_id, n.tax_code, y.fiscal_year,
+               jsonb_build_object('hs_code', n.hs_code, 'unit', n.unit, 'related_lines', 0,
+                                  'pattern_in', n.fiscal_year)
+        from deviations as n
+        cross join lateral (values ((n.fiscal_year::int - 1)::text), ((n.fiscal_year::int + 1)::text))
+            as y (fiscal_year)
+        where ({{ customs_price_pattern('TP01', d='n') }} or {{ customs_price_pattern('TP02', d='n') }})
+          and not exists (select 1 from deviations as o
+                          where o.enterprise_id = n.enterprise_id and o.flow = n.flow and o.hs_code = n.hs_code
+                            and o.unit = n.unit and o.fiscal_year = y.fiscal_year)
+    )
+
     select
-        case d.flow when 'IM' then 'TP01' else 'TP02' end as rule_code,
-        d.enterprise_id, d.tax_code, d.fiscal_year as period,
+        case w.flow when 'IM' then 'TP01' else 'TP02' end as rule_code,
+        w.enterprise_id, w.tax_code, w.fiscal_year as period,
         g.agency, g.dataset, g.period as waits_on_period, g.status as waits_on_status,
-        jsonb_build_object('goods', jsonb_agg(jsonb_build_object(
-            'hs_code', d.hs_code, 'unit', d.unit, 'related_lines', d.related_lines,
-            'comparables', d.comparables, 'shift_share', round(d.shift_share::numeric, 3))
-            order by d.hs_code, d.unit)) as evidence
-    from {{ ref('int_customs_price_deviations') }} as d
-    join gaps as g on g.agency = 'customs' and g.dataset = 'declarations' and left(g.period, 4) = d.fiscal_year
-    where d.enterprise_id is not null
-      and (({{ customs_price_pattern('TP01', short_of_lines=true) }}
-            and not exists (select 1 from {{ ref('flag_tp01_import_overpricing') }} as f
-                            where f.enterprise_id = d.enterprise_id and f.period = d.fiscal_year))
-           or ({{ customs_price_pattern('TP02', short_of_lines=true) }}
-               and not exists (select 1 from {{ ref('flag_tp02_export_underpricing') }} as f
-                               where f.enterprise_id = d.enterprise_id and f.period = d.fiscal_year)))
-    group by d.flow, d.enterprise_id, d.tax_code, d.fiscal_year, g.agency, g.dataset, g.period, g.status
+        jsonb_build_object('goods', jsonb_agg(distinct w.good)) as evidence
+    from goods_waiting as w
+    join gaps as g on g.agency = 'customs' and g.dataset = 'declarations' and left(g.period, 4) = w.fiscal_year
+    where not exists (select 1 from {{ ref('flag_tp01_import_overpricing') }} as f
+                      where w.flow = 'IM' and f.enterprise_id = w.enterprise_id and f.period = w.fiscal_year)
+      and not exists (select 1 from {{ ref('flag_tp02_export_underpricing') }} as f
+                      where w.flow = 'EX' and f.enterprise_id = w.enterprise_id and f.period = w.fiscal_year)
+    group by w.flow, w.enterprise_id, w.tax_code, w.fiscal_year, g.agency, g.dataset, g.period, g.status
 ),
 
 cap01 as (
