@@ -305,7 +305,7 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
 
 def _groups_incorporated(truth: Path) -> dict[str, list[str]]:
     """Each planted NOM01 enterprise's group's incorporation months (`_truth/fronts.csv`); {} for a truth
-    written before the file."""
+    without the file (written without --edge-cases, or before it), scored as before."""
     return {row["enterprise_tax_code"]: [m for m in row["group_incorporated"].split(";") if m]
             for row in read_csv(_truth_folder(truth) / "fronts.csv") if row["kind"] == "planted"}
 

@@ -43,7 +43,8 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
   industry, "Hanil Electronics" / "Hanil Electronic Components";
   `same_stem_other_industry`; `tax_code_prefix`: codes sharing the first 8
   digits). The population also has other same-stem enterprises by chance.
-* `fronts.csv`: each NOM01 case's foreign group (`sources.synthetic.network`):
+* `fronts.csv` (with `fdi generate --edge-cases`, like the span columns): each
+  NOM01 case's foreign group (`sources.synthetic.network`):
   enterprise_tax_code, kind (`planted` | `lookalike`), group (the parent
   its backer's loan and trade name), group_incorporated (the months,
   `YYYY-MM`, `;`-separated, in which the group's projects in the city were
@@ -176,9 +177,11 @@ class Truth:
         self._writer("corrections.csv", CORRECTION_FIELDS).writerow({k: row.get(k, "") for k in CORRECTION_FIELDS})
 
     def open_all(self) -> None:
-        """Create every file with its header, so an empty truth file still says what it would hold."""
+        """Create every file with its header, so an empty truth file still says what it would hold (fronts.csv
+        only with the span columns, `fdi generate --edge-cases`)."""
         for name in _FIELDS:
-            self._writer(name, self._fields(name))
+            if name != "fronts.csv" or self.scenario_spans:
+                self._writer(name, self._fields(name))
 
     def parameters(self, **params: object) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -396,6 +396,31 @@ def test_the_span_of_each_planted_case_covers_the_months_it_was_planted_on(edge)
             assert len(span.months()) == 24 == len(idle) and all(x < 0.3 for x in idle), (r, idle)
 
 
+def test_each_front_names_its_backer_and_when_the_register_can_name_it(edge):
+    """`_truth/fronts.csv` (seed 2080; with --edge-cases, like the spans): the group a planted nominee borrows
+    from, and the months its projects were incorporated, from which a register snapshot names it as an
+    enterprise's investor; `fdi evaluate` holds a year not judgeable while no investors snapshot from then was
+    loaded."""
+    fronts = {r["enterprise_tax_code"]: r for r in read_csv(edge.out / "_truth" / "fronts.csv")}
+    nom01 = {s["enterprise_tax_code"] for s in read_csv(edge.out / "_truth" / "scenarios.csv") if s["rule"] == "NOM01"}
+    assert nom01 and set(fronts) == nom01
+    lenders = defaultdict(set)
+    for r in edge.good[("credit", "loans")]:
+        lenders[r["borrower_tax_code"]].add(r["lender_name"])
+    named_in = defaultdict(set)  # the projects whose delivered investor rows name a party
+    for r in edge.good[("registry", "investors")]:
+        named_in[r["investor_name"]].add(r["project_code"])
+    incorporated = {p.project_code: f"{p.incorporated_on:%Y-%m}" for p in edge.economy.projects}
+    for code, row in fronts.items():
+        if row["kind"] == "planted":
+            assert row["group"] in lenders[code], (code, row["group"], lenders[code])
+        months = row["group_incorporated"].split(";")
+        assert months == sorted(months) and all(len(m) == 7 for m in months)
+        # the register names the group for some project, each incorporated in a month the truth lists
+        assert named_in[row["group"]], row
+        assert {incorporated[p] for p in named_in[row["group"]]} <= set(months), row
+
+
 # --- without the option: the bytes of before -----------------------------------------------------------------
 
 SMALL = dict(enterprises=60, years=(2023, 2024), seed=11, defects=0.05)

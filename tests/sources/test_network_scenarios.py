@@ -80,26 +80,3 @@ def test_nom01_planted_shows_three_signs_and_each_lookalike_one(generated):
     others = {code for code in signs if code not in planted | lookalikes}
     assert not others, sorted((c, signs[c]) for c in others)
 
-
-def test_each_front_names_its_backer_and_when_the_register_can_name_it(generated):
-    """`_truth/fronts.csv` (seed 2080): the group a planted nominee borrows from, and the months its projects
-    were incorporated, from which a register snapshot names it as an enterprise's investor; `fdi evaluate`
-    holds a year not judgeable while no investors snapshot from then was loaded."""
-    fronts = {r["enterprise_tax_code"]: r for r in read_csv(generated.out / "_truth" / "fronts.csv")}
-    nom = cases(generated, "NOM01")
-    assert set(fronts) == {code for kind in nom.values() for code, _ in kind}
-    lenders = defaultdict(set)
-    for r in generated.good[("credit", "loans")]:
-        lenders[r["borrower_tax_code"]].add(r["lender_name"])
-    named_in = defaultdict(set)  # the projects whose delivered investor rows name a party
-    for r in generated.good[("registry", "investors")]:
-        named_in[r["investor_name"]].add(r["project_code"])
-    incorporated = {p.project_code: f"{p.incorporated_on:%Y-%m}" for p in generated.economy.projects}
-    for code, row in fronts.items():
-        if row["kind"] == "planted":
-            assert row["group"] in lenders[code], (code, row["group"], lenders[code])
-        months = row["group_incorporated"].split(";")
-        assert months == sorted(months) and all(len(m) == 7 for m in months)
-        # the register names the group for some project, each incorporated in a month the truth lists
-        assert named_in[row["group"]], row
-        assert {incorporated[p] for p in named_in[row["group"]]} <= set(months), row
