@@ -158,9 +158,10 @@ LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01", "R
 LISTED_FROM_ITS_OWN_YEAR = {"TP03": "tax/cit_returns", "TP04": "tax/cit_returns"}
 #   ABS01 lists a streak from the rises the months in force show: a case none of whose rises' months was loaded
 #   (seed 2080: arrears rising from December 2023 to February 2024, all three labour months never delivered) has
-#   no streak to be listed by. TP01 and TP02 list a good from its related lines in force: a case whose year has
-#   none of the rule's flow in force (seed 2080: a 2021 with eight customs months missing and no related import
-#   in the four delivered) has no price to be listed by.
+#   no streak to be listed by. TP01 and TP02 list a good from its related lines in force, or from the pattern it
+#   held the year before or after: a case whose year has no related line of the rule's flow in force and no such
+#   neighbour has nothing to be listed by (seed 2080's 2021 with eight customs months missing and no related
+#   import in the four delivered is listed: the pattern held in 2020 and 2022).
 LISTED_FROM_ITS_SPAN = ("ABS01",)
 #   NOM01 lists a year short of a sign it showed the year before or after; a case whose manager's permit month
 #   was not loaded, unlisted, is a sign unseen, but one whose loan's year was not loaded, unlisted, is a gap.
