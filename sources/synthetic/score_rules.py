@@ -311,14 +311,15 @@ def _groups_incorporated(truth: Path) -> dict[str, list[str]]:
             for row in read_csv(_truth_folder(truth) / "fronts.csv") if row["kind"] == "planted"}
 
 
-def _group_not_known(incorporated: list[str], loaded: dict[tuple[str, str], set[str]], first_year: int,
-                     horizon: str) -> tuple[str, ...]:
-    """The register months not loaded that a front's group waits on to be known (GROUP_KNOWN_BY), as
+def _group_not_known(datasets: tuple[tuple[str, str], ...], incorporated: list[str],
+                     loaded: dict[tuple[str, str], set[str]], first_year: int, horizon: str) -> tuple[str, ...]:
+    """The register months not loaded that a front's group waits on to be known (`datasets`: the rule's
+    GROUP_KNOWN_BY, investors then projects), as
     "agency/dataset YYYY-MM": () when an investors snapshot from one of its projects' incorporation months was
     loaded with a projects snapshot of its year from that month too, or when `loaded` lacks the datasets (a test
     of other rules). Else each investors month not loaded from the first incorporation (or the first year
     delivered) to the horizon, or when they all were, each such projects month."""
-    (investors_key, projects_key), = GROUP_KNOWN_BY.values()
+    investors_key, projects_key = datasets
     if not incorporated or investors_key not in loaded or projects_key not in loaded:
         return ()
     investors, projects = loaded[investors_key], loaded[projects_key]
@@ -466,7 +467,8 @@ def score_flags(scenarios: list[dict], flags: list[tuple[str, str | None, str]],
         group = (groups or {}).get(s["enterprise_tax_code"]) if s["rule"] in GROUP_KNOWN_BY else None
         if s["kind"] == "planted" and (months := _year_not_loaded(s["rule"], s["period"], loaded)
                                        + _signs_not_loaded(s, loaded)
-                                       + _group_not_known(group or [], loaded, first_year, horizon)):
+                                       + (_group_not_known(GROUP_KNOWN_BY[s["rule"]], group, loaded, first_year,
+                                                           horizon) if group else ())):
             key = (s["rule"], s["enterprise_tax_code"], s["period"])
             gaps[key] = gaps.get(key, ()) + months
     on_a_year = set()

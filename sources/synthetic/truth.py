@@ -47,8 +47,8 @@ Files (CSV, UTF-8, header row), documented in README "The generated economy":
   NOM01 case's foreign group (`sources.synthetic.network`):
   enterprise_tax_code, kind (`planted` | `lookalike`), group (the parent
   its backer's loan and trade name), group_incorporated (the months,
-  `YYYY-MM`, `;`-separated, in which the group's projects in the city were
-  incorporated: from each on, a register snapshot names the parent as the
+  `YYYY-MM`, `;`-separated, in which the projects whose investors carry
+  its name were incorporated: from each on, a register snapshot names the parent as the
   investor of an enterprise with a tax code, the only way the warehouse
   knows the name for a foreign group's; `fdi evaluate` holds a planted
   year not judgeable while no investors snapshot from one of them loaded).

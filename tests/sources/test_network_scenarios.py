@@ -79,4 +79,3 @@ def test_nom01_planted_shows_three_signs_and_each_lookalike_one(generated):
     # the honest domestic population shows no sign at all
     others = {code for code in signs if code not in planted | lookalikes}
     assert not others, sorted((c, signs[c]) for c in others)
-
