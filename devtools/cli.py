@@ -209,7 +209,7 @@ def linkage_report(truth: Path, worst: int) -> None:
                     "that month, kept out of recall; so is a case reading a year of CIT returns or related-party "
                     "disclosures not loaded, and a NOM01 year whose front's group no investors snapshot loaded "
                     "could name (_truth/fronts.csv). For the rules that list what a missing delivery holds back (CAP01, "
-                    "REG02, ABS01, TP03, TP04, NOM01, REL01, REG01, TP01, TP02), each such case says whether "
+                    "REG02, ABS01, TP03, TP04, NOM01, REL01, REG01, TP01, TP02, TP05, TP06, TP07), each such case says whether "
                     "risk.judgements_waiting "
                     "lists it (reported, not gated).")
 @click.option("--truth", type=click.Path(path_type=Path), required=True,

@@ -1452,3 +1452,150 @@ per_year as (
     group by 1, 2, 3
 )
 {%- endmacro %}
+
+
+{#- TP05's figures (models/risk/docs/rule_tp05.md), as CTEs: `returns` (those
+    with interest, and their EBITDA), `prior` (the year before's revenue),
+    `division_margin` (each VSIC division's median EBITDA margin of an
+    ordinary year), `best_ebitda` and `capacity` (the firm's earning capacity
+    of the year), `foreign_loans` (the credit register's foreign and
+    related-party lenders of the year) and `related_loans` (the year's
+    related-party disclosures of interest or loans). Read by the rule, and by
+    risk.judgements_waiting, which lists the years a missing delivery of
+    returns or disclosures holds back. -#}
+{% macro tp05_interest_capacity() -%}
+returns as (
+    select
+        enterprise_id, tax_code, fiscal_year,
+        revenue_vnd, interest_expense_vnd, depreciation_vnd, profit_before_tax_vnd,
+        profit_before_tax_vnd + interest_expense_vnd + depreciation_vnd as ebitda_vnd
+    from {{ ref('fct_tax_returns') }}
+    where interest_expense_vnd > 0
+),
+
+prior as (
+    select tax_code, fiscal_year + 1 as fiscal_year, revenue_vnd as prior_revenue_vnd
+    from {{ ref('fct_tax_returns') }}
+),
+
+-- what an ordinary year earns in its trade: the median EBITDA margin of the
+-- returns of its VSIC division (first two digits) and year that show an
+-- operating profit (in a year when half the division loses money, the
+-- median of all returns is near zero and would call any interest excessive)
+division_margin as (
+    select
+        left(e.vsic_code, 2) as vsic_division, t.fiscal_year, count(*) as peers,
+        percentile_cont({{ threshold('TP05', 'percentile_median') }}::float) within group (
+            order by (t.profit_before_tax_vnd + t.interest_expense_vnd + t.depreciation_vnd)::numeric / t.revenue_vnd
+        ) as median_ebitda_margin
+    from {{ ref('fct_tax_returns') }} as t
+    join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
+    where t.revenue_vnd > 0 and e.vsic_code is not null
+      and t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd > 0
+    group by grouping sets ((left(e.vsic_code, 2), t.fiscal_year), (t.fiscal_year))
+),
+
+-- the firm's earning capacity: its best EBITDA of the year and up to two
+-- before; when none of those years is an ordinary one (an operating profit:
+-- at the start of the data a firm may have no earlier year to show its
+-- ordinary earnings), what its division's median EBITDA margin gives on the
+-- year's revenue, if that is larger
+best_ebitda as (
+    select r.tax_code, r.fiscal_year, max(x.profit_before_tax_vnd + x.interest_expense_vnd + x.depreciation_vnd) as best_ebitda_vnd,
+           bool_or(x.revenue_vnd - x.cost_of_goods_vnd - x.operating_expense_vnd > 0) as has_ordinary_year
+    from returns as r
+    join {{ ref('fct_tax_returns') }} as x
+      on x.tax_code = r.tax_code
+     and x.fiscal_year between r.fiscal_year - {{ threshold('TP05', 'comparison_years') }} + 1 and r.fiscal_year
+    group by 1, 2
+),
+
+capacity as (
+    select
+        b.tax_code, b.fiscal_year, b.best_ebitda_vnd,
+        coalesce(d.median_ebitda_margin, a.median_ebitda_margin) as median_ebitda_margin,
+        coalesce(d.peers, a.peers) as peers,
+        d.vsic_division is null as all_divisions,
+        case when b.has_ordinary_year then b.best_ebitda_vnd
+             else greatest(b.best_ebitda_vnd,
+                           coalesce(coalesce(d.median_ebitda_margin, a.median_ebitda_margin) * r.revenue_vnd, b.best_ebitda_vnd))
+        end as capacity_vnd
+    from best_ebitda as b
+    join returns as r on r.tax_code = b.tax_code and r.fiscal_year = b.fiscal_year
+    left join {{ ref('dim_enterprise') }} as e on e.tax_code = b.tax_code
+    left join division_margin as d
+      on d.vsic_division = left(e.vsic_code, 2) and d.fiscal_year = b.fiscal_year
+     and d.peers >= {{ threshold('TP05', 'min_peers') }}
+    -- a division with too few profitable returns: the median of every division's
+    left join division_margin as a
+      on a.vsic_division is null and a.fiscal_year = b.fiscal_year
+     and a.peers >= {{ threshold('TP05', 'min_peers') }}
+),
+
+foreign_loans as (
+    select
+        tax_code, left(snapshot_period, 4)::int as fiscal_year,
+        string_agg(distinct lender_name || ' (' || case lender_kind when 'foreign_related_party' then 'bên liên kết nước ngoài'
+                                                    else 'bên cho vay nước ngoài' end || ')', '; ') as lenders,
+        max(outstanding_amount_vnd) as max_outstanding_vnd
+    from {{ ref('fct_loans') }}
+    where lender_kind in ('foreign_related_party', 'foreign_lender')
+    group by 1, 2
+),
+
+related_loans as (
+    select tax_code, fiscal_year::int as fiscal_year,
+           string_agg(distinct counterparty_name, '; ') as counterparties,
+           sum(amount_vnd) as amount_vnd
+    from {{ ref('stg_tax__related_party') }}
+    where transaction_type in ('interest_paid', 'loan_received')
+    group by 1, 2
+)
+{%- endmacro %}
+
+
+{#- Whether a return's own figures make TP05's case (r: `returns`, c:
+    `capacity`, pr: `prior`): not a downturn year, and the interest above the
+    cap both of the year's EBITDA and of the earning capacity. The rule adds
+    a foreign or related-party loan of the year. -#}
+{% macro tp05_figures_make_the_case(r='r', c='c', pr='pr') -%}
+coalesce({{ r }}.revenue_vnd >= (1 - {{ threshold('TP05', 'max_revenue_fall') }}) * {{ pr }}.prior_revenue_vnd, true)
+      and ({{ r }}.ebitda_vnd <= 0
+           or {{ r }}.interest_expense_vnd > {{ threshold('TP05', 'interest_cap_share') }} * {{ r }}.ebitda_vnd)
+      and ({{ c }}.capacity_vnd <= 0
+           or {{ r }}.interest_expense_vnd > {{ threshold('TP05', 'interest_cap_share') }} * {{ c }}.capacity_vnd)
+{%- endmacro %}
+
+
+{#- TP06's `fees`: per tax code and year (int), the related-party royalties and
+    service fees the year's disclosures show, and their counterparties. Read
+    by the rule and by risk.judgements_waiting. -#}
+{% macro tp06_fees() -%}
+fees as (
+    select
+        tax_code, fiscal_year::int as fiscal_year,
+        sum(amount_vnd) filter (where transaction_type = 'royalty') as royalties_vnd,
+        sum(amount_vnd) filter (where transaction_type = 'service_purchase') as service_fees_vnd,
+        sum(amount_vnd) as fees_vnd,
+        string_agg(distinct counterparty_name, '; ') as counterparties
+    from {{ ref('stg_tax__related_party') }}
+    where transaction_type in ('royalty', 'service_purchase')
+    group by 1, 2
+)
+{%- endmacro %}
+
+
+{#- TP07's `repatriated`: per tax code and year, the profit repatriation
+    outflows of the fx capital account. Read by the rule and by
+    risk.judgements_waiting. -#}
+{% macro tp07_repatriations() -%}
+repatriated as (
+    select
+        tax_code, extract(year from value_date)::int as fiscal_year,
+        sum(amount_vnd) as amount_vnd, sum(amount_usd) as amount_usd, count(*) as transfers,
+        min(value_date) as first_transfer_on, string_agg(distinct counterparty_name, '; ') as counterparties
+    from {{ ref('fct_capital_flows') }}
+    where flow_type = 'profit_repatriation' and direction = 'outflow'
+    group by 1, 2
+)
+{%- endmacro %}

@@ -148,21 +148,30 @@ YEARS_READ = {
 # * Rules that list the cases a missing delivery holds back (risk.judgements_waiting: a case they would flag if
 #   the missing periods showed nothing against it). A planted case of theirs that is not judgeable should be
 #   listed there, or nobody would know it waits: the evaluation says for each whether it is.
-LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01", "REG01", "TP01", "TP02")
+LISTS_WAITING = ("CAP01", "REG02", "ABS01", "TP03", "TP04", "NOM01", "REL01", "REG01", "TP01", "TP02", "TP05",
+                 "TP06", "TP07")
 #   The list holds a case the data in force already make, which a missing period may clear; a case whose own
 #   evidence is in what was not loaded has nothing to be listed by until it comes (every enterprise would be one):
 #   TP03 and TP04 list from the figures of the case's own year's return (a loss, a margin), and NOM01's planted
 #   case is not judgeable only when the month of its sign (the manager's permit) was not loaded, a sign unseen.
 #   REG01 lists a project from the last snapshot loaded before the months not loaded, which shows it active with
 #   its term: a planted project was registered years before its term ended, so its case is always listable.
-LISTED_FROM_ITS_OWN_YEAR = {"TP03": "tax/cit_returns", "TP04": "tax/cit_returns"}
+#   TP06 lists a year without a return from the fees its own year's disclosures show: a case whose disclosures
+#   were not loaded has nothing to be listed by (its fees are the case).
+LISTED_FROM_ITS_OWN_YEAR = {"TP03": "tax/cit_returns", "TP04": "tax/cit_returns", "TP06": "tax/related_party"}
+OWN_YEAR_WORDS = {"tax/cit_returns": "CIT returns", "tax/related_party": "related-party disclosures"}
+#   TP05 lists a year without a return that the rule flagged the year before or after: a case with neither
+#   flagged has nothing to be listed by (its interest is in the return).
+LISTED_FROM_A_NEIGHBOURING_FLAG = ("TP05",)
 #   ABS01 lists a streak from the rises the months in force show: a case none of whose rises' months was loaded
 #   (seed 2080: arrears rising from December 2023 to February 2024, all three labour months never delivered) has
 #   no streak to be listed by. TP01 and TP02 list a good from its related lines in force, or from the pattern it
 #   held the year before or after: a case whose year has no related line of the rule's flow in force and no such
 #   neighbour has nothing to be listed by (seed 2080's 2021 with eight customs months missing and no related
 #   import in the four delivered is listed: the pattern held in 2020 and 2022).
-LISTED_FROM_ITS_SPAN = ("ABS01",)
+#   TP07 lists a year from the remittance the fx months in force show: a case whose remittance's month (its span)
+#   was not loaded has nothing to be listed by (seed 2082: remittances of July 2023, never delivered).
+LISTED_FROM_ITS_SPAN = ("ABS01", "TP07")
 #   NOM01 lists a year short of a sign it showed the year before or after; a case whose manager's permit month
 #   was not loaded, unlisted, is a sign unseen, but one whose loan's year was not loaded, unlisted, is a gap.
 SIGN_UNSEEN_WHEN_NOT_LOADED = {"NOM01": "labour/work_permits"}
@@ -218,6 +227,8 @@ class RuleScore:
     lines_seen: set[tuple[str, str]] | None = None
     # the cases of LISTED_FROM_ITS_SPAN none of whose span's months was loaded (tax code, period)
     span_unobserved: set[tuple[str, str]] = field(default_factory=set)
+    # the rule's flags (tax code, period), all bands: what LISTED_FROM_A_NEIGHBOURING_FLAG lists from
+    flagged_years: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def precision(self) -> float | None:
@@ -296,6 +307,7 @@ def evaluate(pg: psycopg.Connection, truth: Path, band: str = CLEAR) -> list[Rul
                     "select distinct tax_code, fiscal_year from intermediate.int_customs_price_deviations "
                     "where flow = %s and related_lines > 0", (flow,)).fetchall())
     for score in scores:
+        score.flagged_years = {(t, p) for r, t, p in flags if r == score.rule}
         if score.rule in LISTED_FROM_ITS_SPAN:
             score.span_unobserved = {
                 (s["enterprise_tax_code"], s["period"]) for s in scenarios
@@ -574,8 +586,11 @@ def listed_as_waiting(score: RuleScore, tax_code: str, period: str,
         return "listed", "listed as waiting"
     if others := sorted(p for t, p in score.listed_waiting if t == tax_code):
         return "elsewhere", f"listed as waiting for {', '.join(others)}"
-    if f"{LISTED_FROM_ITS_OWN_YEAR.get(score.rule)} {period[:4]}" in missing:
-        return "unlistable", "its own year's CIT returns not loaded: nothing to be listed by until they come"
+    if (own := LISTED_FROM_ITS_OWN_YEAR.get(score.rule)) and f"{own} {period[:4]}" in missing:
+        return "unlistable", f"its own year's {OWN_YEAR_WORDS[own]} not loaded: nothing to be listed by until they come"
+    if score.rule in LISTED_FROM_A_NEIGHBOURING_FLAG and not {
+            (tax_code, str(int(period[:4]) + step)) for step in (-1, 1)} & score.flagged_years:
+        return "unlistable", "neither year beside it flagged: nothing to be listed by until its return comes"
     if (dataset := SIGN_UNSEEN_WHEN_NOT_LOADED.get(score.rule)) and any(m.startswith(f"{dataset} ") for m in missing):
         return "unlistable", "its sign is in the month not loaded: nothing to be listed by until it comes"
     if (tax_code, period) in score.span_unobserved:

@@ -16,6 +16,7 @@ import pytest
 
 from sources.synthetic.score_rules import (
     EDGE,
+    LISTS_WAITING,
     RuleScore,
     as_observed,
     evaluate,
@@ -557,6 +558,30 @@ def test_a_case_whose_own_observations_are_all_in_months_not_loaded_has_nothing_
                              ("customs/declarations 2021-01",))[0] == "not listed"
 
 
+
+def test_tp05_to_tp07_cases_waiting_on_a_year_say_why_they_are_listed_or_not():
+    # seed 2082: TP05, TP06 and TP07 cases of years whose returns never came were counted nowhere; the rules now
+    # list what waits, and a case the data in force hold nothing to list it by says why
+    assert {"TP05", "TP06", "TP07"} <= set(LISTS_WAITING)
+    # TP05 lists a year without a return from a flag of the year before or after
+    tp05 = RuleScore("TP05", listed_waiting={("0229669697", "2021")}, flagged_years={("0229669697", "2020")})
+    assert listed_as_waiting(tp05, "0229669697", "2021", ("tax/cit_returns 2021",))[0] == "listed"
+    kind, text = listed_as_waiting(tp05, "0200000001", "2021", ("tax/cit_returns 2021",))
+    assert (kind, text.startswith("neither year beside it flagged")) == ("unlistable", True)
+    # flagged beside it yet not listed: something to look into
+    beside = RuleScore("TP05", listed_waiting=set(), flagged_years={("0200000001", "2022")})
+    assert listed_as_waiting(beside, "0200000001", "2021", ("tax/cit_returns 2021",))[0] == "not listed"
+    # TP06: its fees are in its own year's disclosures
+    tp06 = RuleScore("TP06", listed_waiting=set())
+    assert listed_as_waiting(tp06, "0254822839", "2023", ("tax/related_party 2023",)) == (
+        "unlistable", "its own year's related-party disclosures not loaded: nothing to be listed by until they come")
+    assert listed_as_waiting(tp06, "0218640417", "2021", ("tax/cit_returns 2021",))[0] == "not listed"
+    # TP07: the remittance is in its span's month
+    tp07 = RuleScore("TP07", listed_waiting=set(), span_unobserved={("0211908143", "2023")})
+    assert listed_as_waiting(tp07, "0211908143", "2023", ("fx/capital_flows 2023-07", "tax/cit_returns 2022"))[0] \
+        == "unlistable"
+    assert listed_as_waiting(tp07, "0265398428", "2021", ("tax/cit_returns 2021",))[0] == "not listed"
+
 def test_a_case_over_a_rejected_month_flagged_anyway_is_a_true_positive():
     # ABS01's clear case rises six months: one rejected leaves five rises, past the rule's 3
     abs01 = spanned("ABS01", "0200000002", "2023-10", "2023-05", "2023-10", "labour/employment", band="clear")
@@ -691,7 +716,7 @@ def test_fdi_evaluate_reads_the_years_loaded_of_the_annual_tax_deliveries(db, tm
 
 def test_fdi_evaluate_says_whether_risk_judgements_waiting_lists_a_case_a_missing_year_holds_back(db, tmp_path):
     """A case not judgeable of a rule that lists what waits is in risk.judgements_waiting, or nobody would know it
-    waits: the evaluation says which are and which are not (TP05 lists nothing: said of none of its cases)."""
+    waits: the evaluation says which are and which are not."""
     truth = tmp_path / "_truth"
     truth.mkdir()
     rows = [case("TP04", "0200000001", "2024", band="clear"), case("TP04", "0200000002", "2024", band="clear"),
@@ -724,10 +749,12 @@ def test_fdi_evaluate_says_whether_risk_judgements_waiting_lists_a_case_a_missin
     # its own year's returns missing: no figure to list it by
     assert ("TP04   0200000005 2023     not loaded: tax/cit_returns 2023; its own year's CIT returns not loaded: "
             "nothing to be listed by until they come") in text
-    assert "TP05   0200000004 2023     not loaded: tax/cit_returns 2023\n" in text
-    assert ("risk.judgements_waiting, for the 4 cases of rules that list what waits (CAP01, REG02, ABS01, TP03, "
-            "TP04, NOM01, REL01, REG01, TP01, TP02): 1 listed as planted, 1 for another period, 1 with nothing to be "
-            "listed by yet, 1 not listed") in text
+    # TP05 lists a year without its return from a flag of the year before or after: none here
+    assert ("TP05   0200000004 2023     not loaded: tax/cit_returns 2023; neither year beside it flagged: nothing to "
+            "be listed by until its return comes") in text
+    assert ("risk.judgements_waiting, for the 5 cases of rules that list what waits (CAP01, REG02, ABS01, TP03, "
+            "TP04, NOM01, REL01, REG01, TP01, TP02, TP05, TP06, TP07): 1 listed as planted, 1 for another period, 2 "
+            "with nothing to be listed by yet, 1 not listed") in text
 
 
 def test_a_nom01_case_whose_sign_is_in_a_month_not_loaded_has_nothing_to_be_listed_by():

@@ -68,15 +68,29 @@
 --     (status quarantined). And a year whose undisclosed value falls
 --     short of the threshold, but would reach it were its customs and fx
 --     months not in force like the year's others, waits on each such
---     month, and on the tax deliveries above as a case does.
+--     month, and on the tax deliveries above as a case does;
+--   * TP05: a year without the enterprise's return, its CIT returns not in
+--     force, that the rule flagged the year before or after, with a foreign
+--     or related-party loan of the year; or a year whose own return makes
+--     the case with no foreign loan in the credit register, while its
+--     related-party disclosures (which may show one) are not in force;
+--   * TP06: a year without the enterprise's return, its CIT returns not in
+--     force, whose disclosed fees pass the share of the revenue of its
+--     nearest return not of a start-up year; or a loss year whose
+--     disclosures are not in force, whose fees passed the share in the
+--     nearest year with both;
+--   * TP07: a year with a profit remitted and no return of the enterprise,
+--     its CIT returns not in force; or a remittance year whose return shows
+--     neither a loss nor losses carried forward, while the year before's
+--     returns (the losses carried into the year) are not in force.
 -- Each rule's cases come from the CTEs the rule itself reads (macros
 -- cap01_capital_windows, reg02_silent_runs, abs01_rising_streaks,
 -- tp04_margins, tp03_loss_runs, nom01_signs, reg01_stale_projects,
--- rel01_undisclosed_dealings, rel01_disclosures_held), in a subquery of
+-- rel01_undisclosed_dealings, rel01_disclosures_held,
+-- tp05_interest_capacity, tp06_fees, tp07_repatriations), in a subquery of
 -- their own.
--- The other rules judge on the periods in force and state the months
--- missing in a finding's evidence and summary (LAND01, TP05, ...)
--- (docs/risk.md, "Gaps").
+-- LAND01 judges on the periods in force and states the months missing in a
+-- finding's evidence and summary (docs/risk.md, "Gaps").
 --
 -- A rule whose datasets have no period without a delivery in force (REL01:
 -- nor a disclosure line held in quarantine) has no case waiting, and its
@@ -411,6 +425,191 @@ tp03 as (
            or c.capital_added_usd > 0)
 ),
 
+-- TP05: a year without the enterprise's return, its CIT returns rejected,
+-- not delivered or not yet due, that the rule flagged the year before or
+-- after, with a foreign or related-party loan of the year (or its
+-- disclosures waiting too): the return decides (seed 2082: eight firms
+-- flagged in 2019, 2020 and 2023, the returns of 2021 and 2022 never
+-- delivered). And a year whose own return makes the case with no foreign
+-- loan in the credit register, while its disclosures (which may show a
+-- related-party loan) wait
+tp05 as (
+    with
+
+    {{ tp05_interest_capacity() }},
+
+    flagged_beside as (
+        select f.enterprise_id, f.tax_code, w.fiscal_year, w.status,
+               jsonb_object_agg(f.period, f.evidence -> 'interest_share_of_capacity')
+                   as interest_share_of_capacity_in_years_flagged
+        from {{ ref('flag_tp05_interest_cap') }} as f
+        join tax_years_waiting as w
+          on w.dataset = 'cit_returns' and w.fiscal_year in (f.period::int - 1, f.period::int + 1)
+        where not exists (select 1 from {{ ref('fct_tax_returns') }} as t
+                          where t.tax_code = f.tax_code and t.fiscal_year = w.fiscal_year)
+        group by f.enterprise_id, f.tax_code, w.fiscal_year, w.status
+    )
+
+    select
+        b.enterprise_id, b.tax_code, b.fiscal_year::text as period, 'tax' as agency, 'cit_returns' as dataset,
+        b.fiscal_year::text as waits_on_period, b.status as waits_on_status,
+        jsonb_strip_nulls(jsonb_build_object(
+            'interest_share_of_capacity_in_years_flagged', b.interest_share_of_capacity_in_years_flagged,
+            'foreign_or_related_lenders', l.lenders,
+            'related_party_interest_or_loans', rl.counterparties
+        )) as evidence
+    from flagged_beside as b
+    left join foreign_loans as l on l.tax_code = b.tax_code and l.fiscal_year = b.fiscal_year
+    left join related_loans as rl on rl.tax_code = b.tax_code and rl.fiscal_year = b.fiscal_year
+    where l.tax_code is not null or rl.tax_code is not null
+       or exists (select 1 from tax_years_waiting as ry
+                  where ry.dataset = 'related_party' and ry.fiscal_year = b.fiscal_year)
+    union all
+    select
+        r.enterprise_id, r.tax_code, r.fiscal_year::text, 'tax', 'related_party',
+        w.fiscal_year::text, w.status,
+        jsonb_build_object(
+            'interest_expense_vnd', r.interest_expense_vnd,
+            'ebitda_vnd', r.ebitda_vnd,
+            'earning_capacity_vnd', round(c.capacity_vnd::numeric),
+            'interest_share_of_capacity',
+            case when c.capacity_vnd > 0 then round(r.interest_expense_vnd::numeric / c.capacity_vnd::numeric, 4) end
+        )
+    from returns as r
+    join capacity as c on c.tax_code = r.tax_code and c.fiscal_year = r.fiscal_year
+    left join prior as pr on pr.tax_code = r.tax_code and pr.fiscal_year = r.fiscal_year
+    join tax_years_waiting as w on w.dataset = 'related_party' and w.fiscal_year = r.fiscal_year
+    where {{ tp05_figures_make_the_case() }}
+      and not exists (select 1 from foreign_loans as l where l.tax_code = r.tax_code and l.fiscal_year = r.fiscal_year)
+),
+
+-- TP06: a year without the enterprise's return, its CIT returns waiting,
+-- whose disclosed fees pass the share of the revenue of its nearest return
+-- not of a start-up year (of two as near, the larger). A firm's revenue is
+-- near its neighbouring year's: on seed 2082's 2019 and 2020, whose returns
+-- came, read this way 3 and 2 enterprises pass the share, each one of the 3
+-- and 3 that pass it on their own revenue. A start-up's first years'
+-- revenue made 26 of 2024's fees look past it, and the larger of the
+-- nearest before and after, two years on, hid a planted 6 %. The return
+-- decides whether the year is a loss and what its revenue is. And a loss
+-- year whose disclosures wait, whose fees passed the share of revenue in
+-- the nearest year with both a disclosure and a return (of two as near,
+-- the smaller share; a share, not an amount: seed 2082's start-ups, their
+-- first return in 2023 a loss on little revenue, paid fees a year later
+-- that 2023's revenue would make 5 to 39 %)
+tp06 as (
+    with
+
+    {{ tp06_fees() }},
+
+    started as (
+        {{ enterprise_start_years() }}
+    ),
+
+    -- the returns with revenue, and whether the year is a start-up year (as
+    -- TP03 and TP04 count them): a start-up's revenue is no measure of a
+    -- later year's
+    revenues as (
+        select t.tax_code, t.fiscal_year, t.revenue_vnd, t.profit_before_tax_vnd,
+               coalesce(t.fiscal_year <= s.start_year + {{ threshold('TP04', 'startup_years') }}, false)
+                   as is_startup_year
+        from {{ ref('fct_tax_returns') }} as t
+        left join started as s on s.tax_code = t.tax_code
+        where t.revenue_vnd > 0
+    ),
+
+    -- a year's fees without its return, and the revenue of the nearest year
+    -- read in its place (a join and a sort, not a subquery per year: that took
+    -- 2 s on seed 2082)
+    revenue_read as (
+        select distinct on (f.tax_code, f.fiscal_year)
+            f.tax_code, f.fiscal_year, f.fees_vnd, f.counterparties, w.status,
+            v.fiscal_year as year_read, v.revenue_vnd
+        from fees as f
+        join tax_years_waiting as w on w.dataset = 'cit_returns' and w.fiscal_year = f.fiscal_year
+        join revenues as v on v.tax_code = f.tax_code and v.fiscal_year <> f.fiscal_year and not v.is_startup_year
+        where not exists (select 1 from {{ ref('fct_tax_returns') }} as t
+                          where t.tax_code = f.tax_code and t.fiscal_year = f.fiscal_year)
+        order by f.tax_code, f.fiscal_year, abs(v.fiscal_year - f.fiscal_year), v.revenue_vnd desc
+    ),
+
+    -- a loss year without disclosures, and the share of revenue its fees were
+    -- in the nearest year with both
+    share_read as (
+        select distinct on (r.tax_code, r.fiscal_year)
+            r.tax_code, r.fiscal_year, r.revenue_vnd, r.profit_before_tax_vnd, w.status,
+            e.fiscal_year as year_read, e.fees_vnd::numeric / v.revenue_vnd as share
+        from revenues as r
+        join tax_years_waiting as w on w.dataset = 'related_party' and w.fiscal_year = r.fiscal_year
+        join fees as e on e.tax_code = r.tax_code and e.fiscal_year <> r.fiscal_year
+        join revenues as v on v.tax_code = e.tax_code and v.fiscal_year = e.fiscal_year
+        where r.profit_before_tax_vnd < 0
+        order by r.tax_code, r.fiscal_year, abs(e.fiscal_year - r.fiscal_year), e.fees_vnd::numeric / v.revenue_vnd
+    )
+
+    select
+        {{ enterprise_id_from_tax_code('n.tax_code') }} as enterprise_id, n.tax_code, n.fiscal_year::text as period,
+        'tax' as agency, 'cit_returns' as dataset, n.fiscal_year::text as waits_on_period, n.status as waits_on_status,
+        jsonb_build_object(
+            'fees_vnd', n.fees_vnd,
+            'counterparties', n.counterparties,
+            'revenue_read_vnd', n.revenue_vnd,
+            'revenue_read_of_year', n.year_read,
+            'fees_share_of_revenue_read', round(n.fees_vnd::numeric / n.revenue_vnd, 4)
+        ) as evidence
+    from revenue_read as n
+    where n.fees_vnd > {{ threshold('TP06', 'max_fee_share') }} * n.revenue_vnd
+    union all
+    select
+        {{ enterprise_id_from_tax_code('n.tax_code') }}, n.tax_code, n.fiscal_year::text,
+        'tax', 'related_party', n.fiscal_year::text, n.status,
+        jsonb_build_object(
+            'revenue_vnd', n.revenue_vnd,
+            'profit_before_tax_vnd', n.profit_before_tax_vnd,
+            'fees_share_of_revenue_in_year_read', round(n.share, 4),
+            'year_read', n.year_read
+        )
+    from share_read as n
+    where n.share > {{ threshold('TP06', 'max_fee_share') }}
+),
+
+-- TP07: a year with a profit remitted abroad and no return of the
+-- enterprise, its CIT returns waiting: the return decides whether the year
+-- is a loss or carries losses (seed 2082: 72 to 74 remitters a year in the
+-- years without returns, two of them planted). And, as the rule reads the
+-- losses carried forward at the end of the year before from that year's
+-- return only, such a year whose own return shows neither a loss nor
+-- losses carried forward (or is missing too) while the year before's
+-- returns wait
+tp07 as (
+    with
+
+    {{ tp07_repatriations() }}
+
+    select
+        {{ enterprise_id_from_tax_code('p.tax_code') }} as enterprise_id, p.tax_code, p.fiscal_year::text as period,
+        'tax' as agency, 'cit_returns' as dataset, w.fiscal_year::text as waits_on_period, w.status as waits_on_status,
+        jsonb_strip_nulls(jsonb_build_object(
+            'repatriated_usd', p.amount_usd,
+            'repatriated_vnd', p.amount_vnd,
+            'transfers', p.transfers,
+            'first_transfer_on', p.first_transfer_on,
+            'counterparties', p.counterparties,
+            'profit_before_tax_vnd', t.profit_before_tax_vnd,
+            'loss_carried_forward_prior_year_vnd', pt.loss_carried_forward_vnd
+        )) as evidence
+    from repatriated as p
+    join tax_years_waiting as w
+      on w.dataset = 'cit_returns' and w.fiscal_year in (p.fiscal_year, p.fiscal_year - 1)
+    left join {{ ref('fct_tax_returns') }} as t on t.tax_code = p.tax_code and t.fiscal_year = p.fiscal_year
+    left join {{ ref('fct_tax_returns') }} as pt on pt.tax_code = p.tax_code and pt.fiscal_year = p.fiscal_year - 1
+    where p.amount_vnd > {{ threshold('TP07', 'min_repatriation_vnd') }}
+      and ((w.fiscal_year = p.fiscal_year and t.tax_code is null)
+           or (w.fiscal_year = p.fiscal_year - 1 and pt.tax_code is null
+               and (t.tax_code is null
+                    or (coalesce(t.profit_before_tax_vnd, 0) >= 0 and coalesce(t.loss_carried_forward_vnd, 0) = 0))))
+),
+
 nom01 as (
     with
 
@@ -466,6 +665,17 @@ nom01 as (
     -- its loan would be the money sign (seed 2080: two nominees' backers
     -- registered their first projects in 2023 and 2024, and the investors
     -- snapshots after July 2022 never came)
+    -- the foreign lenders no known group's party, found once: read inside the
+    -- join below, the network was scanned once per enterprise-year (the
+    -- planner took the years for 10 rows; 12 s on seed 2082, 5,074 of them)
+    lenders_unknown as materialized (
+        select r.enterprise_id, r.first_seen, r.last_seen, r.related_party_name, r.related_party_country, r.agency
+        from relationships as r
+        where r.relationship in ('lender', 'investor') and r.agency in ('credit', 'fx')
+          and coalesce(r.related_party_country, 'VN') <> 'VN'
+          and r.related_party not in (select gp.party from group_parties as gp)
+    ),
+
     nom01_party_unknown as (
         select y.enterprise_id, y.year, coalesce(p.sign_kinds, 0) as sign_kinds,
                coalesce(p.details, '[]') as details,
@@ -473,14 +683,11 @@ nom01 as (
                                                      'country', r.related_party_country,
                                                      'agency', r.agency)) as lenders
         from years as y
-        join relationships as r
+        join lenders_unknown as r
           on r.enterprise_id = y.enterprise_id
          and r.first_seen <= make_date(y.year, 12, 31) and r.last_seen >= make_date(y.year, 1, 1)
         left join per_year as p on p.enterprise_id = y.enterprise_id and p.year = y.year
-        where r.relationship in ('lender', 'investor') and r.agency in ('credit', 'fx')
-          and coalesce(r.related_party_country, 'VN') <> 'VN'
-          and r.related_party not in (select gp.party from group_parties as gp)
-          and coalesce(p.sign_kinds, 0) + 1 = {{ threshold('NOM01', 'min_signs') }}
+        where coalesce(p.sign_kinds, 0) + 1 = {{ threshold('NOM01', 'min_signs') }}
         group by 1, 2, 3, 4
     )
 
@@ -723,6 +930,15 @@ from (
     where exists (select 1 from tax_years_waiting)
     union all
     select 'TP03', * from tp03
+    where exists (select 1 from tax_years_waiting)
+    union all
+    select 'TP05', * from tp05
+    where exists (select 1 from tax_years_waiting)
+    union all
+    select 'TP06', * from tp06
+    where exists (select 1 from tax_years_waiting)
+    union all
+    select 'TP07', * from tp07
     where exists (select 1 from tax_years_waiting)
     union all
     select 'NOM01', * from nom01

@@ -34,93 +34,10 @@
 -- 2031, docs/risk.md "Near the thresholds").
 with
 
-returns as (
-    select
-        enterprise_id, tax_code, fiscal_year,
-        revenue_vnd, interest_expense_vnd, depreciation_vnd, profit_before_tax_vnd,
-        profit_before_tax_vnd + interest_expense_vnd + depreciation_vnd as ebitda_vnd
-    from {{ ref('fct_tax_returns') }}
-    where interest_expense_vnd > 0
-),
-
-prior as (
-    select tax_code, fiscal_year + 1 as fiscal_year, revenue_vnd as prior_revenue_vnd
-    from {{ ref('fct_tax_returns') }}
-),
-
--- what an ordinary year earns in its trade: the median EBITDA margin of the
--- returns of its VSIC division (first two digits) and year that show an
--- operating profit (in a year when half the division loses money, the
--- median of all returns is near zero and would call any interest excessive)
-division_margin as (
-    select
-        left(e.vsic_code, 2) as vsic_division, t.fiscal_year, count(*) as peers,
-        percentile_cont({{ threshold('TP05', 'percentile_median') }}::float) within group (
-            order by (t.profit_before_tax_vnd + t.interest_expense_vnd + t.depreciation_vnd)::numeric / t.revenue_vnd
-        ) as median_ebitda_margin
-    from {{ ref('fct_tax_returns') }} as t
-    join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
-    where t.revenue_vnd > 0 and e.vsic_code is not null
-      and t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd > 0
-    group by grouping sets ((left(e.vsic_code, 2), t.fiscal_year), (t.fiscal_year))
-),
-
--- the firm's earning capacity: its best EBITDA of the year and up to two
--- before; when none of those years is an ordinary one (an operating profit:
--- at the start of the data a firm may have no earlier year to show its
--- ordinary earnings), what its division's median EBITDA margin gives on the
--- year's revenue, if that is larger
-best_ebitda as (
-    select r.tax_code, r.fiscal_year, max(x.profit_before_tax_vnd + x.interest_expense_vnd + x.depreciation_vnd) as best_ebitda_vnd,
-           bool_or(x.revenue_vnd - x.cost_of_goods_vnd - x.operating_expense_vnd > 0) as has_ordinary_year
-    from returns as r
-    join {{ ref('fct_tax_returns') }} as x
-      on x.tax_code = r.tax_code
-     and x.fiscal_year between r.fiscal_year - {{ threshold('TP05', 'comparison_years') }} + 1 and r.fiscal_year
-    group by 1, 2
-),
-
-capacity as (
-    select
-        b.tax_code, b.fiscal_year, b.best_ebitda_vnd,
-        coalesce(d.median_ebitda_margin, a.median_ebitda_margin) as median_ebitda_margin,
-        coalesce(d.peers, a.peers) as peers,
-        d.vsic_division is null as all_divisions,
-        case when b.has_ordinary_year then b.best_ebitda_vnd
-             else greatest(b.best_ebitda_vnd,
-                           coalesce(coalesce(d.median_ebitda_margin, a.median_ebitda_margin) * r.revenue_vnd, b.best_ebitda_vnd))
-        end as capacity_vnd
-    from best_ebitda as b
-    join returns as r on r.tax_code = b.tax_code and r.fiscal_year = b.fiscal_year
-    left join {{ ref('dim_enterprise') }} as e on e.tax_code = b.tax_code
-    left join division_margin as d
-      on d.vsic_division = left(e.vsic_code, 2) and d.fiscal_year = b.fiscal_year
-     and d.peers >= {{ threshold('TP05', 'min_peers') }}
-    -- a division with too few profitable returns: the median of every division's
-    left join division_margin as a
-      on a.vsic_division is null and a.fiscal_year = b.fiscal_year
-     and a.peers >= {{ threshold('TP05', 'min_peers') }}
-),
-
-foreign_loans as (
-    select
-        tax_code, left(snapshot_period, 4)::int as fiscal_year,
-        string_agg(distinct lender_name || ' (' || case lender_kind when 'foreign_related_party' then 'bên liên kết nước ngoài'
-                                                    else 'bên cho vay nước ngoài' end || ')', '; ') as lenders,
-        max(outstanding_amount_vnd) as max_outstanding_vnd
-    from {{ ref('fct_loans') }}
-    where lender_kind in ('foreign_related_party', 'foreign_lender')
-    group by 1, 2
-),
-
-related_loans as (
-    select tax_code, fiscal_year::int as fiscal_year,
-           string_agg(distinct counterparty_name, '; ') as counterparties,
-           sum(amount_vnd) as amount_vnd
-    from {{ ref('stg_tax__related_party') }}
-    where transaction_type in ('interest_paid', 'loan_received')
-    group by 1, 2
-),
+-- the returns with interest, the earning capacity and the year's foreign or
+-- related-party loans (macro tp05_interest_capacity, shared with
+-- risk.judgements_waiting)
+{{ tp05_interest_capacity() }},
 
 findings as (
     select
@@ -178,12 +95,8 @@ findings as (
     left join related_loans as rl on rl.tax_code = r.tax_code and rl.fiscal_year = r.fiscal_year
     join capacity as c on c.tax_code = r.tax_code and c.fiscal_year = r.fiscal_year
     left join prior as pr on pr.tax_code = r.tax_code and pr.fiscal_year = r.fiscal_year
-    where coalesce(r.revenue_vnd >= (1 - {{ threshold('TP05', 'max_revenue_fall') }}) * pr.prior_revenue_vnd, true)
+    where {{ tp05_figures_make_the_case() }}
       and (l.tax_code is not null or rl.tax_code is not null)
-      and (r.ebitda_vnd <= 0
-           or r.interest_expense_vnd > {{ threshold('TP05', 'interest_cap_share') }} * r.ebitda_vnd)
-      and (c.capacity_vnd <= 0
-           or r.interest_expense_vnd > {{ threshold('TP05', 'interest_cap_share') }} * c.capacity_vnd)
 )
 
 {{ risk_flag_columns('TP05', '2.2') }}

@@ -15,17 +15,9 @@ returns as (
     where revenue_vnd > 0 and profit_before_tax_vnd < 0
 ),
 
-fees as (
-    select
-        tax_code, fiscal_year::int as fiscal_year,
-        sum(amount_vnd) filter (where transaction_type = 'royalty') as royalties_vnd,
-        sum(amount_vnd) filter (where transaction_type = 'service_purchase') as service_fees_vnd,
-        sum(amount_vnd) as fees_vnd,
-        string_agg(distinct counterparty_name, '; ') as counterparties
-    from {{ ref('stg_tax__related_party') }}
-    where transaction_type in ('royalty', 'service_purchase')
-    group by 1, 2
-),
+-- the year's related-party royalties and service fees (macro tp06_fees,
+-- shared with risk.judgements_waiting)
+{{ tp06_fees() }},
 
 findings as (
     select

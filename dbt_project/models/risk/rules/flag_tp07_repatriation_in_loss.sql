@@ -9,15 +9,9 @@
 -- before (loss_carried_forward_vnd). The amount at stake is the amount remitted.
 with
 
-repatriated as (
-    select
-        tax_code, extract(year from value_date)::int as fiscal_year,
-        sum(amount_vnd) as amount_vnd, sum(amount_usd) as amount_usd, count(*) as transfers,
-        min(value_date) as first_transfer_on, string_agg(distinct counterparty_name, '; ') as counterparties
-    from {{ ref('fct_capital_flows') }}
-    where flow_type = 'profit_repatriation' and direction = 'outflow'
-    group by 1, 2
-),
+-- the year's profit repatriations (macro tp07_repatriations, shared with
+-- risk.judgements_waiting)
+{{ tp07_repatriations() }},
 
 -- The losses carried forward at the end of the year before come from that
 -- year's return only: when it is missing (not filed, or quarantined) they are
