@@ -925,21 +925,12 @@ from (
     union all
     select 'ABS01', * from abs01
     where exists (select 1 from gaps where agency = 'labour' and dataset = 'employment')
+    -- the rules whose cases wait on a year of returns or disclosures
+    {%- for rule_code in ['TP04', 'TP03', 'TP05', 'TP06', 'TP07'] %}
     union all
-    select 'TP04', * from tp04
+    select '{{ rule_code }}', * from {{ rule_code | lower }}
     where exists (select 1 from tax_years_waiting)
-    union all
-    select 'TP03', * from tp03
-    where exists (select 1 from tax_years_waiting)
-    union all
-    select 'TP05', * from tp05
-    where exists (select 1 from tax_years_waiting)
-    union all
-    select 'TP06', * from tp06
-    where exists (select 1 from tax_years_waiting)
-    union all
-    select 'TP07', * from tp07
-    where exists (select 1 from tax_years_waiting)
+    {%- endfor %}
     union all
     select 'NOM01', * from nom01
     where exists (select 1 from gaps
