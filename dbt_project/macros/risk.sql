@@ -363,6 +363,14 @@ findings as (
     ) as c on c.tax_code = f.tax_code
 {%- endmacro %}
 
+{#- Whether a fiscal year is one of an enterprise's start-up years: the year
+    it started (macro enterprise_start_years) and the next `startup_years`
+    (TP04's threshold, which TP03 and the judgements waiting share); an
+    unknown start makes none. -#}
+{% macro is_startup_year(fiscal_year, start_year) -%}
+coalesce({{ fiscal_year }} <= {{ start_year }} + {{ threshold('TP04', 'startup_years') }}, false)
+{%- endmacro %}
+
 {#- CAP01's capital windows (models/risk/docs/rule_cap01.md), as CTEs ending
     with `judged` and `deadlines` (below): one row per project judged (issued within the fx data,
     its deadline passed, foreign capital due), with what its window from
@@ -795,7 +803,7 @@ returns as (
             else {{ threshold('TP04', 'safe_harbour_processing') }}
         end as safe_harbour_margin,
         s.start_year,
-        coalesce(t.fiscal_year <= s.start_year + {{ threshold('TP04', 'startup_years') }}, false) as is_startup_year
+        {{ is_startup_year('t.fiscal_year', 's.start_year') }} as is_startup_year
     from {{ ref('fct_tax_returns') }} as t
     join {{ ref('dim_enterprise') }} as e on e.tax_code = t.tax_code
     left join started as s on s.tax_code = t.tax_code
@@ -878,7 +886,7 @@ returns as (
         t.enterprise_id, t.tax_code, t.fiscal_year, t.revenue_vnd, t.profit_before_tax_vnd,
         t.revenue_vnd - t.cost_of_goods_vnd - t.operating_expense_vnd as ebit_vnd,
         s.start_year,
-        coalesce(t.fiscal_year <= s.start_year + {{ threshold('TP04', 'startup_years') }}, false) as is_startup_year
+        {{ is_startup_year('t.fiscal_year', 's.start_year') }} as is_startup_year
     from {{ ref('fct_tax_returns') }} as t
     left join started as s on s.tax_code = t.tax_code
     where t.revenue_vnd is not null

@@ -511,8 +511,7 @@ tp06 as (
     -- later year's
     revenues as (
         select t.tax_code, t.fiscal_year, t.revenue_vnd, t.profit_before_tax_vnd,
-               coalesce(t.fiscal_year <= s.start_year + {{ threshold('TP04', 'startup_years') }}, false)
-                   as is_startup_year
+               {{ is_startup_year('t.fiscal_year', 's.start_year') }} as is_startup_year
         from {{ ref('fct_tax_returns') }} as t
         left join started as s on s.tax_code = t.tax_code
         where t.revenue_vnd > 0
