@@ -102,9 +102,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "register_snapshot": ("Kỳ đăng ký đầu tư", "Register snapshot"),
     # LAND01, TP04, TP05
     "lease_id": ("Mã hợp đồng thuê đất", "Lease"),
+    "parcel_no": ("Số thửa", "Parcel number"),
+    "industrial_zone_code": ("Mã khu công nghiệp", "Industrial zone code"),
     "area_m2": ("Diện tích (m²)", "Area (m²)"),
     "idle_months": ("Số tháng bỏ trống", "Idle months"),
+    "first_idle_month": ("Tháng đầu tiên thấy bỏ trống", "First month seen idle"),
     "last_idle_month": ("Tháng bỏ trống gần nhất", "Last idle month"),
+    "snapshots_observed": ("Số kỳ có dữ liệu", "Snapshots observed"),
+    # LAND01 1.2: the run may have begun in these months, so its idle months are a least
+    "months_without_data_before": ("Kỳ thiếu dữ liệu trước chuỗi (có thể đã bỏ trống từ trước)",
+                                   "Periods without data before the run (it may have begun earlier)"),
     "weighted_margin": ("Tỷ suất bình quân gia quyền", "Weighted margin"),
     "peer_weighted_margin_p35": ("Phân vị 35 của tỷ suất bình quân doanh nghiệp so sánh", "Peers' weighted margin, 35th percentile"),
     "prior_year_ebit_margin": ("Tỷ suất lợi nhuận hoạt động năm trước", "Prior year's operating margin"),

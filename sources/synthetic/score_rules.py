@@ -28,7 +28,8 @@ months of the observations it rests on and the datasets carrying them,
 written with `--edge-cases`); a truth without them is scored as before. The
 span also places the period of the rules counted on the dates (LAND01,
 REG02): when its first month was not loaded, the first the warehouse shows
-starts the count, and the case is listed as moved.
+starts the count (for LAND01, whose plot stays idle, also one after the
+span when none of it was), and the case is listed as moved.
 
 Two more views (issue 15): the flags raised on honest loss-makers
 (`_truth/honest_losses.csv`: plants being built, start-ups, long start-ups, downturns, one-off losses), by rule,
@@ -87,6 +88,12 @@ YEARS_BEFORE_NEEDED = {"TP03": 2, "TP04": 1}
 #   first observed silent month (docs/rule_reg02.md). The truth counts from the month the case began; when it
 #   was not loaded, the first the warehouse can show is a later one, and so is the right flag's period.
 COUNTED_ON_THE_DATES = ("LAND01", "REG02")
+#   LAND01's plot stays idle after its span (`economy.Lease.idle`: the whole lease), so a case none of whose span's
+#   months was loaded is counted from the first month loaded after it (seed 2086: the land snapshots of 2020 and
+#   2021 rejected or never delivered, 2022-01 rejected, the plot idle from 2020-01 shows idle first in 2022-07 and
+#   the right flag is 2024-06; scored as planted, 20 cases were 20 misses and 20 false positives). REG02's silence
+#   ends with its span: nothing of it loaded, nothing to count from.
+IDLE_PAST_ITS_SPAN = ("LAND01",)
 # * ABS01 flags in the later of its run's third month and its sign's month (docs/rule_abs01.md). A planted case's
 #   signs are in its period's month: the owner leaves on the 15th, the stoppage (owner_absconded, labour's
 #   stoppages) starts days after and the capital moves out days before (an fx outflow); its tax payments stop
@@ -393,8 +400,9 @@ def _not_loaded(span: Span, loaded: dict[tuple[str, str], set[str]]) -> tuple[st
 def as_observed(scenarios: list[dict], loaded: dict[tuple[str, str], set[str]]
                 ) -> tuple[list[dict], list[tuple[str, str, str, str]]]:
     """The scenarios with the period of each planted case of COUNTED_ON_THE_DATES counted from the first month
-    of its span, up to its period, that every dataset of the span loaded; and the cases so moved (rule, tax
-    code, period planted, period as observed). `loaded`: the months loaded per (agency, dataset)."""
+    of its span, up to its period, that every dataset of the span loaded (for IDLE_PAST_ITS_SPAN with none, the
+    first such month after it); and the cases so moved (rule, tax code, period planted, period as observed).
+    `loaded`: the months loaded per (agency, dataset)."""
     out, moved = [], []
     for s in scenarios:
         if (observed := _first_sign_month(s, loaded)) not in (None, s["period"]):
@@ -404,7 +412,10 @@ def as_observed(scenarios: list[dict], loaded: dict[tuple[str, str], set[str]]
         if span is not None:
             shown = [m for m in span.months() if m <= s["period"]
                      and all(m in loaded.get(d, ()) for d in span.datasets)]
-            first = shown[0] if shown else span.first  # nothing of it loaded: nothing to count from, left as planted
+            if not shown and s["rule"] in IDLE_PAST_ITS_SPAN:
+                shown = sorted(m for m in set.intersection(*(set(loaded.get(d, ())) for d in span.datasets))
+                               if m > s["period"])
+            first = shown[0] if shown else span.first  # nothing loaded to count from: left as planted
             if first != span.first:
                 observed = _month_shift(s["period"], _months_between(span.first, first))
                 moved.append((s["rule"], s["enterprise_tax_code"], s["period"], observed))

@@ -279,8 +279,21 @@ def test_land01_counts_its_24_months_from_the_first_land_snapshot_loaded():
     assert (land.true_positives, land.missed, land.false_positives) == (1, [], [])
     # a month missing after the first idle snapshot moves nothing: the rule counts on the dates
     assert as_observed(truth, {("land", "leases"): months("2021-01", "2024-12") - {"2021-06"}})[1] == []
-    # nothing of the span loaded: nothing to count from, the case stays as planted (and is missed)
-    assert as_observed(truth, {("land", "leases"): months("2023-01", "2024-12")})[1] == []
+    # nothing of the span loaded (seed 2086): the plot stays idle, so the first snapshot loaded after the span
+    # starts the count; a rejected one after it is skipped as any other
+    loaded = {("land", "leases"): {"2023-01", "2024-01", "2024-07"}}
+    assert as_observed(truth, loaded)[1] == [("LAND01", "0200000001", "2022-12", "2024-12")]
+    loaded = {("land", "leases"): {"2023-07", "2024-01", "2024-07"}}
+    observed, moved = as_observed(truth, loaded)
+    assert moved == [("LAND01", "0200000001", "2022-12", "2025-06")]
+    # past the last month delivered it cannot be in the data: not judgeable, neither missed nor a false positive
+    land = by_rule(score_flags(observed, [], horizon="2024-12"))["LAND01"]
+    assert (land.missed, land.beyond_data) == ([], [("0200000001", "2025-06")])
+    # nothing loaded at all: nothing to count from, the case stays as planted
+    assert as_observed(truth, {("land", "leases"): set()})[1] == []
+    # REG02's silence ends with its span: nothing of it loaded moves nothing
+    reg02 = spanned("REG02", "0200000004", "2021-12", "2021-01", "2022-06", "tax/payments")
+    assert as_observed([reg02], {("tax", "payments"): months("2022-07", "2024-12")})[1] == []
 
 
 

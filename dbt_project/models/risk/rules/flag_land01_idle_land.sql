@@ -20,13 +20,18 @@
 -- snapshot, whether or not a snapshot was delivered for it: a month of the
 -- run rejected or missing and delivered later does not move it (nor the
 -- flag's id, which keeps its reviews). Before, it was the first snapshot
--- at or after that month, which such a delivery moved.
+-- at or after that month, which such a delivery moved. Since 1.2 a run
+-- whose first idle snapshot follows land periods without data (since the
+-- last land snapshot before it, and since the lease began) says so:
+-- the land may have been idle from any of them, so its idle months are a
+-- least (seed 2086: the snapshots of 2020 to 2022-01 rejected or never
+-- delivered, plots idle since 2020 first seen idle in 2022-07).
 with
 
 lease_rows as (
     select
         l.lease_id, l.parcel_no, l.industrial_zone_code, l.snapshot_period, l.status, l.area_m2,
-        l.in_use_area_m2, k.enterprise_id,
+        l.in_use_area_m2, l.lease_start, k.enterprise_id,
         -- one key for the lookup in `observations` below (a period is always YYYY-MM, so the two
         -- parts never run into each other)
         l.lease_id || '|' || l.snapshot_period as lease_snapshot
@@ -58,7 +63,7 @@ observations as (
         {{ month_index('p.snapshot_period') }} as month_index,
         coalesce(r.status = 'active' and r.area_m2 > 0
                  and r.in_use_area_m2 < {{ threshold('LAND01', 'max_in_use_share') }} * r.area_m2, false) as is_idle,
-        r.enterprise_id, r.parcel_no, r.industrial_zone_code, r.area_m2, r.in_use_area_m2
+        r.enterprise_id, r.parcel_no, r.industrial_zone_code, r.area_m2, r.in_use_area_m2, r.lease_start
     from lease_span as s
     join land_snapshots as p on p.snapshot_period between s.first_seen and s.last_seen
     -- on one key, not two: misjudging the leases as a handful, the planner merged on the lease
@@ -92,13 +97,17 @@ runs as (
         -- data arrives (also when a month of the run without a snapshot is delivered later)
         min(run_start) + {{ threshold('LAND01', 'min_idle_months') }} - 1 as flagged_at,
         max(area_m2) as area_m2,
-        max(in_use_area_m2 / area_m2) as max_in_use_share
+        max(in_use_area_m2 / area_m2) as max_in_use_share,
+        min(lease_start) as lease_start
     from idle
     group by lease_id, run_id
     having max(month_index) - min(run_start) + 1 >= {{ threshold('LAND01', 'min_idle_months') }}
 ),
 
--- land periods of the run's span that were not complete: stated, not read
+-- land periods of the run's span that were not complete: stated, not read;
+-- and those before it in which the run may have begun (since 1.2): after
+-- the last land snapshot before the run (showing the lease in use, or
+-- without it), and from the month the lease began
 runs_with_coverage as (
     select
         r.*,
@@ -107,7 +116,17 @@ runs_with_coverage as (
             from {{ ref('dataset_coverage') }} as c
             where c.agency = 'land' and c.dataset = 'leases' and c.status <> 'complete'
               and {{ month_index('c.period') }} between r.run_start and r.run_end
-        ), '[]'::jsonb) as coverage_gaps
+        ), '[]'::jsonb) as coverage_gaps,
+        coalesce((
+            select jsonb_agg(c.period || ' ' || c.status order by c.period)
+            from {{ ref('dataset_coverage') }} as c
+            where c.agency = 'land' and c.dataset = 'leases' and c.status <> 'complete'
+              and {{ month_index('c.period') }} < r.run_start
+              and {{ month_index('c.period') }} > coalesce(
+                  (select max({{ month_index('p.snapshot_period') }}) from land_snapshots as p
+                   where {{ month_index('p.snapshot_period') }} < r.run_start), -1)
+              and {{ month_index('c.period') }} >= coalesce({{ month_index("to_char(r.lease_start, 'YYYY-MM')") }}, -1)
+        ), '[]'::jsonb) as gaps_before
     from runs as r
 ),
 
@@ -128,6 +147,15 @@ findings as (
                        || string_agg(distinct left(g.gap, 7), ', ' order by left(g.gap, 7)) || '.'
                 from jsonb_array_elements(jsonb_agg(r.coverage_gaps)) as l (gaps)
                 cross join lateral jsonb_array_elements_text(l.gaps) as g (gap)
+                having count(*) > 0), '')
+            -- and before it, when the run may have begun earlier: its months are a least
+            || coalesce((
+                select ' Trước chuỗi tháng này, ' || count(distinct left(g.gap, 7))
+                       || ' tháng thiếu dữ liệu đất đai (' || min(left(g.gap, 7))
+                       || case when min(left(g.gap, 7)) < max(left(g.gap, 7)) then ' đến ' || max(left(g.gap, 7)) else '' end
+                       || '): đất có thể đã bỏ không lâu hơn; số tháng trên là mức tối thiểu.'
+                from jsonb_array_elements(jsonb_agg(r.gaps_before)) as l (gaps)
+                cross join lateral jsonb_array_elements_text(l.gaps) as g (gap)
                 having count(*) > 0), '') as summary,
         jsonb_build_object(
             'threshold', {{ threshold_sentence('less than {LAND01.max_in_use_share%} % of the leased area in use for {LAND01.min_idle_months} months elapsed between snapshots, none showing use (Land Law 2013 Art. 64.1(i))') }},
@@ -138,11 +166,15 @@ findings as (
                 'area_m2', r.area_m2, 'max_in_use_share', round(r.max_in_use_share::numeric, 4),
                 'idle_months', r.idle_months, 'first_idle_month', {{ month_from_index('r.run_start') }},
                 'last_idle_month', {{ month_from_index('r.run_end') }}, 'snapshots_observed', r.snapshots_observed,
-                'coverage_gaps', r.coverage_gaps) order by r.lease_id)
+                'coverage_gaps', r.coverage_gaps)
+                -- only when there are some: the evidence of every other flag, and so its reviews, unchanged
+                || case when jsonb_array_length(r.gaps_before) > 0
+                        then jsonb_build_object('months_without_data_before', r.gaps_before) else '{}'::jsonb end
+                order by r.lease_id)
         ) as evidence
     from runs_with_coverage as r
     left join {{ ref('dim_enterprise') }} as e on e.enterprise_id = r.enterprise_id
     group by r.enterprise_id, e.tax_code, {{ month_from_index('r.flagged_at') }}
 )
 
-{{ risk_flag_columns('LAND01', '1.1') }}
+{{ risk_flag_columns('LAND01', '1.2') }}
