@@ -13,7 +13,10 @@
 --     in force, quarantined contributions of the enterprise included;
 --   * REG02: a run without activity that reaches min_silent_months on the
 --     dates only with months some activity dataset is not complete for
---     (there may be activity in them); it waits on each such dataset-month;
+--     (there may be activity in them), and so do min_silent_months between
+--     the enterprise's active months (or the data's ends) none of which
+--     has full data, with no activity in what was delivered; it waits on
+--     each such dataset-month;
 --   * ABS01: a streak of rising arrears with a sign of a departing owner
 --     that reaches min_rising_months only if each labour month without data
 --     a rise spans (a rise across them counts once), or that follows its
@@ -211,7 +214,50 @@ cap01 as (
 reg02 as (
     with
 
-    {{ reg02_silent_runs() }}
+    {{ reg02_silent_runs() }},
+
+    -- the months between the enterprise's active months (or the window's
+    -- ends) none of which has full data: no silent month is observed, so
+    -- no run above, yet they may all be silent (seed 2088: four projects
+    -- dormant through 2022, a year in which no month had all four activity
+    -- datasets, were listed nowhere)
+    unobserved_stretches as (
+        select tax_code, projects, min(month_index) as may_start, max(month_index) as may_end
+        from (
+            select j.*, count(*) filter (where j.is_active) over (partition by j.tax_code order by j.month_index)
+                as stretch_id
+            from judged as j
+        ) as j
+        where not j.is_active
+        group by tax_code, projects, stretch_id
+        having not bool_or(is_observed)
+           and max(month_index) - min(month_index) + 1 >= {{ threshold('REG02', 'min_silent_months') }}
+    ),
+
+    waiting as (
+        select
+            r.tax_code, r.flagged_at, r.months_it_may_span_without_full_data,
+            jsonb_build_object(
+                'silent_months', r.silent_months,
+                'first_silent_month', {{ month_from_index('r.run_start') }},
+                'last_silent_month', {{ month_from_index('r.run_end') }},
+                'months_without_full_data', r.months_it_may_span_without_full_data,
+                'active_projects', r.projects
+            ) as evidence
+        from runs_with_coverage as r
+        where r.silent_months < {{ threshold('REG02', 'min_silent_months') }}
+        union all
+        -- the flag's period if every month of the stretch proves silent: its twelfth
+        select
+            u.tax_code, u.may_start + {{ threshold('REG02', 'min_silent_months') }} - 1,
+            {{ reg02_months_without_full_data('u.may_start', 'u.may_end') }},
+            jsonb_build_object(
+                'silent_months', 0,
+                'months_without_full_data', {{ reg02_months_without_full_data('u.may_start', 'u.may_end') }},
+                'active_projects', u.projects
+            )
+        from unobserved_stretches as u
+    )
 
     select
         {{ enterprise_id_from_tax_code('r.tax_code') }} as enterprise_id,
@@ -220,20 +266,13 @@ reg02 as (
         d.agency, d.dataset,
         m.period as waits_on_period,
         coalesce(c.status, 'missing') as waits_on_status,
-        jsonb_build_object(
-            'silent_months', r.silent_months,
-            'first_silent_month', {{ month_from_index('r.run_start') }},
-            'last_silent_month', {{ month_from_index('r.run_end') }},
-            'months_without_full_data', r.months_it_may_span_without_full_data,
-            'active_projects', r.projects
-        ) as evidence
-    from runs_with_coverage as r
+        r.evidence
+    from waiting as r
     cross join lateral jsonb_array_elements_text(r.months_it_may_span_without_full_data) as m (period)
     cross join (values {{ reg02_activity_datasets() }}) as d (agency, dataset)
     left join {{ ref('dataset_coverage') }} as c
       on c.agency = d.agency and c.dataset = d.dataset and c.period = m.period
-    where r.silent_months < {{ threshold('REG02', 'min_silent_months') }}
-      and c.status is distinct from 'complete'
+    where c.status is distinct from 'complete'
 ),
 
 abs01 as (
