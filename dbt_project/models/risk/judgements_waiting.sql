@@ -222,16 +222,19 @@ reg02 as (
     -- dormant through 2022, a year in which no month had all four activity
     -- datasets, were listed nowhere)
     unobserved_stretches as (
-        select tax_code, projects, min(month_index) as may_start, max(month_index) as may_end
+        select s.*, {{ reg02_months_without_full_data('s.may_start', 's.may_end') }} as months_without_full_data
         from (
-            select j.*, count(*) filter (where j.is_active) over (partition by j.tax_code order by j.month_index)
-                as stretch_id
-            from judged as j
-        ) as j
-        where not j.is_active
-        group by tax_code, projects, stretch_id
-        having not bool_or(is_observed)
-           and max(month_index) - min(month_index) + 1 >= {{ threshold('REG02', 'min_silent_months') }}
+            select tax_code, projects, min(month_index) as may_start, max(month_index) as may_end
+            from (
+                select j.*, count(*) filter (where j.is_active) over (partition by j.tax_code order by j.month_index)
+                    as stretch_id
+                from judged as j
+            ) as j
+            where not j.is_active
+            group by tax_code, projects, stretch_id
+            having not bool_or(is_observed)
+               and max(month_index) - min(month_index) + 1 >= {{ threshold('REG02', 'min_silent_months') }}
+        ) as s
     ),
 
     waiting as (
@@ -249,11 +252,10 @@ reg02 as (
         union all
         -- the flag's period if every month of the stretch proves silent: its twelfth
         select
-            u.tax_code, u.may_start + {{ threshold('REG02', 'min_silent_months') }} - 1,
-            {{ reg02_months_without_full_data('u.may_start', 'u.may_end') }},
+            u.tax_code, u.may_start + {{ threshold('REG02', 'min_silent_months') }} - 1, u.months_without_full_data,
             jsonb_build_object(
                 'silent_months', 0,
-                'months_without_full_data', {{ reg02_months_without_full_data('u.may_start', 'u.may_end') }},
+                'months_without_full_data', u.months_without_full_data,
                 'active_projects', u.projects
             )
         from unobserved_stretches as u

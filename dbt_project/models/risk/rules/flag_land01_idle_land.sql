@@ -104,28 +104,31 @@ runs as (
     having max(month_index) - min(run_start) + 1 >= {{ threshold('LAND01', 'min_idle_months') }}
 ),
 
--- land periods of the run's span that were not complete: stated, not read;
--- and those before it in which the run may have begun (since 1.2): after
--- the last land snapshot before the run (showing the lease in use, or
--- without it), and from the month the lease began
+-- the land periods that were not complete
+land_gaps as (
+    select period, {{ month_index('period') }} as month_index, period || ' ' || status as gap
+    from {{ ref('dataset_coverage') }}
+    where agency = 'land' and dataset = 'leases' and status <> 'complete'
+),
+
+-- those of the run's span: stated, not read; and those before it in which
+-- the run may have begun (since 1.2): after the last land snapshot before
+-- the run (showing the lease in use, or without it), and from the month
+-- the lease began
 runs_with_coverage as (
     select
         r.*,
         coalesce((
-            select jsonb_agg(c.period || ' ' || c.status order by c.period)
-            from {{ ref('dataset_coverage') }} as c
-            where c.agency = 'land' and c.dataset = 'leases' and c.status <> 'complete'
-              and {{ month_index('c.period') }} between r.run_start and r.run_end
+            select jsonb_agg(g.gap order by g.period) from land_gaps as g
+            where g.month_index between r.run_start and r.run_end
         ), '[]'::jsonb) as coverage_gaps,
         coalesce((
-            select jsonb_agg(c.period || ' ' || c.status order by c.period)
-            from {{ ref('dataset_coverage') }} as c
-            where c.agency = 'land' and c.dataset = 'leases' and c.status <> 'complete'
-              and {{ month_index('c.period') }} < r.run_start
-              and {{ month_index('c.period') }} > coalesce(
+            select jsonb_agg(g.gap order by g.period) from land_gaps as g
+            where g.month_index < r.run_start
+              and g.month_index > coalesce(
                   (select max({{ month_index('p.snapshot_period') }}) from land_snapshots as p
                    where {{ month_index('p.snapshot_period') }} < r.run_start), -1)
-              and {{ month_index('c.period') }} >= coalesce({{ month_index("to_char(r.lease_start, 'YYYY-MM')") }}, -1)
+              and g.month_index >= coalesce({{ month_index("to_char(r.lease_start, 'YYYY-MM')") }}, -1)
         ), '[]'::jsonb) as gaps_before
     from runs as r
 ),
